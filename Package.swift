@@ -1,0 +1,41 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "AccountHealth",
+    platforms: [.macOS(.v13)],
+    products: [
+        // Public products
+        .library(name: "AccountHealth", targets: ["AccountHealth"]),
+        .executable(name: "healthscore", targets: ["healthscore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // Internals: OpenBLAS + LAPACKE (Debian: libopenblas-dev, liblapacke-dev)
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        // The library: no ArgumentParser here, never prints, never exits.
+        .target(
+            name: "AccountHealth",
+            dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // The command-line shell over the library.
+        .executableTarget(
+            name: "healthscore",
+            dependencies: [
+                "AccountHealth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Tests
+        .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
+        .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth"]),
+    ]
+)

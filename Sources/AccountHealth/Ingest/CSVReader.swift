@@ -1,0 +1,313 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One field of the current record: a byte range in the reader's buffer.
+public struct CSVField {
+    public var start: Int
+    public var end: Int
+    /// The field was quoted and contains doubled quotes that must be unescaped before use.
+    public var hasEscapes: Bool
+    public var quoted: Bool
+}
+
+/// The current record, valid only inside the callback that receives it.
+public struct CSVRecord: ~Copyable {
+    public let base: UnsafeMutablePointer<UInt8>
+    public let fields: UnsafeMutablePointer<CSVField>
+    public let count: Int
+    /// 1-based physical line where the record starts.
+    public let line: Int
+
+    @inline(__always)
+    public func pointer(_ i: Int) -> UnsafePointer<UInt8> { UnsafePointer(base + fields[i].start) }
+    @inline(__always)
+    public func length(_ i: Int) -> Int { fields[i].end - fields[i].start }
+    @inline(__always)
+    public func isEmpty(_ i: Int) -> Bool {
+        // An empty or all-blank cell counts as empty.
+        let f = fields[i]
+        var k = f.start
+        while k < f.end {
+            let c = base[k]
+            if c != 0x20 && c != 0x09 { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// The field's bytes with RFC 4180 escapes removed (copies only when the field has escapes).
+    public func bytes(_ i: Int) -> [UInt8] {
+        let f = fields[i]
+        let raw = UnsafeBufferPointer(start: base + f.start, count: f.end - f.start)
+        guard f.hasEscapes else { return Array(raw) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var k = 0
+        while k < raw.count {
+            out.append(raw[k])
+            if raw[k] == 0x22 && k + 1 < raw.count && raw[k + 1] == 0x22 { k += 1 }
+            k += 1
+        }
+        return out
+    }
+
+    /// The field as a string, or nil when it is not valid UTF-8.
+    public func string(_ i: Int) -> String? {
+        let b = bytes(i)
+        return String(validating: b, as: UTF8.self)
+    }
+
+    /// The field decoded for an error message (invalid bytes replaced).
+    public func lossyString(_ i: Int) -> String {
+        String(decoding: bytes(i).prefix(200), as: UTF8.self)
+    }
+
+    public func isValidUTF8(_ i: Int) -> Bool { string(i) != nil }
+}
+
+/// A streaming RFC 4180 reader over a file, read in large blocks with no per-row allocation.
+/// Accepts a UTF-8 BOM, CRLF or LF line ends, quoted fields with embedded delimiters, quotes and newlines.
+public final class CSVReader {
+    public let path: String
+    /// The name used in messages.
+    public let displayName: String
+    public let delimiter: UInt8
+    private var fd: Int32 = -1
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var fieldStore: UnsafeMutablePointer<CSVField>
+    private var fieldCapacity: Int = 64
+
+    /// Blank lines passed over (not rows).
+    public private(set) var blankLines = 0
+    /// Data records delivered to the callback (header excluded).
+    public private(set) var records = 0
+    /// Bytes in the file.
+    public private(set) var fileSize = 0
+
+    public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22) throws {
+        self.path = path
+        self.displayName = displayName ?? path
+        self.delimiter = delimiter
+        self.capacity = max(blockSize, 64)
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let code = errno
+            throw InputError(code == ENOENT ? .missingFile : .unreadableFile, Location(file: self.displayName),
+                             code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw InputError(.unreadableFile, Location(file: self.displayName), "is a directory, not a file")
+        }
+        fd = open(path, O_RDONLY)
+        if fd < 0 {
+            throw InputError(.unreadableFile, Location(file: self.displayName),
+                             "cannot open: \(String(cString: strerror(errno)))")
+        }
+        fileSize = Int(st.st_size)
+        buffer = .allocate(capacity: capacity + 1)
+        fieldStore = .allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer.deallocate()
+        fieldStore.deallocate()
+    }
+
+    private func fill(_ filled: inout Int) throws -> Bool {
+        // Returns false at end of file.
+        if filled == capacity {
+            let newCap = capacity * 2
+            let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap + 1)
+            nb.update(from: buffer, count: filled)
+            buffer.deallocate()
+            buffer = nb
+            capacity = newCap
+        }
+        while true {
+            let n = Glibc.read(fd, buffer + filled, capacity - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(.unreadableFile, Location(file: displayName),
+                                 "read failed: \(String(cString: strerror(errno)))")
+            }
+            filled += n
+            return n > 0
+        }
+    }
+
+    private enum Scan { case record(next: Int), needMore, fatal(InputError) }
+
+    /// Reads the header, then calls `body` for every data record. Row-level defects (ragged rows,
+    /// a character after a closing quote) go to `onError` and the row is skipped; a structural defect
+    /// (unterminated quote, empty file, header only) is thrown.
+    public func read(header onHeader: ([String]) throws -> Void,
+                     onError: (InputError) -> Void,
+                     record body: (borrowing CSVRecord) throws -> Void) throws {
+        var filled = 0
+        var pos = 0
+        var line = 1
+        var eof = !(try fill(&filled))
+        var sawHeader = false
+        var headerCount = 0
+        // UTF-8 byte order mark
+        while !eof && filled < 3 { eof = !(try fill(&filled)) }
+        if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { pos = 3 }
+
+        while true {
+            if pos >= filled {
+                if eof { break }
+                filled = 0; pos = 0
+                eof = !(try fill(&filled))
+                continue
+            }
+            let startLine = line
+            var lineCount = line
+            switch scanRecord(from: pos, limit: filled, eof: eof, line: &lineCount) {
+            case .needMore:
+                // Move the partial record to the front and read more.
+                let rest = filled - pos
+                if pos > 0 { (buffer).update(from: buffer + pos, count: rest) }
+                filled = rest; pos = 0
+                eof = !(try fill(&filled))
+                continue
+            case .fatal(let e):
+                throw e
+            case .record(let next):
+                pos = next
+                line = lineCount
+                let n = currentCount
+                if n == 1 && fieldStore[0].start == fieldStore[0].end && !fieldStore[0].quoted {
+                    blankLines += 1
+                    continue
+                }
+                if let bad = malformedField {
+                    onError(InputError(.malformedQuote, Location(file: displayName, line: startLine, column: bad + 1),
+                                       "unexpected character after a closing quote (quotes inside a field must be doubled)"))
+                    malformedField = nil
+                    if sawHeader { continue }
+                }
+                let rec = CSVRecord(base: buffer, fields: fieldStore, count: n, line: startLine)
+                if !sawHeader {
+                    sawHeader = true
+                    headerCount = n
+                    var names: [String] = []
+                    for i in 0..<n {
+                        guard let s = rec.string(i) else {
+                            throw InputError(.invalidUTF8, Location(file: displayName, line: startLine, column: i + 1),
+                                             value: rec.lossyString(i), "header is not valid UTF-8")
+                        }
+                        names.append(s)
+                    }
+                    try onHeader(names)
+                    continue
+                }
+                if n != headerCount {
+                    onError(InputError(.raggedRow, Location(file: displayName, line: startLine),
+                                       "row has \(n) fields, the header has \(headerCount)"))
+                    records += 1
+                    continue
+                }
+                records += 1
+                try body(rec)
+            }
+        }
+        if !sawHeader {
+            throw InputError(.emptyFile, Location(file: displayName, line: 1), "file is empty (a header row is required)")
+        }
+        if records == 0 {
+            throw InputError(.noRows, Location(file: displayName, line: 2), "file has a header but no data rows")
+        }
+    }
+
+    private var currentCount = 0
+    private var malformedField: Int?
+
+    @inline(__always)
+    private func pushField(_ f: CSVField) {
+        if currentCount == fieldCapacity {
+            let nc = fieldCapacity * 2
+            let ns = UnsafeMutablePointer<CSVField>.allocate(capacity: nc)
+            ns.update(from: fieldStore, count: fieldCapacity)
+            fieldStore.deallocate()
+            fieldStore = ns
+            fieldCapacity = nc
+        }
+        fieldStore[currentCount] = f
+        currentCount += 1
+    }
+
+    /// Scans one record starting at `from`. Fields go to `fieldStore`.
+    private func scanRecord(from: Int, limit: Int, eof: Bool, line: inout Int) -> Scan {
+        currentCount = 0
+        malformedField = nil
+        let b = buffer
+        let d = delimiter
+        var i = from
+        let startLine = line
+        while true {
+            // start of a field
+            if i < limit && b[i] == 0x22 {
+                // quoted field
+                let contentStart = i + 1
+                var k = contentStart
+                var escapes = false
+                while true {
+                    if k >= limit {
+                        if eof {
+                            return .fatal(InputError(.unterminatedQuote, Location(file: displayName, line: startLine, column: currentCount + 1),
+                                                     "quoted field is never closed (opened on line \(startLine))"))
+                        }
+                        line = startLine
+                        return .needMore
+                    }
+                    let c = b[k]
+                    if c == 0x22 {
+                        if k + 1 < limit && b[k + 1] == 0x22 { escapes = true; k += 2; continue }
+                        if k + 1 >= limit && !eof { line = startLine; return .needMore }
+                        break
+                    }
+                    if c == 0x0A { line += 1 }
+                    k += 1
+                }
+                pushField(CSVField(start: contentStart, end: k, hasEscapes: escapes, quoted: true))
+                i = k + 1
+                // after the closing quote: delimiter, end of line or end of file
+                if i < limit && b[i] != d && b[i] != 0x0A && b[i] != 0x0D {
+                    if malformedField == nil { malformedField = currentCount - 1 }
+                    while i < limit && b[i] != d && b[i] != 0x0A && b[i] != 0x0D { i += 1 }
+                    if i >= limit && !eof { line = startLine; return .needMore }
+                }
+            } else {
+                let s = i
+                while i < limit {
+                    let c = b[i]
+                    if c == d || c == 0x0A || c == 0x0D { break }
+                    i += 1
+                }
+                if i >= limit && !eof { line = startLine; return .needMore }
+                pushField(CSVField(start: s, end: i, hasEscapes: false, quoted: false))
+            }
+            // after a field
+            if i >= limit { return .record(next: i) }   // end of file without newline
+            let c = b[i]
+            if c == d { i += 1; continue }
+            if c == 0x0D {
+                if i + 1 < limit {
+                    line += 1
+                    return .record(next: b[i + 1] == 0x0A ? i + 2 : i + 1)
+                }
+                if !eof { line = startLine; return .needMore }
+                line += 1
+                return .record(next: i + 1)
+            }
+            // newline
+            line += 1
+            return .record(next: i + 1)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// Dictionary-encodes byte strings (account ids) to dense Int32 codes without allocating per lookup.
+public struct Interner: Sendable {
+    private var arena: [UInt8] = []
+    private var offsets: [Int] = [0]
+    private var slots: [Int32]
+    private var mask: Int
+    private var hashes: [UInt64] = []
+
+    public init(capacity: Int = 1024) {
+        var n = 16
+        while n < capacity * 2 { n <<= 1 }
+        slots = Array(repeating: -1, count: n)
+        mask = n - 1
+    }
+
+    public var count: Int { offsets.count - 1 }
+
+    @inline(__always)
+    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100000001b3 }
+        return h ^ (h >> 29)
+    }
+
+    /// The code of the bytes, inserting them when new. `isNew` tells whether they were inserted.
+    @inline(__always)
+    public mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, isNew: inout Bool) -> Int32 {
+        let h = Interner.hash(p, n)
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let code = slots[slot]
+            if code < 0 { break }
+            if hashes[Int(code)] == h && equal(Int(code), p, n) { isNew = false; return code }
+            slot = (slot + 1) & mask
+        }
+        isNew = true
+        let code = Int32(count)
+        arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        offsets.append(arena.count)
+        hashes.append(h)
+        slots[slot] = code
+        if count * 2 > slots.count { grow() }
+        return code
+    }
+
+    /// The code of the bytes, or nil when they were never interned.
+    public func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
+        let h = Interner.hash(p, n)
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let code = slots[slot]
+            if code < 0 { return nil }
+            if hashes[Int(code)] == h && equal(Int(code), p, n) { return code }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    public func lookup(_ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { b in lookup(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count) }
+    }
+
+    public mutating func intern(_ s: String) -> Int32 {
+        var s = s
+        var isNew = false
+        return s.withUTF8 { b in intern(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count, isNew: &isNew) }
+    }
+
+    @inline(__always)
+    private func equal(_ code: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let s = offsets[code], e = offsets[code + 1]
+        guard e - s == n else { return false }
+        return arena.withUnsafeBufferPointer { a in
+            for i in 0..<n where a[s + i] != p[i] { return false }
+            return true
+        }
+    }
+
+    private mutating func grow() {
+        let n = slots.count * 2
+        slots = Array(repeating: -1, count: n)
+        mask = n - 1
+        for code in 0..<count {
+            var slot = Int(truncatingIfNeeded: hashes[code]) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(code)
+        }
+    }
+
+    /// The string of a code.
+    public func string(_ code: Int32) -> String {
+        let s = offsets[Int(code)], e = offsets[Int(code) + 1]
+        return String(decoding: arena[s..<e], as: UTF8.self)
+    }
+
+    /// All strings in code order.
+    public var strings: [String] { (0..<count).map { string(Int32($0)) } }
+}

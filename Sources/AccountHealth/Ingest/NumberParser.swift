@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exact decimal-to-double parsing of plain decimal numbers (`-12.5`, `3e4`, `.5`).
+/// `nan`, `inf`, hex floats and anything with other characters are rejected.
+public enum DecimalParser {
+    @usableFromInline static let powersOf10: [Double] = (0...22).map { i in
+        var v = 1.0
+        for _ in 0..<i { v *= 10 }
+        return v
+    }
+
+    /// Parses the bytes `p[0..<n]` (surrounding spaces allowed). Returns nil when it is not a finite decimal number.
+    @inlinable
+    public static func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        var i = 0, e = n
+        while i < e && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        while e > i && (p[e - 1] == 0x20 || p[e - 1] == 0x09) { e -= 1 }
+        guard i < e else { return nil }
+        let start = i
+        var negative = false
+        if p[i] == 0x2D { negative = true; i += 1 } else if p[i] == 0x2B { i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0          // significant digits accumulated into mantissa
+        var sawDigit = false
+        var dropped = 0         // integer digits beyond 19 (scale up)
+        var fracDigits = 0
+        while i < e {
+            let c = p[i] &- 0x30
+            if c >= 10 { break }
+            sawDigit = true
+            if digits < 19 {
+                if mantissa != 0 || c != 0 { digits += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(c)
+            } else { dropped += 1 }
+            i += 1
+        }
+        var inexact = dropped > 0
+        if i < e && p[i] == 0x2E {
+            i += 1
+            while i < e {
+                let c = p[i] &- 0x30
+                if c >= 10 { break }
+                sawDigit = true
+                if digits < 19 {
+                    if mantissa != 0 || c != 0 { digits += 1 }
+                    mantissa = mantissa &* 10 &+ UInt64(c)
+                    fracDigits += 1
+                } else if c != 0 { inexact = true }
+                i += 1
+            }
+        }
+        guard sawDigit else { return nil }
+        var exponent = 0
+        if i < e && (p[i] == 0x65 || p[i] == 0x45) {
+            i += 1
+            var expNegative = false
+            if i < e && p[i] == 0x2D { expNegative = true; i += 1 } else if i < e && p[i] == 0x2B { i += 1 }
+            var sawExp = false
+            while i < e {
+                let c = p[i] &- 0x30
+                if c >= 10 { break }
+                sawExp = true
+                if exponent < 100_000 { exponent = exponent * 10 + Int(c) }
+                i += 1
+            }
+            guard sawExp else { return nil }
+            if expNegative { exponent = -exponent }
+        }
+        guard i == e else { return nil }
+        let scale = exponent + dropped - fracDigits
+        if !inexact && mantissa <= (1 << 53) {
+            var v = Double(mantissa)
+            if scale == 0 { return negative ? -v : v }
+            if scale < 0 && scale >= -22 { v /= powersOf10[-scale]; return negative ? -v : v }
+            if scale > 0 && scale <= 22 { v *= powersOf10[scale]; return negative ? -v : v }
+        }
+        return slowPath(p + start, e - start)
+    }
+
+    /// Correctly rounded conversion by the C library, for the rare long or extreme literal.
+    @usableFromInline
+    static func slowPath(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        guard n < 512 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
+            for k in 0..<n { buf[k] = CChar(bitPattern: p[k]) }
+            buf[n] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(buf.baseAddress!, &end)
+            guard v.isFinite else { return nil }
+            return v
+        }
+    }
+
+    public static func parse(_ s: String) -> Double? {
+        var s = s
+        return s.withUTF8 { b in b.baseAddress.flatMap { parse($0, b.count) } }
+    }
+}

@@ -1,0 +1,238 @@
+/// Header handling shared by the small tables: case-insensitive names, duplicates, required columns.
+struct HeaderMap {
+    var index: [String: Int] = [:]
+    var names: [String] = []
+
+    init(_ header: [String], file: String, required: [String]) throws {
+        names = header.map { $0.trimmingASCIISpaces() }
+        for (i, n) in names.enumerated() {
+            let k = n.lowercased()
+            if k.isEmpty {
+                throw InputError(.missingColumn, Location(file: file, line: 1, column: i + 1), "header cell \(i + 1) is empty: every column needs a name")
+            }
+            if let j = index[k] {
+                throw InputError(.duplicateColumn, Location(file: file, line: 1, column: i + 1), value: n,
+                                 "column '\(n)' appears twice (columns \(j + 1) and \(i + 1))")
+            }
+            index[k] = i
+        }
+        for r in required where index[r] == nil {
+            throw InputError(.missingColumn, Location(file: file, line: 1), value: r,
+                             "required column '\(r)' is missing (header: \(header.joined(separator: ",")))")
+        }
+    }
+
+    subscript(_ name: String) -> Int? { index[name] }
+}
+
+/// Reads one cell as text, number or date, adding a located error on failure.
+struct CellReader {
+    let file: String
+    let header: HeaderMap
+
+    func loc(_ rec: borrowing CSVRecord, _ i: Int) -> Location {
+        Location(file: file, line: rec.line, column: i + 1, columnName: header.names[i])
+    }
+
+    func text(_ rec: borrowing CSVRecord, _ i: Int, required: Bool, _ errors: inout ErrorCollector) -> String? {
+        guard let s = rec.string(i) else {
+            errors.add(InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
+            return nil
+        }
+        let t = s.trimmingASCIISpaces()
+        if required && t.isEmpty {
+            errors.add(InputError(.emptyValue, loc(rec, i), "\(header.names[i]) is empty"))
+            return nil
+        }
+        return required ? s : t
+    }
+
+    func number(_ rec: borrowing CSVRecord, _ i: Int, _ errors: inout ErrorCollector) -> Double?? {
+        if rec.isEmpty(i) { return .some(nil) }
+        if let v = DecimalParser.parse(rec.pointer(i), rec.length(i)) { return .some(v) }
+        if !rec.isValidUTF8(i) {
+            errors.add(InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
+        } else {
+            errors.add(InputError(.invalidNumber, loc(rec, i), value: rec.lossyString(i), "not a finite number"))
+        }
+        return nil
+    }
+
+    func date(_ rec: borrowing CSVRecord, _ i: Int, _ errors: inout ErrorCollector) -> Int32?? {
+        if rec.isEmpty(i) { return .some(nil) }
+        if let d = Day.parse(rec.pointer(i), rec.length(i)) { return .some(d) }
+        if !rec.isValidUTF8(i) {
+            errors.add(InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
+        } else {
+            errors.add(InputError(.invalidDate, loc(rec, i), value: rec.lossyString(i), "not a valid YYYY-MM-DD date"))
+        }
+        return nil
+    }
+}
+
+/// `accounts.csv`: one row per account (DESIGN §2).
+public struct AccountsTable: Sendable {
+    public var file: String
+    public var ids: [String] = []
+    public var am: [String] = []
+    public var segment: [String] = []
+    public var arr: [Double] = []
+    public var name: [String?] = []
+    public var renewalDay: [Int32?] = []
+    /// Every other column, by its header name.
+    public var attributes: [String: [String]] = [:]
+    public var attributeNames: [String] = []
+    public var index: [String: Int] = [:]
+    public var recordsRead = 0
+
+    public var count: Int { ids.count }
+
+    /// The row of an account id.
+    public func row(of id: String) -> Int? { index[id] }
+
+    /// The value of any column (am, segment, name or an attribute) for a row, nil when the column does not exist.
+    public func column(_ column: String) -> [String]? {
+        switch column.lowercased() {
+        case "am": return am
+        case "segment": return segment
+        case "account_id": return ids
+        case "name": return name.map { $0 ?? "" }
+        default:
+            if let k = attributeNames.first(where: { $0.lowercased() == column.lowercased() }) { return attributes[k] }
+            return nil
+        }
+    }
+
+    public static func read(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> AccountsTable {
+        let (t, errors) = try readCollecting(path: path, displayName: displayName, delimiter: delimiter)
+        try errors.throwIfAny()
+        return t
+    }
+
+    static func readCollecting(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> (AccountsTable, ErrorCollector) {
+        let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
+        let file = reader.displayName
+        var t = AccountsTable(file: file)
+        var errors = ErrorCollector()
+        var cells: CellReader! = nil
+        var h: HeaderMap! = nil
+        var lineOf: [String: Int] = [:]
+        var extra: [Int] = []
+        try reader.read(header: { header in
+            h = try HeaderMap(header, file: file, required: ["account_id", "am", "segment", "arr"])
+            cells = CellReader(file: file, header: h)
+            let known: Set<String> = ["account_id", "am", "segment", "arr", "name", "renewal_date"]
+            for (i, n) in h.names.enumerated() where !known.contains(n.lowercased()) {
+                extra.append(i)
+                t.attributeNames.append(n)
+                t.attributes[n] = []
+            }
+        }, onError: { errors.add($0) }, record: { rec in
+            let before = errors.count
+            let id = cells.text(rec, h["account_id"]!, required: true, &errors)
+            let am = cells.text(rec, h["am"]!, required: false, &errors)
+            let seg = cells.text(rec, h["segment"]!, required: false, &errors)
+            let arrCell = cells.number(rec, h["arr"]!, &errors)
+            var arr: Double? = nil
+            if case .some(.some(let v)) = arrCell {
+                if v < 0 {
+                    errors.add(InputError(.invalidNumber, cells.loc(rec, h["arr"]!), value: rec.lossyString(h["arr"]!), "arr must not be negative"))
+                } else { arr = v }
+            } else if case .some(.none) = arrCell {
+                errors.add(InputError(.emptyValue, cells.loc(rec, h["arr"]!), "arr is empty"))
+            }
+            let name = h["name"].flatMap { cells.text(rec, $0, required: false, &errors) }
+            var renewal: Int32? = nil
+            if let ri = h["renewal_date"] {
+                if let d = cells.date(rec, ri, &errors) { renewal = d }
+            }
+            var attrs: [String] = []
+            for i in extra { attrs.append(cells.text(rec, i, required: false, &errors) ?? "") }
+            guard errors.count == before, let id, let am, let seg, let arr else { return }
+            if let first = lineOf[id] {
+                errors.add(InputError(.duplicateRow, Location(file: file, line: rec.line), value: id,
+                                      "duplicate account_id: lines \(first) and \(rec.line)"))
+                return
+            }
+            lineOf[id] = rec.line
+            t.index[id] = t.ids.count
+            t.ids.append(id); t.am.append(am); t.segment.append(seg); t.arr.append(arr)
+            t.name.append(name); t.renewalDay.append(renewal)
+            for (k, i) in extra.enumerated() { _ = i; t.attributes[t.attributeNames[k]]!.append(attrs[k]) }
+        })
+        t.recordsRead = reader.records
+        return (t, errors)
+    }
+}
+
+/// `outcomes.csv`: one row per renewal decision (DESIGN §2).
+public struct OutcomesTable: Sendable {
+    public var file: String
+    public var accountIds: [String] = []
+    public var day: [Int32] = []
+    public var churned: [Bool] = []
+    public var arr: [Double?] = []
+    public var line: [Int] = []
+    public var recordsRead = 0
+
+    public var count: Int { accountIds.count }
+    public var churnCount: Int { churned.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    public var renewalCount: Int { count - churnCount }
+
+    public static func read(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> OutcomesTable {
+        let (t, errors) = try readCollecting(path: path, displayName: displayName, delimiter: delimiter)
+        try errors.throwIfAny()
+        return t
+    }
+
+    static func readCollecting(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> (OutcomesTable, ErrorCollector) {
+        let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
+        let file = reader.displayName
+        var t = OutcomesTable(file: file)
+        var errors = ErrorCollector()
+        var cells: CellReader! = nil
+        var h: HeaderMap! = nil
+        var lineOf: [String: Int] = [:]
+        try reader.read(header: { header in
+            h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
+            cells = CellReader(file: file, header: h)
+        }, onError: { errors.add($0) }, record: { rec in
+            let before = errors.count
+            let id = cells.text(rec, h["account_id"]!, required: true, &errors)
+            let dcell = cells.date(rec, h["date"]!, &errors)
+            var day: Int32? = nil
+            if case .some(.some(let d)) = dcell { day = d } else if case .some(.none) = dcell {
+                errors.add(InputError(.invalidDate, cells.loc(rec, h["date"]!), "date is empty"))
+            }
+            var churned: Bool? = nil
+            let oi = h["outcome"]!
+            if let word = cells.text(rec, oi, required: false, &errors) {
+                switch word.lowercased() {
+                case "churned": churned = true
+                case "renewed": churned = false
+                default:
+                    errors.add(InputError(.invalidOutcome, cells.loc(rec, oi), value: word,
+                                          word.isEmpty ? "outcome is empty (renewed or churned)" : "outcome must be renewed or churned"))
+                }
+            }
+            var arr: Double? = nil
+            if let ai = h["arr"], let v = cells.number(rec, ai, &errors) {
+                if let x = v, x < 0 {
+                    errors.add(InputError(.invalidNumber, cells.loc(rec, ai), value: rec.lossyString(ai), "arr must not be negative"))
+                }
+                arr = v
+            }
+            guard errors.count == before, let id, let day, let churned else { return }
+            let key = "\(id)\u{0}\(day)"
+            if let first = lineOf[key] {
+                errors.add(InputError(.duplicateRow, Location(file: file, line: rec.line), value: "\(id),\(Day.format(day))",
+                                      "duplicate outcome for (account_id, date): lines \(first) and \(rec.line)"))
+                return
+            }
+            lineOf[key] = rec.line
+            t.accountIds.append(id); t.day.append(day); t.churned.append(churned); t.arr.append(arr); t.line.append(rec.line)
+        })
+        t.recordsRead = reader.records
+        return (t, errors)
+    }
+}

@@ -1,0 +1,380 @@
+/// Receives the rows of a timeline as they are parsed (no row is stored by the reader).
+public protocol TimelineSink {
+    /// Called once, after the header, with the factor names in column order.
+    mutating func begin(factors: [String])
+    /// One row: `values` has one slot per factor, NaN where the cell is empty. `risk` is the
+    /// raw value of `RiskLevel`, or `TimelineReader.riskUnspecified` when the row says nothing about risk
+    /// (a long-layout row of another factor).
+    mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int)
+}
+
+/// The layout of a timeline file.
+public enum TimelineLayout: String, Sendable, Codable {
+    /// `account_id,date,<factor>...[,risk]`
+    case wide
+    /// `account_id,date,factor,value`
+    case long
+}
+
+/// What reading a timeline found: counts, dates, factors, soft problems.
+public struct TimelineSummary: Sendable {
+    public var file: String
+    public var layout: TimelineLayout
+    public var factors: [String]
+    public var hasRisk: Bool
+    /// Data records read (header and blank lines excluded), including rejected ones.
+    public var recordsRead: Int
+    /// Records that passed validation.
+    public var recordsUsed: Int
+    /// Distinct (account, date) rows (equals `recordsUsed` for the wide layout).
+    public var rows: Int
+    public var blankLines: Int
+    public var accounts: Interner
+    public var firstDay: Int32?
+    public var lastDay: Int32?
+    /// Per factor, the number of rows with a value.
+    public var valueCounts: [Int]
+
+    /// Share of rows with a value, per factor.
+    public var coverage: [Double] { valueCounts.map { rows > 0 ? Double($0) / Double(rows) : 0 } }
+}
+
+/// Reads a timeline file (DESIGN §2) into a `TimelineSink`, validating every cell.
+public struct TimelineReader {
+    public static let riskUnspecified: UInt8 = 255
+
+    public var path: String
+    public var displayName: String
+    public var delimiter: UInt8
+    /// Hard errors kept before reading stops collecting (all are counted).
+    public var errorLimit = 200
+
+    public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) {
+        self.path = path
+        self.displayName = displayName ?? path
+        self.delimiter = delimiter
+    }
+
+    private static let accountBits = 26
+    private static let factorBits = 14
+    private static let dayBias: Int64 = 1 << 23
+
+    struct Columns {
+        var layout: TimelineLayout
+        var account = -1, date = -1, risk = -1, factor = -1, value = -1
+        var factorColumns: [Int] = []
+        var factorNames: [String] = []
+        var width = 0
+    }
+
+    static func columns(_ header: [String], file: String) throws -> Columns {
+        let lower = header.map { $0.trimmingASCIISpaces().lowercased() }
+        var seen: [String: Int] = [:]
+        for (i, n) in lower.enumerated() {
+            if n.isEmpty {
+                throw InputError(.missingColumn, Location(file: file, line: 1, column: i + 1), "header cell \(i + 1) is empty: every column needs a name")
+            }
+            if let j = seen[n] {
+                throw InputError(.duplicateColumn, Location(file: file, line: 1, column: i + 1), value: header[i],
+                                 "column '\(header[i])' appears twice (columns \(j + 1) and \(i + 1))")
+            }
+            seen[n] = i
+        }
+        for required in ["account_id", "date"] where seen[required] == nil {
+            throw InputError(.missingColumn, Location(file: file, line: 1), value: required,
+                             "required column '\(required)' is missing (header: \(header.joined(separator: ",")))")
+        }
+        let others = Set(lower).subtracting(["account_id", "date"])
+        var c: Columns
+        if others == ["factor", "value"] {
+            c = Columns(layout: .long)
+            c.factor = seen["factor"]!
+            c.value = seen["value"]!
+        } else {
+            c = Columns(layout: .wide)
+            c.risk = seen["risk"] ?? -1
+            for (i, n) in lower.enumerated() where n != "account_id" && n != "date" && n != "risk" {
+                c.factorColumns.append(i)
+                c.factorNames.append(header[i].trimmingASCIISpaces())
+            }
+            if c.factorColumns.isEmpty {
+                throw InputError(.missingColumn, Location(file: file, line: 1),
+                                 "no factor columns: a wide timeline needs at least one numeric column besides account_id, date and risk")
+            }
+        }
+        c.account = seen["account_id"]!
+        c.date = seen["date"]!
+        c.width = header.count
+        return c
+    }
+
+    /// Reads the whole file into `sink`. Throws `InputErrors` listing every defect (row defects are
+    /// collected, not fatal, so one run reports them all) after the whole file is read.
+    public func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
+        let (summary, errors) = try readCollecting(into: &sink)
+        if !errors.isEmpty { throw InputErrors(errors.errors, truncated: errors.count > errors.errors.count) }
+        return summary
+    }
+
+    /// Reads the whole file, returning what it found and every row-level defect (duplicates included).
+    /// Only a structural defect (missing file, bad header, unterminated quote) is thrown.
+    func readCollecting<S: TimelineSink>(into sink: inout S) throws -> (TimelineSummary, ErrorCollector) {
+        var keys: [UInt64] = []
+        var errors = ErrorCollector(limit: errorLimit)
+        var summary = try scan(into: &sink, keys: &keys, errors: &errors, findLinesOf: nil)
+        let (dups, distinct) = TimelineReader.duplicates(&keys, layout: summary.layout)
+        keys = []
+        summary.rows = summary.layout == .wide ? summary.recordsUsed : distinct
+        if !dups.isEmpty {
+            var finder = NullSink()
+            var lines: [UInt64: [Int]] = [:]
+            var ignored: [UInt64] = []
+            var e2 = ErrorCollector(limit: 1)
+            let wanted = Set(dups.prefix(errorLimit))
+            _ = try scan(into: &finder, keys: &ignored, errors: &e2, findLinesOf: (wanted, { key, line in
+                lines[key, default: []].append(line)
+            }))
+            for key in dups.prefix(errorLimit) {
+                let ls = (lines[key] ?? []).sorted()
+                let acct = Int32(truncatingIfNeeded: key >> UInt64(TimelineReader.accountBitsShift))
+                let day = Int32(Int64((key >> UInt64(TimelineReader.factorBits)) & ((1 << 24) - 1)) - TimelineReader.dayBias)
+                let f = Int(key & ((1 << UInt64(TimelineReader.factorBits)) - 1))
+                let what = summary.layout == .long ? (f < summary.factors.count ? " and factor '\(summary.factors[f])'" : " and factor 'risk'") : ""
+                let lineText = ls.map(String.init).joined(separator: " and ")
+                errors.add(InputError(.duplicateRow, Location(file: displayName, line: ls.last),
+                                      value: "\(summary.accounts.string(acct)),\(Day.format(day))",
+                                      "duplicate (account_id, date)\(what): lines \(lineText)"))
+            }
+            errors.count += dups.count - min(dups.count, errorLimit)
+        }
+        return (summary, errors)
+    }
+
+    static var accountBitsShift: Int { 64 - accountBits }
+
+    @inline(__always)
+    static func key(account: Int32, day: Int32, factor: Int) -> UInt64 {
+        (UInt64(account) << UInt64(accountBitsShift)) | (UInt64(Int64(day) + dayBias) << UInt64(factorBits)) | UInt64(factor)
+    }
+
+    /// Sorts the keys and returns the duplicated ones and the number of distinct (account, date) pairs.
+    static func duplicates(_ keys: inout [UInt64], layout: TimelineLayout) -> ([UInt64], Int) {
+        RadixSort.sort(&keys)
+        var dups: [UInt64] = []
+        var distinctRows = 0
+        var prevRow: UInt64 = .max
+        for i in 0..<keys.count {
+            if i > 0 && keys[i] == keys[i - 1] {
+                if dups.last != keys[i] { dups.append(keys[i]) }
+            }
+            let r = keys[i] >> UInt64(factorBits)
+            if r != prevRow { distinctRows += 1; prevRow = r }
+        }
+        return (dups, distinctRows)
+    }
+
+    private struct StopAfterHeader: Error {}
+
+    /// The header of the file (used to detect the layout before the full read).
+    func header() throws -> [String] {
+        let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter, blockSize: 1 << 16)
+        var names: [String] = []
+        do {
+            try reader.read(header: { names = $0; throw StopAfterHeader() }, onError: { _ in }, record: { _ in })
+        } catch is StopAfterHeader {}
+        return names
+    }
+
+    /// The distinct factor names of a long-layout file, in order of first appearance.
+    func longFactorNames(_ cols: Columns) throws -> [String] {
+        let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
+        var seen = Set<String>()
+        var names: [String] = []
+        var last: [UInt8] = []
+        try reader.read(header: { _ in }, onError: { _ in }, record: { rec in
+            guard rec.count > cols.factor else { return }
+            let b = rec.bytes(cols.factor)
+            if b == last { return }
+            last = b
+            guard let s = String(validating: b, as: UTF8.self) else { return }
+            let t = s.trimmingASCIISpaces()
+            let k = t.lowercased()
+            if !k.isEmpty && k != "risk" && seen.insert(k).inserted { names.append(t) }
+        })
+        return names
+    }
+
+    private func scan<S: TimelineSink>(into sink: inout S, keys: inout [UInt64], errors: inout ErrorCollector,
+                                       findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws -> TimelineSummary {
+        let headerCols = try TimelineReader.columns(try header(), file: displayName)
+        let longFactors = headerCols.layout == .long ? try longFactorNames(headerCols) : []
+        let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
+        var cols = Columns(layout: .wide)
+        var accounts = Interner(capacity: 4096)
+        var factorIndex: [String: Int] = [:]          // long layout: factor name (lowercased) → index
+        var factorNames: [String] = []
+        var values = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+        defer { values.deallocate() }
+        var valueCounts: [Int] = []
+        var firstDay = Int32.max, lastDay = Int32.min
+        var used = 0
+        var lastAccountBytes: [UInt8] = []
+        var lastAccount: Int32 = -1
+        let file = displayName
+        let collectKeys = findLinesOf == nil
+        if collectKeys { keys.reserveCapacity(max(1024, reader.fileSize / 40)) }
+
+        func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String, _ header: String) -> InputError {
+            let loc = Location(file: file, line: rec.line, column: i + 1, columnName: header)
+            if !rec.isValidUTF8(i) {
+                return InputError(.invalidUTF8, loc, value: rec.lossyString(i), "cell is not valid UTF-8")
+            }
+            return InputError(kind, loc, value: rec.lossyString(i), what)
+        }
+
+        var headerNames: [String] = []
+        try reader.read(header: { header in
+            headerNames = header
+            cols = try TimelineReader.columns(header, file: file)
+            factorNames = cols.layout == .wide ? cols.factorNames : longFactors
+            for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
+            valueCounts = Array(repeating: 0, count: factorNames.count)
+            values.deallocate()
+            values = .allocate(capacity: max(1, factorNames.count))
+            if factorNames.count >= (1 << TimelineReader.factorBits) - 1 {
+                throw InputError(.tooLarge, Location(file: file, line: 1), "more than \((1 << TimelineReader.factorBits) - 2) factors")
+            }
+            sink.begin(factors: factorNames)
+        }, onError: { errors.add($0) }, record: { rec in
+            // date
+            let dcol = cols.date
+            guard let day = Day.parse(rec.pointer(dcol), rec.length(dcol)) else {
+                errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date", headerNames[dcol]))
+                return
+            }
+            var risk = TimelineReader.riskUnspecified
+            var factorOfRow = 0
+            var rowOK = true
+            if cols.layout == .wide {
+                for (j, c) in cols.factorColumns.enumerated() {
+                    if rec.isEmpty(c) { values[j] = .nan; continue }
+                    if let v = DecimalParser.parse(rec.pointer(c), rec.length(c)) {
+                        values[j] = v
+                    } else {
+                        errors.add(cellError(rec, c, .invalidNumber, "not a finite number", headerNames[c]))
+                        rowOK = false
+                    }
+                }
+                if cols.risk >= 0 {
+                    if let r = RiskLevel.parse(rec.pointer(cols.risk), rec.length(cols.risk)) {
+                        risk = r.rawValue
+                    } else {
+                        errors.add(cellError(rec, cols.risk, .invalidRisk, "risk must be none, low, medium, high or empty", headerNames[cols.risk]))
+                        rowOK = false
+                    }
+                } else {
+                    risk = RiskLevel.none.rawValue
+                }
+            } else {
+                // long layout: one factor per row
+                guard let name = rec.string(cols.factor) else {
+                    errors.add(cellError(rec, cols.factor, .invalidUTF8, "", headerNames[cols.factor]))
+                    return
+                }
+                let key = name.trimmingASCIISpaces().lowercased()
+                if key.isEmpty {
+                    errors.add(cellError(rec, cols.factor, .emptyValue, "factor name is empty", headerNames[cols.factor]))
+                    return
+                }
+                if key == "risk" {
+                    guard let r = RiskLevel.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
+                        errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty", headerNames[cols.value]))
+                        return
+                    }
+                    risk = r.rawValue
+                    factorOfRow = (1 << TimelineReader.factorBits) - 1
+                    for j in 0..<factorNames.count { values[j] = .nan }
+                } else {
+                    var v = Double.nan
+                    if !rec.isEmpty(cols.value) {
+                        guard let parsed = DecimalParser.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
+                            errors.add(cellError(rec, cols.value, .invalidNumber, "not a finite number", headerNames[cols.value]))
+                            return
+                        }
+                        v = parsed
+                    }
+                    guard let idx = factorIndex[key] else { return }  // cannot happen: the pre-pass saw every name
+                    for j in 0..<factorNames.count { values[j] = .nan }
+                    values[idx] = v
+                    factorOfRow = idx
+                }
+            }
+            guard rowOK else { return }
+            // account
+            let acol = cols.account
+            let ap = rec.pointer(acol), an = rec.length(acol)
+            if rec.isEmpty(acol) {
+                errors.add(InputError(.emptyValue, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]), "account_id is empty"))
+                return
+            }
+            var account: Int32
+            if an == lastAccountBytes.count && lastAccount >= 0 && lastAccountBytes.withUnsafeBufferPointer({ b in
+                for k in 0..<an where b[k] != ap[k] { return false }
+                return true
+            }) && !rec.fields[acol].hasEscapes {
+                account = lastAccount
+            } else {
+                let idBytes = rec.bytes(acol)
+                var isNew = false
+                account = idBytes.withUnsafeBufferPointer { b in accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
+                if isNew && String(validating: idBytes, as: UTF8.self) == nil {
+                    errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
+                                          value: rec.lossyString(acol), "account_id is not valid UTF-8"))
+                    return
+                }
+                if Int(account) >= (1 << TimelineReader.accountBits) {
+                    throw InputError(.tooLarge, Location(file: file, line: rec.line), "more than \(1 << TimelineReader.accountBits) accounts")
+                }
+                if !rec.fields[acol].hasEscapes {
+                    lastAccountBytes = idBytes
+                    lastAccount = account
+                }
+            }
+            used += 1
+            if day < firstDay { firstDay = day }
+            if day > lastDay { lastDay = day }
+            if cols.layout == .wide {
+                for j in 0..<factorNames.count where !values[j].isNaN { valueCounts[j] += 1 }
+            } else if factorOfRow < factorNames.count, !values[factorOfRow].isNaN {
+                valueCounts[factorOfRow] += 1
+            }
+            let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
+            if let (wanted, report) = findLinesOf {
+                if wanted.contains(k) { report(k, rec.line) }
+            } else {
+                keys.append(k)
+            }
+            sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
+        })
+        return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
+                               recordsRead: reader.records, recordsUsed: used, rows: used, blankLines: reader.blankLines,
+                               accounts: accounts, firstDay: used > 0 ? firstDay : nil, lastDay: used > 0 ? lastDay : nil,
+                               valueCounts: valueCounts)
+    }
+}
+
+/// A sink that keeps nothing (used to re-scan a file for line numbers).
+struct NullSink: TimelineSink {
+    mutating func begin(factors: [String]) {}
+    mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
+}
+
+extension String {
+    /// The string without leading and trailing ASCII spaces and tabs.
+    func trimmingASCIISpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

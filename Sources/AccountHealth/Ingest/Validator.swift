@@ -1,0 +1,170 @@
+/// A finding of `validate`: an error (the file cannot be used) or a warning (soft problem, counted).
+public struct Problem: Sendable {
+    public enum Severity: String, Sendable { case error, warning }
+    public var severity: Severity
+    public var kind: String
+    public var location: Location
+    public var value: String?
+    public var message: String
+    /// How many times this soft problem occurs (1 for errors).
+    public var count: Int
+
+    init(_ e: InputError) {
+        severity = .error
+        kind = e.kind.rawValue
+        location = e.location
+        value = e.value
+        message = e.message
+        count = 1
+    }
+
+    init(warning kind: String, file: String, count: Int, example: String?, _ message: String) {
+        severity = .warning
+        self.kind = kind
+        location = Location(file: file)
+        value = example
+        self.message = message
+        self.count = count
+    }
+}
+
+/// What `validate` found in each file (DESIGN §6).
+public struct ValidationReport: Sendable {
+    public struct FactorCoverage: Sendable { public var name: String; public var coverage: Double; public var values: Int }
+    public struct TimelinePart: Sendable {
+        public var file: String
+        public var layout: TimelineLayout
+        public var rowsRead: Int
+        public var rowsUsed: Int
+        public var rowsRejected: Int
+        public var rows: Int
+        public var blankLines: Int
+        public var accounts: Int
+        public var firstDate: String?
+        public var lastDate: String?
+        public var hasRisk: Bool
+        public var factors: [FactorCoverage]
+    }
+    public struct TablePart: Sendable {
+        public var file: String
+        public var rowsRead: Int
+        public var rowsUsed: Int
+        public var rowsRejected: Int
+    }
+    public struct OutcomesPart: Sendable {
+        public var table: TablePart
+        public var renewed: Int
+        public var churned: Int
+    }
+    public var timeline: TimelinePart?
+    public var accounts: TablePart?
+    public var outcomes: OutcomesPart?
+    public var configurationFile: String?
+    public var problems: [Problem]
+    /// Errors found, including any not kept in `problems`.
+    public var errorCount: Int
+
+    public var hasErrors: Bool { errorCount > 0 }
+    /// 66 when a file is missing or unreadable, 65 for bad data, 0 otherwise.
+    public var exitCode: Int32 {
+        if problems.contains(where: { $0.severity == .error && ($0.kind == "missing_file" || $0.kind == "unreadable_file") }) { return 66 }
+        return hasErrors ? 65 : 0
+    }
+}
+
+/// Checks every given input file against DESIGN §2 and reports everything found.
+public enum Validator {
+    public static func validate(_ sources: DataSources) -> ValidationReport {
+        var report = ValidationReport(problems: [], errorCount: 0)
+        func add(_ errors: ErrorCollector) {
+            report.problems += errors.errors.map(Problem.init)
+            report.errorCount += errors.count
+        }
+        func add(_ error: Error) {
+            if let e = error as? InputError { report.problems.append(Problem(e)); report.errorCount += 1 }
+            else if let es = error as? InputErrors { report.problems += es.errors.map(Problem.init); report.errorCount += es.errors.count }
+            else {
+                report.problems.append(Problem(InputError(.unreadableFile, Location(file: "?"), "\(error)")))
+                report.errorCount += 1
+            }
+        }
+        if sources.timeline == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
+            add(InputError(.invalidArgument, Location(file: "validate"), "no input given: pass --data DIR or --timeline/--accounts/--outcomes/--config"))
+            return report
+        }
+
+        var timelineIds: Set<String>? = nil
+        var timelineFactors: [String]? = nil
+        if let path = sources.timeline {
+            var sink = NullSink()
+            do {
+                let (s, errors) = try TimelineReader(path: path, delimiter: sources.delimiter).readCollecting(into: &sink)
+                add(errors)
+                let cov = s.coverage
+                report.timeline = .init(file: s.file, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed,
+                                        rowsRejected: s.recordsRead - s.recordsUsed, rows: s.rows, blankLines: s.blankLines,
+                                        accounts: s.accounts.count, firstDate: s.firstDay.map(Day.format), lastDate: s.lastDay.map(Day.format),
+                                        hasRisk: s.hasRisk,
+                                        factors: s.factors.enumerated().map { .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0]) })
+                timelineIds = Set(s.accounts.strings)
+                timelineFactors = s.factors
+                for (i, n) in s.factors.enumerated() where s.valueCounts[i] == 0 {
+                    report.problems.append(Problem(warning: "factor_without_values", file: s.file, count: 1, example: n,
+                                                   "factor '\(n)' has no value in any row"))
+                }
+            } catch { add(error) }
+        }
+        var accountIds: Set<String>? = nil
+        if let path = sources.accounts {
+            do {
+                let (t, errors) = try AccountsTable.readCollecting(path: path, delimiter: sources.delimiter)
+                add(errors)
+                report.accounts = .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count)
+                accountIds = Set(t.ids)
+            } catch { add(error) }
+        }
+        if let path = sources.outcomes {
+            do {
+                let (t, errors) = try OutcomesTable.readCollecting(path: path, delimiter: sources.delimiter)
+                add(errors)
+                report.outcomes = .init(table: .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count),
+                                        renewed: t.renewalCount, churned: t.churnCount)
+                let known = accountIds ?? timelineIds
+                if let known {
+                    let unknown = t.accountIds.filter { !known.contains($0) }
+                    if !unknown.isEmpty {
+                        report.problems.append(Problem(warning: "outcome_for_unknown_account", file: t.file, count: unknown.count, example: unknown.first,
+                                                       "\(unknown.count) outcome row(s) name an account that is not in the \(accountIds != nil ? "accounts file" : "timeline")"))
+                    }
+                }
+                if let timelineIds {
+                    let noTimeline = Set(t.accountIds).subtracting(timelineIds)
+                    if !noTimeline.isEmpty && accountIds != nil {
+                        report.problems.append(Problem(warning: "outcome_without_timeline", file: t.file, count: noTimeline.count, example: noTimeline.sorted().first,
+                                                       "\(noTimeline.count) account(s) with outcomes have no timeline rows"))
+                    }
+                }
+            } catch { add(error) }
+        }
+        if let accountIds, let timelineIds {
+            let noTimeline = accountIds.subtracting(timelineIds)
+            if !noTimeline.isEmpty {
+                report.problems.append(Problem(warning: "account_without_timeline", file: report.accounts?.file ?? "accounts", count: noTimeline.count,
+                                               example: noTimeline.sorted().first, "\(noTimeline.count) account(s) have no timeline rows"))
+            }
+            let notListed = timelineIds.subtracting(accountIds)
+            if !notListed.isEmpty {
+                report.problems.append(Problem(warning: "timeline_account_not_in_accounts", file: report.timeline?.file ?? "timeline", count: notListed.count,
+                                               example: notListed.sorted().first, "\(notListed.count) timeline account(s) are not in the accounts file"))
+            }
+        }
+        if let path = sources.config {
+            report.configurationFile = path
+            do {
+                let cfg = try Configuration.load(path: path)
+                if let timelineFactors { try cfg.check(againstTimelineFactors: timelineFactors, file: path) }
+            } catch { add(error) }
+        }
+        return report
+    }
+}

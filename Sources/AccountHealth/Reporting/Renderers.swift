@@ -1,0 +1,204 @@
+/// Renders the results of the scoring commands in the three output formats.
+public enum Render {
+    // MARK: score
+
+    public static func score(_ r: ScoreReport, format: OutputFormat) -> String {
+        switch format {
+        case .json:
+            return JSON.object([
+                ("as_of", .array(r.dates.map { .string(Day.format($0)) })),
+                ("factors", .array(r.factorNames.map(JSON.string))),
+                ("accounts_scored", .int(r.rows.count)),
+                ("scores", .array(r.rows.map { row in
+                    .object([
+                        ("account_id", .string(row.accountId)),
+                        ("as_of", .string(Day.format(row.asOf))),
+                        ("score", .num(row.result.score)),
+                        ("band", .str(row.band)),
+                        ("change", .num(row.change)),
+                        ("risk", .string(row.result.risk.description)),
+                        ("risk_penalty", .num(row.result.penalty)),
+                        ("coverage", .num(row.result.coverage)),
+                        ("points", .object(zip(r.factorNames, row.points).map { ($0, JSON.num($1)) })),
+                    ])
+                })),
+            ]).serialized() + "\n"
+        case .csv, .table:
+            let csv = format == .csv
+            var t = ResultTable(columns: ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" }
+                                + ["risk_penalty", "coverage"])
+            t.numeric = Set([2, 4] + (5..<(t.columns.count)).map { $0 })
+            t.rows.reserveCapacity(r.rows.count)
+            for row in r.rows {
+                func f(_ v: Double?) -> String { csv ? NumberFormat.exact(v) : NumberFormat.fixed(v) }
+                var cells = [row.accountId, Day.format(row.asOf), f(row.result.score), row.band ?? "",
+                             csv ? NumberFormat.exact(row.change) : NumberFormat.fixed(row.change, 1, signed: true)]
+                cells += row.points.map(f)
+                cells += [f(row.result.penalty), csv ? NumberFormat.exact(row.result.coverage) : NumberFormat.percent(row.result.coverage, 0)]
+                t.rows.append(cells)
+            }
+            return csv ? t.csv() : t.text()
+        }
+    }
+
+    /// The score CSV written straight to bytes (the 10 M-row path avoids building strings per cell).
+    public static func scoreCSV(_ r: ScoreReport, into out: inout [UInt8]) {
+        var line = ByteLine()
+        line.append((["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + ["risk_penalty", "coverage"])
+            .map(ResultTable.csvField).joined(separator: ",") + "\n")
+        out.append(contentsOf: line.bytes)
+        for row in r.rows {
+            line.bytes.removeAll(keepingCapacity: true)
+            line.append(ResultTable.csvField(row.accountId)); line.append(byte: 0x2C)
+            line.append(day: row.asOf); line.append(byte: 0x2C)
+            line.append(NumberFormat.exact(row.result.score)); line.append(byte: 0x2C)
+            line.append(ResultTable.csvField(row.band ?? "")); line.append(byte: 0x2C)
+            line.append(NumberFormat.exact(row.change))
+            for p in row.points { line.append(byte: 0x2C); line.append(NumberFormat.exact(p)) }
+            line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.penalty))
+            line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.coverage))
+            line.append(byte: 0x0A)
+            out.append(contentsOf: line.bytes)
+        }
+    }
+
+    // MARK: validate
+
+    public static func validation(_ v: ValidationReport, format: OutputFormat) -> String {
+        switch format {
+        case .json:
+            var o: [(String, JSON)] = []
+            if let t = v.timeline {
+                o.append(("timeline", .object([
+                    ("file", .string(t.file)), ("layout", .string(t.layout.rawValue)),
+                    ("rows", .int(t.rows)), ("rows_read", .int(t.rowsRead)), ("rows_used", .int(t.rowsUsed)),
+                    ("rows_rejected", .int(t.rowsRejected)), ("blank_lines", .int(t.blankLines)),
+                    ("accounts", .int(t.accounts)), ("first_date", .str(t.firstDate)), ("last_date", .str(t.lastDate)),
+                    ("has_risk", .bool(t.hasRisk)),
+                    ("factors", .array(t.factors.map { .object([("name", .string($0.name)), ("coverage", .number($0.coverage)), ("values", .int($0.values))]) })),
+                ])))
+            }
+            if let a = v.accounts {
+                o.append(("accounts", .object([("file", .string(a.file)), ("rows", .int(a.rowsUsed)), ("rows_read", .int(a.rowsRead)), ("rows_rejected", .int(a.rowsRejected))])))
+            }
+            if let u = v.outcomes {
+                o.append(("outcomes", .object([("file", .string(u.table.file)), ("rows", .int(u.table.rowsUsed)), ("rows_read", .int(u.table.rowsRead)),
+                                               ("rows_rejected", .int(u.table.rowsRejected)), ("renewed", .int(u.renewed)), ("churned", .int(u.churned))])))
+            }
+            if let c = v.configurationFile { o.append(("config", .object([("file", .string(c))]))) }
+            o.append(("problems", .array(v.problems.map(problemJSON))))
+            o.append(("errors", .int(v.errorCount)))
+            o.append(("ok", .bool(!v.hasErrors)))
+            return JSON.object(o).serialized() + "\n"
+        case .csv:
+            var t = ResultTable(columns: ["severity", "kind", "file", "line", "column", "column_name", "value", "count", "message"])
+            for p in v.problems {
+                t.rows.append([p.severity.rawValue, p.kind, p.location.file, p.location.line.map(String.init) ?? "",
+                               p.location.column.map(String.init) ?? "", p.location.columnName ?? "", p.value ?? "", String(p.count), p.message])
+            }
+            return t.csv()
+        case .table:
+            var out = ""
+            if let t = v.timeline {
+                out += "timeline  \(t.file)\n"
+                out += "  layout \(t.layout.rawValue); \(t.rowsRead) rows read, \(t.rowsUsed) used, \(t.rowsRejected) rejected; \(t.accounts) accounts; \(t.firstDate ?? "-") to \(t.lastDate ?? "-")\(t.hasRisk ? "; risk column" : "")\n"
+                var ft = ResultTable(columns: ["factor", "coverage", "values"], numeric: [1, 2])
+                for f in t.factors { ft.rows.append([f.name, NumberFormat.percent(f.coverage), String(f.values)]) }
+                out += ft.text().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+            }
+            if let a = v.accounts { out += "accounts  \(a.file)\n  \(a.rowsRead) rows read, \(a.rowsUsed) used, \(a.rowsRejected) rejected\n" }
+            if let u = v.outcomes {
+                out += "outcomes  \(u.table.file)\n  \(u.table.rowsRead) rows read, \(u.table.rowsUsed) used, \(u.table.rowsRejected) rejected; \(u.renewed) renewed, \(u.churned) churned\n"
+            }
+            if let c = v.configurationFile { out += "config    \(c)\n" }
+            if v.problems.isEmpty { out += "no problems found\n" } else {
+                out += "problems: \(v.errorCount) error(s), \(v.problems.filter { $0.severity == .warning }.count) warning(s)\n"
+                for p in v.problems {
+                    var s = "  \(p.location): \(p.severity.rawValue): \(p.message)"
+                    if let n = p.location.columnName { s += " [column '\(n)']" }
+                    if let val = p.value { s += " (value: \"\(val)\")" }
+                    out += s + "\n"
+                }
+                if v.errorCount > v.problems.filter({ $0.severity == .error }).count { out += "  … more errors not shown\n" }
+            }
+            return out
+        }
+    }
+
+    static func problemJSON(_ p: Problem) -> JSON {
+        .object([("severity", .string(p.severity.rawValue)), ("kind", .string(p.kind)), ("file", .string(p.location.file)),
+                 ("line", p.location.line.map(JSON.int) ?? .null), ("column", p.location.column.map(JSON.int) ?? .null),
+                 ("column_name", .str(p.location.columnName)), ("value", .str(p.value)), ("count", .int(p.count)),
+                 ("message", .string(p.message))])
+    }
+
+    // MARK: explain
+
+    public static func waterfall(_ w: Waterfall, format: OutputFormat) -> String {
+        func label(_ s: WaterfallStep) -> String {
+            switch s.kind {
+            case .factor: return s.factor!
+            case .factorAppeared: return "\(s.factor!) (appeared)"
+            case .factorDisappeared: return "\(s.factor!) (disappeared)"
+            case .redistribution: return "weight redistribution"
+            case .riskPenalty: return "risk penalty"
+            case .clamp: return "clamp to 0-100"
+            }
+        }
+        switch format {
+        case .json:
+            return JSON.object([
+                ("account_id", .string(w.accountId)), ("from", .string(Day.format(w.fromDay))), ("to", .string(Day.format(w.toDay))),
+                ("from_score", .number(w.fromScore)), ("to_score", .number(w.toScore)), ("change", .number(w.change)),
+                ("from_band", .string(w.fromBand)), ("to_band", .string(w.toBand)),
+                ("steps", .array(w.steps.map { s in
+                    .object([("kind", .string(s.kind.rawValue)), ("factor", .str(s.factor)), ("from", .num(s.from)), ("to", .num(s.to)), ("points", .number(s.points))])
+                })),
+            ]).serialized() + "\n"
+        case .csv:
+            var t = ResultTable(columns: ["account_id", "step", "kind", "factor", "from", "to", "points"])
+            for (i, s) in w.steps.enumerated() {
+                t.rows.append([w.accountId, String(i + 1), s.kind.rawValue, s.factor ?? "", NumberFormat.exact(s.from), NumberFormat.exact(s.to), NumberFormat.exact(s.points)])
+            }
+            return t.csv()
+        case .table:
+            var t = ResultTable(columns: ["step", "from", "to", "points"], numeric: [1, 2, 3])
+            t.rows.append(["score on \(Day.format(w.fromDay))", "", "", NumberFormat.fixed(w.fromScore, 2)])
+            for s in w.steps where !(s.kind == .clamp && abs(s.points) < 1e-9) {
+                let isWeight = s.kind == .redistribution
+                t.rows.append([label(s), NumberFormat.fixed(s.from, isWeight ? 0 : 1), NumberFormat.fixed(s.to, isWeight ? 0 : 1),
+                               NumberFormat.fixed(s.points, 2, signed: true)])
+            }
+            t.rows.append(["score on \(Day.format(w.toDay))", "", "", NumberFormat.fixed(w.toScore, 2)])
+            return "\(w.accountId): \(NumberFormat.fixed(w.fromScore, 1)) (\(w.fromBand)) → \(NumberFormat.fixed(w.toScore, 1)) (\(w.toBand)), change \(NumberFormat.fixed(w.change, 2, signed: true))\n" + t.text()
+        }
+    }
+
+    // MARK: alerts
+
+    public static func alerts(_ alerts: [Alert], asOf: Int32, format: OutputFormat) -> String {
+        let columns = ["account_id", "as_of", "reason", "score", "previous_score", "change", "band", "previous_band"]
+        switch format {
+        case .json:
+            return JSON.object([
+                ("as_of", .string(Day.format(asOf))), ("count", .int(alerts.count)),
+                ("alerts", .array(alerts.map { a in
+                    .object([("account_id", .string(a.row.accountId)), ("as_of", .string(Day.format(a.row.asOf))), ("reason", .string(a.reason.rawValue)),
+                             ("score", .num(a.row.result.score)), ("previous_score", .num(a.row.previousScore)), ("change", .num(a.row.change)),
+                             ("band", .str(a.row.band)), ("previous_band", .str(a.row.previousBand))])
+                })),
+            ]).serialized() + "\n"
+        case .csv, .table:
+            let csv = format == .csv
+            var t = ResultTable(columns: columns, numeric: [3, 4, 5])
+            for a in alerts {
+                t.rows.append([a.row.accountId, Day.format(a.row.asOf), a.reason.rawValue,
+                               csv ? NumberFormat.exact(a.row.result.score) : NumberFormat.fixed(a.row.result.score),
+                               csv ? NumberFormat.exact(a.row.previousScore) : NumberFormat.fixed(a.row.previousScore),
+                               csv ? NumberFormat.exact(a.row.change) : NumberFormat.fixed(a.row.change, 1, signed: true),
+                               a.row.band ?? "", a.row.previousBand ?? ""])
+            }
+            return csv ? t.csv() : t.text()
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Output formats shared by every command.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case table, csv, json
+}
+
+/// A rectangular result: named columns, rows of cells. Renders as CSV or an aligned text table.
+public struct ResultTable: Sendable {
+    public var columns: [String]
+    public var rows: [[String]]
+    /// Columns aligned right in the text table (numbers).
+    public var numeric: Set<Int>
+
+    public init(columns: [String], rows: [[String]] = [], numeric: Set<Int> = []) {
+        self.columns = columns
+        self.rows = rows
+        self.numeric = numeric
+    }
+
+    /// RFC 4180 CSV with a header row and LF line ends.
+    public func csv() -> String {
+        var out = columns.map(ResultTable.csvField).joined(separator: ",") + "\n"
+        out.reserveCapacity(rows.count * columns.count * 8)
+        for r in rows { out += r.map(ResultTable.csvField).joined(separator: ",") + "\n" }
+        return out
+    }
+
+    static func csvField(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    /// Columns padded to their widest cell; numbers right-aligned.
+    public func text() -> String {
+        var widths = columns.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+                return numeric.contains(i) ? pad + c : c + pad
+            }.joined(separator: "  ").replacingTrailingSpaces()
+        }
+        var out = line(columns) + "\n"
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for r in rows { out += line(r) + "\n" }
+        return out
+    }
+}
+
+extension String {
+    func replacingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Number formatting used in every output.
+public enum NumberFormat {
+    /// Full precision (shortest round-trip), empty for nil: for CSV and JSON.
+    public static func exact(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "" }
+        return JSON.format(v)
+    }
+
+    /// Fixed decimals, for terminal tables.
+    public static func fixed(_ v: Double?, _ decimals: Int = 1, signed: Bool = false) -> String {
+        guard let v, v.isFinite else { return "" }
+        var p = 1.0
+        for _ in 0..<decimals { p *= 10 }
+        let r = (abs(v) * p).rounded()
+        let neg = v < 0 && r != 0
+        let ip = Int64(r / p)
+        var frac = String(Int64(r) - ip * Int64(p))
+        frac = String(repeating: "0", count: max(0, decimals - frac.count)) + frac
+        let body = decimals > 0 ? "\(ip).\(frac)" : "\(ip)"
+        return (neg ? "-" : (signed && r != 0 ? "+" : "")) + body
+    }
+
+    public static func percent(_ v: Double?, _ decimals: Int = 1) -> String {
+        guard let v else { return "" }
+        return fixed(v * 100, decimals) + "%"
+    }
+}

@@ -1,0 +1,291 @@
+/// How one simulated factor is generated and how it relates to churn (written to `truth.yaml`).
+public struct SimulatedFactor: Sendable {
+    public var name: String
+    /// Effect on the churn log-odds of one standard deviation of the factor's latent health, measured
+    /// `leadDays` before the renewal (0 for factors with no causal effect).
+    public var beta: Double
+    public var leadDays: Int
+    /// `leading`: its latent value long before the renewal drives churn; `lagging`: it only moves in the
+    /// weeks before a churn (a symptom); `noise`: no effect of its own.
+    public var kind: String
+    public var description: String
+}
+
+/// A seeded synthetic world of accounts, AMs, weekly health factors, renewals and churn (DESIGN §6 `simulate`).
+public struct Simulator: Sendable {
+    public var accounts: Int
+    public var weeks: Int
+    public var seed: UInt64
+    /// First timeline date (a Monday).
+    public var startDay: Int32 = Day.from(year: 2023, month: 1, day: 2)
+
+    public init(accounts: Int, weeks: Int, seed: UInt64) {
+        self.accounts = accounts
+        self.weeks = weeks
+        self.seed = seed
+    }
+
+    public static let factors: [SimulatedFactor] = [
+        SimulatedFactor(name: "profile_completeness", beta: 0, leadDays: 0, kind: "noise",
+                        description: "share of CRM profile fields filled, 0-100; tracks the account's overall health but has no effect of its own"),
+        SimulatedFactor(name: "tasks", beta: 0.45, leadDays: 90, kind: "leading",
+                        description: "AM task completion, 0-100; better AMs run higher"),
+        SimulatedFactor(name: "notes", beta: 0.15, leadDays: 30, kind: "leading",
+                        description: "notes activity, 0-100; weak"),
+        SimulatedFactor(name: "qbr", beta: 0.3, leadDays: 90, kind: "leading",
+                        description: "quarterly business review rating 1-5, one value a quarter (optional factor)"),
+        SimulatedFactor(name: "freshness", beta: 0.35, leadDays: 30, kind: "leading",
+                        description: "raw days since the last contact (higher is worse: needs scale + invert)"),
+        SimulatedFactor(name: "satisfaction", beta: 0, leadDays: 0, kind: "lagging",
+                        description: "manual 0-10 satisfaction, entered sparsely; drops only in the 45 days before a churn; some AMs always enter 9"),
+        SimulatedFactor(name: "usage", beta: 0.8, leadDays: 120, kind: "leading",
+                        description: "product usage, 0-100; the strongest and earliest signal"),
+        SimulatedFactor(name: "support_tickets", beta: 0.5, leadDays: 60, kind: "leading",
+                        description: "raw count of open support tickets (higher is worse: needs scale + invert)"),
+    ]
+
+    static let segments: [(name: String, share: Double, medianARR: Double, intercept: Double)] = [
+        ("SMB", 0.6, 15_000, -2.0), ("Mid-Market", 0.3, 60_000, -2.5), ("Enterprise", 0.1, 240_000, -3.0),
+    ]
+    static let regions = ["EMEA", "NA", "APAC", "LATAM"]
+    static let rho = 0.92                 // weekly autocorrelation of the latent factors
+    static let sharedHealth = 0.6         // loading of the account's base health on every factor
+    static let amEffectOnChurn = -0.35    // log-odds per SD of AM skill
+    static let lagWindow = 45             // days before a churn in which lagging factors drop
+
+    public struct Summary: Sendable {
+        public var timelineRows: Int
+        public var accounts: Int
+        public var outcomes: Int
+        public var churns: Int
+        public var files: [String]
+    }
+
+    /// Writes `timeline.csv`, `accounts.csv`, `outcomes.csv`, `config.yaml` and `truth.yaml` into `directory`.
+    public func write(to directory: String) throws -> Summary {
+        guard accounts > 0, weeks > 0 else {
+            throw InputError(.invalidArgument, Location(file: "simulate"), "--accounts and --weeks must be positive")
+        }
+        var rng = SeededGenerator(seed: seed)
+        var shuffleRng = SeededGenerator(seed: seed ^ 0x5EED_5EED_5EED_5EED)
+        let nAM = max(3, min(40, accounts / 150))
+        var amSkill: [Double] = []
+        var amAlwaysNine: [Bool] = []
+        for _ in 0..<nAM {
+            amSkill.append(rng.normal())
+            amAlwaysNine.append(rng.uniform() < 0.3)
+        }
+        let endDay = startDay + Int32(7 * (weeks - 1))
+        let F = Simulator.factors
+        let nf = F.count
+        let burnWeeks = 26
+        let totalWeeks = weeks + burnWeeks
+
+        let timeline = try FileWriter(path: directory + "/timeline.csv")
+        try timeline.write("account_id,date," + F.map(\.name).joined(separator: ",") + ",risk\n")
+        var accountsOut = ByteLine()
+        accountsOut.append("account_id,name,am,segment,arr,renewal_date,region\n")
+        var outcomesOut = ByteLine()
+        outcomesOut.append("account_id,date,outcome,arr\n")
+
+        var rows = 0, outcomes = 0, churns = 0
+        var latent = [Double](repeating: 0, count: nf * totalWeeks)
+        var chunk = ByteLine()
+        var lineStarts: [Int] = []
+        let chunkSize = 2000
+        let idWidth = max(6, String(accounts).count)
+
+        func flushChunk() throws {
+            // Rows of a chunk of accounts go out in shuffled order: files come in no particular order.
+            var order = Array(0..<lineStarts.count)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, shuffleRng.int(below: i + 1)) }
+            try chunk.bytes.withUnsafeBufferPointer { b in
+                for i in order {
+                    let s = lineStarts[i], e = i + 1 < lineStarts.count ? lineStarts[i + 1] : b.count
+                    try timeline.write(bytes: UnsafeBufferPointer(rebasing: b[s..<e]))
+                }
+            }
+            chunk.bytes.removeAll(keepingCapacity: true)
+            lineStarts.removeAll(keepingCapacity: true)
+        }
+
+        for a in 0..<accounts {
+            var id = String(a + 1)
+            id = "A" + String(repeating: "0", count: max(0, idWidth - id.count)) + id
+            let am = rng.int(below: nAM)
+            let skill = amSkill[am]
+            var u = rng.uniform(), seg = 0, acc = 0.0
+            for (i, s) in Simulator.segments.enumerated() { acc += s.share; if u < acc { seg = i; break } }
+            let segment = Simulator.segments[seg]
+            let arr = (segment.medianARR * _exp(0.5 * rng.normal()) / 100).rounded() * 100
+            let base = rng.normal()
+            // Latent factor paths (standardised AR(1)), with a burn-in before the timeline starts.
+            for f in 0..<nf {
+                var z = rng.normal()
+                let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0   // tasks, notes, freshness
+                let r = f == 0 ? 0.99 : Simulator.rho                          // profile_completeness moves slowly
+                let innov = (1 - r * r).squareRoot()
+                for w in 0..<totalWeeks {
+                    latent[f * totalWeeks + w] = Simulator.sharedHealth * base + 0.8 * z + amShift
+                    z = r * z + innov * rng.normal()
+                }
+            }
+            @inline(__always) func latentAt(_ f: Int, day: Int32) -> Double {
+                let w = Int((day - startDay) / 7) + burnWeeks
+                return latent[f * totalWeeks + min(max(w, 0), totalWeeks - 1)]
+            }
+            // Most accounts are customers before the window opens; one in ten signs up during it.
+            let contractStart = rng.uniform() < 0.9 ? startDay - 1 - Int32(rng.int(below: 364))
+                : startDay + Int32(rng.int(below: max(1, Int(Double(7 * weeks) * 0.7))))
+            // Renewal decisions inside the timeline window, in order; the first churn ends the account.
+            var churnDay: Int32? = nil
+            var renewal = contractStart + 365
+            while renewal <= endDay {
+                if renewal >= startDay {
+                    var logit = segment.intercept + Simulator.amEffectOnChurn * skill
+                    for (f, spec) in F.enumerated() where spec.beta != 0 {
+                        logit -= spec.beta * latentAt(f, day: renewal - Int32(spec.leadDays))
+                    }
+                    let churned = rng.uniform() < 1 / (1 + _exp(-logit))
+                    outcomesOut.append(id); outcomesOut.append(byte: 0x2C)
+                    outcomesOut.append(day: renewal)
+                    outcomesOut.append(churned ? ",churned," : ",renewed,")
+                    outcomesOut.append(int: Int(arr)); outcomesOut.append(byte: 0x0A)
+                    outcomes += 1
+                    if churned { churns += 1; churnDay = renewal; break }
+                }
+                renewal += 365
+            }
+            let nextRenewal = churnDay ?? renewal
+            accountsOut.append(id); accountsOut.append(",Account \(a + 1),am_")
+            if am + 1 < 10 { accountsOut.append(byte: 0x30) }
+            accountsOut.append(int: am + 1); accountsOut.append(",")
+            accountsOut.append(segment.name); accountsOut.append(",")
+            accountsOut.append(int: Int(arr)); accountsOut.append(",")
+            accountsOut.append(day: nextRenewal); accountsOut.append(",")
+            accountsOut.append(Simulator.regions[rng.int(below: Simulator.regions.count)]); accountsOut.append(byte: 0x0A)
+
+            // Weekly rows from the first grid date on or after the contract start, until churn.
+            var day = startDay
+            if contractStart > startDay { day = startDay + Int32((Int(contractStart - startDay) + 6) / 7 * 7) }
+            let qbrOffset = rng.int(below: 13)
+            let lastDay = min(endDay, churnDay ?? endDay)
+            while day <= lastDay {
+                let w = Int((day - startDay) / 7)
+                let toChurn = churnDay.map { Int($0 - day) } ?? Int.max
+                let lag = toChurn <= Simulator.lagWindow ? 1 - Double(toChurn) / Double(Simulator.lagWindow) : 0
+                lineStarts.append(chunk.bytes.count)
+                chunk.append(id); chunk.append(byte: 0x2C); chunk.append(day: day)
+                for f in 0..<nf {
+                    chunk.append(byte: 0x2C)
+                    let x = latentAt(f, day: day)
+                    let dense = f != 3 && f != 5                  // qbr and satisfaction are sparse by design
+                    if dense && rng.uniform() < 0.015 { continue }   // not measured this week
+                    switch f {                                    // the order of `Simulator.factors`
+                    case 6: chunk.append(tenths: min(max(60 + 14 * x + 4 * rng.normal(), 0), 100))
+                    case 1: chunk.append(tenths: min(max(55 + 16 * x + 6 * rng.normal(), 0), 100))
+                    case 2: chunk.append(tenths: min(max(50 + 14 * x + 8 * rng.normal(), 0), 100))
+                    case 0: chunk.append(tenths: min(max(72 + 10 * x + 1.5 * rng.normal(), 0), 100))
+                    case 4: chunk.append(int: Int(max(0, 28 - 14 * x + 4 * rng.normal()).rounded()))
+                    case 7: chunk.append(int: Int(max(0, 4 - 2.5 * x + 1.2 * rng.normal()).rounded()))
+                    case 3:
+                        if (w + qbrOffset) % 13 == 0 { chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded())) }
+                    case 5:
+                        if rng.uniform() < 0.1 {
+                            if amAlwaysNine[am] { chunk.append(int: 9) } else {
+                                chunk.append(int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 4 * lag, 0), 10).rounded()))
+                            }
+                        }
+                    default: break
+                    }
+                }
+                // Risk flags: set by the AM when usage and tasks look bad, and more often right before a churn.
+                let trouble = -(latentAt(6, day: day) + latentAt(1, day: day)) + 2.5 * lag
+                let r = rng.uniform()
+                if trouble > 2.0 && r < 0.5 { chunk.append(",high") }
+                else if trouble > 1.2 && r < 0.4 { chunk.append(",medium") }
+                else if trouble > 0.5 && r < 0.2 { chunk.append(",low") }
+                else { chunk.append(",") }
+                chunk.append(byte: 0x0A)
+                rows += 1
+                day += 7
+            }
+            if (a + 1) % chunkSize == 0 { try flushChunk() }
+        }
+        try flushChunk()
+        try timeline.close()
+
+        let acc = try FileWriter(path: directory + "/accounts.csv")
+        try accountsOut.bytes.withUnsafeBufferPointer { try acc.write(bytes: $0) }
+        try acc.close()
+        let out = try FileWriter(path: directory + "/outcomes.csv")
+        try outcomesOut.bytes.withUnsafeBufferPointer { try out.write(bytes: $0) }
+        try out.close()
+        let cfg = try FileWriter(path: directory + "/config.yaml")
+        try cfg.write(Simulator.guessedConfiguration)
+        try cfg.close()
+        let truth = try FileWriter(path: directory + "/truth.yaml")
+        try truth.write(truthYAML(nAM: nAM, skills: amSkill, alwaysNine: amAlwaysNine, endDay: endDay))
+        try truth.close()
+        return Summary(timelineRows: rows, accounts: accounts, outcomes: outcomes, churns: churns,
+                       files: ["timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml"])
+    }
+
+    /// The weights an administrator guessed: plausible, but not the truth.
+    public static let guessedConfiguration = """
+        # Health-score weights as an administrator set them by hand (written by `healthscore simulate`).
+        factors:
+          - {name: profile_completeness, weight: 20}
+          - {name: tasks, weight: 20}
+          - {name: notes, weight: 15}
+          - {name: qbr, weight: 10, optional: true, scale: {min: 1, max: 5}}
+          - {name: freshness, weight: 10, scale: {min: 0, max: 120}, invert: true}
+          - {name: satisfaction, weight: 15, optional: true, manual: true, scale: {min: 0, max: 10}}
+          - {name: usage, weight: 5}
+          - {name: support_tickets, weight: 5, scale: {min: 0, max: 20}, invert: true}
+        risk_penalty: {low: 5, medium: 10, high: 20}
+        bands:
+          - {name: red, below: 40}
+          - {name: yellow, below: 70}
+          - {name: green}
+        period: 30
+        stale_after: 90
+
+        """
+
+    func truthYAML(nAM: Int, skills: [Double], alwaysNine: [Bool], endDay: Int32) -> String {
+        func r(_ v: Double) -> String { String((v * 1000).rounded() / 1000) }
+        var s = """
+            # The process that generated this dataset (healthscore simulate).
+            seed: \(seed)
+            accounts: \(accounts)
+            weeks: \(weeks)
+            first_date: \(Day.format(startDay))
+            last_date: \(Day.format(endDay))
+            renewal: annual, on the anniversary of a contract start drawn uniformly from a year before the first date to 70% into the window
+            churn_model: "logit P(churn at renewal T) = intercept(segment) + \(Simulator.amEffectOnChurn) * am_skill - sum_f beta_f * latent_f(T - lead_f)"
+            latent: "latent_f(t) = \(Simulator.sharedHealth) * account_health + 0.8 * AR1_f(t) (+ 0.35 * am_skill for tasks, notes, freshness); AR(1) weekly rho \(Simulator.rho), standardised"
+            lagging_rule: "satisfaction drops by up to 4 points and risk flags rise in the \(Simulator.lagWindow) days before a churn"
+            missing: "dense factors missing 1.5% of weeks; qbr once a quarter; satisfaction entered about 1 week in 10"
+            factors:
+
+            """
+        let total = Simulator.factors.reduce(0) { $0 + $1.beta }
+        let ranked = Simulator.factors.filter { $0.beta > 0 }.sorted { $0.beta > $1.beta }.map(\.name)
+        for f in Simulator.factors {
+            s += "  - {name: \(f.name), kind: \(f.kind), beta: \(f.beta), lead_days: \(f.leadDays), true_weight: \(r(100 * f.beta / total))}\n"
+            s += "    # \(f.description)\n"
+        }
+        s += "importance_order: [\(ranked.joined(separator: ", "))]\n"
+        s += "segments:\n"
+        for seg in Simulator.segments {
+            s += "  - {name: \(seg.name), share: \(seg.share), median_arr: \(Int(seg.medianARR)), intercept: \(seg.intercept)}\n"
+        }
+        s += "ams:\n"
+        for i in 0..<nAM {
+            let name = i + 1 < 10 ? "am_0\(i + 1)" : "am_\(i + 1)"
+            s += "  - {name: \(name), skill: \(r(skills[i])), satisfaction_entries: \(alwaysNine[i] ? "always_9" : "informative")}\n"
+        }
+        return s
+    }
+}

@@ -1,0 +1,46 @@
+import AccountHealth
+import ArgumentParser
+
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Accounts that entered a worse band or dropped more than N points within the period.",
+        discussion: """
+            The period is the configuration's `period` (days). With --fail-on-alerts the exit status is 1
+            when there is any alert, so a scheduler can act on it.
+            Example:
+              healthscore alerts --data datasets/simulated --as-of 2024-06-30 --drop 15 --fail-on-alerts
+            """
+    )
+
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to check (default: the last timeline date).", valueName: "date"))
+    var asOf: DateArgument?
+    @Option(help: ArgumentHelp("Also alert when the score fell by more than this many points.", valueName: "points"))
+    var drop: Double?
+    @Flag(help: "Exit with status 1 when there is at least one alert.")
+    var failOnAlerts = false
+
+    func validate() throws {
+        if let drop, !(drop >= 0) { throw ValidationError("--drop must be a non-negative number of points") }
+    }
+
+    func run() throws {
+        var count = 0
+        try reportingErrors {
+            let sources = try inputs.sources()
+            guard let config = try sources.loadConfiguration() else {
+                throw InputError(.invalidArgument, Location(file: "config"), "alerts needs a configuration (--config or --data DIR with config.yaml)")
+            }
+            let accounts = try sources.loadAccounts()
+            let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts, asOf: asOf?.day)
+            for n in report.notes { note(n) }
+            let found = Alerts.find(in: report, configuration: config, drop: drop)
+            count = found.count
+            try out.emit(Render.alerts(found, asOf: report.dates[0], format: out.resolvedFormat))
+            note("\(found.count) alert(s) as of \(Day.format(report.dates[0]))")
+        }
+        if failOnAlerts && count > 0 { throw ExitCode(1) }
+    }
+}

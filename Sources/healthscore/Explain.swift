@@ -1,0 +1,40 @@
+import AccountHealth
+import ArgumentParser
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Explain one account's score change between two dates as a waterfall.",
+        discussion: """
+            Steps: each factor's change in points, factors that appeared or disappeared, the redistribution
+            of weight when the total weight changes, the risk penalty and the clamp; they sum to the change.
+            Example:
+              healthscore explain --data datasets/simulated --account A000042 --from 2024-03-01 --to 2024-06-30
+            """
+    )
+
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Option(help: "The account id.") var account: String
+    @Option(help: ArgumentHelp("Earlier date (default: --to minus the configuration's period).", valueName: "date"))
+    var from: DateArgument?
+    @Option(help: ArgumentHelp("Later date (default: the last timeline date).", valueName: "date"))
+    var to: DateArgument?
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try inputs.sources()
+            guard let config = try sources.loadConfiguration() else {
+                throw InputError(.invalidArgument, Location(file: "config"), "explain needs a configuration (--config or --data DIR with config.yaml)")
+            }
+            let accounts = try sources.loadAccounts()
+            var end = to?.day
+            if end == nil { end = try Scorer.dateRange(try sources.timelinePath(), delimiter: sources.delimiter)?.1 }
+            guard let end else { throw InputError(.noRows, Location(file: try sources.timelinePath()), "the timeline has no valid dates") }
+            let segment = accounts.flatMap { t in t.row(of: account).map { t.segment[$0] } }
+            let start = from?.day ?? end - Int32(config.rules(forSegment: segment).period)
+            guard start < end else { throw InputError(.invalidArgument, Location(file: "--from"), "--from must be before --to") }
+            let w = try Explainer.explain(sources: sources, configuration: config, accounts: accounts, accountId: account, from: start, to: end)
+            try out.emit(Render.waterfall(w, format: out.resolvedFormat))
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import AccountHealth
+import ArgumentParser
+import Foundation
+
+/// Where the inputs are: `--data DIR` or single-file flags (an explicit flag wins).
+struct InputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Directory holding timeline.csv, accounts.csv, outcomes.csv and config.yaml.", valueName: "dir"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Timeline CSV (wide or long layout).", valueName: "file"))
+    var timeline: String?
+
+    @Option(name: .long, help: ArgumentHelp("Accounts CSV (account_id, am, segment, arr, …).", valueName: "file"))
+    var accounts: String?
+
+    @Option(name: .long, help: ArgumentHelp("Outcomes CSV (account_id, date, outcome[, arr]).", valueName: "file"))
+    var outcomes: String?
+
+    @Option(name: .long, help: ArgumentHelp("Weight configuration (YAML).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Field separator of the CSV inputs: one character, or 'tab'.", valueName: "char"))
+    var delimiter: String = ","
+
+    func validate() throws {
+        _ = try delimiterByte()
+    }
+
+    func delimiterByte() throws -> UInt8 {
+        let d = delimiter == "tab" || delimiter == "\\t" ? "\t" : delimiter
+        guard d.utf8.count == 1, let b = d.utf8.first, b != 0x22, b != 0x0A, b != 0x0D else {
+            throw ValidationError("--delimiter must be a single ASCII character other than a quote or newline (got '\(delimiter)')")
+        }
+        return b
+    }
+
+    /// The resolved sources. With `--data`, the timeline is always expected; the other files are used when present.
+    func sources() throws -> DataSources {
+        var s = DataSources(delimiter: try delimiterByte())
+        if let dir = data {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw InputError(.missingFile, Location(file: dir), "--data: no such directory")
+            }
+            func inDir(_ name: String) -> String? {
+                let p = (dir as NSString).appendingPathComponent(name)
+                return FileManager.default.fileExists(atPath: p) ? p : nil
+            }
+            s.timeline = (dir as NSString).appendingPathComponent("timeline.csv")
+            s.accounts = inDir("accounts.csv")
+            s.outcomes = inDir("outcomes.csv")
+            s.config = inDir("config.yaml")
+        }
+        if let timeline { s.timeline = timeline }
+        if let accounts { s.accounts = accounts }
+        if let outcomes { s.outcomes = outcomes }
+        if let config { s.config = config }
+        return s
+    }
+}
+
+/// How results are written.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("table, csv or json (default: table on a terminal, csv otherwise).", valueName: "format"))
+    var format: OutputFormatArgument?
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    var resolvedFormat: OutputFormat {
+        if let format { return format.value }
+        return output == nil && isatty(STDOUT_FILENO) != 0 ? .table : .csv
+    }
+
+    func emit(_ text: String) throws {
+        try emit(bytes: Array(text.utf8))
+    }
+
+    func emit(bytes: [UInt8]) throws {
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(bytes)) else {
+                throw InputError(.unreadableFile, Location(file: output), "cannot write the output file")
+            }
+        } else {
+            // Plain write(2) loop: no shared C stream state, and large outputs go out in a few calls.
+            bytes.withUnsafeBufferPointer { b in
+                var off = 0
+                while off < b.count {
+                    let n = write(STDOUT_FILENO, b.baseAddress! + off, b.count - off)
+                    if n < 0 { if errno == EINTR { continue }; break }
+                    off += n
+                }
+            }
+        }
+    }
+}
+
+struct OutputFormatArgument: ExpressibleByArgument {
+    var value: OutputFormat
+    init?(argument: String) {
+        guard let v = OutputFormat(rawValue: argument.lowercased()) else { return nil }
+        value = v
+    }
+    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+}
+
+/// A calendar date argument (`YYYY-MM-DD`).
+struct DateArgument: ExpressibleByArgument {
+    var day: Int32
+    init?(argument: String) {
+        guard let d = Day.parse(argument) else { return nil }
+        day = d
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Messages go to standard error.
+func note(_ s: String) {
+    FileHandle.standardError.write(Data(("healthscore: " + s + "\n").utf8))
+}
+
+/// Runs a command body, turning data errors into messages on stderr and exit status 65/66.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as InputError {
+        FileHandle.standardError.write(Data((e.description + "\n").utf8))
+        throw ExitCode(e.kind == .invalidArgument ? 64 : e.exitCode)
+    } catch let e as InputErrors {
+        let shown = e.errors.prefix(50)
+        var text = shown.map(\.description).joined(separator: "\n")
+        if e.errors.count > shown.count || e.truncated { text += "\n… and more errors (healthscore validate lists them all)" }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        throw ExitCode(e.exitCode)
+    }
+}

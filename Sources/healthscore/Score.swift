@@ -1,0 +1,50 @@
+import AccountHealth
+import ArgumentParser
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score every account at a date, or replay the score over history.",
+        discussion: """
+            CSV columns: account_id, as_of, score, band, change, one <factor>_points column per factor,
+            then risk_penalty and coverage.
+            Examples:
+              healthscore score --data datasets/simulated --as-of 2024-06-30
+              healthscore score --data datasets/simulated --every 7 --format csv -o replay.csv
+            """
+    )
+
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date (default: the last timeline date).", valueName: "date"))
+    var asOf: DateArgument?
+    @Option(help: ArgumentHelp("Replay: score every N days back from --as-of.", valueName: "days"))
+    var every: Int?
+    @Option(help: ArgumentHelp("With --every: the earliest date (default: the first timeline date).", valueName: "date"))
+    var from: DateArgument?
+
+    func validate() throws {
+        if let every, every <= 0 { throw ValidationError("--every must be a positive number of days") }
+        if from != nil && every == nil { throw ValidationError("--from goes with --every") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try inputs.sources()
+            let config = try sources.loadConfiguration()
+            let accounts = try sources.loadAccounts()
+            let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts,
+                                          asOf: asOf?.day, every: every, from: from?.day)
+            for n in report.notes { note(n) }
+            let skipped = report.notYetStarted.reduce(0, +)
+            if skipped > 0 { note("\(skipped) account-date(s) not scored: no timeline row on or before the date") }
+            let format = out.resolvedFormat
+            if format == .csv {
+                var bytes: [UInt8] = []
+                Render.scoreCSV(report, into: &bytes)
+                try out.emit(bytes: bytes)
+            } else {
+                try out.emit(Render.score(report, format: format))
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import AccountHealth
+import ArgumentParser
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the input files against the data contract and report what was found.",
+        discussion: """
+            Lists every error (file, line, column, value) and soft problem. Exits 65 when a file has errors,
+            66 when a file is missing.
+            Example:
+              healthscore validate --data datasets/simulated --format json
+            """
+    )
+
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var out: OutputOptions
+
+    func run() throws {
+        var code: Int32 = 0
+        try reportingErrors {
+            let report = Validator.validate(try inputs.sources())
+            try out.emit(Render.validation(report, format: out.resolvedFormat))
+            code = report.exitCode
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
