@@ -36,6 +36,6 @@ let package = Package(
         ),
         // Tests
         .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
-        .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth"]),
+        .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore"]),
     ]
 )

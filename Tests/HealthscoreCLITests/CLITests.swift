@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+import AccountHealth
+
+/// Runs the built `healthscore` binary and returns (status, stdout, stderr).
+struct CLI {
+    static let binary: String = {
+        if let p = ProcessInfo.processInfo.environment["HEALTHSCORE_BIN"] { return p }
+        var candidates: [URL] = []
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug"))
+        for c in candidates {
+            let p = c.appendingPathComponent("healthscore").path
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return root.appendingPathComponent(".build/debug/healthscore").path
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    @discardableResult
+    static func run(_ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        try runTool(binary, args, cwd: cwd)
+    }
+
+    static func runTool(_ tool: String, _ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        // Read stderr on another thread while stdout is drained here, so a large output cannot block the child.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errBox.data = e.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = o.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+final class Dir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "hs-cli-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    @discardableResult func write(_ name: String, _ text: String) -> String {
+        let p = path + "/" + name
+        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        return p
+    }
+    @discardableResult func write(_ name: String, bytes: [UInt8]) -> String {
+        let p = path + "/" + name
+        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+}
+
+/// One simulated world shared by the tests of a suite.
+final class World: @unchecked Sendable {
+    static let shared = World()
+    let dir = Dir()
+    init() {
+        _ = try! CLI.run(["simulate", "--accounts", "300", "--weeks", "60", "--seed", "21", "--output", dir.path])
+    }
+}
+
+func parseCSV(_ text: String) -> [[String]] {
+    text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+}
+
+@Suite(.serialized) struct CommandTests {
+    @Test func simulateWritesTheFiveFiles() throws {
+        for f in ["timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml"] {
+            #expect(FileManager.default.fileExists(atPath: World.shared.dir.path + "/" + f))
+        }
+    }
+
+    @Test func validateJSONHasTheDocumentedKeys() throws {
+        let r = try CLI.run(["validate", "--data", World.shared.dir.path, "--format", "json"])
+        #expect(r.status == 0)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let t = obj["timeline"] as! [String: Any]
+        for k in ["rows", "accounts", "first_date", "last_date", "factors"] { #expect(t[k] != nil, "timeline.\(k)") }
+        let f = (t["factors"] as! [[String: Any]]).first!
+        #expect(f["name"] != nil && f["coverage"] != nil)
+        #expect((obj["accounts"] as! [String: Any])["rows"] as? Int == 300)
+        let o = obj["outcomes"] as! [String: Any]
+        #expect(o["rows"] as? Int == (o["renewed"] as! Int) + (o["churned"] as! Int))
+        #expect(obj["problems"] is [Any])
+        // read = used + rejected
+        #expect(t["rows_read"] as? Int == (t["rows_used"] as! Int) + (t["rows_rejected"] as! Int))
+    }
+
+    @Test func scoreCSVHeaderIsTheInterface() throws {
+        let r = try CLI.run(["score", "--data", World.shared.dir.path, "--as-of", "2024-01-15", "--format", "csv"])
+        #expect(r.status == 0)
+        let header = r.out.split(separator: "\n").first.map(String.init)
+        #expect(header == "account_id,as_of,score,band,change,profile_completeness_points,tasks_points,notes_points,qbr_points,freshness_points,satisfaction_points,usage_points,support_tickets_points,risk_penalty,coverage")
+    }
+
+    @Test func scoreAgreesWithTheIndependentReference() throws {
+        // Tests/Reference/score_reference.py implements DESIGN §3 separately; it needs python3 with PyYAML.
+        let probe = try? CLI.runTool("/usr/bin/env", ["python3", "-c", "import yaml"])
+        guard let probe, probe.status == 0 else {
+            Issue.record("python3 with PyYAML is needed for the reference comparison (scripts/setup.sh installs it)")
+            return
+        }
+        let d = World.shared.dir.path
+        // Add per-segment weights so the reference checks that rule too.
+        let cfg = try String(contentsOfFile: d + "/config.yaml", encoding: .utf8)
+            + "segments:\n  Enterprise:\n    factors:\n      - {name: usage, weight: 3}\n      - {name: qbr, weight: 1, optional: true, scale: {min: 1, max: 5}}\n    period: 14\n"
+        let dir = Dir()
+        let cfgPath = dir.write("config.yaml", cfg)
+        for asOf in ["2023-02-01", "2023-09-17", "2024-02-19"] {
+            let mine = try CLI.run(["score", "--timeline", d + "/timeline.csv", "--accounts", d + "/accounts.csv", "--config", cfgPath,
+                                    "--as-of", asOf, "--format", "csv"])
+            #expect(mine.status == 0, "\(mine.err)")
+            let ref = try CLI.runTool("/usr/bin/env", ["python3", CLI.packageRoot + "/Tests/Reference/score_reference.py",
+                                                      d + "/timeline.csv", cfgPath, asOf, d + "/accounts.csv"])
+            #expect(ref.status == 0, "\(ref.err)")
+            let a = parseCSV(mine.out), b = parseCSV(ref.out)
+            #expect(a.count == b.count && a.count > 100)
+            let pointCols = b[0].count - 3
+            for (x, y) in zip(a.dropFirst(), b.dropFirst()) {
+                #expect(x[0] == y[0])
+                for (i, j) in [(2, 1), (4, 2)] + (0..<pointCols).map({ (5 + $0, 3 + $0) }) {
+                    if x[i].isEmpty || y[j].isEmpty { #expect(x[i] == y[j], "\(x[0]) col \(i)"); continue }
+                    let u = Double(x[i])!, v = Double(y[j])!
+                    #expect(abs(u - v) <= 1e-9 * max(1, abs(v)), "\(x[0]) col \(i): \(u) vs \(v)")
+                }
+            }
+        }
+    }
+
+    @Test func scoreJSONAndTable() throws {
+        let j = try CLI.run(["score", "--data", World.shared.dir.path, "--format", "json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
+        let first = (obj["scores"] as! [[String: Any]]).first!
+        for k in ["account_id", "as_of", "score", "band", "change", "points", "coverage"] { #expect(first[k] != nil, "\(k)") }
+        let t = try CLI.run(["score", "--data", World.shared.dir.path, "--format", "table"])
+        #expect(t.status == 0 && t.out.contains("account_id") && t.out.contains("-----"))
+    }
+
+    @Test func replayWithEvery() throws {
+        let r = try CLI.run(["score", "--data", World.shared.dir.path, "--every", "28", "--from", "2023-06-01", "--format", "csv"])
+        #expect(r.status == 0)
+        let dates = Set(parseCSV(r.out).dropFirst().map { $0[1] })
+        #expect(dates.count == Int((Day.parse("2024-02-19")! - Day.parse("2023-06-01")!) / 28) + 1)
+    }
+
+    @Test func explainSumsToTheChange() throws {
+        let r = try CLI.run(["explain", "--data", World.shared.dir.path, "--account", "A000010", "--from", "2023-06-01", "--to", "2024-01-01", "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let steps = obj["steps"] as! [[String: Any]]
+        let sum = steps.reduce(0.0) { $0 + ($1["points"] as! Double) }
+        #expect(abs(sum - (obj["change"] as! Double)) < 1e-9)
+        let unknown = try CLI.run(["explain", "--data", World.shared.dir.path, "--account", "nobody"])
+        #expect(unknown.status == 64 && unknown.err.contains("nobody"))
+    }
+
+    @Test func alertsFailOnAlerts() throws {
+        let quiet = try CLI.run(["alerts", "--data", World.shared.dir.path, "--as-of", "2024-01-01", "--drop", "100", "--fail-on-alerts"])
+        let loud = try CLI.run(["alerts", "--data", World.shared.dir.path, "--as-of", "2024-01-01", "--drop", "1", "--fail-on-alerts", "--format", "csv"])
+        #expect(loud.status == 1)
+        #expect(loud.out.hasPrefix("account_id,as_of,reason,score,previous_score,change,band,previous_band\n"))
+        // with --drop 100 only band crossings alert; the exit status follows the count
+        let rows = quiet.out.split(separator: "\n").count
+        #expect(quiet.status == (quiet.err.contains(" 0 alert(s)") ? 0 : 1), "\(rows)")
+    }
+}
+
+@Suite struct ExitCodeTests {
+    @Test func missingFileIs66() throws {
+        let r = try CLI.run(["score", "--timeline", "/no/such/timeline.csv"])
+        #expect(r.status == 66 && r.err.contains("/no/such/timeline.csv"))
+        let v = try CLI.run(["validate", "--timeline", "/no/such/timeline.csv"])
+        #expect(v.status == 66)
+    }
+
+    @Test func badDataIs65WithFileLineAndValue() throws {
+        let d = Dir()
+        let p = d.write("timeline.csv", "account_id,date,a\nx,2024-01-01,1\nx,2024-01-08,oops\n")
+        let r = try CLI.run(["score", "--timeline", p])
+        #expect(r.status == 65)
+        #expect(r.err.contains("\(p):3:3") && r.err.contains("oops"))
+        let v = try CLI.run(["validate", "--timeline", p, "--format", "json"])
+        #expect(v.status == 65 && v.out.contains("\"invalid_number\""))
+    }
+
+    @Test func duplicateRowNamesBothLines() throws {
+        let d = Dir()
+        let p = d.write("timeline.csv", "account_id,date,a\nx,2024-01-01,1\ny,2024-01-01,1\nx,2024-01-01,2\n")
+        let r = try CLI.run(["score", "--timeline", p])
+        #expect(r.status == 65 && r.err.contains("lines 2 and 4"))
+    }
+
+    @Test func badConfigurationIs65() throws {
+        let d = Dir()
+        let t = d.write("timeline.csv", "account_id,date,a\nx,2024-01-01,1\n")
+        let c = d.write("config.yaml", "factors:\n  - {name: a, weight: -2}\n")
+        let r = try CLI.run(["score", "--timeline", t, "--config", c])
+        #expect(r.status == 65 && r.err.contains("config.yaml:2") && r.err.contains("weight"))
+    }
+
+    @Test func usageErrorsUseArgumentParsersCode() throws {
+        let r = try CLI.run(["score", "--as-of", "2024-02-30"])
+        #expect(r.status == 64)
+        let r2 = try CLI.run(["score", "--format", "xml"])
+        #expect(r2.status == 64)
+    }
+
+    @Test func oddButValidFilesAreAccepted() throws {
+        let d = Dir()
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+        bytes += Array("Date;\"Account_ID\";A;risk\r\n2024-01-01;\"x;1\";\"50\";HIGH\r\n2024-01-08;\"x;1\";70;\r\n".utf8)
+        let p = d.write("timeline.csv", bytes: bytes)
+        let r = try CLI.run(["score", "--timeline", p, "--delimiter", ";", "--format", "csv"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("\nx;1,2024-01-08,70,green,"))
+    }
+
+    @Test func helpHasExamples() throws {
+        for cmd in ["simulate", "validate", "score", "explain", "alerts"] {
+            let r = try CLI.run([cmd, "--help"])
+            #expect(r.status == 0 && r.out.contains("healthscore \(cmd)"), "\(cmd)")
+        }
+    }
+}
