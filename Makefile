@@ -1,0 +1,42 @@
+# AccountHealth — the two commands of the README, and a few more.
+SHELL := /bin/bash
+BIN := .build/release/healthscore
+DATA := datasets/simulated
+OUT := demo-out
+
+.PHONY: demo test setup build bench datasets clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	swift build -c release
+
+## make demo: install what is missing, build, and run the main job on the bundled dataset
+demo: build
+	@mkdir -p $(OUT)
+	$(BIN) validate --data $(DATA) --format table
+	$(BIN) score --data $(DATA) --format csv --output $(OUT)/scores.csv
+	$(BIN) score --data $(DATA) --every 28 --format csv --output $(OUT)/replay.csv
+	$(BIN) alerts --data $(DATA) --drop 15 --format csv --output $(OUT)/alerts.csv
+	$(BIN) explain --data $(DATA) --account A000042 --from 2024-06-03 --format table
+	$(BIN) validate --data datasets/fightchurn-crm6 --format table
+	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
+	$(BIN) score --data $(DATA) --format table | head -n 12
+	@echo "demo: results in $(OUT)/"
+
+## make test: the whole test suite (unit, reference and end-to-end tests of the binary)
+test: setup
+	swift test
+
+## make bench: the scoring benchmark against the polars peer (100k accounts x 104 weeks)
+bench: build
+	bash scripts/bench_score.sh
+
+## make datasets: re-create the bundled datasets (simulated, and the fight-churn conversion)
+datasets: build
+	$(BIN) simulate --accounts 2500 --weeks 104 --seed 7 --output datasets/simulated
+	python3 datasets/fightchurn-crm6/convert.py
+
+clean:
+	rm -rf .build $(OUT)
