@@ -142,25 +142,82 @@ public final class CSVReader {
 
     private enum Scan { case record(next: Int), needMore, fatal(InputError) }
 
-    /// Reads the header, then calls `body` for every data record. Row-level defects (ragged rows,
-    /// a character after a closing quote) go to `onError` and the row is skipped; a structural defect
-    /// (unterminated quote, empty file, header only) is thrown.
-    public func read(header onHeader: ([String]) throws -> Void,
-                     onError: (InputError) -> Void,
-                     record body: (borrowing CSVRecord) throws -> Void) throws {
-        var filled = 0
-        var pos = 0
-        var line = 1
-        var eof = !(try fill(&filled))
-        var sawHeader = false
-        var headerCount = 0
-        // UTF-8 byte order mark
+    /// What `next()` found.
+    public enum Step {
+        /// A data record with the header's field count: read it with `record`.
+        case record
+        /// A defective row (ragged, or text after a closing quote); it was skipped.
+        case rowError(InputError)
+        /// End of file.
+        case end
+    }
+
+    private var filled = 0
+    private var pos = 0
+    private var line = 1
+    private var eof = false
+    private var headerCount = -1
+    private var currentLine = 0
+
+    /// The current record (valid until the next call to `next()`).
+    public var record: CSVRecord { CSVRecord(base: buffer, fields: fieldStore, count: currentCount, line: currentLine) }
+
+    /// Reads the header row (after an optional UTF-8 BOM). Throws on an empty file or a non-UTF-8 header.
+    public func readHeader() throws -> [String] {
+        eof = !(try fill(&filled))
         while !eof && filled < 3 { eof = !(try fill(&filled)) }
         if filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { pos = 3 }
+        while true {
+            switch try advance() {
+            case .end:
+                throw InputError(.emptyFile, Location(file: displayName, line: 1), "file is empty (a header row is required)")
+            case .rowError(let e):
+                throw e
+            case .record:
+                let rec = record
+                var names: [String] = []
+                for i in 0..<rec.count {
+                    guard let s = rec.string(i) else {
+                        throw InputError(.invalidUTF8, Location(file: displayName, line: rec.line, column: i + 1),
+                                         value: rec.lossyString(i), "header is not valid UTF-8")
+                    }
+                    names.append(s)
+                }
+                headerCount = rec.count
+                return names
+            }
+        }
+    }
 
+    /// Moves to the next data record. Blank lines are passed over; a file with a header and no data
+    /// records throws `noRows` at its end.
+    @inline(__always)
+    public func next() throws -> Step {
+        let step = try advance()
+        switch step {
+        case .end:
+            if records == 0 {
+                throw InputError(.noRows, Location(file: displayName, line: 2), "file has a header but no data rows")
+            }
+            return .end
+        case .rowError:
+            records += 1
+            return step
+        case .record:
+            records += 1
+            if currentCount != headerCount {
+                return .rowError(InputError(.raggedRow, Location(file: displayName, line: currentLine),
+                                            "row has \(currentCount) fields, the header has \(headerCount)"))
+            }
+            return .record
+        }
+    }
+
+    /// The next non-blank record, whatever its width.
+    private func advance() throws -> Step {
         while true {
             if pos >= filled {
-                if eof { break }
+                if eof { return .end }
                 filled = 0; pos = 0
                 eof = !(try fill(&filled))
                 continue
@@ -171,56 +228,41 @@ public final class CSVReader {
             case .needMore:
                 // Move the partial record to the front and read more.
                 let rest = filled - pos
-                if pos > 0 { (buffer).update(from: buffer + pos, count: rest) }
+                if pos > 0 { buffer.update(from: buffer + pos, count: rest) }
                 filled = rest; pos = 0
                 eof = !(try fill(&filled))
                 continue
             case .fatal(let e):
                 throw e
-            case .record(let next):
-                pos = next
+            case .record(let nextPos):
+                pos = nextPos
                 line = lineCount
-                let n = currentCount
-                if n == 1 && fieldStore[0].start == fieldStore[0].end && !fieldStore[0].quoted {
+                currentLine = startLine
+                if currentCount == 1 && fieldStore[0].start == fieldStore[0].end && !fieldStore[0].quoted {
                     blankLines += 1
                     continue
                 }
                 if let bad = malformedField {
-                    onError(InputError(.malformedQuote, Location(file: displayName, line: startLine, column: bad + 1),
-                                       "unexpected character after a closing quote (quotes inside a field must be doubled)"))
                     malformedField = nil
-                    if sawHeader { continue }
+                    return .rowError(InputError(.malformedQuote, Location(file: displayName, line: startLine, column: bad + 1),
+                                                "unexpected character after a closing quote (quotes inside a field must be doubled)"))
                 }
-                let rec = CSVRecord(base: buffer, fields: fieldStore, count: n, line: startLine)
-                if !sawHeader {
-                    sawHeader = true
-                    headerCount = n
-                    var names: [String] = []
-                    for i in 0..<n {
-                        guard let s = rec.string(i) else {
-                            throw InputError(.invalidUTF8, Location(file: displayName, line: startLine, column: i + 1),
-                                             value: rec.lossyString(i), "header is not valid UTF-8")
-                        }
-                        names.append(s)
-                    }
-                    try onHeader(names)
-                    continue
-                }
-                if n != headerCount {
-                    onError(InputError(.raggedRow, Location(file: displayName, line: startLine),
-                                       "row has \(n) fields, the header has \(headerCount)"))
-                    records += 1
-                    continue
-                }
-                records += 1
-                try body(rec)
+                return .record
             }
         }
-        if !sawHeader {
-            throw InputError(.emptyFile, Location(file: displayName, line: 1), "file is empty (a header row is required)")
-        }
-        if records == 0 {
-            throw InputError(.noRows, Location(file: displayName, line: 2), "file has a header but no data rows")
+    }
+
+    /// Convenience for small files: the header, then every data record; row defects go to `onError`.
+    public func read(header onHeader: ([String]) throws -> Void,
+                     onError: (InputError) -> Void,
+                     record body: (borrowing CSVRecord) throws -> Void) throws {
+        try onHeader(try readHeader())
+        while true {
+            switch try next() {
+            case .end: return
+            case .rowError(let e): onError(e)
+            case .record: try body(record)
+            }
         }
     }
 

@@ -2,16 +2,20 @@
 public struct Interner: Sendable {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
-    private var slots: [Int32]
+    /// Open-addressing table: each slot holds `code + 1` in the low 32 bits (0 = empty) and the upper
+    /// 32 bits of the hash above it, so most mismatches are rejected without touching the arena.
+    private var slots: [UInt64]
     private var mask: Int
     private var hashes: [UInt64] = []
 
     public init(capacity: Int = 1024) {
         var n = 16
         while n < capacity * 2 { n <<= 1 }
-        slots = Array(repeating: -1, count: n)
+        slots = Array(repeating: 0, count: n)
         mask = n - 1
     }
+
+    @inline(__always) static func tag(_ h: UInt64) -> UInt64 { h & 0xFFFF_FFFF_0000_0000 }
 
     public var count: Int { offsets.count - 1 }
 
@@ -19,18 +23,26 @@ public struct Interner: Sendable {
     static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325
         for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100000001b3 }
-        return h ^ (h >> 29)
+        // Final mix so both the low bits (slot) and the high bits (tag) depend on every byte.
+        h ^= h >> 33
+        h = h &* 0xff51afd7ed558ccd
+        h ^= h >> 33
+        return h
     }
 
     /// The code of the bytes, inserting them when new. `isNew` tells whether they were inserted.
     @inline(__always)
     public mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int, isNew: inout Bool) -> Int32 {
         let h = Interner.hash(p, n)
+        let tag = Interner.tag(h)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let code = slots[slot]
-            if code < 0 { break }
-            if hashes[Int(code)] == h && equal(Int(code), p, n) { isNew = false; return code }
+            let entry = slots[slot]
+            if entry == 0 { break }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let code = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if equal(Int(code), p, n) { isNew = false; return code }
+            }
             slot = (slot + 1) & mask
         }
         isNew = true
@@ -38,7 +50,7 @@ public struct Interner: Sendable {
         arena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         offsets.append(arena.count)
         hashes.append(h)
-        slots[slot] = code
+        slots[slot] = tag | UInt64(code + 1)
         if count * 2 > slots.count { grow() }
         return code
     }
@@ -46,11 +58,15 @@ public struct Interner: Sendable {
     /// The code of the bytes, or nil when they were never interned.
     public func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
         let h = Interner.hash(p, n)
+        let tag = Interner.tag(h)
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let code = slots[slot]
-            if code < 0 { return nil }
-            if hashes[Int(code)] == h && equal(Int(code), p, n) { return code }
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let code = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if equal(Int(code), p, n) { return code }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -66,6 +82,10 @@ public struct Interner: Sendable {
         return s.withUTF8 { b in intern(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count, isNew: &isNew) }
     }
 
+    /// Whether code `code` holds exactly these bytes.
+    @inline(__always)
+    public func matches(_ code: Int32, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool { equal(Int(code), p, n) }
+
     @inline(__always)
     private func equal(_ code: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let s = offsets[code], e = offsets[code + 1]
@@ -78,12 +98,12 @@ public struct Interner: Sendable {
 
     private mutating func grow() {
         let n = slots.count * 2
-        slots = Array(repeating: -1, count: n)
+        slots = Array(repeating: 0, count: n)
         mask = n - 1
         for code in 0..<count {
             var slot = Int(truncatingIfNeeded: hashes[code]) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(code)
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Interner.tag(hashes[code]) | UInt64(code + 1)
         }
     }
 

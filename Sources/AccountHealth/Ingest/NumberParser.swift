@@ -7,9 +7,11 @@ import Darwin
 /// Exact decimal-to-double parsing of plain decimal numbers (`-12.5`, `3e4`, `.5`).
 /// `nan`, `inf`, hex floats and anything with other characters are rejected.
 public enum DecimalParser {
-    @usableFromInline static let powersOf10: [Double] = (0...22).map { i in
+    /// 10^k for 0 ≤ k ≤ 22, exact: every intermediate product is an exactly representable double.
+    @inlinable @inline(__always)
+    static func powerOf10(_ k: Int) -> Double {
         var v = 1.0
-        for _ in 0..<i { v *= 10 }
+        for _ in 0..<k { v *= 10 }
         return v
     }
 
@@ -20,6 +22,24 @@ public enum DecimalParser {
         while i < e && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
         while e > i && (p[e - 1] == 0x20 || p[e - 1] == 0x09) { e -= 1 }
         guard i < e else { return nil }
+        // Fast path: at most 19 characters of [-]digits[.digits] cannot overflow the mantissa.
+        if e - i <= 19 {
+            var k = i
+            var neg = false
+            if p[k] == 0x2D { neg = true; k += 1 }
+            var m: UInt64 = 0
+            var any = false
+            while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k += 1; any = true }
+            var frac = 0
+            if k < e && p[k] == 0x2E {
+                k += 1
+                while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k += 1; frac += 1; any = true }
+            }
+            if k == e && any && m <= (1 << 53) && frac <= 22 {
+                let v = frac == 0 ? Double(m) : Double(m) / powerOf10(frac)
+                return neg ? -v : v
+            }
+        }
         let start = i
         var negative = false
         if p[i] == 0x2D { negative = true; i += 1 } else if p[i] == 0x2B { i += 1 }
@@ -75,8 +95,8 @@ public enum DecimalParser {
         if !inexact && mantissa <= (1 << 53) {
             var v = Double(mantissa)
             if scale == 0 { return negative ? -v : v }
-            if scale < 0 && scale >= -22 { v /= powersOf10[-scale]; return negative ? -v : v }
-            if scale > 0 && scale <= 22 { v *= powersOf10[scale]; return negative ? -v : v }
+            if scale < 0 && scale >= -22 { v /= powerOf10(-scale); return negative ? -v : v }
+            if scale > 0 && scale <= 22 { v *= powerOf10(scale); return negative ? -v : v }
         }
         return slowPath(p + start, e - start)
     }

@@ -122,7 +122,7 @@ public struct TimelineReader {
         var keys: [UInt64] = []
         var errors = ErrorCollector(limit: errorLimit)
         var summary = try scan(into: &sink, keys: &keys, errors: &errors, findLinesOf: nil)
-        let (dups, distinct) = TimelineReader.duplicates(&keys, layout: summary.layout)
+        let (dups, distinct) = TimelineReader.duplicates(&keys, summary: summary)
         keys = []
         summary.rows = summary.layout == .wide ? summary.recordsUsed : distinct
         if !dups.isEmpty {
@@ -157,18 +157,51 @@ public struct TimelineReader {
         (UInt64(account) << UInt64(accountBitsShift)) | (UInt64(Int64(day) + dayBias) << UInt64(factorBits)) | UInt64(factor)
     }
 
-    /// Sorts the keys and returns the duplicated ones and the number of distinct (account, date) pairs.
-    static func duplicates(_ keys: inout [UInt64], layout: TimelineLayout) -> ([UInt64], Int) {
-        RadixSort.sort(&keys)
+    /// Sorts the keys and returns the duplicated ones (in the original packing) and the number of
+    /// distinct (account, date) pairs. Keys are first repacked densely (account, day offset, factor),
+    /// so the radix sort needs as few passes as the data's real range allows.
+    static func duplicates(_ keys: inout [UInt64], summary: TimelineSummary) -> ([UInt64], Int) {
+        guard let lo = summary.firstDay, let hi = summary.lastDay, !keys.isEmpty else { return ([], 0) }
+        let span = UInt64(hi - lo) + 1
+        let slots = UInt64(summary.layout == .long ? (1 << factorBits) : 1)
+        let accounts = UInt64(max(1, summary.accounts.count))
+        let (total, overflow) = accounts.multipliedReportingOverflow(by: span * slots)
+        let dense = !overflow && total < (1 << 62)
+        var bits = 64
+        if dense {
+            bits = 1
+            while bits < 63 && (UInt64(1) << UInt64(bits)) < total { bits += 1 }
+            let factorMask = (UInt64(1) << UInt64(factorBits)) - 1
+            let dayMask = (UInt64(1) << 24) - 1
+            let base = UInt64(Int64(lo) + dayBias)
+            keys.withUnsafeMutableBufferPointer { b in
+                for i in 0..<b.count {
+                    let k = b[i]
+                    let a = k >> UInt64(accountBitsShift)
+                    let d = ((k >> UInt64(factorBits)) & dayMask) - base
+                    let f = slots == 1 ? 0 : (k & factorMask)
+                    b[i] = (a * span + d) * slots + f
+                }
+            }
+        }
+        RadixSort.sort(&keys, bits: bits)
         var dups: [UInt64] = []
         var distinctRows = 0
         var prevRow: UInt64 = .max
-        for i in 0..<keys.count {
-            if i > 0 && keys[i] == keys[i - 1] {
-                if dups.last != keys[i] { dups.append(keys[i]) }
+        keys.withUnsafeBufferPointer { b in
+            for i in 0..<b.count {
+                if i > 0 && b[i] == b[i - 1] && dups.last != b[i] { dups.append(b[i]) }
+                let r = b[i] / slots
+                if r != prevRow { distinctRows += 1; prevRow = r }
             }
-            let r = keys[i] >> UInt64(factorBits)
-            if r != prevRow { distinctRows += 1; prevRow = r }
+        }
+        if dense {
+            // Back to the original packing, which the line finder and the messages use.
+            dups = dups.map { k in
+                let f = k % slots, rest = k / slots
+                let d = Int32(Int64(rest % span)) + lo, a = Int32(rest / span)
+                return key(account: a, day: d, factor: Int(f))
+            }
         }
         return (dups, distinctRows)
     }
@@ -206,146 +239,150 @@ public struct TimelineReader {
 
     private func scan<S: TimelineSink>(into sink: inout S, keys: inout [UInt64], errors: inout ErrorCollector,
                                        findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws -> TimelineSummary {
-        let headerCols = try TimelineReader.columns(try header(), file: displayName)
-        let longFactors = headerCols.layout == .long ? try longFactorNames(headerCols) : []
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
-        var cols = Columns(layout: .wide)
-        var accounts = Interner(capacity: 4096)
+        let file = displayName
+        let headerNames = try reader.readHeader()
+        let cols = try TimelineReader.columns(headerNames, file: file)
+        let factorNames = cols.layout == .wide ? cols.factorNames : try longFactorNames(cols)
+        if factorNames.count >= (1 << TimelineReader.factorBits) - 1 {
+            throw InputError(.tooLarge, Location(file: file, line: 1), "more than \((1 << TimelineReader.factorBits) - 2) factors")
+        }
         var factorIndex: [String: Int] = [:]          // long layout: factor name (lowercased) → index
-        var factorNames: [String] = []
-        var values = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-        defer { values.deallocate() }
-        var valueCounts: [Int] = []
+        for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
+        let nf = factorNames.count
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: max(1, nf))
+        let valueCounts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, nf))
+        valueCounts.initialize(repeating: 0, count: max(1, nf))
+        let factorColumns = UnsafeMutablePointer<Int>.allocate(capacity: max(1, cols.factorColumns.count))
+        for (j, c) in cols.factorColumns.enumerated() { factorColumns[j] = c }
+        let nFactorColumns = cols.factorColumns.count
+        defer { values.deallocate(); valueCounts.deallocate(); factorColumns.deallocate() }
+        sink.begin(factors: factorNames)
+
+        var accounts = Interner(capacity: 4096)
         var firstDay = Int32.max, lastDay = Int32.min
         var used = 0
-        var lastAccountBytes: [UInt8] = []
         var lastAccount: Int32 = -1
-        let file = displayName
         let collectKeys = findLinesOf == nil
         if collectKeys { keys.reserveCapacity(max(1024, reader.fileSize / 40)) }
+        let dcol = cols.date, acol = cols.account, rcol = cols.risk
+        let wide = cols.layout == .wide
+        let riskFactor = (1 << TimelineReader.factorBits) - 1
 
-        func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String, _ header: String) -> InputError {
-            let loc = Location(file: file, line: rec.line, column: i + 1, columnName: header)
+        func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String) -> InputError {
+            let loc = Location(file: file, line: rec.line, column: i + 1, columnName: headerNames[i].trimmingASCIISpaces())
             if !rec.isValidUTF8(i) {
                 return InputError(.invalidUTF8, loc, value: rec.lossyString(i), "cell is not valid UTF-8")
             }
             return InputError(kind, loc, value: rec.lossyString(i), what)
         }
 
-        var headerNames: [String] = []
-        try reader.read(header: { header in
-            headerNames = header
-            cols = try TimelineReader.columns(header, file: file)
-            factorNames = cols.layout == .wide ? cols.factorNames : longFactors
-            for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
-            valueCounts = Array(repeating: 0, count: factorNames.count)
-            values.deallocate()
-            values = .allocate(capacity: max(1, factorNames.count))
-            if factorNames.count >= (1 << TimelineReader.factorBits) - 1 {
-                throw InputError(.tooLarge, Location(file: file, line: 1), "more than \((1 << TimelineReader.factorBits) - 2) factors")
+        rows: while true {
+            switch try reader.next() {
+            case .end: break rows
+            case .rowError(let e): errors.add(e); continue rows
+            case .record: break
             }
-            sink.begin(factors: factorNames)
-        }, onError: { errors.add($0) }, record: { rec in
-            // date
-            let dcol = cols.date
+            let rec = reader.record
             guard let day = Day.parse(rec.pointer(dcol), rec.length(dcol)) else {
-                errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date", headerNames[dcol]))
-                return
+                errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
+                continue
             }
             var risk = TimelineReader.riskUnspecified
             var factorOfRow = 0
-            var rowOK = true
-            if cols.layout == .wide {
-                for (j, c) in cols.factorColumns.enumerated() {
-                    if rec.isEmpty(c) { values[j] = .nan; continue }
-                    if let v = DecimalParser.parse(rec.pointer(c), rec.length(c)) {
+            if wide {
+                var rowOK = true
+                for j in 0..<nFactorColumns {
+                    let c = factorColumns[j]
+                    let n = rec.length(c)
+                    if n == 0 { values[j] = .nan; continue }
+                    if let v = DecimalParser.parse(rec.pointer(c), n) {
                         values[j] = v
+                    } else if rec.isEmpty(c) {
+                        values[j] = .nan
                     } else {
-                        errors.add(cellError(rec, c, .invalidNumber, "not a finite number", headerNames[c]))
+                        errors.add(cellError(rec, c, .invalidNumber, "not a finite number"))
                         rowOK = false
                     }
                 }
-                if cols.risk >= 0 {
-                    if let r = RiskLevel.parse(rec.pointer(cols.risk), rec.length(cols.risk)) {
+                if rcol >= 0 {
+                    if let r = RiskLevel.parse(rec.pointer(rcol), rec.length(rcol)) {
                         risk = r.rawValue
                     } else {
-                        errors.add(cellError(rec, cols.risk, .invalidRisk, "risk must be none, low, medium, high or empty", headerNames[cols.risk]))
+                        errors.add(cellError(rec, rcol, .invalidRisk, "risk must be none, low, medium, high or empty"))
                         rowOK = false
                     }
                 } else {
                     risk = RiskLevel.none.rawValue
                 }
+                if !rowOK { continue }
             } else {
-                // long layout: one factor per row
+                // long layout: one factor (or the risk) per row
                 guard let name = rec.string(cols.factor) else {
-                    errors.add(cellError(rec, cols.factor, .invalidUTF8, "", headerNames[cols.factor]))
-                    return
+                    errors.add(cellError(rec, cols.factor, .invalidUTF8, ""))
+                    continue
                 }
                 let key = name.trimmingASCIISpaces().lowercased()
                 if key.isEmpty {
-                    errors.add(cellError(rec, cols.factor, .emptyValue, "factor name is empty", headerNames[cols.factor]))
-                    return
+                    errors.add(cellError(rec, cols.factor, .emptyValue, "factor name is empty"))
+                    continue
                 }
+                for j in 0..<nf { values[j] = .nan }
                 if key == "risk" {
                     guard let r = RiskLevel.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
-                        errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty", headerNames[cols.value]))
-                        return
+                        errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty"))
+                        continue
                     }
                     risk = r.rawValue
-                    factorOfRow = (1 << TimelineReader.factorBits) - 1
-                    for j in 0..<factorNames.count { values[j] = .nan }
+                    factorOfRow = riskFactor
                 } else {
                     var v = Double.nan
                     if !rec.isEmpty(cols.value) {
                         guard let parsed = DecimalParser.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
-                            errors.add(cellError(rec, cols.value, .invalidNumber, "not a finite number", headerNames[cols.value]))
-                            return
+                            errors.add(cellError(rec, cols.value, .invalidNumber, "not a finite number"))
+                            continue
                         }
                         v = parsed
                     }
-                    guard let idx = factorIndex[key] else { return }  // cannot happen: the pre-pass saw every name
-                    for j in 0..<factorNames.count { values[j] = .nan }
+                    guard let idx = factorIndex[key] else { continue }  // cannot happen: the pre-pass saw every name
                     values[idx] = v
                     factorOfRow = idx
                 }
             }
-            guard rowOK else { return }
-            // account
-            let acol = cols.account
-            let ap = rec.pointer(acol), an = rec.length(acol)
+            // account: interned straight from the buffer; bytes are copied only for a new id
             if rec.isEmpty(acol) {
                 errors.add(InputError(.emptyValue, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]), "account_id is empty"))
-                return
+                continue
             }
             var account: Int32
-            if an == lastAccountBytes.count && lastAccount >= 0 && lastAccountBytes.withUnsafeBufferPointer({ b in
-                for k in 0..<an where b[k] != ap[k] { return false }
-                return true
-            }) && !rec.fields[acol].hasEscapes {
+            let escaped = rec.fields[acol].hasEscapes
+            let ap = rec.pointer(acol), an = rec.length(acol)
+            if !escaped && lastAccount >= 0 && accounts.matches(lastAccount, ap, an) {
                 account = lastAccount
             } else {
-                let idBytes = rec.bytes(acol)
                 var isNew = false
-                account = idBytes.withUnsafeBufferPointer { b in accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
-                if isNew && String(validating: idBytes, as: UTF8.self) == nil {
+                if escaped {
+                    let idBytes = rec.bytes(acol)
+                    account = idBytes.withUnsafeBufferPointer { b in accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
+                } else {
+                    account = accounts.intern(ap, an, isNew: &isNew)
+                }
+                if isNew && !rec.isValidUTF8(acol) {
                     errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
                                           value: rec.lossyString(acol), "account_id is not valid UTF-8"))
-                    return
+                    continue
                 }
                 if Int(account) >= (1 << TimelineReader.accountBits) {
                     throw InputError(.tooLarge, Location(file: file, line: rec.line), "more than \(1 << TimelineReader.accountBits) accounts")
                 }
-                if !rec.fields[acol].hasEscapes {
-                    lastAccountBytes = idBytes
-                    lastAccount = account
-                }
+                lastAccount = account
             }
             used += 1
             if day < firstDay { firstDay = day }
             if day > lastDay { lastDay = day }
-            if cols.layout == .wide {
-                for j in 0..<factorNames.count where !values[j].isNaN { valueCounts[j] += 1 }
-            } else if factorOfRow < factorNames.count, !values[factorOfRow].isNaN {
+            if wide {
+                for j in 0..<nf where !values[j].isNaN { valueCounts[j] += 1 }
+            } else if factorOfRow < nf, !values[factorOfRow].isNaN {
                 valueCounts[factorOfRow] += 1
             }
             let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
@@ -355,11 +392,11 @@ public struct TimelineReader {
                 keys.append(k)
             }
             sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
-        })
+        }
         return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
                                recordsRead: reader.records, recordsUsed: used, rows: used, blankLines: reader.blankLines,
                                accounts: accounts, firstDay: used > 0 ? firstDay : nil, lastDay: used > 0 ? lastDay : nil,
-                               valueCounts: valueCounts)
+                               valueCounts: Array(UnsafeBufferPointer(start: valueCounts, count: nf)))
     }
 }
 
