@@ -20,9 +20,9 @@ fi
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 
 rows=$(($(wc -l < "$DATA/timeline.csv") - 1)); size=$(du -m "$DATA/timeline.csv" | cut -f1)
-measure() {  # prints "seconds kilobytes" of one run
-  local out; out=$( { /usr/bin/time -f "%e %M" "$@" > /tmp/ah-bench-out.csv 2>/dev/null; } 2>&1 | tail -1 )
-  echo "$out"
+measure() {  # prints "seconds kilobytes" of one run (GNU time writes them to its own file)
+  /usr/bin/time -o /tmp/ah-bench-time -f "%e %M" "$@" > /tmp/ah-bench-out.csv 2>/dev/null
+  tail -1 /tmp/ah-bench-time
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -45,7 +45,7 @@ empt = sum(1 for k, a in pl.items() if (a == '') != (hs[k] == ''))
 print(f"{len(pl)} accounts, max |diff| {mx:.2e}, empty mismatches {empt}")
 PY
 )
-RATIO=$(python3 -c "print(f'{$HS_T/$PL_T:.2f}')")
+RATIO=$(awk -v a="$HS_T" -v b="$PL_T" 'BEGIN { printf "%.2f", a / b }')
 line="| $(date -u +%Y-%m-%d) | $rows rows, $size MB | ${HS_T} s, $((HS_M/1024)) MB | ${PL_T} s, $((PL_M/1024)) MB | ${RATIO}x | $AGREE |"
 echo "score: healthscore ${HS_T} s (peak $((HS_M/1024)) MB), polars ${PL_T} s (peak $((PL_M/1024)) MB), ratio ${RATIO}; $AGREE"
 if [ ! -f Benchmarks/results.md ]; then

@@ -33,7 +33,8 @@ struct AlertsCommand: ParsableCommand {
             guard let config = try sources.loadConfiguration() else {
                 throw InputError(.invalidArgument, Location(file: "config"), "alerts needs a configuration (--config or --data DIR with config.yaml)")
             }
-            let accounts = try sources.loadAccounts()
+            // The accounts file only matters for per-segment weights (its problems are validate's business).
+            let accounts = (config.segments.isEmpty) ? nil : try sources.loadAccounts()
             let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts, asOf: asOf?.day)
             for n in report.notes { note(n) }
             let found = Alerts.find(in: report, configuration: config, drop: drop)

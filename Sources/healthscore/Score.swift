@@ -31,7 +31,8 @@ struct Score: ParsableCommand {
         try reportingErrors {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
-            let accounts = try sources.loadAccounts()
+            // The accounts file only matters for per-segment weights (its problems are validate's business).
+            let accounts = (config?.segments.isEmpty ?? true) ? nil : try sources.loadAccounts()
             let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts,
                                           asOf: asOf?.day, every: every, from: from?.day)
             for n in report.notes { note(n) }

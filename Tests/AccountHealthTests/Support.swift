@@ -47,6 +47,10 @@ struct RecordingSink: TimelineSink {
     mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {
         rows.append((account, day, risk, Array(UnsafeBufferPointer(start: values, count: factors.count)), line))
     }
+    func makeEmpty() -> RecordingSink { RecordingSink(factors: factors) }
+    mutating func merge(_ other: RecordingSink, accountMap: [Int32]) {
+        rows += other.rows.map { (accountMap[Int($0.account)], $0.day, $0.risk, $0.values, $0.line) }
+    }
 }
 
 func day(_ s: String) -> Int32 { Day.parse(s)! }

@@ -88,7 +88,10 @@ public final class CSVReader {
     /// Bytes in the file.
     public private(set) var fileSize = 0
 
-    public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22) throws {
+    /// Opens `path`. With `startOffset > 0` the reader starts there (which must be the start of a record)
+    /// and reads no header: call `startHeaderless(fieldCount:)` instead of `readHeader()`.
+    public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22,
+                startOffset: Int = 0) throws {
         self.path = path
         self.displayName = displayName ?? path
         self.delimiter = delimiter
@@ -110,6 +113,36 @@ public final class CSVReader {
         fileSize = Int(st.st_size)
         buffer = .allocate(capacity: capacity + 1)
         fieldStore = .allocate(capacity: fieldCapacity)
+        if startOffset > 0 {
+            if lseek(fd, off_t(startOffset), SEEK_SET) < 0 {
+                throw InputError(.unreadableFile, Location(file: self.displayName), "cannot seek: \(String(cString: strerror(errno)))")
+            }
+            bufferBase = startOffset
+        }
+    }
+
+    /// File offset of `buffer[0]`.
+    private var bufferBase = 0
+    /// Records starting at or after this file offset are not read (`next()` returns `.end`).
+    public var stopAt = Int.max
+    /// When false, a reader that found no data record does not throw `noRows` (a part of a file).
+    public var requireRows = true
+    /// File offset of the next record.
+    public var position: Int { bufferBase + pos }
+    /// Line number (1-based, counted from where this reader started) of the next record.
+    public var nextLine: Int { line }
+
+    /// Adds the counts of a reader that read the rest of the same file.
+    public func absorb(_ other: CSVReader) {
+        records += other.records
+        blankLines += other.blankLines
+    }
+
+    /// For a reader started mid-file: the records have `fieldCount` fields and there is no header.
+    public func startHeaderless(fieldCount: Int) throws {
+        headerCount = fieldCount
+        requireRows = false
+        eof = !(try fill(&filled))
     }
 
     deinit {
@@ -196,7 +229,7 @@ public final class CSVReader {
         let step = try advance()
         switch step {
         case .end:
-            if records == 0 {
+            if records == 0 && requireRows {
                 throw InputError(.noRows, Location(file: displayName, line: 2), "file has a header but no data rows")
             }
             return .end
@@ -216,8 +249,10 @@ public final class CSVReader {
     /// The next non-blank record, whatever its width.
     private func advance() throws -> Step {
         while true {
+            if bufferBase + pos >= stopAt { return .end }
             if pos >= filled {
                 if eof { return .end }
+                bufferBase += filled
                 filled = 0; pos = 0
                 eof = !(try fill(&filled))
                 continue
@@ -229,6 +264,7 @@ public final class CSVReader {
                 // Move the partial record to the front and read more.
                 let rest = filled - pos
                 if pos > 0 { buffer.update(from: buffer + pos, count: rest) }
+                bufferBase += pos
                 filled = rest; pos = 0
                 eof = !(try fill(&filled))
                 continue

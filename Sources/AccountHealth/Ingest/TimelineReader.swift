@@ -1,3 +1,5 @@
+import Foundation
+
 /// Receives the rows of a timeline as they are parsed (no row is stored by the reader).
 public protocol TimelineSink {
     /// Called once, after the header, with the factor names in column order.
@@ -6,6 +8,11 @@ public protocol TimelineSink {
     /// raw value of `RiskLevel`, or `TimelineReader.riskUnspecified` when the row says nothing about risk
     /// (a long-layout row of another factor).
     mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int)
+    /// A sink with the same settings and nothing received (for a second reading thread).
+    func makeEmpty() -> Self
+    /// Takes in what `other` received; its account code `c` is `accountMap[c]` here. `other` read rows
+    /// that come later in the file than every row this sink received.
+    mutating func merge(_ other: Self, accountMap: [Int32])
 }
 
 /// The layout of a timeline file.
@@ -34,13 +41,15 @@ public struct TimelineSummary: Sendable {
     public var lastDay: Int32?
     /// Per factor, the number of rows with a value.
     public var valueCounts: [Int]
+    /// 2 when the file was read in two halves at once, 1 otherwise.
+    public var readers: Int = 1
 
     /// Share of rows with a value, per factor.
     public var coverage: [Double] { valueCounts.map { rows > 0 ? Double($0) / Double(rows) : 0 } }
 }
 
 /// Reads a timeline file (DESIGN §2) into a `TimelineSink`, validating every cell.
-public struct TimelineReader {
+public struct TimelineReader: Sendable {
     public static let riskUnspecified: UInt8 = 255
 
     public var path: String
@@ -48,6 +57,8 @@ public struct TimelineReader {
     public var delimiter: UInt8
     /// Hard errors kept before reading stops collecting (all are counted).
     public var errorLimit = 200
+    /// Files of at least this many bytes are read by two threads (each half its own parser and sink, merged).
+    public var parallelThreshold = 32 << 20
 
     public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) {
         self.path = path
@@ -59,7 +70,7 @@ public struct TimelineReader {
     private static let factorBits = 14
     private static let dayBias: Int64 = 1 << 23
 
-    struct Columns {
+    struct Columns: Sendable {
         var layout: TimelineLayout
         var account = -1, date = -1, risk = -1, factor = -1, value = -1
         var factorColumns: [Int] = []
@@ -237,6 +248,32 @@ public struct TimelineReader {
         return names
     }
 
+    /// What every scanner of one file shares: the header and the column roles.
+    struct ScanContext: Sendable {
+        var file: String
+        var headerNames: [String]
+        var cols: Columns
+        var factorNames: [String]
+        var factorIndex: [String: Int]
+    }
+
+    /// What a scanner accumulates; two halves of a file are merged with `absorb`.
+    struct ScanState {
+        var accounts = Interner(capacity: 4096)
+        var firstDay = Int32.max, lastDay = Int32.min
+        var used = 0
+        var lastAccount: Int32 = -1
+        var valueCounts: [Int]
+        var errors: ErrorCollector
+        var keys: [UInt64] = []
+
+        init(factors: Int, errorLimit: Int) {
+            valueCounts = Array(repeating: 0, count: factors)
+            errors = ErrorCollector(limit: errorLimit)
+        }
+    }
+
+
     private func scan<S: TimelineSink>(into sink: inout S, keys: inout [UInt64], errors: inout ErrorCollector,
                                        findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws -> TimelineSummary {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
@@ -249,22 +286,119 @@ public struct TimelineReader {
         }
         var factorIndex: [String: Int] = [:]          // long layout: factor name (lowercased) → index
         for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
-        let nf = factorNames.count
+        let ctx = ScanContext(file: file, headerNames: headerNames, cols: cols, factorNames: factorNames, factorIndex: factorIndex)
+        sink.begin(factors: factorNames)
+        var state = ScanState(factors: factorNames.count, errorLimit: errorLimit)
+        state.errors = errors
+        if findLinesOf == nil { state.keys.reserveCapacity(max(1024, reader.fileSize / 40)) }
+
+        var readers = 1
+        if findLinesOf == nil, reader.fileSize >= parallelThreshold,
+           let split = try splitOffset(after: reader.position, fileSize: reader.fileSize) {
+            readers = try scanInTwo(reader: reader, split: split, ctx: ctx, state: &state, sink: &sink)
+        } else {
+            try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: findLinesOf)
+        }
+        if reader.records == 0 && !reader.requireRows {
+            throw InputError(.noRows, Location(file: file, line: 2), "file has a header but no data rows")
+        }
+        keys = state.keys
+        errors = state.errors
+        return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
+                               recordsRead: reader.records, recordsUsed: state.used, rows: state.used, blankLines: reader.blankLines,
+                               accounts: state.accounts, firstDay: state.used > 0 ? state.firstDay : nil,
+                               lastDay: state.used > 0 ? state.lastDay : nil, valueCounts: state.valueCounts, readers: readers)
+    }
+
+    /// The offset just after the first newline at or after the middle of the file, or nil.
+    private func splitOffset(after start: Int, fileSize: Int) throws -> Int? {
+        let mid = max(start, fileSize / 2)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(mid)) }
+        guard n > 0, let i = buf[0..<n].firstIndex(of: 0x0A) else { return nil }
+        let split = mid + i + 1
+        return split < fileSize ? split : nil
+    }
+
+    /// Reads the file in two halves at once. The split is speculative: it is kept only when the first
+    /// half's last record ends exactly at `split` (so the newline there really ended a record and was not
+    /// inside a quoted field); otherwise the first reader goes on to the end and the second half is dropped.
+    private func scanInTwo<S: TimelineSink>(reader: CSVReader, split: Int, ctx: ScanContext,
+                                            state: inout ScanState, sink: inout S) throws -> Int {
+        var backSink = sink.makeEmpty()
+        backSink.begin(factors: ctx.factorNames)
+        var backState = ScanState(factors: ctx.factorNames.count, errorLimit: errorLimit)
+        backState.keys.reserveCapacity(state.keys.capacity / 2)
+        let back = Half(sink: backSink, state: backState)
+        let path = self.path, name = displayName, delimiter = self.delimiter, me = self
+        let width = ctx.headerNames.count
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            back.run(me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx)
+            done.signal()
+        }
+        thread.stackSize = 1 << 22
+        reader.stopAt = split
+        reader.requireRows = false
+        thread.start()
+        var frontError: Error?
+        do { try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil) } catch { frontError = error }
+        done.wait()
+        if let frontError { throw frontError }
+        reader.stopAt = .max
+        guard reader.position == split, let backReader = back.reader else {
+            // The split fell inside a quoted field (or the second half could not start): read on alone.
+            try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil)
+            return 1
+        }
+        let lineBase = reader.nextLine - 1
+        if var e = back.error as? InputError {
+            if let l = e.location.line { e.location.line = l + lineBase }
+            throw e
+        } else if let e = back.error { throw e }
+        // Merge the second half into the first.
+        var map = [Int32](repeating: 0, count: back.state.accounts.count)
+        for c in 0..<back.state.accounts.count {
+            map[c] = state.accounts.intern(back.state.accounts.string(Int32(c)))
+        }
+        sink.merge(back.sink, accountMap: map)
+        state.used += back.state.used
+        state.firstDay = min(state.firstDay, back.state.firstDay)
+        state.lastDay = max(state.lastDay, back.state.lastDay)
+        for j in 0..<state.valueCounts.count { state.valueCounts[j] += back.state.valueCounts[j] }
+        for var e in back.state.errors.errors {
+            if let l = e.location.line { e.location.line = l + lineBase }
+            state.errors.add(e)
+        }
+        state.errors.count += back.state.errors.count - back.state.errors.errors.count
+        let shift = UInt64(TimelineReader.accountBitsShift)
+        let low = (UInt64(1) << shift) - 1
+        state.keys.reserveCapacity(state.keys.count + back.state.keys.count)
+        for k in back.state.keys { state.keys.append((UInt64(map[Int(k >> shift)]) << shift) | (k & low)) }
+        reader.absorb(backReader)
+        return 2
+    }
+
+    /// Reads records until the reader ends, validating each and passing it to the sink.
+    fileprivate func scanRows<S: TimelineSink>(reader: CSVReader, ctx: ScanContext, state st: inout ScanState, sink: inout S,
+                                           findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws {
+        let cols = ctx.cols, headerNames = ctx.headerNames, file = ctx.file
+        let nf = ctx.factorNames.count
         let values = UnsafeMutablePointer<Double>.allocate(capacity: max(1, nf))
         let valueCounts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, nf))
         valueCounts.initialize(repeating: 0, count: max(1, nf))
         let factorColumns = UnsafeMutablePointer<Int>.allocate(capacity: max(1, cols.factorColumns.count))
         for (j, c) in cols.factorColumns.enumerated() { factorColumns[j] = c }
         let nFactorColumns = cols.factorColumns.count
-        defer { values.deallocate(); valueCounts.deallocate(); factorColumns.deallocate() }
-        sink.begin(factors: factorNames)
-
-        var accounts = Interner(capacity: 4096)
-        var firstDay = Int32.max, lastDay = Int32.min
-        var used = 0
-        var lastAccount: Int32 = -1
-        let collectKeys = findLinesOf == nil
-        if collectKeys { keys.reserveCapacity(max(1024, reader.fileSize / 40)) }
+        defer {
+            for j in 0..<nf { st.valueCounts[j] += valueCounts[j] }
+            values.deallocate(); valueCounts.deallocate(); factorColumns.deallocate()
+        }
+        var firstDay = st.firstDay, lastDay = st.lastDay, used = st.used, lastAccount = st.lastAccount
+        defer { st.firstDay = firstDay; st.lastDay = lastDay; st.used = used; st.lastAccount = lastAccount }
         let dcol = cols.date, acol = cols.account, rcol = cols.risk
         let wide = cols.layout == .wide
         let riskFactor = (1 << TimelineReader.factorBits) - 1
@@ -280,12 +414,12 @@ public struct TimelineReader {
         rows: while true {
             switch try reader.next() {
             case .end: break rows
-            case .rowError(let e): errors.add(e); continue rows
+            case .rowError(let e): st.errors.add(e); continue rows
             case .record: break
             }
             let rec = reader.record
             guard let day = Day.parse(rec.pointer(dcol), rec.length(dcol)) else {
-                errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
+                st.errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
                 continue
             }
             var risk = TimelineReader.riskUnspecified
@@ -301,7 +435,7 @@ public struct TimelineReader {
                     } else if rec.isEmpty(c) {
                         values[j] = .nan
                     } else {
-                        errors.add(cellError(rec, c, .invalidNumber, "not a finite number"))
+                        st.errors.add(cellError(rec, c, .invalidNumber, "not a finite number"))
                         rowOK = false
                     }
                 }
@@ -309,7 +443,7 @@ public struct TimelineReader {
                     if let r = RiskLevel.parse(rec.pointer(rcol), rec.length(rcol)) {
                         risk = r.rawValue
                     } else {
-                        errors.add(cellError(rec, rcol, .invalidRisk, "risk must be none, low, medium, high or empty"))
+                        st.errors.add(cellError(rec, rcol, .invalidRisk, "risk must be none, low, medium, high or empty"))
                         rowOK = false
                     }
                 } else {
@@ -319,18 +453,18 @@ public struct TimelineReader {
             } else {
                 // long layout: one factor (or the risk) per row
                 guard let name = rec.string(cols.factor) else {
-                    errors.add(cellError(rec, cols.factor, .invalidUTF8, ""))
+                    st.errors.add(cellError(rec, cols.factor, .invalidUTF8, ""))
                     continue
                 }
                 let key = name.trimmingASCIISpaces().lowercased()
                 if key.isEmpty {
-                    errors.add(cellError(rec, cols.factor, .emptyValue, "factor name is empty"))
+                    st.errors.add(cellError(rec, cols.factor, .emptyValue, "factor name is empty"))
                     continue
                 }
                 for j in 0..<nf { values[j] = .nan }
                 if key == "risk" {
                     guard let r = RiskLevel.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
-                        errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty"))
+                        st.errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty"))
                         continue
                     }
                     risk = r.rawValue
@@ -339,37 +473,37 @@ public struct TimelineReader {
                     var v = Double.nan
                     if !rec.isEmpty(cols.value) {
                         guard let parsed = DecimalParser.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
-                            errors.add(cellError(rec, cols.value, .invalidNumber, "not a finite number"))
+                            st.errors.add(cellError(rec, cols.value, .invalidNumber, "not a finite number"))
                             continue
                         }
                         v = parsed
                     }
-                    guard let idx = factorIndex[key] else { continue }  // cannot happen: the pre-pass saw every name
+                    guard let idx = ctx.factorIndex[key] else { continue }  // cannot happen: the pre-pass saw every name
                     values[idx] = v
                     factorOfRow = idx
                 }
             }
             // account: interned straight from the buffer; bytes are copied only for a new id
             if rec.isEmpty(acol) {
-                errors.add(InputError(.emptyValue, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]), "account_id is empty"))
+                st.errors.add(InputError(.emptyValue, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]), "account_id is empty"))
                 continue
             }
             var account: Int32
             let escaped = rec.fields[acol].hasEscapes
             let ap = rec.pointer(acol), an = rec.length(acol)
-            if !escaped && lastAccount >= 0 && accounts.matches(lastAccount, ap, an) {
+            if !escaped && lastAccount >= 0 && st.accounts.matches(lastAccount, ap, an) {
                 account = lastAccount
             } else {
                 var isNew = false
                 if escaped {
                     let idBytes = rec.bytes(acol)
-                    account = idBytes.withUnsafeBufferPointer { b in accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
+                    account = idBytes.withUnsafeBufferPointer { b in st.accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
                 } else {
-                    account = accounts.intern(ap, an, isNew: &isNew)
+                    account = st.accounts.intern(ap, an, isNew: &isNew)
                 }
                 if isNew && !rec.isValidUTF8(acol) {
-                    errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
-                                          value: rec.lossyString(acol), "account_id is not valid UTF-8"))
+                    st.errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
+                                             value: rec.lossyString(acol), "account_id is not valid UTF-8"))
                     continue
                 }
                 if Int(account) >= (1 << TimelineReader.accountBits) {
@@ -389,14 +523,29 @@ public struct TimelineReader {
             if let (wanted, report) = findLinesOf {
                 if wanted.contains(k) { report(k, rec.line) }
             } else {
-                keys.append(k)
+                st.keys.append(k)
             }
             sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
         }
-        return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
-                               recordsRead: reader.records, recordsUsed: used, rows: used, blankLines: reader.blankLines,
-                               accounts: accounts, firstDay: used > 0 ? firstDay : nil, lastDay: used > 0 ? lastDay : nil,
-                               valueCounts: Array(UnsafeBufferPointer(start: valueCounts, count: nf)))
+    }
+}
+
+/// The second half of a file being read on another thread.
+private final class Half<T: TimelineSink>: @unchecked Sendable {
+    var sink: T
+    var state: TimelineReader.ScanState
+    var reader: CSVReader?
+    var error: Error?
+    init(sink: T, state: TimelineReader.ScanState) { self.sink = sink; self.state = state }
+
+    func run(_ timeline: TimelineReader, path: String, name: String, delimiter: UInt8, split: Int, width: Int,
+             ctx: TimelineReader.ScanContext) {
+        do {
+            let r = try CSVReader(path: path, displayName: name, delimiter: delimiter, startOffset: split)
+            try r.startHeaderless(fieldCount: width)
+            reader = r
+            try timeline.scanRows(reader: r, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil)
+        } catch { self.error = error }
     }
 }
 
@@ -404,6 +553,8 @@ public struct TimelineReader {
 struct NullSink: TimelineSink {
     mutating func begin(factors: [String]) {}
     mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
+    func makeEmpty() -> NullSink { NullSink() }
+    mutating func merge(_ other: NullSink, accountMap: [Int32]) {}
 }
 
 extension String {

@@ -59,9 +59,11 @@ public struct AsOfAccumulator: TimelineSink {
         let b = bucket(day)
         if b == queryDays.count { return }   // after every query date
         let cell = a * queryDays.count + b
+        // The risk is kept raw (`riskUnspecified` for a long-layout row of another factor) so that a
+        // risk row of the same date, read later or by the other thread, still wins.
         if day > rowDays[cell] {
             rowDays[cell] = day
-            risks[cell] = risk == TimelineReader.riskUnspecified ? 0 : risk
+            risks[cell] = risk
         } else if day == rowDays[cell] && risk != TimelineReader.riskUnspecified {
             risks[cell] = risk      // long layout: the risk entry of the same date
         }
@@ -72,6 +74,33 @@ public struct AsOfAccumulator: TimelineSink {
             if !v.isNaN && day >= valueDays[base + slot] {
                 valueDays[base + slot] = day
                 values[base + slot] = v
+            }
+        }
+    }
+
+    public func makeEmpty() -> AsOfAccumulator {
+        var a = AsOfAccumulator(queryDays: queryDays, factors: wanted)
+        a.begin(factors: timelineFactors)
+        return a
+    }
+
+    public mutating func merge(_ other: AsOfAccumulator, accountMap: [Int32]) {
+        let nq = queryDays.count, nf = wanted.count
+        for b in 0..<other.accountCount {
+            let a = Int(accountMap[b])
+            if a >= accountCount { addAccounts(upTo: a) }
+            for k in 0..<nq {
+                let mine = a * nq + k, theirs = b * nq + k
+                if other.rowDays[theirs] > rowDays[mine] {
+                    rowDays[mine] = other.rowDays[theirs]
+                    risks[mine] = other.risks[theirs]
+                } else if other.rowDays[theirs] == rowDays[mine] && other.risks[theirs] != TimelineReader.riskUnspecified {
+                    risks[mine] = other.risks[theirs]
+                }
+                for f in 0..<nf where other.valueDays[theirs * nf + f] > valueDays[mine * nf + f] {
+                    valueDays[mine * nf + f] = other.valueDays[theirs * nf + f]
+                    values[mine * nf + f] = other.values[theirs * nf + f]
+                }
             }
         }
     }
@@ -103,7 +132,7 @@ public struct AsOfAccumulator: TimelineSink {
         let nf = wanted.count
         return AsOfState(asOf: queryDays[k],
                          latestRowDay: rowDays[cell] == AsOfAccumulator.noDay ? nil : rowDays[cell],
-                         risk: RiskLevel(rawValue: risks[cell]) ?? .none,
+                         risk: RiskLevel(rawValue: risks[cell]) ?? .none,   // unspecified → none
                          values: Array(values[(cell * nf)..<(cell * nf + nf)]),
                          valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 })
     }
