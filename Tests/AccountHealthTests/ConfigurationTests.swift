@@ -58,8 +58,9 @@ import Testing
         #expect(e?.message.contains("bands[1].below") == true && e?.location.line == 5)
     }
 
-    @Test func lastBandMustCatchEverything() {
-        #expect(configError("factors:\n  - {name: a, weight: 1}\nbands:\n  - {name: red, below: 40}\n  - {name: green, below: 90}\n") != nil)
+    @Test func aScoreAboveEveryBandFallsInTheLastBand() throws {
+        let c = try Configuration.parse(yaml: "factors:\n  - {name: a, weight: 1}\nbands:\n  - {name: red, below: 40}\n  - {name: green, below: 100}\n")
+        #expect(c.base.bandIndex(39.9) == 0 && c.base.bandIndex(40) == 1 && c.base.bandIndex(100) == 1)
     }
 
     @Test func invalidYAML() {

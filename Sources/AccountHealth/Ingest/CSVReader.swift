@@ -274,8 +274,8 @@ public final class CSVReader {
                 pos = nextPos
                 line = lineCount
                 currentLine = startLine
-                if currentCount == 1 && fieldStore[0].start == fieldStore[0].end && !fieldStore[0].quoted {
-                    blankLines += 1
+                if currentCount == 1 && !fieldStore[0].quoted && record.isEmpty(0) {
+                    blankLines += 1      // an empty or all-blank line is not a row
                     continue
                 }
                 if let bad = malformedField {

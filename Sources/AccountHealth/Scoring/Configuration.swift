@@ -63,7 +63,8 @@ public struct ScoringRules: Sendable, Equatable {
         self.staleAfter = staleAfter
     }
 
-    /// The index of the band of a score.
+    /// The index of the band of a score: the first whose `below` exceeds it; a score at or above every
+    /// `below` (possible only when the last band has one) falls in the last band.
     @inlinable
     public func bandIndex(_ score: Double) -> Int {
         for (i, b) in bands.enumerated() {
@@ -320,10 +321,7 @@ struct ConfigParser {
             }
             out.append(Band(name: name, below: below))
         }
-        if let last = out.last?.below, last <= 100 {
-            throw error(seq.last!, "\(path)[\(out.count - 1)].below",
-                        "the last band must have no 'below' (or one above 100) so every score has a band")
-        }
+        // A score not below any band's `below` falls in the last band (see `ScoringRules.bandIndex`).
         return out
     }
 }
