@@ -8,11 +8,17 @@ public protocol TimelineSink {
     /// raw value of `RiskLevel`, or `TimelineReader.riskUnspecified` when the row says nothing about risk
     /// (a long-layout row of another factor).
     mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int)
+    /// A new account id was interned as `code` (called before its first row).
+    mutating func newAccount(_ code: Int32, id: String)
     /// A sink with the same settings and nothing received (for a second reading thread).
     func makeEmpty() -> Self
     /// Takes in what `other` received; its account code `c` is `accountMap[c]` here. `other` read rows
     /// that come later in the file than every row this sink received.
     mutating func merge(_ other: Self, accountMap: [Int32])
+}
+
+extension TimelineSink {
+    public mutating func newAccount(_ code: Int32, id: String) {}
 }
 
 /// The layout of a timeline file.
@@ -501,10 +507,13 @@ public struct TimelineReader: Sendable {
                 } else {
                     account = st.accounts.intern(ap, an, isNew: &isNew)
                 }
-                if isNew && !rec.isValidUTF8(acol) {
-                    st.errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
-                                             value: rec.lossyString(acol), "account_id is not valid UTF-8"))
-                    continue
+                if isNew {
+                    guard let id = rec.string(acol) else {
+                        st.errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
+                                                 value: rec.lossyString(acol), "account_id is not valid UTF-8"))
+                        continue
+                    }
+                    sink.newAccount(account, id: id)
                 }
                 if Int(account) >= (1 << TimelineReader.accountBits) {
                     throw InputError(.tooLarge, Location(file: file, line: rec.line), "more than \(1 << TimelineReader.accountBits) accounts")

@@ -1,27 +1,54 @@
 /// Streams a timeline and keeps, per account and per query date, the latest non-empty value of
 /// each wanted factor on or before that date (with its date), and the risk of the latest row.
+/// Query dates are the same for every account (scoring at dates) or each account's own (the
+/// observation dates of modelling). Optionally it also keeps, per factor, the least-squares sums of
+/// value against time over the `trendDays` before each query date (for `--trend`).
 ///
 /// Rows are filed into the bucket of the first query date on or after them (one binary search a row),
 /// then buckets are carried forward once at the end: memory is accounts × dates × factors, not rows.
 public struct AsOfAccumulator: TimelineSink {
     public static let noDay = Int32.min
 
+    /// The query dates of every account (global mode), sorted.
     public let queryDays: [Int32]
+    /// Per-account query dates, by account id (per-account mode).
+    private let perAccount: [String: [Int32]]?
     /// The factors kept, by name (matched case-insensitively to timeline columns).
     public let wanted: [String]
+    public let trendDays: Int?
     private var slotOfColumn: [(column: Int, slot: Int)] = []
     public private(set) var accountCount = 0
+    /// Per account: its query list and the index of its first cell.
+    private var lists: [[Int32]] = []
+    private var listOf: [Int] = []
+    private var cellStart: [Int] = []
+    private var cellCount = 0
     private var values: [Double] = []
     private var valueDays: [Int32] = []
     private var rowDays: [Int32] = []
     private var risks: [UInt8] = []
+    /// n, Σt, Σx, Σt², Σtx per (cell, factor), t in days relative to the query date.
+    private var trendSums: [Double] = []
     private var finalized = false
     /// Timeline factor names, as read.
     public private(set) var timelineFactors: [String] = []
 
-    public init(queryDays: [Int32], factors: [String]) {
+    /// Global mode: the same query dates for every account.
+    public init(queryDays: [Int32], factors: [String], trendDays: Int? = nil) {
         self.queryDays = Array(Set(queryDays)).sorted()
+        self.perAccount = nil
         self.wanted = factors
+        self.trendDays = trendDays
+        lists = [self.queryDays]
+    }
+
+    /// Per-account mode: each account id's own query dates (accounts not listed keep nothing).
+    public init(queryDaysByAccount: [String: [Int32]], factors: [String], trendDays: Int? = nil) {
+        self.queryDays = []
+        self.perAccount = queryDaysByAccount.mapValues { Array(Set($0)).sorted() }
+        self.wanted = factors
+        self.trendDays = trendDays
+        lists = [[]]
     }
 
     public mutating func begin(factors: [String]) {
@@ -33,32 +60,65 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
+    public mutating func newAccount(_ code: Int32, id: String) {
+        let a = Int(code)
+        while accountCount < a { register(list: perAccount == nil ? 0 : -1) }   // codes not announced (cannot happen)
+        guard a == accountCount else { return }
+        if let perAccount {
+            if let days = perAccount[id] {
+                lists.append(days)
+                register(list: lists.count - 1)
+            } else {
+                register(list: -1)
+            }
+        } else {
+            register(list: 0)
+        }
+    }
+
+    private mutating func register(list: Int) {
+        listOf.append(list)
+        cellStart.append(cellCount)
+        let n = list >= 0 ? lists[list].count : 0
+        cellCount += n
+        let nf = wanted.count
+        values.append(contentsOf: repeatElement(.nan, count: n * nf))
+        valueDays.append(contentsOf: repeatElement(AsOfAccumulator.noDay, count: n * nf))
+        rowDays.append(contentsOf: repeatElement(AsOfAccumulator.noDay, count: n))
+        risks.append(contentsOf: repeatElement(0, count: n))
+        if trendDays != nil { trendSums.append(contentsOf: repeatElement(0, count: n * nf * 5)) }
+        accountCount += 1
+    }
+
+    /// The query dates of an account.
+    public func queryDays(of account: Int) -> [Int32] {
+        guard account < accountCount, listOf[account] >= 0 else { return [] }
+        return lists[listOf[account]]
+    }
+
     @inline(__always)
-    private func bucket(_ day: Int32) -> Int {
-        var lo = 0, hi = queryDays.count
+    private static func bucket(_ days: [Int32], _ day: Int32) -> Int {
+        var lo = 0, hi = days.count
         while lo < hi {
             let mid = (lo + hi) >> 1
-            if queryDays[mid] < day { lo = mid + 1 } else { hi = mid }
+            if days[mid] < day { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
 
-    private mutating func addAccounts(upTo account: Int) {
-        let nq = queryDays.count, nf = wanted.count
-        let add = (account + 1 - accountCount)
-        values.append(contentsOf: repeatElement(.nan, count: add * nq * nf))
-        valueDays.append(contentsOf: repeatElement(AsOfAccumulator.noDay, count: add * nq * nf))
-        rowDays.append(contentsOf: repeatElement(AsOfAccumulator.noDay, count: add * nq))
-        risks.append(contentsOf: repeatElement(0, count: add * nq))
-        accountCount = account + 1
-    }
-
     public mutating func row(account: Int32, day: Int32, risk: UInt8, values rowValues: UnsafePointer<Double>, line: Int) {
         let a = Int(account)
-        if a >= accountCount { addAccounts(upTo: a) }
-        let b = bucket(day)
-        if b == queryDays.count { return }   // after every query date
-        let cell = a * queryDays.count + b
+        if a >= accountCount {
+            // Global mode needs no announcement; in per-account mode an unannounced account keeps nothing.
+            while accountCount <= a { register(list: perAccount == nil ? 0 : -1) }
+        }
+        let list = listOf[a]
+        if list < 0 { return }
+        let days = lists[list]
+        let b = AsOfAccumulator.bucket(days, day)
+        if let trendDays { addTrend(cellBase: cellStart[a], days: days, from: b, day: day, window: trendDays, rowValues) }
+        if b == days.count { return }   // after every query date
+        let cell = cellStart[a] + b
         // The risk is kept raw (`riskUnspecified` for a long-layout row of another factor) so that a
         // risk row of the same date, read later or by the other thread, still wins.
         if day > rowDays[cell] {
@@ -78,19 +138,52 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
+    private mutating func addTrend(cellBase: Int, days: [Int32], from b: Int, day: Int32, window: Int, _ rowValues: UnsafePointer<Double>) {
+        let nf = wanted.count
+        var k = b
+        while k < days.count && Int(days[k]) - Int(day) <= window {
+            let t = Double(Int(day) - Int(days[k]))
+            let base = ((cellBase + k) * nf) * 5
+            for (c, slot) in slotOfColumn {
+                let x = rowValues[c]
+                if x.isNaN { continue }
+                let o = base + slot * 5
+                trendSums[o] += 1
+                trendSums[o + 1] += t
+                trendSums[o + 2] += x
+                trendSums[o + 3] += t * t
+                trendSums[o + 4] += t * x
+            }
+            k += 1
+        }
+    }
+
     public func makeEmpty() -> AsOfAccumulator {
-        var a = AsOfAccumulator(queryDays: queryDays, factors: wanted)
-        a.begin(factors: timelineFactors)
+        var a = self
+        a.accountCount = 0
+        a.lists = [lists[0]]
+        a.listOf = []; a.cellStart = []; a.cellCount = 0
+        a.values = []; a.valueDays = []; a.rowDays = []; a.risks = []; a.trendSums = []
+        a.finalized = false
         return a
     }
 
     public mutating func merge(_ other: AsOfAccumulator, accountMap: [Int32]) {
-        let nq = queryDays.count, nf = wanted.count
+        let nf = wanted.count
         for b in 0..<other.accountCount {
             let a = Int(accountMap[b])
-            if a >= accountCount { addAccounts(upTo: a) }
-            for k in 0..<nq {
-                let mine = a * nq + k, theirs = b * nq + k
+            if a >= accountCount {
+                // An account first seen by the other reader: take its query list.
+                while accountCount < a { register(list: perAccount == nil ? 0 : -1) }
+                if other.listOf[b] < 0 { register(list: -1) } else if perAccount == nil { register(list: 0) } else {
+                    lists.append(other.lists[other.listOf[b]])
+                    register(list: lists.count - 1)
+                }
+            }
+            let n = other.listOf[b] < 0 ? 0 : other.lists[other.listOf[b]].count
+            guard listOf[a] >= 0, n == lists[listOf[a]].count else { continue }
+            for k in 0..<n {
+                let mine = cellStart[a] + k, theirs = other.cellStart[b] + k
                 if other.rowDays[theirs] > rowDays[mine] {
                     rowDays[mine] = other.rowDays[theirs]
                     risks[mine] = other.risks[theirs]
@@ -101,6 +194,9 @@ public struct AsOfAccumulator: TimelineSink {
                     valueDays[mine * nf + f] = other.valueDays[theirs * nf + f]
                     values[mine * nf + f] = other.values[theirs * nf + f]
                 }
+                if trendDays != nil {
+                    for o in 0..<(nf * 5) { trendSums[mine * nf * 5 + o] += other.trendSums[theirs * nf * 5 + o] }
+                }
             }
         }
     }
@@ -109,11 +205,11 @@ public struct AsOfAccumulator: TimelineSink {
     public mutating func finish() {
         guard !finalized else { return }
         finalized = true
-        let nq = queryDays.count, nf = wanted.count
-        if accountCount == 0 { return }
-        for a in 0..<accountCount {
-            for k in 1..<max(nq, 1) {
-                let cell = a * nq + k, prev = cell - 1
+        let nf = wanted.count
+        for a in 0..<accountCount where listOf[a] >= 0 {
+            let n = lists[listOf[a]].count
+            for k in 1..<max(n, 1) {
+                let cell = cellStart[a] + k, prev = cell - 1
                 if rowDays[cell] == AsOfAccumulator.noDay {
                     rowDays[cell] = rowDays[prev]
                     risks[cell] = risks[prev]
@@ -126,21 +222,39 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
-    /// The as-of state of an account at query date index `k` (after `finish()`).
+    /// The as-of state of an account at its query date index `k` (after `finish()`).
     public func state(account: Int, query k: Int) -> AsOfState {
-        let cell = account * queryDays.count + k
+        let cell = cellStart[account] + k
         let nf = wanted.count
-        return AsOfState(asOf: queryDays[k],
+        var trends: [Double]? = nil
+        if trendDays != nil {
+            trends = (0..<nf).map { f in
+                let o = (cell * nf + f) * 5
+                let n = trendSums[o], st = trendSums[o + 1], sx = trendSums[o + 2], stt = trendSums[o + 3], stx = trendSums[o + 4]
+                let den = n * stt - st * st
+                // Least-squares slope per day, reported per 30 days; undefined with fewer than two dates.
+                return n >= 2 && den > 1e-12 * max(1, n * stt) ? 30 * (n * stx - st * sx) / den : .nan
+            }
+        }
+        return AsOfState(asOf: lists[listOf[account]][k],
                          latestRowDay: rowDays[cell] == AsOfAccumulator.noDay ? nil : rowDays[cell],
                          risk: RiskLevel(rawValue: risks[cell]) ?? .none,   // unspecified → none
                          values: Array(values[(cell * nf)..<(cell * nf + nf)]),
-                         valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 })
+                         valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 },
+                         trends: trends)
     }
 
-    /// The index of a query date.
+    /// The index of a query date (global mode).
     public func queryIndex(_ day: Int32) -> Int? {
-        let b = bucket(day)
+        let b = AsOfAccumulator.bucket(queryDays, day)
         return b < queryDays.count && queryDays[b] == day ? b : nil
+    }
+
+    /// The index of a query date among an account's own dates.
+    public func queryIndex(account: Int, _ day: Int32) -> Int? {
+        let days = queryDays(of: account)
+        let b = AsOfAccumulator.bucket(days, day)
+        return b < days.count && days[b] == day ? b : nil
     }
 }
 
@@ -154,12 +268,21 @@ public struct AsOfState: Sendable, Equatable {
     /// Raw values in the order of the accumulator's wanted factors; NaN = no value yet.
     public var values: [Double]
     public var valueDays: [Int32?]
+    /// Least-squares slope per 30 days over the trend window, per factor (NaN when undefined); nil without `trendDays`.
+    public var trends: [Double]?
 
-    public init(asOf: Int32, latestRowDay: Int32?, risk: RiskLevel, values: [Double], valueDays: [Int32?]) {
+    public init(asOf: Int32, latestRowDay: Int32?, risk: RiskLevel, values: [Double], valueDays: [Int32?], trends: [Double]? = nil) {
         self.asOf = asOf
         self.latestRowDay = latestRowDay
         self.risk = risk
         self.values = values
         self.valueDays = valueDays
+        self.trends = trends
+    }
+
+    public static func == (a: AsOfState, b: AsOfState) -> Bool {
+        a.asOf == b.asOf && a.latestRowDay == b.latestRowDay && a.risk == b.risk && a.valueDays == b.valueDays
+            && zip(a.values, b.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && a.values.count == b.values.count
+            && (a.trends == nil) == (b.trends == nil)
     }
 }

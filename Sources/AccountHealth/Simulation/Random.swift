@@ -44,6 +44,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-@inline(__always) func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) @usableFromInline func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
-@inline(__always) func _exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) @usableFromInline func _exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) func _log1p(_ x: Double) -> Double { log1p(x) }

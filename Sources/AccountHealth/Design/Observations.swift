@@ -1,0 +1,143 @@
+/// Modelling observations at one horizon (DESIGN §4): one row per outcome, the features at T − h.
+public struct ObservationSet: Sendable {
+    public var horizon: Int
+    /// Factor names, then `<factor>_trend` columns when trends were asked for.
+    public var featureNames: [String]
+    /// The factors behind the features (for trend columns, the factor they are the slope of).
+    public var baseFactors: [String]
+    /// Raw feature values (before scale/invert), n × p column-major.
+    public var x: Matrix
+    /// 1 = churned, 0 = renewed.
+    public var y: [Double]
+    /// Index into `accountIds` per observation (the CV groups).
+    public var account: [Int]
+    public var accountIds: [String]
+    public var outcomeDays: [Int32]
+    /// Line of each observation's outcome in the outcomes file.
+    public var outcomeLines: [Int]
+    /// Outcome rows dropped for a missing feature (without `--impute mean`).
+    public var dropped: Int
+    /// Per feature, how many outcome rows lacked it (dropped or imputed).
+    public var missing: [Int]
+    /// Outcome rows whose account has no timeline row on or before T − h (always dropped).
+    public var noHistory: Int
+    /// Per feature, the mean used for imputation (the mean over observations that have it).
+    public var means: [Double]
+    public var imputed: Bool
+
+    public var count: Int { y.count }
+    public var churns: Int { Int(y.reduce(0, +)) }
+}
+
+public struct ObservationOptions: Sendable {
+    public var horizons: [Int] = [90]
+    /// Fill a missing feature with its mean instead of dropping the observation.
+    public var imputeMean = false
+    /// Add each factor's least-squares slope per 30 days over [T − h − trendDays, T − h].
+    public var trendDays: Int? = nil
+
+    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil) {
+        self.horizons = horizons
+        self.imputeMean = imputeMean
+        self.trendDays = trendDays
+    }
+}
+
+public enum Observations {
+    /// Builds the observations of every horizon in one read of the timeline.
+    /// `factors`: the configuration's factors, or nil for every numeric timeline column.
+    public static func build(sources: DataSources, outcomes: OutcomesTable, factors: [String]?,
+                             options: ObservationOptions) throws -> [ObservationSet] {
+        let path = try sources.timelinePath()
+        guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
+            throw InputError(.invalidArgument, Location(file: "--horizon"), "horizons must be zero or more days")
+        }
+        if let t = options.trendDays, t <= 0 {
+            throw InputError(.invalidArgument, Location(file: "--trend"), value: String(t), "the trend window must be a positive number of days")
+        }
+        var names = factors
+        if names == nil {
+            let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
+            guard cols.layout == .wide else {
+                throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
+            }
+            names = cols.factorNames
+        }
+        let factorNames = names!
+        var queries: [String: [Int32]] = [:]
+        for i in 0..<outcomes.count {
+            for h in options.horizons { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h)) }
+        }
+        var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
+        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &acc)
+        let have = Set(summary.factors.map { $0.lowercased() })
+        for f in factorNames where !have.contains(f.lowercased()) {
+            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
+                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
+        }
+        acc.finish()
+
+        var featureNames = factorNames
+        var baseFactors = factorNames
+        if options.trendDays != nil {
+            featureNames += factorNames.map { "\($0)_trend" }
+            baseFactors += factorNames
+        }
+        let p = featureNames.count
+        var accountIndex: [String: Int] = [:]
+        var accountIds: [String] = []
+        var sets: [ObservationSet] = []
+        for h in options.horizons {
+            var cols = [[Double]](repeating: [], count: p)
+            var y: [Double] = [], account: [Int] = [], days: [Int32] = [], lines: [Int] = []
+            var missing = [Int](repeating: 0, count: p)
+            var dropped = 0, noHistory = 0
+            var row = [Double](repeating: 0, count: p)
+            for i in 0..<outcomes.count {
+                let id = outcomes.accountIds[i]
+                let q = outcomes.day[i] - Int32(h)
+                guard let code = summary.accounts.lookup(id), let k = acc.queryIndex(account: Int(code), q) else {
+                    noHistory += 1
+                    continue
+                }
+                let s = acc.state(account: Int(code), query: k)
+                guard s.latestRowDay != nil else { noHistory += 1; continue }
+                var anyMissing = false
+                for j in 0..<p {
+                    let v = j < factorNames.count ? s.values[j] : s.trends![j - factorNames.count]
+                    row[j] = v
+                    if v.isNaN { missing[j] += 1; anyMissing = true }
+                }
+                if anyMissing && !options.imputeMean { dropped += 1; continue }
+                for j in 0..<p { cols[j].append(row[j]) }
+                y.append(outcomes.churned[i] ? 1 : 0)
+                if accountIndex[id] == nil { accountIndex[id] = accountIds.count; accountIds.append(id) }
+                account.append(accountIndex[id]!)
+                days.append(outcomes.day[i])
+                lines.append(outcomes.line[i])
+            }
+            var means = [Double](repeating: .nan, count: p)
+            for j in 0..<p {
+                var s = 0.0, n = 0
+                for v in cols[j] where !v.isNaN { s += v; n += 1 }
+                means[j] = n > 0 ? s / Double(n) : .nan
+                if options.imputeMean {
+                    if n == 0 {
+                        throw InputError(.invalidArgument, Location(file: sources.timeline ?? "timeline"), value: featureNames[j],
+                                         "feature '\(featureNames[j])' has no value in any observation at horizon \(h): it cannot be imputed")
+                    }
+                    for r in 0..<cols[j].count where cols[j][r].isNaN { cols[j][r] = means[j] }
+                }
+            }
+            let n = y.count
+            var storage: [Double] = []
+            storage.reserveCapacity(n * p)
+            for j in 0..<p { storage += cols[j] }
+            sets.append(ObservationSet(horizon: h, featureNames: featureNames, baseFactors: baseFactors,
+                                       x: Matrix(rows: n, columns: p, storage: storage), y: y, account: account,
+                                       accountIds: accountIds, outcomeDays: days, outcomeLines: lines, dropped: dropped,
+                                       missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
+        }
+        return sets
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import AccountHealth
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+func loadLogitCase(_ name: String) throws -> (Matrix, [Double], [String: Any]) {
+    let text = try String(contentsOfFile: "\(fixtures)/logit_\(name).csv", encoding: .utf8)
+    var lines = text.split(separator: "\n")
+    let header = lines.removeFirst().split(separator: ",")
+    let k = header.count - 1
+    var cols = [[Double]](repeating: [], count: k)
+    var y: [Double] = []
+    for l in lines {
+        let v = l.split(separator: ",").map { Double($0)! }
+        for j in 0..<k { cols[j].append(v[j]) }
+        y.append(v[k])
+    }
+    let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/logit_\(name).json"))) as! [String: Any]
+    return (Matrix(rows: y.count, columns: k, storage: cols.flatMap { $0 }), y, ref)
+}
+
+func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= tol * max(abs(b), 1e-300) || abs(a - b) < 1e-14 }
+
+/// Logistic regression against statsmodels (Tests/Reference/logit_reference.py).
+@Suite struct LogisticReferenceTests {
+    @Test(arguments: ["small", "medium", "collinearish", "rare"])
+    func matchesStatsmodels(_ name: String) throws {
+        let (x, y, ref) = try loadLogitCase(name)
+        for threads in [1, 2] {
+            let fit = try LogisticRegression(threads: threads).fit(x, y, names: (1...x.columns).map { "x\($0)" })
+            let params = ref["params"] as! [Double], bse = ref["bse"] as! [Double], pv = ref["pvalues"] as! [Double]
+            let ci = ref["conf_int"] as! [[Double]]
+            for j in 0..<params.count {
+                #expect(relClose(fit.coefficients[j], params[j], 1e-8), "\(name) β\(j): \(fit.coefficients[j]) vs \(params[j])")
+                #expect(relClose(fit.standardErrors[j], bse[j], 1e-7), "\(name) se\(j)")
+                #expect(relClose(fit.pValues[j], pv[j], 1e-6) || pv[j] < 1e-200, "\(name) p\(j): \(fit.pValues[j]) vs \(pv[j])")
+                #expect(relClose(fit.confidenceLow[j], ci[j][0], 1e-7) && relClose(fit.confidenceHigh[j], ci[j][1], 1e-7))
+            }
+            #expect(relClose(fit.logLikelihood, ref["llf"] as! Double, 1e-10))
+            #expect(relClose(fit.nullLogLikelihood, ref["llnull"] as! Double, 1e-10))
+            #expect(relClose(fit.aic, ref["aic"] as! Double, 1e-10))
+            #expect(relClose(fit.mcFaddenR2, ref["prsquared"] as! Double, 1e-8))
+            // statsmodels stops on a parameter change below 1e-12, which costs it one or two more steps than
+            // the deviance rule; never more Newton steps than it, never far fewer.
+            let theirs = ref["iterations"] as! Int
+            #expect(fit.iterations <= theirs && fit.iterations >= theirs - 3, "\(name) iterations \(fit.iterations) vs \(theirs)")
+        }
+    }
+
+    @Test(arguments: ["small", "medium", "rare"])
+    func ridgeMatchesScikitLearn(_ name: String) throws {
+        let (x, y, ref) = try loadLogitCase(name)
+        let lambda = ref["ridge_lambda"] as! Double
+        let fit = try LogisticRegression(penalty: lambda).fit(x, y, names: (1...x.columns).map { "x\($0)" })
+        let params = ref["ridge_params"] as! [Double]
+        for j in 0..<params.count { #expect(relClose(fit.coefficients[j], params[j], 1e-6), "\(name) ridge β\(j): \(fit.coefficients[j]) vs \(params[j])") }
+    }
+}
+
+@Suite struct LogisticDiagnosticTests {
+    func design(_ cols: [[Double]]) -> Matrix { Matrix(rows: cols[0].count, columns: cols.count, storage: cols.flatMap { $0 }) }
+
+    @Test func hand2x2Table() throws {
+        // One binary factor: the MLE reproduces the table's log-odds exactly.
+        // x = 0: 30 renewed, 10 churned; x = 1: 10 renewed, 20 churned.
+        var x: [Double] = [], y: [Double] = []
+        for _ in 0..<30 { x.append(0); y.append(0) }
+        for _ in 0..<10 { x.append(0); y.append(1) }
+        for _ in 0..<10 { x.append(1); y.append(0) }
+        for _ in 0..<20 { x.append(1); y.append(1) }
+        let fit = try LogisticRegression().fit(design([x]), y, names: ["flag"])
+        #expect(relClose(fit.coefficients[0], log(10.0 / 30), 1e-10))
+        #expect(relClose(fit.coefficients[1], log(20.0 / 10) - log(10.0 / 30), 1e-10))
+        // Wald SE of a log odds ratio: sqrt(1/a + 1/b + 1/c + 1/d)
+        #expect(relClose(fit.standardErrors[1], (1.0 / 30 + 1.0 / 10 + 1.0 / 10 + 1.0 / 20).squareRoot(), 1e-9))
+    }
+
+    @Test func perfectSeparationNamesTheFactor() {
+        let x = (0..<40).map(Double.init), y = (0..<40).map { $0 < 20 ? 0.0 : 1.0 }
+        let noise = (0..<40).map { Double(($0 * 7) % 11) }
+        do {
+            _ = try LogisticRegression().fit(design([noise, x]), y, names: ["noise", "usage"])
+            Issue.record("expected separation")
+        } catch let e as ModelError {
+            guard case .separation(let fs, _) = e else { Issue.record("got \(e)"); return }
+            #expect(fs == ["usage"])
+            #expect(e.description.contains("'usage'") && e.description.contains("--penalty"))
+        } catch { Issue.record("\(error)") }
+        // With a ridge penalty the same data fit.
+        #expect((try? LogisticRegression(penalty: 1).fit(design([noise, x]), y, names: ["noise", "usage"])) != nil)
+    }
+
+    @Test func collinearFactorsAreNamed() {
+        var g = SeededGenerator(seed: 1)
+        let a = (0..<200).map { _ in g.normal() }, b = (0..<200).map { _ in g.normal() }
+        let c = zip(a, b).map { 2 * $0 - $1 + 3 }
+        let y = (0..<200).map { _ in g.uniform() < 0.3 ? 1.0 : 0.0 }
+        do {
+            _ = try LogisticRegression().fit(design([a, b, c]), y, names: ["a", "b", "c"])
+            Issue.record("expected collinearity")
+        } catch let e as ModelError {
+            #expect(e == .collinear(factor: "c", with: ["a", "b"]), "\(e)")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func constantFactor() {
+        let y = (0..<50).map { Double($0 % 3 == 0 ? 1 : 0) }
+        let x = (0..<50).map { Double($0) }
+        #expect(throws: ModelError.constantFactor(name: "qbr", value: 3)) {
+            try LogisticRegression().fit(design([x, Array(repeating: 3, count: 50)]), y, names: ["usage", "qbr"])
+        }
+    }
+
+    @Test func oneClassAndEmpty() {
+        #expect(throws: ModelError.oneClass(churned: false, count: 5)) {
+            try LogisticRegression().fit(design([[1, 2, 3, 4, 5]]), [0, 0, 0, 0, 0], names: ["a"])
+        }
+        #expect(throws: ModelError.self) { try LogisticRegression().fit(Matrix(rows: 0, columns: 1), [], names: ["a"]) }
+    }
+
+    @Test func nonConvergenceIsReported() {
+        var g = SeededGenerator(seed: 2)
+        let x = (0..<300).map { _ in g.normal() }
+        let y = x.map { $0 + g.normal() > 0 ? 1.0 : 0.0 }
+        #expect(throws: ModelError.self) { try LogisticRegression(maxIterations: 1).fit(design([x]), y, names: ["a"]) }
+    }
+}
