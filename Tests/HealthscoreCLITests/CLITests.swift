@@ -240,3 +240,53 @@ func parseCSV(_ text: String) -> [[String]] {
         }
     }
 }
+
+@Suite(.serialized) struct FitCommandTests {
+    @Test func fitJSONHasTheDocumentedKeys() throws {
+        let r = try CLI.run(["fit", "--data", World.shared.dir.path, "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        for k in ["observations", "dropped", "horizon_days", "coefficients", "log_likelihood", "deviance", "aic", "iterations", "cv",
+                  "suggested_weights", "auc_current", "auc_suggested"] { #expect(o[k] != nil, "\(k)") }
+        let c = (o["coefficients"] as! [[String: Any]])[0]
+        for k in ["name", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high"] { #expect(c[k] != nil, "coefficients.\(k)") }
+        #expect(c["name"] as? String == "intercept")
+        let cv = o["cv"] as! [String: Any]
+        for k in ["auc", "log_loss", "brier", "folds"] { #expect(cv[k] != nil, "cv.\(k)") }
+        let w = (o["suggested_weights"] as! [[String: Any]])
+        #expect(w.count == 8 && abs(w.reduce(0.0) { $0 + ($1["suggested"] as! Double) } - 100) < 1e-9)
+        for k in ["name", "current", "suggested"] { #expect(w[0][k] != nil) }
+    }
+
+    @Test func writtenConfigIsAcceptedByScoreAndSavedModelLoads() throws {
+        let d = Dir()
+        let r = try CLI.run(["fit", "--data", World.shared.dir.path, "--bootstrap", "20", "--write-config", d.path + "/suggested.yaml",
+                             "--save-model", d.path + "/model.json", "--format", "csv"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.hasPrefix("horizon_days,term,estimate,std_error,z,p_value,ci_low,ci_high,odds_ratio,standardized,current_weight,suggested_weight,weight_ci_low,weight_ci_high\n"))
+        let s = try CLI.run(["score", "--data", World.shared.dir.path, "--config", d.path + "/suggested.yaml", "--format", "csv"])
+        #expect(s.status == 0, "\(s.err)")
+        let cfg = try Configuration.load(path: d.path + "/suggested.yaml")
+        let orig = try Configuration.load(path: World.shared.dir.path + "/config.yaml")
+        #expect(cfg.base.bands == orig.base.bands && cfg.base.riskPenalty == orig.base.riskPenalty)
+        #expect(cfg.base.factors.map(\.name) == orig.base.factors.map(\.name))
+        #expect(cfg.base.factors.map(\.invert) == orig.base.factors.map(\.invert))
+        let m = try SavedModel.load(path: d.path + "/model.json")
+        #expect(m.horizonDays == 90 && m.features.count == 8)
+    }
+
+    @Test func separationIsExplainedWithExit65() throws {
+        let d = Dir()
+        var t = "account_id,date,usage,noise\n", o = "account_id,date,outcome\n"
+        for i in 0..<60 {
+            t += "a\(i),2024-01-01,\(i),\((i * 7) % 11)\n"
+            o += "a\(i),2024-06-01,\(i < 30 ? "churned" : "renewed")\n"
+        }
+        d.write("timeline.csv", t); d.write("outcomes.csv", o)
+        let r = try CLI.run(["fit", "--data", d.path])
+        #expect(r.status == 65)
+        #expect(r.err.contains("separation") && r.err.contains("'usage'") && !r.err.lowercased().contains("nan"))
+        let ok = try CLI.run(["fit", "--data", d.path, "--penalty", "1", "--format", "json"])
+        #expect(ok.status == 0, "\(ok.err)")
+    }
+}

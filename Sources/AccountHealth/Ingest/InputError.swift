@@ -43,6 +43,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidConfiguration = "invalid_configuration"
         case invalidArgument = "invalid_argument"
         case tooLarge = "too_large"
+        /// The data cannot support the model (separation, collinearity, a constant factor, non-convergence).
+        case modelFailure = "model_failure"
     }
 
     public var kind: Kind

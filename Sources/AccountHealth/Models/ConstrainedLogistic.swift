@@ -1,0 +1,107 @@
+/// The weight-suggestion model of DESIGN §4: `logit P(churn) = b0 − Σ c_f·x_f` with every `c_f ≥ 0`,
+/// x on the 0–100 scale after scale/invert, fitted by an active-set method (Lawson–Hanson style):
+/// factors join the free set while the likelihood gradient says raising their coefficient helps,
+/// each free-set problem is an ordinary logistic fit, and a coefficient that would turn negative
+/// stops the step at zero and leaves the set. The objective is convex, so this reaches the optimum.
+public struct ConstrainedLogistic: Sendable {
+    public var penalty: Double
+    public var threads: Int
+
+    public init(penalty: Double = 0, threads: Int = 2) {
+        self.penalty = penalty
+        self.threads = threads
+    }
+
+    public struct Result: Sendable {
+        public var intercept: Double
+        /// c_f ≥ 0 per factor: the churn log-odds fall by c_f per point of the factor.
+        public var coefficients: [Double]
+        public var logLikelihood: Double
+        /// Weights summing to 100 (all zero when no factor lowers churn).
+        public var weights: [Double] {
+            let s = coefficients.reduce(0, +)
+            return s > 0 ? coefficients.map { 100 * $0 / s } : coefficients.map { _ in 0 }
+        }
+        /// Churn risk (higher = riskier) of rows of mapped features: −Σ c·x.
+        public func risk(_ x: Matrix) -> [Double] {
+            var r = [Double](repeating: 0, count: x.rows)
+            for j in 0..<x.columns where coefficients[j] != 0 {
+                for i in 0..<x.rows { r[i] -= coefficients[j] * x[i, j] }
+            }
+            return r
+        }
+    }
+
+    public func fit(_ x: Matrix, _ y: [Double], names: [String]) throws -> Result {
+        let n = x.rows, p = x.columns
+        guard n > 0 else { throw ModelError.noObservations("every outcome row was dropped") }
+        let churns = y.reduce(0, +)
+        if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
+        // z = −x, so every coefficient on z must be ≥ 0.
+        var z = x
+        for k in 0..<z.storage.count { z.storage[k] = -z.storage[k] }
+        var sd = [Double](repeating: 0, count: p)
+        for j in 0..<p {
+            let col = z.column(j)
+            let m = col.reduce(0, +) / Double(n)
+            sd[j] = (col.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, n - 1))).squareRoot()
+        }
+        var free: [Int] = []
+        var c = [Double](repeating: 0, count: p)
+        var b0 = _log(churns / (Double(n) - churns))
+        let engine = LogisticRegression(penalty: penalty, threads: threads)
+        for _ in 0..<(3 * p + 3) {
+            // Gradient of the log-likelihood for the factors held at zero.
+            var eta = [Double](repeating: b0, count: n)
+            for j in free { for i in 0..<n { eta[i] += c[j] * z[i, j] } }
+            var best = -1, bestG = 0.0
+            for j in 0..<p where !free.contains(j) && sd[j] > 0 {
+                var g = 0.0
+                for i in 0..<n { g += (y[i] - Logistic.sigmoid(eta[i])) * z[i, j] }
+                g -= penalty * c[j]
+                let scaled = g * sd[j] / Double(n)
+                if scaled > 1e-9 && scaled > bestG { best = j; bestG = scaled }
+            }
+            if best < 0 { break }
+            free.append(best)
+            // Inner loop: solve on the free set; step back to feasibility when a coefficient turns negative.
+            while !free.isEmpty {
+                let sub = z.selecting(columns: free)
+                let f = try engine.fit(sub, y, names: free.map { names[$0] })
+                let target = Array(f.coefficients.dropFirst())
+                if target.allSatisfy({ $0 > 0 }) {
+                    for (k, j) in free.enumerated() { c[j] = target[k] }
+                    b0 = f.coefficients[0]
+                    break
+                }
+                var alpha = 1.0
+                for (k, j) in free.enumerated() where target[k] <= 0 {
+                    alpha = min(alpha, c[j] / max(c[j] - target[k], 1e-300))
+                }
+                for (k, j) in free.enumerated() { c[j] += alpha * (target[k] - c[j]) }
+                b0 += alpha * (f.coefficients[0] - b0)
+                free = free.filter { c[$0] > 1e-12 }
+                for j in 0..<p where !free.contains(j) { c[j] = 0 }
+                if free.isEmpty { b0 = _log(churns / (Double(n) - churns)) }
+            }
+        }
+        var ll = 0.0
+        for i in 0..<n {
+            var e = b0
+            for j in free { e += c[j] * z[i, j] }
+            let pr = Logistic.sigmoid(e)
+            ll += y[i] > 0.5 ? _log(max(pr, 1e-300)) : _log(max(1 - pr, 1e-300))
+        }
+        return Result(intercept: b0, coefficients: c, logLikelihood: ll)
+    }
+}
+
+extension Matrix {
+    /// The given columns, in that order.
+    public func selecting(columns cols: [Int]) -> Matrix {
+        var s: [Double] = []
+        s.reserveCapacity(rows * cols.count)
+        for j in cols { s += storage[(j * rows)..<((j + 1) * rows)] }
+        return Matrix(rows: rows, columns: cols.count, storage: s)
+    }
+}

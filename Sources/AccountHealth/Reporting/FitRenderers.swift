@@ -1,0 +1,121 @@
+extension Render {
+    /// The JSON of `fit` (DESIGN §6 keys first, then extras).
+    public static func fitJSON(_ r: FitReport) -> JSON {
+        let m = r.model, o = r.observations
+        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
+        var obj: [(String, JSON)] = [
+            ("observations", .int(o.count)),
+            ("dropped", .int(o.dropped + o.noHistory)),
+            ("horizon_days", .int(o.horizon)),
+            ("coefficients", .array(m.names.indices.map { j in
+                .object([("name", .string(m.names[j])), ("estimate", .num(m.coefficients[j])), ("std_error", .num(se[j])),
+                         ("z", .num(z[j])), ("p_value", .num(p[j])), ("ci_low", .num(lo[j])), ("ci_high", .num(hi[j])),
+                         ("odds_ratio", .num(or[j])), ("standardized", .num(sc[j]))])
+            })),
+            ("log_likelihood", .num(m.logLikelihood)),
+            ("deviance", .num(m.deviance)),
+            ("aic", .num(m.aic)),
+            ("iterations", .int(m.iterations)),
+            ("cv", .object([("auc", .num(r.cv.auc)), ("log_loss", .num(r.cv.logLoss)), ("brier", .num(r.cv.brier)), ("folds", .int(r.cv.folds)),
+                            ("seed", .int(Int(truncatingIfNeeded: r.cv.seed))), ("fold_auc", .array(r.cv.foldAUC.map(JSON.num)))])),
+        ]
+        if let w = r.weights {
+            obj.append(("suggested_weights", .array(w.factors.indices.map { j in
+                var e: [(String, JSON)] = [("name", .string(w.factors[j])), ("current", .num(w.current[j])), ("suggested", .num(w.suggested[j])),
+                                           ("coefficient", .num(w.constrained.coefficients[j]))]
+                if let l = w.bootstrapLow, let h = w.bootstrapHigh { e += [("ci_low", .num(l[j])), ("ci_high", .num(h[j]))] }
+                return .object(e)
+            })))
+            obj.append(("auc_current", .num(w.aucCurrent)))
+            obj.append(("auc_suggested", .num(w.aucSuggested)))
+            obj.append(("bootstrap", .int(w.bootstrapReplicates)))
+        } else {
+            obj.append(("suggested_weights", .array([])))
+            obj.append(("auc_current", .null))
+            obj.append(("auc_suggested", .null))
+        }
+        obj += [
+            ("churns", .int(m.churns)),
+            ("null_log_likelihood", .num(m.nullLogLikelihood)),
+            ("mcfadden_r2", .num(m.mcFaddenR2)),
+            ("bic", .num(m.bic)),
+            ("penalty", .num(m.penalty)),
+            ("imputed", .bool(o.imputed)),
+            ("missing", .object(zip(o.featureNames, o.missing).map { ($0, JSON.int($1)) })),
+            ("diagnostics", .array(r.diagnostics.map { .object([("kind", .string($0.kind)), ("factor", .str($0.factor)), ("message", .string($0.message))]) })),
+        ]
+        return .object(obj)
+    }
+
+    /// Tidy CSV: one row per term (broom's `tidy`), then one row per suggested weight.
+    public static func fitCSV(_ r: FitReport) -> String {
+        let m = r.model
+        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
+        var t = ResultTable(columns: ["horizon_days", "term", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high", "odds_ratio", "standardized",
+                                      "current_weight", "suggested_weight", "weight_ci_low", "weight_ci_high"])
+        let e = NumberFormat.exact
+        for j in m.names.indices {
+            var cw = "", sw = "", wl = "", wh = ""
+            if let w = r.weights, j > 0, let k = w.factors.firstIndex(where: { $0.lowercased() == m.names[j].lowercased() }) {
+                cw = e(w.current[k]); sw = e(w.suggested[k])
+                if let l = w.bootstrapLow, let h = w.bootstrapHigh { wl = e(l[k]); wh = e(h[k]) }
+            }
+            t.rows.append([String(r.observations.horizon), m.names[j], e(m.coefficients[j]), e(se[j]), e(z[j]), e(p[j]), e(lo[j]), e(hi[j]),
+                           e(or[j]), e(sc[j]), cw, sw, wl, wh])
+        }
+        return t.csv()
+    }
+
+    /// A statsmodels-like summary for the terminal.
+    public static func fitText(_ r: FitReport) -> String {
+        let m = r.model, o = r.observations
+        func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
+        var out = "Logistic regression: churn at renewal, features \(o.horizon) days before the decision\n"
+        out += "observations \(o.count) (\(m.churns) churned; \(o.dropped + o.noHistory) dropped: \(o.noHistory) without history, \(o.dropped) with a missing feature\(o.imputed ? ", imputed instead" : ""))\n"
+        out += "log-likelihood \(f(m.logLikelihood, 2))  deviance \(f(m.deviance, 2))  AIC \(f(m.aic, 2))  McFadden R² \(f(m.mcFaddenR2, 4))  iterations \(m.iterations)"
+        out += m.penalty > 0 ? "  ridge λ \(NumberFormat.exact(m.penalty))\n" : "\n"
+        out += "cross-validated (\(r.cv.folds) folds grouped by account, seed \(r.cv.seed)): AUC \(f(r.cv.auc, 3))  log-loss \(f(r.cv.logLoss, 4))  Brier \(f(r.cv.brier, 4))\n\n"
+        var t = ResultTable(columns: ["term", "estimate", "std err", "z", "P>|z|", "[0.025", "0.975]", "odds ratio", "std coef"], numeric: Set(1...8))
+        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
+        for j in m.names.indices {
+            t.rows.append([m.names[j], sig(m.coefficients[j]), sig(se[j]), f(z[j], 3), pText(p[j]), sig(lo[j]), sig(hi[j]), sig(or[j]), sc[j].map { f($0, 3) } ?? ""])
+        }
+        out += t.text()
+        if let w = r.weights {
+            out += "\nSuggested weights (logit P(churn) = b0 − Σ c·x, c ≥ 0, x on 0–100 after scale/invert):\n"
+            var wt = ResultTable(columns: ["factor", "current", "suggested"] + (w.bootstrapLow != nil ? ["95% bootstrap"] : []), numeric: [1, 2])
+            for j in w.factors.indices {
+                var row = [w.factors[j], f(w.current[j], 1), f(w.suggested[j], 1)]
+                if let l = w.bootstrapLow, let h = w.bootstrapHigh { row.append("\(f(l[j], 1)) – \(f(h[j], 1))") }
+                wt.rows.append(row)
+            }
+            out += wt.text()
+            out += "AUC on the same folds: current weights \(f(w.aucCurrent, 3)), suggested \(f(w.aucSuggested, 3))"
+            out += w.bootstrapReplicates > 0 ? " (\(w.bootstrapReplicates) bootstrap resamples of accounts)\n" : "\n"
+        }
+        for d in r.diagnostics { out += "note: \(d.message)\n" }
+        return out
+    }
+
+    static func sig(_ v: Double) -> String {
+        guard v.isFinite else { return "" }
+        let a = abs(v)
+        if a != 0 && (a < 1e-3 || a >= 1e6) {
+            return String(format4: v)
+        }
+        return NumberFormat.fixed(v, a < 1 ? 5 : 4)
+    }
+
+    static func pText(_ p: Double) -> String { p < 0.001 ? "<0.001" : NumberFormat.fixed(p, 3) }
+}
+
+extension String {
+    /// Scientific notation with 4 significant digits, e.g. 1.234e-05.
+    init(format4 v: Double) {
+        var e = 0
+        var m = abs(v)
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 && m > 0 { m *= 10; e -= 1 }
+        self = (v < 0 ? "-" : "") + NumberFormat.fixed(m, 3) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+@testable import AccountHealth
+
+/// The whole pipeline (observations at T − h, then the fit) against `shared/peers/fit_peer.py --engine statsmodels`,
+/// whose output is stored in Fixtures/fit_peer_<dataset>_h90.json.
+@Suite struct PipelineReferenceTests {
+    @Test(arguments: ["simulated", "fightchurn-crm6"])
+    func observationsAndEstimatesMatchThePeer(_ dataset: String) throws {
+        let dir = "\(repoRoot)/datasets/\(dataset)"
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/fit_peer_\(dataset)_h90.json"))) as! [String: Any]
+        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
+        let config = try sources.loadConfiguration()!
+        let outcomes = try OutcomesTable.read(path: dir + "/outcomes.csv")
+        let obs = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
+                                         options: ObservationOptions(horizons: [90]))[0]
+        #expect(obs.count == ref["observations"] as! Int)
+        #expect(obs.dropped + obs.noHistory == ref["dropped"] as! Int)
+        let fit = try LogisticRegression().fit(obs.x, obs.y, names: obs.featureNames)
+        let coefs = ref["coefficients"] as! [[String: Any]]
+        for (j, c) in coefs.enumerated() {
+            #expect(fit.names[j] == c["name"] as! String)
+            #expect(relClose(fit.coefficients[j], c["estimate"] as! Double, 1e-7), "\(dataset) \(fit.names[j])")
+            #expect(relClose(fit.standardErrors[j], c["std_error"] as! Double, 1e-6), "\(dataset) se \(fit.names[j])")
+        }
+        #expect(relClose(fit.logLikelihood, ref["log_likelihood"] as! Double, 1e-9))
+    }
+
+    @Test func severalHorizonsInOneRead() throws {
+        let dir = "\(repoRoot)/datasets/simulated"
+        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
+        let outcomes = try OutcomesTable.read(path: dir + "/outcomes.csv")
+        let names = try sources.loadConfiguration()!.base.factors.map(\.name)
+        let both = try Observations.build(sources: sources, outcomes: outcomes, factors: names, options: ObservationOptions(horizons: [30, 180]))
+        for (k, h) in [30, 180].enumerated() {
+            let one = try Observations.build(sources: sources, outcomes: outcomes, factors: names, options: ObservationOptions(horizons: [h]))[0]
+            #expect(both[k].horizon == h && both[k].x == one.x && both[k].y == one.y && both[k].dropped == one.dropped)
+        }
+    }
+}
+
+@Suite struct ObservationRuleTests {
+    func build(_ timeline: String, _ outcomes: String, horizon: Int = 10, impute: Bool = false, trend: Int? = nil) throws -> ObservationSet {
+        let dir = TempDir()
+        let s = DataSources(timeline: dir.write("t.csv", timeline), outcomes: dir.write("o.csv", outcomes))
+        return try Observations.build(sources: s, outcomes: try OutcomesTable.read(path: s.outcomes!), factors: ["a", "b"],
+                                      options: ObservationOptions(horizons: [horizon], imputeMean: impute, trendDays: trend))[0]
+    }
+
+    let timeline = "account_id,date,a,b\nX,2024-01-01,10,1\nX,2024-01-11,20,\nX,2024-01-21,30,3\nY,2024-01-05,50,\nZ,2024-03-01,1,1\n"
+    let outcomes = "account_id,date,outcome\nX,2024-01-25,churned\nY,2024-01-20,renewed\nZ,2024-01-20,renewed\nW,2024-01-20,churned\n"
+
+    @Test func featuresAreTheAsOfValuesAtTMinusH() throws {
+        let o = try build(timeline, outcomes)
+        // X at 01-15: a = 20 (01-11), b = 1 (carried from 01-01). Y at 01-10: b never set → dropped.
+        // Z has no row before 01-10 and W no timeline at all → no history.
+        #expect(o.count == 1 && o.x[0, 0] == 20 && o.x[0, 1] == 1 && o.y == [1])
+        #expect(o.dropped == 1 && o.noHistory == 2 && o.missing == [0, 1])
+    }
+
+    @Test func imputeMeanKeepsTheObservation() throws {
+        let o = try build(timeline, outcomes + "V,2024-01-20,renewed\n" , impute: true)
+        #expect(o.count == 2 && o.imputed)
+        #expect(o.x[1, 1] == 1)           // Y's b imputed with the mean of the present values (X's 1)
+    }
+
+    @Test func trendIsTheLeastSquaresSlopePer30Days() throws {
+        // X: a = 10, 20, 30 on days 0, 10, 20 → slope 1/day → 30 per 30 days, over [T−h−30, T−h] = [12-26, 01-25].
+        let o = try build(timeline, "account_id,date,outcome\nX,2024-01-25,churned\nY,2024-01-15,renewed\n", horizon: 0, impute: true, trend: 30)
+        #expect(o.featureNames == ["a", "b", "a_trend", "b_trend"])
+        #expect(abs(o.x[0, 2] - 30) < 1e-9)
+        #expect(abs(o.x[0, 3] - 30 * 2.0 / 20) < 1e-9)   // b: 1 then 3, 20 days apart
+    }
+}
+
+@Suite struct MetricTests {
+    @Test func aucWithTies() {
+        // risks 1,2,2,3 ; churned at 2 and 3: pairs (pos,neg): (2,1) win, (2,2) tie, (3,1) win, (3,2) win → 3.5/4
+        #expect(Metrics.auc(risk: [1, 2, 2, 3], churned: [0, 1, 0, 1]) == 0.875)
+        #expect(Metrics.auc(risk: [1, 2], churned: [1, 1]) == nil)
+        #expect(Metrics.auc(risk: [5, 5, 5], churned: [0, 1, 0]) == 0.5)
+    }
+
+    @Test func aucAgreesWithPairCounting() {
+        var g = SeededGenerator(seed: 3)
+        let r = (0..<300).map { _ in Double(g.int(below: 20)) }, y = (0..<300).map { _ in g.uniform() < 0.3 ? 1.0 : 0.0 }
+        var wins = 0.0, pairs = 0.0
+        for i in 0..<300 where y[i] == 1 { for j in 0..<300 where y[j] == 0 { pairs += 1; wins += r[i] > r[j] ? 1 : (r[i] == r[j] ? 0.5 : 0) } }
+        #expect(abs(Metrics.auc(risk: r, churned: y)! - wins / pairs) < 1e-12)
+    }
+
+    @Test func liftPrecisionLossBrier() {
+        let risk: [Double] = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], y: [Double] = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        #expect(Metrics.precisionAt(2, risk: risk, churned: y) == 0.5)
+        #expect(Metrics.lift(risk: risk, churned: y, fraction: 0.1) == 5)   // top 1: rate 1 over 0.2
+        #expect(abs(Metrics.brier(probability: [0.2, 0.9], churned: [0, 1]) - (0.04 + 0.01) / 2) < 1e-15)
+        #expect(abs(Metrics.logLoss(probability: [0.5], churned: [1]) - log(2)) < 1e-15)
+    }
+
+    @Test func isotonicIsNonIncreasingAndPoolsViolators() {
+        let m = Metrics.isotonicDecreasing(score: [10, 20, 30, 40], churned: [1, 0, 1, 0])
+        #expect(m.map(\.probability) == [1, 0.5, 0])
+        #expect(m.map(\.count) == [1, 2, 1])
+    }
+
+    @Test func spearman() {
+        #expect(Metrics.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
+        #expect(abs(Metrics.spearman([1, 2, 3, 4], [4, 3, 2, 1])! + 1) < 1e-15)
+    }
+
+    @Test func foldsKeepAccountsTogether() {
+        let groups = (0..<500).map { $0 % 37 }
+        let f = GroupedFolds(groups: groups, k: 5, seed: 9)
+        var foldOf: [Int: Int] = [:]
+        for (i, gr) in groups.enumerated() {
+            if let k = foldOf[gr] { #expect(k == f.fold[i]) } else { foldOf[gr] = f.fold[i] }
+        }
+        #expect(Set(f.fold) == [0, 1, 2, 3, 4])
+        #expect(GroupedFolds(groups: groups, k: 5, seed: 9).fold == f.fold)
+    }
+}
+
+@Suite struct ConstrainedFitTests {
+    func data(seed: UInt64, betas: [Double], n: Int = 4000) -> (Matrix, [Double]) {
+        var g = SeededGenerator(seed: seed)
+        let p = betas.count
+        var x = Matrix(rows: n, columns: p)
+        var y = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var e = 1.0
+            for j in 0..<p { let v = 50 + 15 * g.normal(); x[i, j] = v; e -= betas[j] * (v - 50) }
+            y[i] = g.uniform() < Logistic.sigmoid(e - 2.5) ? 1 : 0
+        }
+        return (x, y)
+    }
+
+    @Test func kktConditionsHold() throws {
+        let (x, y) = data(seed: 5, betas: [0.05, 0.0, -0.03, 0.02])
+        let r = try ConstrainedLogistic().fit(x, y, names: ["a", "b", "c", "d"])
+        #expect(r.coefficients.allSatisfy { $0 >= 0 })
+        #expect(abs(r.weights.reduce(0, +) - 100) < 1e-9)
+        // Gradient of the log-likelihood in c (z = −x): zero where c > 0, ≤ 0 where c = 0.
+        for j in 0..<4 {
+            var g = 0.0
+            for i in 0..<x.rows {
+                var e = r.intercept
+                for k in 0..<4 { e -= r.coefficients[k] * x[i, k] }
+                g += (y[i] - Logistic.sigmoid(e)) * -x[i, j]
+            }
+            if r.coefficients[j] > 0 { #expect(abs(g) / Double(x.rows) < 1e-5, "factor \(j) gradient \(g)") }
+            else { #expect(g / Double(x.rows) < 1e-6, "factor \(j) should not want to rise: \(g)") }
+        }
+        #expect(r.coefficients[2] == 0)          // a factor that raises churn gets no weight
+    }
+
+    @Test func equalsTheUnconstrainedFitWhenAllEffectsPointTheHealthyWay() throws {
+        let (x, y) = data(seed: 6, betas: [0.04, 0.02, 0.01])
+        let r = try ConstrainedLogistic().fit(x, y, names: ["a", "b", "c"])
+        let u = try LogisticRegression().fit(x, y, names: ["a", "b", "c"])
+        for j in 0..<3 { #expect(relClose(r.coefficients[j], -u.coefficients[j + 1], 1e-7)) }
+        #expect(relClose(r.intercept, u.coefficients[0], 1e-7))
+    }
+
+    @Test func simulatedWorldRecoversTheTrueOrdering() throws {
+        let dir = "\(repoRoot)/datasets/simulated"
+        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
+        let config = try sources.loadConfiguration()!
+        let obs = try Observations.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"),
+                                         factors: config.base.factors.map(\.name), options: ObservationOptions())[0]
+        let report = try FitAnalysis.run(obs, rules: config.base, options: FitOptions())
+        let w = report.weights!
+        let weight = Dictionary(uniqueKeysWithValues: zip(w.factors, w.suggested))
+        // truth.yaml: usage (0.8) is the strongest; satisfaction is lagging and profile_completeness noise.
+        #expect(weight["usage"]! == w.suggested.max())
+        #expect(weight["usage"]! > weight["tasks"]! && weight["tasks"]! > weight["notes"]!)
+        #expect(weight["support_tickets"]! > weight["notes"]! && weight["freshness"]! > weight["notes"]!)
+        #expect(weight["satisfaction"]! < 1)
+        #expect(w.aucSuggested! > w.aucCurrent!)
+        #expect(report.cv.auc! > 0.75)
+    }
+}
