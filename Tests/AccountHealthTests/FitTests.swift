@@ -179,3 +179,19 @@ import Testing
         #expect(report.cv.auc! > 0.75)
     }
 }
+
+@Suite struct IndicatorTests {
+    @Test func findsTheSimulatedLeadLagStructure() throws {
+        let dir = "\(repoRoot)/datasets/simulated"
+        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
+        let r = try Indicators.run(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"),
+                                   factors: try sources.loadConfiguration()!.base.factors.map(\.name), horizons: IndicatorReport.defaultHorizons)
+        let row = Dictionary(uniqueKeysWithValues: r.rows.map { ($0.name, $0) })
+        // truth.yaml: satisfaction is a symptom (lagging); usage (lead 120 d) and tasks (90 d) are leading.
+        #expect(row["satisfaction"]!.kind == "lagging" && row["satisfaction"]!.peakHorizon == 30)
+        #expect(row["usage"]!.kind == "leading" && row["usage"]!.peakHorizon! >= 90)
+        #expect(row["tasks"]!.kind == "leading")
+        #expect(row["freshness"]!.cells[0].direction == "higher_is_riskier" && row["usage"]!.cells[0].direction == "higher_is_healthier")
+        for c in row["usage"]!.cells { #expect(c.auc! >= 0.5 && c.coefficient! < 0 && c.observations > 1000) }
+    }
+}

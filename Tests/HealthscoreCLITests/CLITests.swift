@@ -290,3 +290,19 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(ok.status == 0, "\(ok.err)")
     }
 }
+
+@Suite struct IndicatorsCommandTests {
+    @Test func indicatorsJSONHasTheDocumentedKeys() throws {
+        let r = try CLI.run(["indicators", "--data", World.shared.dir.path, "--horizons", "30,90", "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(o["horizons"] as? [Int] == [30, 90])
+        let f = (o["factors"] as! [[String: Any]])[0]
+        for k in ["name", "peak_horizon", "kind", "by_horizon"] { #expect(f[k] != nil, "\(k)") }
+        #expect(["leading", "lagging"].contains(f["kind"] as! String))
+        let c = (f["by_horizon"] as! [[String: Any]])[0]
+        for k in ["horizon", "auc", "direction", "coefficient", "observations"] { #expect(c[k] != nil, "by_horizon.\(k)") }
+        let bad = try CLI.run(["indicators", "--data", World.shared.dir.path, "--horizons", "30,x"])
+        #expect(bad.status == 64)
+    }
+}

@@ -35,11 +35,14 @@ public struct ObservationOptions: Sendable {
     public var imputeMean = false
     /// Add each factor's least-squares slope per 30 days over [T − h − trendDays, T − h].
     public var trendDays: Int? = nil
+    /// Keep observations with missing features as NaN (for per-factor analyses such as `indicators`).
+    public var keepMissing = false
 
-    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil) {
+    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false) {
         self.horizons = horizons
         self.imputeMean = imputeMean
         self.trendDays = trendDays
+        self.keepMissing = keepMissing
     }
 }
 
@@ -108,7 +111,7 @@ public enum Observations {
                     row[j] = v
                     if v.isNaN { missing[j] += 1; anyMissing = true }
                 }
-                if anyMissing && !options.imputeMean { dropped += 1; continue }
+                if anyMissing && !options.imputeMean && !options.keepMissing { dropped += 1; continue }
                 for j in 0..<p { cols[j].append(row[j]) }
                 y.append(outcomes.churned[i] ? 1 : 0)
                 if accountIndex[id] == nil { accountIndex[id] = accountIds.count; accountIds.append(id) }

@@ -119,3 +119,40 @@ extension String {
         self = (v < 0 ? "-" : "") + NumberFormat.fixed(m, 3) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
     }
 }
+
+extension Render {
+    public static func indicators(_ r: IndicatorReport, format: OutputFormat) -> String {
+        switch format {
+        case .json:
+            return JSON.object([
+                ("horizons", .array(r.horizons.map(JSON.int))),
+                ("rule", .string(IndicatorReport.rule)),
+                ("factors", .array(r.rows.map { row in
+                    .object([("name", .string(row.name)), ("peak_horizon", row.peakHorizon.map(JSON.int) ?? .null), ("kind", .string(row.kind)),
+                             ("by_horizon", .array(row.cells.map { c in
+                                 .object([("horizon", .int(c.horizon)), ("auc", .num(c.auc)), ("direction", .str(c.direction)),
+                                          ("coefficient", .num(c.coefficient)), ("observations", .int(c.observations)), ("churns", .int(c.churns))])
+                             }))])
+                })),
+            ]).serialized() + "\n"
+        case .csv:
+            var t = ResultTable(columns: ["factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations", "churns"])
+            for row in r.rows {
+                for c in row.cells {
+                    t.rows.append([row.name, row.kind, row.peakHorizon.map(String.init) ?? "", String(c.horizon), NumberFormat.exact(c.auc),
+                                   c.direction ?? "", NumberFormat.exact(c.coefficient), String(c.observations), String(c.churns)])
+                }
+            }
+            return t.csv()
+        case .table:
+            var t = ResultTable(columns: ["factor"] + r.horizons.map { "AUC @\($0)d" } + ["peak", "kind", "direction"],
+                                numeric: Set(1...(r.horizons.count + 1)))
+            for row in r.rows {
+                let dir = row.cells.first { $0.horizon == row.peakHorizon }?.direction?.replacingOccurrences(of: "_", with: " ") ?? ""
+                t.rows.append([row.name] + row.cells.map { NumberFormat.fixed($0.auc, 3) } + [row.peakHorizon.map { "\($0)d" } ?? "", row.kind, dir])
+            }
+            return "Univariate AUC of each factor's value h days before the renewal decision (≥ 0.5, in the factor's own direction)\n"
+                + t.text() + "rule: \(IndicatorReport.rule)\n"
+        }
+    }
+}

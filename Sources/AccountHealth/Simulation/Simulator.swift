@@ -37,7 +37,7 @@ public struct Simulator: Sendable {
         SimulatedFactor(name: "freshness", beta: 0.35, leadDays: 30, kind: "leading",
                         description: "raw days since the last contact (higher is worse: needs scale + invert)"),
         SimulatedFactor(name: "satisfaction", beta: 0, leadDays: 0, kind: "lagging",
-                        description: "manual 0-10 satisfaction, entered sparsely; drops only in the 45 days before a churn; some AMs always enter 9"),
+                        description: "manual 0-10 satisfaction, entered sparsely; unrelated to the account's health except that it drops in the 60 days before a churn (a symptom); some AMs always enter 9"),
         SimulatedFactor(name: "usage", beta: 0.8, leadDays: 120, kind: "leading",
                         description: "product usage, 0-100; the strongest and earliest signal"),
         SimulatedFactor(name: "support_tickets", beta: 0.5, leadDays: 60, kind: "leading",
@@ -51,7 +51,7 @@ public struct Simulator: Sendable {
     static let rho = 0.92                 // weekly autocorrelation of the latent factors
     static let sharedHealth = 0.6         // loading of the account's base health on every factor
     static let amEffectOnChurn = -0.35    // log-odds per SD of AM skill
-    static let lagWindow = 45             // days before a churn in which lagging factors drop
+    static let lagWindow = 60             // days before a churn in which lagging factors drop
 
     public struct Summary: Sendable {
         public var timelineRows: Int
@@ -125,8 +125,10 @@ public struct Simulator: Sendable {
                 let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0   // tasks, notes, freshness
                 let r = f == 0 ? 0.99 : Simulator.rho                          // profile_completeness moves slowly
                 let innov = (1 - r * r).squareRoot()
+                // Satisfaction is a pure symptom: no loading on the account's health (its drop before a churn is added below).
+                let loading = f == 5 ? 0 : Simulator.sharedHealth
                 for w in 0..<totalWeeks {
-                    latent[f * totalWeeks + w] = Simulator.sharedHealth * base + 0.8 * z + amShift
+                    latent[f * totalWeeks + w] = loading * base + 0.8 * z + amShift
                     z = r * z + innov * rng.normal()
                 }
             }
@@ -191,9 +193,10 @@ public struct Simulator: Sendable {
                     case 3:
                         if (w + qbrOffset) % 13 == 0 { chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded())) }
                     case 5:
-                        if rng.uniform() < 0.1 {
+                        // Entered about one week in ten, and far more often as an account heads for churn (complaints get logged).
+                        if rng.uniform() < 0.1 + 0.5 * lag {
                             if amAlwaysNine[am] { chunk.append(int: 9) } else {
-                                chunk.append(int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 4 * lag, 0), 10).rounded()))
+                                chunk.append(int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 5 * lag, 0), 10).rounded()))
                             }
                         }
                     default: break
@@ -265,8 +268,8 @@ public struct Simulator: Sendable {
             renewal: annual, on the anniversary of a contract start drawn uniformly from a year before the first date to 70% into the window
             churn_model: "logit P(churn at renewal T) = intercept(segment) + \(Simulator.amEffectOnChurn) * am_skill - sum_f beta_f * latent_f(T - lead_f)"
             latent: "latent_f(t) = \(Simulator.sharedHealth) * account_health + 0.8 * AR1_f(t) (+ 0.35 * am_skill for tasks, notes, freshness); AR(1) weekly rho \(Simulator.rho), standardised"
-            lagging_rule: "satisfaction drops by up to 4 points and risk flags rise in the \(Simulator.lagWindow) days before a churn"
-            missing: "dense factors missing 1.5% of weeks; qbr once a quarter; satisfaction entered about 1 week in 10"
+            lagging_rule: "satisfaction (no loading on account health) drops by up to 5 points and risk flags rise in the \(Simulator.lagWindow) days before a churn"
+            missing: "dense factors missing 1.5% of weeks; qbr once a quarter; satisfaction entered about 1 week in 10, up to 6 in 10 in the 60 days before a churn"
             factors:
 
             """

@@ -1,0 +1,93 @@
+import COpenBLAS
+import Foundation
+
+/// In-memory benchmarks of the model kernels (BENCHMARKS.md), on synthetic designs like
+/// `shared/peers/bench_models.py`: standard-normal features, a logistic truth with ‖β‖ = 1, ~15 % positives.
+public enum ModelBenchmarks {
+    public struct Timing: Sendable {
+        public var name: String
+        public var seconds: [Double]
+        public var detail: String
+        public var median: Double { let s = seconds.sorted(); return s[s.count / 2] }
+        public var best: Double { seconds.min() ?? .nan }
+    }
+
+    /// A synthetic churn design (n × k) and outcomes, seeded.
+    public static func design(n: Int, k: Int, seed: UInt64) -> (Matrix, [Double]) {
+        var g = SeededGenerator(seed: seed)
+        var x = Matrix(rows: n, columns: k)
+        for i in 0..<x.storage.count { x.storage[i] = g.normal() }
+        var beta = (0..<k).map { _ in 2 * g.uniform() - 1 }
+        let norm = beta.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        beta = beta.map { $0 / norm }
+        let z = try! x.times(beta)
+        var lo = -6.0, hi = 2.0
+        for _ in 0..<50 {
+            let mid = (lo + hi) / 2
+            let rate = z.reduce(0) { $0 + Logistic.sigmoid(mid + $1) } / Double(n)
+            if rate > 0.15 { hi = mid } else { lo = mid }
+        }
+        let b0 = (lo + hi) / 2
+        let y = z.map { g.uniform() < Logistic.sigmoid(b0 + $0) ? 1.0 : 0.0 }
+        return (x, y)
+    }
+
+    static func time(_ reps: Int, _ body: () throws -> Void) rethrows -> [Double] {
+        var out: [Double] = []
+        for _ in 0..<reps {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            out.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return out
+    }
+
+    /// Runs the model benchmarks: dgemm peak, XᵀWX, logistic fit, 5-fold CV AUC.
+    public static func run(n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, reps: Int = 5, threads: Int = 2) throws -> [Timing] {
+        BLAS.pinToOneThread()
+        var results: [Timing] = []
+        // 1-thread dgemm peak, 2000² (the reference for the XᵀWX efficiency).
+        let m = 2000
+        let a = Matrix(rows: m, columns: m, repeating: 1.0 / Double(m))
+        var c = Matrix(rows: m, columns: m)
+        let gemm = time(reps) {
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(m), Int32(m), 1, a.storage, Int32(m), a.storage, Int32(m), 0, &c.storage, Int32(m))
+        }
+        let peak = 2 * pow(Double(m), 3) / (gemm.min() ?? 1) / 1e9
+        results.append(Timing(name: "dgemm \(m)² (1 thread)", seconds: gemm, detail: String(format: "%.1f GFLOP/s", peak)))
+
+        let (x, y) = design(n: n, k: k, seed: 1)
+        let P = k + 1
+        var d = [Double](repeating: 1, count: n * P)
+        d.replaceSubrange(n..<(n * P), with: x.storage)
+        let beta = [Double](repeating: 0.01, count: P)
+        for t in [1, threads] {
+            let kernel = IRLSKernel(design: d, y: y, n: n, columns: P, threads: t)
+            let pass = time(reps) { _ = kernel.evaluate(beta) }
+            let flops = Double(n) * Double(P) * Double(P + 1)   // dsyrk on the upper triangle: n·P·(P+1) flops
+            results.append(Timing(name: "IRLS pass (XᵀWX + gradient + deviance), \(n)×\(P), \(t) thread(s)", seconds: pass,
+                                  detail: String(format: "%.1f GFLOP/s in dsyrk terms, %.0f%% of the 1-thread dgemm peak", flops / (pass.min() ?? 1) / 1e9,
+                                                 100 * flops / (pass.min() ?? 1) / 1e9 / peak)))
+        }
+        var iterations = 0
+        let names = (1...k).map { "x\($0)" }
+        let fit = try time(reps) { iterations = try LogisticRegression(threads: threads).fit(x, y, names: names).iterations }
+        results.append(Timing(name: "logistic fit \(n)×\(k)", seconds: fit, detail: "\(iterations) Newton iterations"))
+
+        let (cx, cy) = design(n: cvN, k: k, seed: 2)
+        let groups = Array(0..<cvN)
+        var meanAUC = 0.0
+        let cv = try time(reps) {
+            let folds = GroupedFolds(groups: groups, k: 5, seed: 1)
+            var s = 0.0
+            for f in 0..<5 {
+                let tr = folds.train(f), te = folds.test(f)
+                let fm = try LogisticRegression(threads: threads).fit(cx.rows(tr), tr.map { cy[$0] }, names: names)
+                s += Metrics.auc(risk: fm.linearPredictor(cx.rows(te)), churned: te.map { cy[$0] }) ?? .nan
+            }
+            meanAUC = s / 5
+        }
+        results.append(Timing(name: "5-fold CV AUC \(cvN)×\(k)", seconds: cv, detail: String(format: "mean AUC %.4f", meanAUC)))
+        return results
+    }
+}

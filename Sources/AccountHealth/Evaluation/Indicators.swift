@@ -1,0 +1,60 @@
+/// One factor at one horizon: how well its value that many days before the decision separates churn.
+public struct IndicatorCell: Sendable {
+    public var horizon: Int
+    /// ≥ 0.5: the AUC in the factor's own direction (nil when fewer than two classes have a value).
+    public var auc: Double?
+    public var direction: String?
+    /// Univariate logistic slope (log-odds of churn per unit of the raw factor); nil when it cannot be estimated.
+    public var coefficient: Double?
+    public var observations: Int
+    public var churns: Int
+}
+
+public struct IndicatorRow: Sendable {
+    public var name: String
+    public var cells: [IndicatorCell]
+    public var peakHorizon: Int?
+    public var kind: String
+}
+
+/// The leading/lagging table (DESIGN §4).
+public struct IndicatorReport: Sendable {
+    public var horizons: [Int]
+    public var rows: [IndicatorRow]
+    public static let rule = "leading: at some horizon of at least 90 days the factor keeps at least half of its peak separation (AUC − 0.5); lagging: its separation is concentrated at shorter horizons"
+
+    public static let defaultHorizons = [30, 60, 90, 180, 365]
+}
+
+public enum Indicators {
+    public static func run(sources: DataSources, outcomes: OutcomesTable, factors: [String]?, horizons: [Int]) throws -> IndicatorReport {
+        let sets = try Observations.build(sources: sources, outcomes: outcomes, factors: factors,
+                                          options: ObservationOptions(horizons: horizons, keepMissing: true))
+        let names = sets.first?.featureNames ?? []
+        var rows: [IndicatorRow] = []
+        for (j, name) in names.enumerated() {
+            var cells: [IndicatorCell] = []
+            for set in sets {
+                var x: [Double] = [], y: [Double] = []
+                for i in 0..<set.count where !set.x[i, j].isNaN { x.append(set.x[i, j]); y.append(set.y[i]) }
+                var cell = IndicatorCell(horizon: set.horizon, auc: nil, direction: nil, coefficient: nil, observations: x.count, churns: Int(y.reduce(0, +)))
+                if let a = Metrics.auc(risk: x, churned: y) {
+                    cell.auc = max(a, 1 - a)
+                    cell.direction = a >= 0.5 ? "higher_is_riskier" : "higher_is_healthier"
+                    if let f = try? LogisticRegression(threads: 1).fit(Matrix(rows: x.count, columns: 1, storage: x), y, names: [name]) {
+                        cell.coefficient = f.coefficients[1]
+                    }
+                }
+                cells.append(cell)
+            }
+            let peak = cells.filter { $0.auc != nil }.max { ($0.auc!, -$0.horizon) < ($1.auc!, -$1.horizon) }
+            var kind = "lagging"
+            if let peak, let pa = peak.auc, pa > 0.5 {
+                let far = cells.filter { $0.horizon >= 90 }.compactMap(\.auc).max() ?? 0.5
+                if far - 0.5 >= 0.5 * (pa - 0.5) { kind = "leading" }
+            }
+            rows.append(IndicatorRow(name: name, cells: cells, peakHorizon: peak?.horizon, kind: kind))
+        }
+        return IndicatorReport(horizons: horizons, rows: rows)
+    }
+}
