@@ -195,3 +195,42 @@ import Testing
         for c in row["usage"]!.cells { #expect(c.auc! >= 0.5 && c.coefficient! < 0 && c.observations > 1000) }
     }
 }
+
+@Suite struct BacktestTests {
+    @Test func handWorkedCutoffs() throws {
+        // One factor, bands red < 40 ≤ yellow < 70 ≤ green. Cutoffs 2024-01-01 and 2024-01-31 (step 30), horizon 45.
+        let yaml = "factors:\n  - {name: a, weight: 1}\n"
+        let t = """
+            account_id,date,a
+            A,2024-01-01,20
+            B,2024-01-01,50
+            C,2024-01-01,90
+            D,2024-01-01,30
+            D,2024-01-30,80
+
+            """
+        // A churns 01-20 (in (01-01, 02-15]); B renews 02-10 (both windows); C churns 03-10 (second window only);
+        // D renews 01-10 (first window) and churns 02-20 (second window).
+        let o = "account_id,date,outcome\nA,2024-01-20,churned\nB,2024-02-10,renewed\nC,2024-03-10,churned\nD,2024-01-10,renewed\nD,2024-02-20,churned\n"
+        let dir = TempDir()
+        let sources = DataSources(timeline: dir.write("t.csv", t), outcomes: dir.write("o.csv", o), config: dir.write("c.yaml", yaml))
+        let r = try Backtest.run(sources: sources, configuration: try sources.loadConfiguration()!, accounts: nil,
+                                 outcomes: try OutcomesTable.read(path: sources.outcomes!),
+                                 options: BacktestOptions(horizon: 45, step: 30, from: day("2024-01-01"), to: day("2024-01-31"), k: 1))
+        #expect(r.cutoffs.count == 2)
+        // 01-01: A (20, churned), B (50, renewed), D (30, renewed at 01-10 — its first decision in the window).
+        let c1 = r.cutoffs[0]
+        #expect(c1.accounts == 3 && c1.churns == 1)
+        #expect(c1.auc == 1.0)                        // the churner has the lowest score
+        #expect(c1.precisionAtK == 1.0)
+        #expect(c1.bands.map(\.accounts) == [2, 1, 0] && c1.bands.map(\.churns) == [1, 0, 0])
+        // 01-31: B (50, renewed 02-10), C (90, churned 03-10), D (80, churned 02-20); A has no decision after 01-31.
+        let c2 = r.cutoffs[1]
+        #expect(c2.accounts == 3 && c2.churns == 2)
+        #expect(c2.auc == 0.0)                        // churners scored high: this weighting failed here
+        #expect(r.overall.accounts == 6 && r.overall.churns == 3)
+        // Calibration is non-increasing in the score.
+        for (a, b) in zip(r.isotonic, r.isotonic.dropFirst()) { #expect(a.probability >= b.probability && a.scoreTo < b.scoreFrom) }
+        #expect(r.isotonic.reduce(0) { $0 + $1.observations } == 6)
+    }
+}

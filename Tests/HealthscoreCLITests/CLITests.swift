@@ -306,3 +306,23 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(bad.status == 64)
     }
 }
+
+@Suite struct BacktestCommandTests {
+    @Test func backtestJSONAndAgainst() throws {
+        let d = Dir()
+        let other = d.write("other.yaml", "factors:\n  - {name: usage, weight: 1}\n  - {name: tasks, weight: 1}\nbands:\n  - {name: red, below: 40}\n  - {name: yellow, below: 70}\n  - {name: green}\n")
+        let r = try CLI.run(["backtest", "--data", World.shared.dir.path, "--step", "60", "--against", other, "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        for k in ["horizon_days", "step_days", "cutoffs", "overall", "calibration", "against"] { #expect(o[k] != nil, "\(k)") }
+        let overall = o["overall"] as! [String: Any]
+        for k in ["accounts", "churns", "auc", "top_decile_lift", "precision_at_k", "bands"] { #expect(overall[k] != nil, "overall.\(k)") }
+        let a = o["against"] as! [String: Any]
+        let m = a["band_matrix"] as! [String: Any]
+        let counts = (m["counts"] as! [[Int]]).flatMap { $0 }
+        #expect(counts.reduce(0, +) > 0 && a["rank_correlation"] != nil)
+        let cal = (o["calibration"] as! [String: Any])["isotonic"] as! [[String: Any]]
+        let probs = cal.map { $0["churn_probability"] as! Double }
+        #expect(zip(probs, probs.dropFirst()).allSatisfy { $0 >= $1 })
+    }
+}

@@ -112,7 +112,8 @@ public enum Metrics {
             blocks.append((score[order[i]], score[order[i]], s, Double(j - i)))
             while blocks.count > 1 {
                 let b = blocks[blocks.count - 1], a = blocks[blocks.count - 2]
-                if a.sum / a.n >= b.sum / b.n { break }
+                // Pool violators, and equal neighbours too (same fit, fewer steps).
+                if a.sum / a.n > b.sum / b.n { break }
                 blocks.removeLast(2)
                 blocks.append((a.lo, b.hi, a.sum + b.sum, a.n + b.n))
             }

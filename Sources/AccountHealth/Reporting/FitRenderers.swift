@@ -156,3 +156,87 @@ extension Render {
         }
     }
 }
+
+extension Render {
+    static func sliceJSON(_ s: BacktestSlice) -> [(String, JSON)] {
+        var o: [(String, JSON)] = []
+        if let c = s.cutoff { o.append(("cutoff", .string(Day.format(c)))) }
+        o += [("accounts", .int(s.accounts)), ("churns", .int(s.churns)), ("auc", .num(s.auc)), ("top_decile_lift", .num(s.topDecileLift)),
+              ("precision_at_k", .num(s.precisionAtK)),
+              ("bands", .array(s.bands.map { .object([("band", .string($0.band)), ("accounts", .int($0.accounts)), ("churns", .int($0.churns)),
+                                                      ("churn_rate", .num($0.churnRate))]) }))]
+        return o
+    }
+
+    static func reliabilityJSON(_ r: ReliabilityRow) -> JSON {
+        .object([("label", .string(r.label)), ("observations", .int(r.observations)), ("mean_score", .num(r.meanScore)),
+                 ("observed_churn_rate", .num(r.observedRate)), ("calibrated_churn_probability", .num(r.predictedRate))])
+    }
+
+    public static func backtest(_ r: BacktestReport, format: OutputFormat) -> String {
+        func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
+        switch format {
+        case .json:
+            var o: [(String, JSON)] = [
+                ("horizon_days", .int(r.options.horizon)), ("step_days", .int(r.options.step)), ("k", .int(r.options.k)),
+                ("cutoffs", .array(r.cutoffs.map { .object(sliceJSON($0)) })),
+                ("overall", .object(sliceJSON(r.overall))),
+                ("calibration", .object([
+                    ("isotonic", .array(r.isotonic.map { .object([("score_from", .number($0.scoreFrom)), ("score_to", .number($0.scoreTo)),
+                                                                  ("churn_probability", .number($0.probability)), ("observations", .int($0.observations))]) })),
+                    ("by_band", .array(r.byBand.map(reliabilityJSON))),
+                    ("by_decile", .array(r.byDecile.map(reliabilityJSON))),
+                ])),
+                ("unscored", .int(r.unscored)),
+            ]
+            if let c = r.comparison {
+                o.append(("against", .object([
+                    ("config", .string(c.otherFile)),
+                    ("current", .object(sliceJSON(c.overallCurrent))), ("other", .object(sliceJSON(c.overall))),
+                    ("rank_correlation", .num(c.rankCorrelation)),
+                    ("band_matrix", .object([("date", .string(Day.format(c.matrixDate))), ("rows", .array(c.currentBands.map(JSON.string))),
+                                             ("columns", .array(c.otherBands.map(JSON.string))),
+                                             ("counts", .array(c.matrix.map { .array($0.map(JSON.int)) })),
+                                             ("accounts_changing_band", .int(c.accountsChangingBand))])),
+                ])))
+            }
+            return JSON.object(o).serialized() + "\n"
+        case .csv:
+            var t = ResultTable(columns: ["cutoff", "accounts", "churns", "auc", "top_decile_lift", "precision_at_k"]
+                                + r.overall.bands.flatMap { ["\($0.band)_accounts", "\($0.band)_churn_rate"] })
+            for s in r.cutoffs + [r.overall] {
+                t.rows.append([s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns), NumberFormat.exact(s.auc),
+                               NumberFormat.exact(s.topDecileLift), NumberFormat.exact(s.precisionAtK)]
+                              + s.bands.flatMap { [String($0.accounts), NumberFormat.exact($0.churnRate)] })
+            }
+            return t.csv()
+        case .table:
+            var out = "Backtest: score at each cutoff, outcome = the account's next renewal decision within \(r.options.horizon) days\n"
+            var t = ResultTable(columns: ["cutoff", "accounts", "churns", "AUC", "lift@10%", "prec@\(r.options.k)"] + r.overall.bands.map { "\($0.band) churn" },
+                                numeric: Set(1...(5 + r.overall.bands.count)))
+            for s in r.cutoffs + [r.overall] where s.accounts > 0 {
+                t.rows.append([s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns), f(s.auc, 3), f(s.topDecileLift, 2),
+                               f(s.precisionAtK, 3)] + s.bands.map { b in b.accounts > 0 ? "\(NumberFormat.percent(b.churnRate)) of \(b.accounts)" : "-" })
+            }
+            out += t.text()
+            out += "\nCalibration (isotonic: a higher score never means a higher churn probability):\n"
+            var c = ResultTable(columns: ["", "observations", "mean score", "observed churn", "calibrated"], numeric: [1, 2, 3, 4])
+            for row in r.byBand + r.byDecile {
+                c.rows.append([row.label, String(row.observations), f(row.meanScore, 1), NumberFormat.percent(row.observedRate), NumberFormat.percent(row.predictedRate)])
+            }
+            out += c.text()
+            var iso = ResultTable(columns: ["score from", "score to", "churn probability", "observations"], numeric: [0, 1, 2, 3])
+            for st in r.isotonic { iso.rows.append([f(st.scoreFrom, 2), f(st.scoreTo, 2), NumberFormat.percent(st.probability), String(st.observations)]) }
+            out += "\nScore → churn probability within \(r.options.horizon) days:\n" + iso.text()
+            if let cmp = r.comparison {
+                out += "\nAgainst \(cmp.otherFile): AUC \(f(cmp.overallCurrent.auc, 3)) → \(f(cmp.overall.auc, 3)), top-decile lift \(f(cmp.overallCurrent.topDecileLift, 2)) → \(f(cmp.overall.topDecileLift, 2)), rank correlation \(f(cmp.rankCorrelation, 3))\n"
+                out += "Bands on \(Day.format(cmp.matrixDate)) (rows: current, columns: \(cmp.otherFile)); \(cmp.accountsChangingBand) account(s) change band:\n"
+                var m = ResultTable(columns: ["current \\ other"] + cmp.otherBands, numeric: Set(1...cmp.otherBands.count))
+                for (i, b) in cmp.currentBands.enumerated() { m.rows.append([b] + cmp.matrix[i].map(String.init)) }
+                out += m.text()
+            }
+            if r.unscored > 0 { out += "note: \(r.unscored) account-cutoff pair(s) had no timeline row yet and were not scored\n" }
+            return out
+        }
+    }
+}
