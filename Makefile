@@ -20,8 +20,14 @@ demo: build
 	$(BIN) score --data $(DATA) --every 28 --format csv --output $(OUT)/replay.csv
 	$(BIN) alerts --data $(DATA) --drop 15 --format csv --output $(OUT)/alerts.csv
 	$(BIN) explain --data $(DATA) --account A000042 --from 2024-06-03 --format table
+	$(BIN) fit --data $(DATA) --bootstrap 100 --write-config $(OUT)/suggested.yaml --save-model $(OUT)/model.json --format table
+	$(BIN) fit --data $(DATA) --format json --output $(OUT)/fit.json
+	$(BIN) indicators --data $(DATA) --format table
+	$(BIN) backtest --data $(DATA) --against $(OUT)/suggested.yaml --format json --output $(OUT)/backtest.json
+	$(BIN) score --data $(DATA) --config $(OUT)/suggested.yaml --format csv --output $(OUT)/scores-suggested.csv
 	$(BIN) validate --data datasets/fightchurn-crm6 --format table
 	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
+	$(BIN) indicators --data datasets/fightchurn-crm6 --horizons 7,14,30,60,90 --format table
 	$(BIN) score --data $(DATA) --format table | head -n 12
 	@echo "demo: results in $(OUT)/"
 
@@ -29,9 +35,11 @@ demo: build
 test: setup
 	swift test
 
-## make bench: the scoring benchmark against the polars peer (100k accounts x 104 weeks)
+## make bench: the scoring and fitting benchmarks against the peers, and the model kernels
 bench: build
 	bash scripts/bench_score.sh
+	bash scripts/bench_fit.sh
+	$(BIN) bench
 
 ## make datasets: re-create the bundled datasets (simulated, and the fight-churn conversion)
 datasets: build

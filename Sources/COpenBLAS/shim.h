@@ -18,5 +18,6 @@
 /* openblas_set_num_threads is declared by OpenBLAS's cblas.h; declared again for other CBLAS headers. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 #endif

@@ -326,3 +326,11 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(zip(probs, probs.dropFirst()).allSatisfy { $0 >= $1 })
     }
 }
+
+@Suite struct BenchCommandTests {
+    @Test func benchRunsOnSmallSizes() throws {
+        let r = try CLI.run(["bench", "--rows", "3000", "--columns", "4", "--cv-rows", "2000", "--reps", "1"])
+        #expect(r.status == 0, "\(r.err)")
+        for s in ["dgemm", "IRLS pass", "logistic fit 3000×4", "5-fold CV AUC 2000×4", "OpenBLAS core"] { #expect(r.out.contains(s), "\(s)") }
+    }
+}

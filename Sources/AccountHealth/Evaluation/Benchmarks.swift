@@ -54,15 +54,13 @@ public enum ModelBenchmarks {
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(m), Int32(m), 1, a.storage, Int32(m), a.storage, Int32(m), 0, &c.storage, Int32(m))
         }
         let peak = 2 * pow(Double(m), 3) / (gemm.min() ?? 1) / 1e9
-        results.append(Timing(name: "dgemm \(m)² (1 thread)", seconds: gemm, detail: String(format: "%.1f GFLOP/s", peak)))
+        results.append(Timing(name: "dgemm \(m)² (1 thread)", seconds: gemm, detail: String(format: "%.1f GFLOP/s, OpenBLAS core %@", peak, BLAS.coreName)))
 
         let (x, y) = design(n: n, k: k, seed: 1)
         let P = k + 1
-        var d = [Double](repeating: 1, count: n * P)
-        d.replaceSubrange(n..<(n * P), with: x.storage)
         let beta = [Double](repeating: 0.01, count: P)
         for t in [1, threads] {
-            let kernel = IRLSKernel(design: d, y: y, n: n, columns: P, threads: t)
+            let kernel = IRLSKernel(x: x, y: y, threads: t)
             let pass = time(reps) { _ = kernel.evaluate(beta) }
             let flops = Double(n) * Double(P) * Double(P + 1)   // dsyrk on the upper triangle: n·P·(P+1) flops
             results.append(Timing(name: "IRLS pass (XᵀWX + gradient + deviance), \(n)×\(P), \(t) thread(s)", seconds: pass,

@@ -28,26 +28,24 @@ public struct LogisticRegression: Sendable {
         if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
         // Column statistics: constant factors cannot be estimated.
         var means = [Double](repeating: 0, count: p), sds = [Double](repeating: 0, count: p)
-        for j in 0..<p {
-            var s = 0.0
-            for i in 0..<n { s += x[i, j] }
-            let m = s / Double(n)
-            var ss = 0.0
-            for i in 0..<n { let d = x[i, j] - m; ss += d * d }
-            means[j] = m
-            sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
-            if sds[j] <= 1e-12 * max(1, abs(m)) && penalty == 0 { throw ModelError.constantFactor(name: names[j], value: x[0, j]) }
-        }
-        // The design with an intercept column, column-major.
-        let P = p + 1
-        var design = [Double](repeating: 1, count: n * P)
-        design.withUnsafeMutableBufferPointer { d in
-            x.storage.withUnsafeBufferPointer { s in
-                (d.baseAddress! + n).update(from: s.baseAddress!, count: n * p)
+        x.storage.withUnsafeBufferPointer { xs in
+            for j in 0..<p {
+                let col = xs.baseAddress! + j * n
+                var s = 0.0
+                for i in 0..<n { s += col[i] }
+                let m = s / Double(n)
+                var ss = 0.0
+                for i in 0..<n { let d = col[i] - m; ss += d * d }
+                means[j] = m
+                sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
             }
         }
+        for j in 0..<p where sds[j] <= 1e-12 * max(1, abs(means[j])) && penalty == 0 {
+            throw ModelError.constantFactor(name: names[j], value: x[0, j])
+        }
+        let P = p + 1
         BLAS.pinToOneThread()
-        var kernel = IRLSKernel(design: design, y: y, n: n, columns: P, threads: max(1, threads))
+        let kernel = IRLSKernel(x: x, y: y, threads: max(1, threads))
         var beta = [Double](repeating: 0, count: P)
         var pass = kernel.evaluate(beta)
         var penalized = pass.deviance + penaltyTerm(beta)
@@ -171,6 +169,8 @@ struct IRLSPass {
 
 /// The fused IRLS pass: each thread takes whole row blocks; per block η by `dgemv`, then p, w, the
 /// deviance and the gradient, then the √w-scaled block into a buffer and XᵀWX += BᵀB by `dsyrk`.
+/// (A block-contiguous layout of the design was measured and gave the same pass time, so the design
+/// stays plainly column-major.)
 struct IRLSKernel: Sendable {
     let design: [Double]
     let y: [Double]
@@ -179,11 +179,17 @@ struct IRLSKernel: Sendable {
     let threads: Int
     static let block = 2048
 
-    init(design: [Double], y: [Double], n: Int, columns: Int, threads: Int) {
-        self.design = design
+    /// The design `[1, x]`, column-major.
+    init(x: Matrix, y: [Double], threads: Int) {
+        let n = x.rows
+        var d = [Double](repeating: 1, count: n * (x.columns + 1))
+        d.withUnsafeMutableBufferPointer { dp in
+            x.storage.withUnsafeBufferPointer { xs in (dp.baseAddress! + n).update(from: xs.baseAddress!, count: n * x.columns) }
+        }
+        self.design = d
         self.y = y
         self.n = n
-        self.columns = columns
+        self.columns = x.columns + 1
         self.threads = n < 20_000 ? 1 : threads
     }
 
