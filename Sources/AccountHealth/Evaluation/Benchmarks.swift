@@ -59,8 +59,13 @@ public enum ModelBenchmarks {
         let (x, y) = design(n: n, k: k, seed: 1)
         let P = k + 1
         let beta = [Double](repeating: 0.01, count: P)
+        let weights = y.map { _ in 0.1275 }
         for t in [1, threads] {
             let kernel = IRLSKernel(x: x, y: y, threads: t)
+            let gram = time(reps) { _ = kernel.weightedGram(weights) }
+            let gflops = Double(n) * Double(P) * Double(P + 1) / (gram.min() ?? 1) / 1e9
+            results.append(Timing(name: "XᵀWX alone (√w-scaled blocks + dsyrk), \(n)×\(P), \(t) thread(s)", seconds: gram,
+                                  detail: String(format: "%.1f GFLOP/s, %.0f%% of the 1-thread dgemm peak", gflops, 100 * gflops / peak)))
             let pass = time(reps) { _ = kernel.evaluate(beta) }
             let flops = Double(n) * Double(P) * Double(P + 1)   // dsyrk on the upper triangle: n·P·(P+1) flops
             results.append(Timing(name: "IRLS pass (XᵀWX + gradient + deviance), \(n)×\(P), \(t) thread(s)", seconds: pass,

@@ -46,7 +46,9 @@ public struct LogisticRegression: Sendable {
         let P = p + 1
         BLAS.pinToOneThread()
         let kernel = IRLSKernel(x: x, y: y, threads: max(1, threads))
+        // Start from the intercept-only fit (the null model), as glm's mustart effectively does.
         var beta = [Double](repeating: 0, count: P)
+        beta[0] = _log(churns / (Double(n) - churns))
         var pass = kernel.evaluate(beta)
         var penalized = pass.deviance + penaltyTerm(beta)
         var iterations = 0
@@ -193,6 +195,48 @@ struct IRLSKernel: Sendable {
         self.threads = n < 20_000 ? 1 : threads
     }
 
+    /// H += BᵀB with B = diag(√w)·X_block (X_block: `rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
+    @inline(__always)
+    static func addScaledGram(block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
+                              buffer scaled: UnsafeMutablePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+        for j in 0..<P {
+            let src = xb + j * ld
+            let dst = scaled + j * m
+            for i in 0..<m { dst[i] = src[i] * sw[i] }
+        }
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
+    }
+
+    /// XᵀWX alone for given weights (the benchmark's measure of the BLAS part), threads over row blocks.
+    func weightedGram(_ w: [Double]) -> Matrix {
+        let P = columns
+        let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
+        let parts = min(threads, max(1, blocks))
+        final class Part: @unchecked Sendable { var h: [Double]; init(_ k: Int) { h = [Double](repeating: 0, count: k) } }
+        let partials = (0..<parts).map { _ in Part(P * P) }
+        let sw = w.map { $0.squareRoot() }
+        let work: @Sendable (Int) -> Void = { t in
+            let scaled = UnsafeMutablePointer<Double>.allocate(capacity: IRLSKernel.block * P)
+            defer { scaled.deallocate() }
+            design.withUnsafeBufferPointer { X in
+                sw.withUnsafeBufferPointer { S in
+                    partials[t].h.withUnsafeMutableBufferPointer { H in
+                        for blk in (blocks * t / parts)..<(blocks * (t + 1) / parts) {
+                            let r0 = blk * IRLSKernel.block
+                            IRLSKernel.addScaledGram(block: X.baseAddress! + r0, rows: min(IRLSKernel.block, n - r0), ld: n, columns: P,
+                                                     sqrtWeights: S.baseAddress! + r0, buffer: scaled, into: H.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        var h = Matrix(rows: P, columns: P)
+        for part in partials { for k in 0..<(P * P) { h.storage[k] += part.h[k] } }
+        h.symmetrizeFromUpper()
+        return h
+    }
+
     func evaluate(_ beta: [Double]) -> IRLSPass {
         let P = columns
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
@@ -237,12 +281,7 @@ struct IRLSKernel: Sendable {
                                         sw[i] = (pr * (1 - pr)).squareRoot()
                                     }
                                     cblas_dgemv(CblasColMajor, CblasTrans, Int32(m), Int32(P), 1, xb, Int32(n), resid, 1, 1, G.baseAddress, 1)
-                                    for j in 0..<P {
-                                        let src = xb + j * n
-                                        let dst = scaled + j * m
-                                        for i in 0..<m { dst[i] = src[i] * sw[i] }
-                                    }
-                                    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, H.baseAddress, Int32(P))
+                                    IRLSKernel.addScaledGram(block: xb, rows: m, ld: n, columns: P, sqrtWeights: sw, buffer: scaled, into: H.baseAddress!)
                                 }
                             }
                         }
