@@ -97,15 +97,19 @@ public struct Cholesky: Sendable {
     /// U in the upper triangle (column-major).
     public let factor: Matrix
 
+    static let upper = CChar(UInt8(ascii: "U"))
+
+    /// LAPACK's `info` as a typed error: > 0 a leading minor that is not positive definite, < 0 a bad argument.
+    static func check(_ info: Int32) throws {
+        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(column: Int(info)) }
+        if info < 0 { throw LinearAlgebraError.illegalArgument(Int(-info)) }
+    }
+
     public init(_ a: Matrix) throws {
         guard a.rows == a.columns else { throw LinearAlgebraError.dimensionMismatch("Cholesky of a \(a.rows)×\(a.columns) matrix") }
         var f = a
         let n = Int32(a.rows)
-        let info = f.storage.withUnsafeMutableBufferPointer { p in
-            LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), n, p.baseAddress, max(1, n))
-        }
-        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(column: Int(info)) }
-        if info < 0 { throw LinearAlgebraError.illegalArgument(Int(-info)) }
+        try Cholesky.check(f.storage.withUnsafeMutableBufferPointer { LAPACKE_dpotrf(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n)) })
         factor = f
     }
 
@@ -114,12 +118,11 @@ public struct Cholesky: Sendable {
         let n = factor.rows
         guard b.count == n else { throw LinearAlgebraError.dimensionMismatch("solve: \(n) vs \(b.count)") }
         var x = b
-        let info = x.withUnsafeMutableBufferPointer { xp in
+        try Cholesky.check(x.withUnsafeMutableBufferPointer { xp in
             factor.storage.withUnsafeBufferPointer { fp in
-                LAPACKE_dpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), 1, fp.baseAddress, Int32(max(1, n)), xp.baseAddress, Int32(max(1, n)))
+                LAPACKE_dpotrs(LAPACK_COL_MAJOR, Cholesky.upper, Int32(n), 1, fp.baseAddress, Int32(max(1, n)), xp.baseAddress, Int32(max(1, n)))
             }
-        }
-        if info < 0 { throw LinearAlgebraError.illegalArgument(Int(-info)) }
+        })
         return x
     }
 
@@ -127,11 +130,7 @@ public struct Cholesky: Sendable {
     public func inverse() throws -> Matrix {
         var inv = factor
         let n = Int32(factor.rows)
-        let info = inv.storage.withUnsafeMutableBufferPointer { p in
-            LAPACKE_dpotri(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "U")), n, p.baseAddress, max(1, n))
-        }
-        if info > 0 { throw LinearAlgebraError.notPositiveDefinite(column: Int(info)) }
-        if info < 0 { throw LinearAlgebraError.illegalArgument(Int(-info)) }
+        try Cholesky.check(inv.storage.withUnsafeMutableBufferPointer { LAPACKE_dpotri(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n)) })
         inv.symmetrizeFromUpper()
         return inv
     }
