@@ -334,3 +334,31 @@ func parseCSV(_ text: String) -> [[String]] {
         for s in ["dgemm", "IRLS pass", "logistic fit 3000×4", "5-fold CV AUC 2000×4", "OpenBLAS core"] { #expect(r.out.contains(s), "\(s)") }
     }
 }
+
+@Suite(.serialized) struct PortfolioCommandTests {
+    @Test func compareJSONHasTheDocumentedKeys() throws {
+        let r = try CLI.run(["compare", "--data", World.shared.dir.path, "--by", "segment", "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(o["by"] as? String == "segment")
+        let g = (o["groups"] as! [[String: Any]])[0]
+        for k in ["group", "accounts", "arr", "mean_score", "renewals", "churns", "observed_churn_rate", "expected_churns", "oe_ratio",
+                  "oe_ci_low", "oe_ci_high", "shrunk_churn_rate", "flag"] { #expect(g.keys.contains(k), "groups.\(k)") }
+        let bad = try CLI.run(["compare", "--data", World.shared.dir.path, "--by", "nope"])
+        #expect(bad.status == 64 && bad.err.contains("nope"))
+    }
+
+    @Test func rankCSVColumnsAndSavedModel() throws {
+        let d = Dir()
+        _ = try CLI.run(["fit", "--data", World.shared.dir.path, "--save-model", d.path + "/m.json", "--format", "json"])
+        for extra in [[], ["--model", d.path + "/m.json"]] {
+            let r = try CLI.run(["rank", "--data", World.shared.dir.path, "--as-of", "2023-12-01", "--top", "10", "--format", "csv"] + extra)
+            #expect(r.status == 0, "\(r.err)")
+            let lines = r.out.split(separator: "\n")
+            #expect(lines.first == "rank,account_id,am,segment,churn_probability,score,band,change,arr,arr_at_risk,renewal_date,driver_1,driver_2,driver_3,imputed")
+            #expect(lines.count == 11)
+        }
+        let missing = try CLI.run(["rank", "--data", World.shared.dir.path, "--model", "/no/such/model.json"])
+        #expect(missing.status == 66)
+    }
+}

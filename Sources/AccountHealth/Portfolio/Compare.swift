@@ -1,0 +1,170 @@
+/// One group of a portfolio comparison (DESIGN §5).
+public struct GroupComparison: Sendable {
+    public var group: String
+    public var accounts: Int
+    public var arr: Double
+    public var meanScore: Double?
+    public var medianScore: Double?
+    public var meanChange: Double?
+    /// Outcome rows in the window.
+    public var renewals: Int
+    public var churns: Int
+    public var churnedARR: Double
+    public var observedChurnRate: Double? { renewals + churns > 0 ? Double(churns) / Double(renewals + churns) : nil }
+    /// The window's outcome rows the model could score (an account with no timeline row by T − h cannot be).
+    public var modelled: Int
+    public var modelledChurns: Int
+    /// Σ model probabilities over the modelled rows: the churns the case mix predicts.
+    public var expectedChurns: Double
+    public var oeRatio: Double? { expectedChurns > 0 ? Double(modelledChurns) / expectedChurns : nil }
+    public var oeLow: Double?
+    public var oeHigh: Double?
+    public var shrunkChurnRate: Double?
+    /// "higher" when the whole interval is above 1 (more churn than the book predicts), "lower" when below.
+    public var flag: String?
+    /// Mean 0–100 points of each factor over the group's accounts at the as-of date.
+    public var factorMeans: [Double?]
+    public var manual: [ManualFactorQuality]
+}
+
+/// How well a person's entries of a manual factor predict churn.
+public struct ManualFactorQuality: Sendable {
+    public var factor: String
+    public var observations: Int
+    /// AUC of a low entered value for churn (0.5 = the entries tell nothing).
+    public var auc: Double?
+    public var distinctValues: Int
+    public var byValue: [(value: Double, observations: Int, churns: Int)]
+}
+
+public struct ComparisonReport: Sendable {
+    public var by: String
+    public var asOf: Int32
+    public var from: Int32?
+    public var to: Int32?
+    public var horizon: Int
+    public var groups: [GroupComparison]
+    public var factorNames: [String]
+    public var shrinkage: BetaBinomialShrinkage?
+    public var modelObservations: Int
+    public var notes: [String]
+}
+
+public enum Portfolio {
+    /// Risk-adjusted comparison of groups of accounts (`by` = am, segment or any accounts column).
+    public static func compare(sources: DataSources, configuration: Configuration?, accounts: AccountsTable, outcomes: OutcomesTable,
+                               by: String, from: Int32? = nil, to: Int32? = nil, asOf: Int32? = nil, horizon: Int = 90,
+                               penalty: Double = 0) throws -> ComparisonReport {
+        guard let groupColumn = accounts.column(by) else {
+            let cols = ["am", "segment", "name"] + accounts.attributeNames
+            throw InputError(.invalidArgument, Location(file: accounts.file), value: by,
+                             "no column '\(by)' in the accounts file (columns: \(cols.joined(separator: ", ")))")
+        }
+        var notes: [String] = []
+        func groupOf(_ id: String) -> String { accounts.row(of: id).map { groupColumn[$0] } ?? "(not in accounts file)" }
+        // Current scores.
+        let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: asOf)
+        notes += scores.notes
+        let factorNames = scores.factorNames
+        // The case-mix model: every outcome's features at T − h, missing ones imputed with the mean.
+        let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
+        let raw = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
+                                         options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
+        var x = raw.x
+        for j in 0..<x.columns {
+            guard raw.means[j].isFinite else {
+                throw InputError(.modelFailure, Location(file: outcomes.file), value: raw.featureNames[j],
+                                 "factor '\(raw.featureNames[j])' has no value in any observation: the case-mix model cannot use it")
+            }
+            for i in 0..<x.rows where x[i, j].isNaN { x[i, j] = raw.means[j] }
+        }
+        let model: LogisticFit
+        do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e as ModelError {
+            throw InputError(.modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")
+        }
+        let probability = model.predict(x)
+        // Which observation belongs to which outcome row (by its line in the outcomes file).
+        var obsOfLine: [Int: Int] = [:]
+        for (i, l) in raw.outcomeLines.enumerated() { obsOfLine[l] = i }
+
+        var groups: [String: GroupComparison] = [:]
+        func empty(_ g: String) -> GroupComparison {
+            GroupComparison(group: g, accounts: 0, arr: 0, meanScore: nil, medianScore: nil, meanChange: nil, renewals: 0, churns: 0,
+                            churnedARR: 0, modelled: 0, modelledChurns: 0, expectedChurns: 0, oeLow: nil, oeHigh: nil, shrunkChurnRate: nil,
+                            flag: nil, factorMeans: [], manual: [])
+        }
+        for r in 0..<accounts.count {
+            let g = groupColumn[r]
+            groups[g, default: empty(g)].accounts += 1
+            groups[g, default: empty(g)].arr += accounts.arr[r]
+        }
+        var manualRows: [String: [Int]] = [:]      // group → observation indices in the window
+        for i in 0..<outcomes.count {
+            let d = outcomes.day[i]
+            if let from, d < from { continue }
+            if let to, d > to { continue }
+            let id = outcomes.accountIds[i]
+            let g = groupOf(id)
+            var gc = groups[g] ?? empty(g)
+            if outcomes.churned[i] {
+                gc.churns += 1
+                gc.churnedARR += outcomes.arr[i] ?? accounts.row(of: id).map { accounts.arr[$0] } ?? 0
+            } else { gc.renewals += 1 }
+            if let o = obsOfLine[outcomes.line[i]] {
+                gc.modelled += 1
+                gc.modelledChurns += outcomes.churned[i] ? 1 : 0
+                gc.expectedChurns += probability[o]
+                manualRows[g, default: []].append(o)
+            }
+            groups[g] = gc
+        }
+        // Scores and factor points at the as-of date.
+        var rowsByGroup: [String: [ScoreRow]] = [:]
+        for row in scores.rows { rowsByGroup[groupOf(row.accountId), default: []].append(row) }
+        let shrink = BetaBinomialShrinkage(churns: groups.values.map(\.churns), totals: groups.values.map { $0.renewals + $0.churns })
+        let manualFactors = config.base.factors.filter(\.manual).map(\.name)
+        var out: [GroupComparison] = []
+        for key in groups.keys.sorted() {
+            var gc = groups[key]!
+            let rows = rowsByGroup[key] ?? []
+            let s = rows.compactMap { $0.result.score }.sorted()
+            if !s.isEmpty {
+                gc.meanScore = s.reduce(0, +) / Double(s.count)
+                gc.medianScore = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            }
+            let ch = rows.compactMap(\.change)
+            gc.meanChange = ch.isEmpty ? nil : ch.reduce(0, +) / Double(ch.count)
+            gc.factorMeans = factorNames.indices.map { j in
+                let v = rows.compactMap { row -> Double? in
+                    let rules = configuration?.rules(forSegment: row.segment) ?? config.base
+                    guard let k = rules.factors.firstIndex(where: { $0.name.lowercased() == factorNames[j].lowercased() }) else { return nil }
+                    return row.result.mapped[k]
+                }
+                return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+            }
+            if gc.expectedChurns > 0 {
+                let ci = PoissonInterval.garwood(gc.modelledChurns)
+                gc.oeLow = ci.low / gc.expectedChurns
+                gc.oeHigh = ci.high / gc.expectedChurns
+                if gc.oeLow! > 1 { gc.flag = "higher" } else if gc.oeHigh! < 1 { gc.flag = "lower" }
+            }
+            if gc.renewals + gc.churns > 0 { gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns) }
+            for f in manualFactors {
+                guard let j = raw.featureNames.firstIndex(where: { $0.lowercased() == f.lowercased() }) else { continue }
+                let idx = (manualRows[key] ?? []).filter { !raw.x[$0, j].isNaN }
+                let vals = idx.map { raw.x[$0, j] }, ys = idx.map { raw.y[$0] }
+                var byValue: [Double: (Int, Int)] = [:]
+                for (v, y) in zip(vals, ys) { byValue[v, default: (0, 0)].0 += 1; byValue[v, default: (0, 0)].1 += Int(y) }
+                gc.manual.append(ManualFactorQuality(factor: f, observations: idx.count, auc: Metrics.auc(risk: vals.map { -$0 }, churned: ys),
+                                                     distinctValues: byValue.count,
+                                                     byValue: byValue.keys.sorted().map { ($0, byValue[$0]!.0, byValue[$0]!.1) }))
+            }
+            out.append(gc)
+        }
+        if raw.noHistory > 0 {
+            notes.append("\(raw.noHistory) outcome row(s) have no timeline row \(horizon) days before the decision: counted in renewals/churns, not in the observed/expected ratio")
+        }
+        return ComparisonReport(by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
+                                shrinkage: shrink, modelObservations: raw.count, notes: notes)
+    }
+}

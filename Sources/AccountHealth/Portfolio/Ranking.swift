@@ -1,0 +1,137 @@
+/// One account of the churn-risk ranking (DESIGN §5).
+public struct RankRow: Sendable {
+    public var rank: Int
+    public var accountId: String
+    public var am: String?
+    public var segment: String?
+    public var churnProbability: Double
+    public var score: Double?
+    public var band: String?
+    public var change: Double?
+    public var arr: Double?
+    public var arrAtRisk: Double?
+    public var renewalDate: Int32?
+    /// The factors that raise this account's risk most: largest β·(x − mean), positive ones only.
+    public var drivers: [String]
+    /// Features imputed with the training mean (no value yet on the as-of date).
+    public var imputed: [String]
+}
+
+public struct RankReport: Sendable {
+    public var asOf: Int32
+    public var horizon: Int
+    public var rows: [RankRow]
+    public var model: SavedModel
+    /// Where the model came from: a file, or the outcomes dated on or before the as-of date.
+    public var modelSource: String
+    public var excludedChurned: Int
+    public var notes: [String]
+}
+
+public enum Ranking {
+    public static func rank(sources: DataSources, configuration: Configuration?, accounts: AccountsTable?, outcomes: OutcomesTable?,
+                            savedModel: SavedModel? = nil, modelFile: String? = nil, asOf: Int32? = nil, horizon: Int = 90,
+                            penalty: Double = 0, top: Int? = nil) throws -> RankReport {
+        let path = try sources.timelinePath()
+        guard let day = try asOf ?? Scorer.dateRange(path, delimiter: sources.delimiter)?.1 else {
+            throw InputError(.noRows, Location(file: path), "the timeline has no valid dates")
+        }
+        var notes: [String] = []
+        // The model: saved, or fitted on the outcomes decided on or before the as-of date only (no look-ahead).
+        let model: SavedModel
+        let source: String
+        if let savedModel {
+            model = savedModel
+            source = "saved model \(modelFile ?? "")"
+        } else {
+            guard let outcomes else {
+                throw InputError(.invalidArgument, Location(file: "outcomes"), "rank needs --model FILE or the outcomes to fit a model on")
+            }
+            var past = outcomes
+            let keep = outcomes.day.indices.filter { outcomes.day[$0] <= day }
+            past.accountIds = keep.map { outcomes.accountIds[$0] }; past.day = keep.map { outcomes.day[$0] }
+            past.churned = keep.map { outcomes.churned[$0] }; past.arr = keep.map { outcomes.arr[$0] }; past.line = keep.map { outcomes.line[$0] }
+            let factors = configuration?.base.factors.map(\.name)
+            let raw = try Observations.build(sources: sources, outcomes: past, factors: factors,
+                                             options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
+            var x = raw.x
+            for j in 0..<x.columns {
+                guard raw.means[j].isFinite else {
+                    throw InputError(.modelFailure, Location(file: outcomes.file), value: raw.featureNames[j],
+                                     "factor '\(raw.featureNames[j])' has no value in the outcomes up to \(Day.format(day)): the model cannot use it")
+                }
+                for i in 0..<x.rows where x[i, j].isNaN { x[i, j] = raw.means[j] }
+            }
+            do {
+                let fit = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames)
+                var obs = raw
+                obs.x = x
+                model = SavedModel(fit: fit, observations: obs, trendDays: nil)
+            } catch let e as ModelError {
+                throw InputError(.modelFailure, Location(file: outcomes.file), "cannot fit the ranking model on the outcomes up to \(Day.format(day)): \(e.description)")
+            }
+            source = "fitted on \(raw.count) renewal decisions dated on or before \(Day.format(day)), features \(horizon) days before each"
+        }
+        // Features at the as-of date.
+        let baseFeatures = model.features.filter { !$0.hasSuffix("_trend") || model.trendDays == nil }
+        var factorNames: [String] = []
+        for f in baseFeatures {
+            let name = f.hasSuffix("_trend") ? String(f.dropLast(6)) : f
+            if !factorNames.contains(name) { factorNames.append(name) }
+        }
+        var acc = AsOfAccumulator(queryDays: [day], factors: factorNames, trendDays: model.trendDays)
+        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &acc)
+        acc.finish()
+        let have = Set(summary.factors.map { $0.lowercased() })
+        for f in factorNames where !have.contains(f.lowercased()) {
+            throw InputError(.unknownFactor, Location(file: modelFile ?? "model"), value: f, "the model uses factor '\(f)', which is not a timeline column")
+        }
+        // Scores, bands and changes at the same date.
+        let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: day)
+        var scoreOf: [String: ScoreRow] = [:]
+        for r in scores.rows { scoreOf[r.accountId] = r }
+        // Accounts whose churn was decided on or before the date are no longer active.
+        var churned = Set<String>()
+        if let outcomes { for i in 0..<outcomes.count where outcomes.churned[i] && outcomes.day[i] <= day { churned.insert(outcomes.accountIds[i]) } }
+        var rows: [RankRow] = []
+        var excluded = 0
+        for a in 0..<summary.accounts.count {
+            let id = summary.accounts.string(Int32(a))
+            if churned.contains(id) { excluded += 1; continue }
+            let st = acc.state(account: a, query: 0)
+            guard st.latestRowDay != nil else { continue }     // no row yet on the as-of date
+            var eta = model.intercept
+            var contributions: [(String, Double)] = []
+            var imputed: [String] = []
+            for (j, f) in model.features.enumerated() {
+                let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
+                let k = factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!
+                var v = isTrend ? (st.trends?[k] ?? .nan) : st.values[k]
+                if v.isNaN { v = model.means[j]; imputed.append(f) }
+                eta += model.coefficients[j] * v
+                contributions.append((f, model.coefficients[j] * (v - model.means[j])))
+            }
+            let p = Logistic.sigmoid(eta)
+            let drivers = contributions.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(3).map(\.0)
+            let row = accounts?.row(of: id)
+            let arr = row.map { accounts!.arr[$0] }
+            let s = scoreOf[id]
+            rows.append(RankRow(rank: 0, accountId: id, am: row.map { accounts!.am[$0] }, segment: row.map { accounts!.segment[$0] },
+                                churnProbability: p, score: s?.result.score, band: s?.band, change: s?.change, arr: arr,
+                                arrAtRisk: arr.map { p * $0 }, renewalDate: row.flatMap { accounts!.renewalDay[$0] },
+                                drivers: Array(drivers), imputed: imputed))
+        }
+        if accounts == nil { notes.append("no accounts file: ARR, ARR at risk and renewal dates are empty, and the ranking is by churn probability") }
+        rows.sort {
+            let a = $0.arrAtRisk ?? -1, b = $1.arrAtRisk ?? -1
+            if a != b { return a > b }
+            if $0.churnProbability != $1.churnProbability { return $0.churnProbability > $1.churnProbability }
+            return $0.accountId < $1.accountId
+        }
+        if let top { rows = Array(rows.prefix(max(0, top))) }
+        for i in rows.indices { rows[i].rank = i + 1 }
+        let imputedCount = rows.filter { !$0.imputed.isEmpty }.count
+        if imputedCount > 0 { notes.append("\(imputedCount) account(s) had a feature with no value yet: imputed with the training mean (column 'imputed')") }
+        return RankReport(asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source, excludedChurned: excluded, notes: notes)
+    }
+}

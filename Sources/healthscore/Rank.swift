@@ -1,0 +1,48 @@
+import AccountHealth
+import ArgumentParser
+import Foundation
+
+struct RankCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank",
+        abstract: "Rank active accounts by ARR at risk: churn probability, score, band, drivers, renewal date.",
+        discussion: """
+            The model is --model FILE (from `fit --save-model`) or one fitted on the outcomes dated on or before
+            --as-of only, so no future outcome leaks into the ranking. Features are taken at --as-of; a feature with
+            no value yet is imputed with the training mean and listed in 'imputed'. Drivers are the factors with the
+            largest β·(x − mean). CSV columns: rank, account_id, am, segment, churn_probability, score, band, change,
+            arr, arr_at_risk, renewal_date, driver_1, driver_2, driver_3, then imputed.
+            Examples:
+              healthscore rank --data datasets/simulated --as-of 2024-06-30 --top 20
+              healthscore rank --data datasets/simulated --model model.json --format csv -o risks.csv
+            """
+    )
+    @OptionGroup var inputs: InputOptions
+    @OptionGroup var out: OutputOptions
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
+    var asOf: DateArgument?
+    @Option(help: ArgumentHelp("A saved model (fit --save-model).", valueName: "file")) var model: String?
+    @Option(help: ArgumentHelp("Horizon of the fitted model, in days.", valueName: "days")) var horizon: Int = 90
+    @Option(help: ArgumentHelp("L2 penalty of the fitted model.", valueName: "lambda")) var penalty: Double = 0
+    @Option(help: ArgumentHelp("Only the first N accounts.", valueName: "n")) var top: Int?
+
+    func validate() throws {
+        if horizon < 0 { throw ValidationError("--horizon must be zero or more days") }
+        if let top, top <= 0 { throw ValidationError("--top must be positive") }
+        if !(penalty >= 0) { throw ValidationError("--penalty must be non-negative") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let sources = try inputs.sources()
+            let config = try sources.loadConfiguration()
+            let accounts = try sources.loadAccounts()
+            let saved = try model.map { try SavedModel.load(path: $0) }
+            let outcomes = try sources.outcomes.map { try OutcomesTable.read(path: $0, delimiter: sources.delimiter) }
+            let r = try Ranking.rank(sources: sources, configuration: config, accounts: accounts, outcomes: outcomes, savedModel: saved,
+                                     modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty, top: top)
+            for n in r.notes { note(n) }
+            try out.emit(Render.ranking(r, format: out.resolvedFormat))
+        }
+    }
+}
