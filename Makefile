@@ -25,6 +25,10 @@ demo: build
 	$(BIN) indicators --data $(DATA) --format table
 	$(BIN) backtest --data $(DATA) --against $(OUT)/suggested.yaml --format json --output $(OUT)/backtest.json
 	$(BIN) score --data $(DATA) --config $(OUT)/suggested.yaml --format csv --output $(OUT)/scores-suggested.csv
+	$(BIN) compare --data $(DATA) --by am --format table
+	$(BIN) compare --data $(DATA) --by segment --format json --output $(OUT)/compare-segment.json
+	$(BIN) rank --data $(DATA) --model $(OUT)/model.json --format csv --output $(OUT)/risks.csv
+	$(BIN) rank --data $(DATA) --as-of 2024-06-30 --top 15 --format table
 	$(BIN) validate --data datasets/fightchurn-crm6 --format table
 	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
 	$(BIN) indicators --data datasets/fightchurn-crm6 --horizons 7,14,30,60,90 --format table
