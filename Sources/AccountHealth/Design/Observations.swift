@@ -27,6 +27,20 @@ public struct ObservationSet: Sendable {
 
     public var count: Int { y.count }
     public var churns: Int { Int(y.reduce(0, +)) }
+
+    /// The features with every missing value replaced by its column's mean; throws naming a feature
+    /// that has no value in any observation (`what` says what needed it).
+    public func imputingMeans(file: String, what: String) throws -> Matrix {
+        var filled = x
+        for j in 0..<x.columns {
+            guard means[j].isFinite else {
+                throw InputError(.modelFailure, Location(file: file), value: featureNames[j],
+                                 "factor '\(featureNames[j])' has no value in any observation: \(what) cannot use it")
+            }
+            for i in 0..<x.rows where filled[i, j].isNaN { filled[i, j] = means[j] }
+        }
+        return filled
+    }
 }
 
 public struct ObservationOptions: Sendable {

@@ -70,14 +70,7 @@ public enum Portfolio {
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
         let raw = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
                                          options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
-        var x = raw.x
-        for j in 0..<x.columns {
-            guard raw.means[j].isFinite else {
-                throw InputError(.modelFailure, Location(file: outcomes.file), value: raw.featureNames[j],
-                                 "factor '\(raw.featureNames[j])' has no value in any observation: the case-mix model cannot use it")
-            }
-            for i in 0..<x.rows where x[i, j].isNaN { x[i, j] = raw.means[j] }
-        }
+        let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
         let model: LogisticFit
         do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e as ModelError {
             throw InputError(.modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")

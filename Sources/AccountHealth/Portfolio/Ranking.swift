@@ -54,14 +54,7 @@ public enum Ranking {
             let factors = configuration?.base.factors.map(\.name)
             let raw = try Observations.build(sources: sources, outcomes: past, factors: factors,
                                              options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
-            var x = raw.x
-            for j in 0..<x.columns {
-                guard raw.means[j].isFinite else {
-                    throw InputError(.modelFailure, Location(file: outcomes.file), value: raw.featureNames[j],
-                                     "factor '\(raw.featureNames[j])' has no value in the outcomes up to \(Day.format(day)): the model cannot use it")
-                }
-                for i in 0..<x.rows where x[i, j].isNaN { x[i, j] = raw.means[j] }
-            }
+            let x = try raw.imputingMeans(file: outcomes.file, what: "the ranking model (outcomes up to \(Day.format(day)))")
             do {
                 let fit = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames)
                 var obs = raw
