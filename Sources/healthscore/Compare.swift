@@ -36,9 +36,7 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
-            guard let accounts = try sources.loadAccounts() else {
-                throw InputError(.invalidArgument, Location(file: "accounts"), "compare needs the accounts file (--accounts or --data DIR)")
-            }
+            let accounts = try AccountsTable.read(path: try sources.accountsPath(), delimiter: sources.delimiter)
             let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
             let r = try Portfolio.compare(sources: sources, configuration: config, accounts: accounts, outcomes: outcomes, by: by,
                                           from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty)

@@ -46,6 +46,7 @@ struct InputOptions: ParsableArguments {
                 let p = (dir as NSString).appendingPathComponent(name)
                 return FileManager.default.fileExists(atPath: p) ? p : nil
             }
+            s.directory = dir
             s.timeline = (dir as NSString).appendingPathComponent("timeline.csv")
             s.accounts = inDir("accounts.csv")
             s.outcomes = inDir("outcomes.csv")

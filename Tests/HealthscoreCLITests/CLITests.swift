@@ -362,3 +362,17 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(missing.status == 66)
     }
 }
+
+@Suite struct MissingInputTests {
+    @Test func aRequiredFileMissingFromTheDataDirectoryIs66() throws {
+        let d = Dir()
+        try FileManager.default.copyItem(atPath: World.shared.dir.path + "/timeline.csv", toPath: d.path + "/timeline.csv")
+        for cmd in ["fit", "indicators", "compare"] {
+            let r = try CLI.run([cmd, "--data", d.path])
+            #expect(r.status == 66, "\(cmd): \(r.err)")
+            #expect(r.err.contains(d.path), "\(cmd)")
+        }
+        let noDir = try CLI.run(["score", "--data", "/no/such/dir"])
+        #expect(noDir.status == 66)
+    }
+}

@@ -34,6 +34,8 @@ public struct DataSources: Sendable {
     public var outcomes: String?
     public var config: String?
     public var delimiter: UInt8
+    /// The `--data` directory, if the inputs came from one (a required file missing there is a missing file).
+    public var directory: String?
 
     public init(timeline: String? = nil, accounts: String? = nil, outcomes: String? = nil, config: String? = nil, delimiter: UInt8 = 0x2C) {
         self.timeline = timeline
@@ -45,6 +47,9 @@ public struct DataSources: Sendable {
 
     func require(_ path: String?, _ what: String) throws -> String {
         guard let path else {
+            if let directory {
+                throw InputError(.missingFile, Location(file: directory + "/\(what).csv"), "no such file (needed here: pass --\(what) FILE or add it to \(directory))")
+            }
             throw InputError(.invalidArgument, Location(file: what), "no \(what) given: pass --\(what) FILE or --data DIR")
         }
         return path
