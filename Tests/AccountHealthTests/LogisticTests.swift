@@ -127,3 +127,15 @@ func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= t
         #expect(throws: ModelError.self) { try LogisticRegression(maxIterations: 1).fit(design([x]), y, names: ["a"]) }
     }
 }
+
+@Suite struct DeterminismTests {
+    @Test func sameBitsWithOneOrTwoThreads() throws {
+        let (x, y) = ModelBenchmarks.design(n: 60_000, k: 6, seed: 3)
+        let names = (1...6).map { "x\($0)" }
+        let a = try LogisticRegression(threads: 1).fit(x, y, names: names)
+        let b = try LogisticRegression(threads: 2).fit(x, y, names: names)
+        #expect(a.coefficients == b.coefficients && a.covariance == b.covariance && a.deviance == b.deviance)
+        let c = try LogisticRegression(threads: 2).fit(x, y, names: names)
+        #expect(b.coefficients == c.coefficients)
+    }
+}

@@ -376,3 +376,25 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(noDir.status == 66)
     }
 }
+
+@Suite(.serialized) struct DeterminismCommandTests {
+    @Test func everyCommandGivesTheSameBytesTwice() throws {
+        let d = World.shared.dir.path
+        let commands: [[String]] = [
+            ["validate", "--data", d, "--format", "json"],
+            ["score", "--data", d, "--every", "30", "--format", "csv"],
+            ["explain", "--data", d, "--account", "A000010", "--format", "json"],
+            ["alerts", "--data", d, "--drop", "5", "--format", "csv"],
+            ["fit", "--data", d, "--bootstrap", "10", "--format", "json"],
+            ["indicators", "--data", d, "--format", "json"],
+            ["backtest", "--data", d, "--step", "60", "--format", "json"],
+            ["compare", "--data", d, "--by", "am", "--format", "json"],
+            ["rank", "--data", d, "--format", "csv"],
+        ]
+        for c in commands {
+            let a = try CLI.run(c), b = try CLI.run(c)
+            #expect(a.status == 0, "\(c[0]): \(a.err)")
+            #expect(!a.out.isEmpty && a.out == b.out, "\(c[0]) output differs between runs")
+        }
+    }
+}

@@ -195,6 +195,19 @@ struct IRLSKernel: Sendable {
         self.threads = n < 20_000 ? 1 : threads
     }
 
+    /// Rows are cut into a fixed number of chunks whatever the thread count, and the chunks' partial sums
+    /// are added in chunk order: results are bit-for-bit the same with 1 or 2 threads.
+    static func chunks(_ blocks: Int) -> Int { max(1, min(16, blocks)) }
+
+    /// Runs `work(0..<parts)` on up to `threads` threads.
+    static func run(_ parts: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
+        if threads <= 1 || parts == 1 {
+            for t in 0..<parts { work(t) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: work)
+        }
+    }
+
     /// H += BᵀB with B = diag(√w)·X_block (X_block: `rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
     @inline(__always)
     static func addScaledGram(block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
@@ -211,7 +224,7 @@ struct IRLSKernel: Sendable {
     func weightedGram(_ w: [Double]) -> Matrix {
         let P = columns
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
-        let parts = min(threads, max(1, blocks))
+        let parts = IRLSKernel.chunks(blocks)
         final class Part: @unchecked Sendable { var h: [Double]; init(_ k: Int) { h = [Double](repeating: 0, count: k) } }
         let partials = (0..<parts).map { _ in Part(P * P) }
         let sw = w.map { $0.squareRoot() }
@@ -230,7 +243,7 @@ struct IRLSKernel: Sendable {
                 }
             }
         }
-        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        IRLSKernel.run(parts, threads: threads, work)
         var h = Matrix(rows: P, columns: P)
         for part in partials { for k in 0..<(P * P) { h.storage[k] += part.h[k] } }
         h.symmetrizeFromUpper()
@@ -240,7 +253,7 @@ struct IRLSKernel: Sendable {
     func evaluate(_ beta: [Double]) -> IRLSPass {
         let P = columns
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
-        let parts = min(threads, max(1, blocks))
+        let parts = IRLSKernel.chunks(blocks)
         final class Partial: @unchecked Sendable {
             var dev = 0.0, extreme = 0
             var g: [Double]
@@ -291,7 +304,7 @@ struct IRLSKernel: Sendable {
             part.dev = 2 * dev
             part.extreme = extreme
         }
-        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        IRLSKernel.run(parts, threads: threads, work)
         var h = Matrix(rows: P, columns: P)
         var g = [Double](repeating: 0, count: P)
         var dev = 0.0, extreme = 0
