@@ -114,7 +114,9 @@ public enum Portfolio {
         // Scores and factor points at the as-of date.
         var rowsByGroup: [String: [ScoreRow]] = [:]
         for row in scores.rows { rowsByGroup[groupOf(row.accountId), default: []].append(row) }
-        let shrink = BetaBinomialShrinkage(churns: groups.values.map(\.churns), totals: groups.values.map { $0.renewals + $0.churns })
+        // Groups in a fixed order (a Dictionary's order changes from run to run, and so would the float sums).
+        let ordered = groups.keys.sorted().map { groups[$0]! }
+        let shrink = BetaBinomialShrinkage(churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
         let manualFactors = config.base.factors.filter(\.manual).map(\.name)
         var out: [GroupComparison] = []
         for key in groups.keys.sorted() {
