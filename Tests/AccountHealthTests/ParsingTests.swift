@@ -131,12 +131,22 @@ import Testing
     }
 }
 
-@Suite struct RadixSortTests {
-    @Test func sortsLikeTheStandardLibrary() {
-        var g = SeededGenerator(seed: 5)
-        var a = (0..<50_000).map { _ in g.next() >> UInt64(g.int(below: 40)) }
-        let expected = a.sorted()
-        RadixSort.sort(&a)
-        #expect(a == expected)
+@Suite struct SeenDaysTests {
+    @Test func findsRepeatsInAnyOrderAndRebases() {
+        var s = SeenDays(slots: 3)
+        var g = SeededGenerator(seed: 8)
+        var truth = Set<String>()
+        for _ in 0..<20_000 {
+            let a = g.int(below: 50), d = Int32(18000 + g.int(below: 2000)), slot = g.int(below: 3)
+            let fresh = truth.insert("\(a) \(d) \(slot)").inserted
+            #expect(s.insert(account: a, day: d, slot: slot) == fresh)
+        }
+        #expect(s.distinct == truth.count)
+        // pairs(of:) lists exactly what was inserted, in day order.
+        for a in 0..<50 {
+            let p = s.pairs(of: a)
+            #expect(Set(p.map { "\(a) \($0.day) \($0.slot)" }) == Set(truth.filter { $0.hasPrefix("\(a) ") }))
+            #expect(zip(p, p.dropFirst()).allSatisfy { $0.day <= $1.day })
+        }
     }
 }

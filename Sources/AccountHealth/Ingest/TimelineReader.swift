@@ -136,19 +136,19 @@ public struct TimelineReader: Sendable {
     /// Reads the whole file, returning what it found and every row-level defect (duplicates included).
     /// Only a structural defect (missing file, bad header, unterminated quote) is thrown.
     func readCollecting<S: TimelineSink>(into sink: inout S) throws -> (TimelineSummary, ErrorCollector) {
-        var keys: [UInt64] = []
         var errors = ErrorCollector(limit: errorLimit)
-        var summary = try scan(into: &sink, keys: &keys, errors: &errors, findLinesOf: nil)
-        let (dups, distinct) = TimelineReader.duplicates(&keys, summary: summary)
-        keys = []
-        summary.rows = summary.layout == .wide ? summary.recordsUsed : distinct
+        var found = (duplicates: [UInt64](), count: 0, distinctRows: 0)
+        var summary = try scan(into: &sink, found: &found, errors: &errors, findLinesOf: nil)
+        let dups = found.duplicates
+        summary.rows = summary.layout == .wide ? summary.recordsUsed : found.distinctRows
         if !dups.isEmpty {
+            // Only now, on the error path, read the file again for the lines of every occurrence.
             var finder = NullSink()
             var lines: [UInt64: [Int]] = [:]
-            var ignored: [UInt64] = []
+            var ignored = (duplicates: [UInt64](), count: 0, distinctRows: 0)
             var e2 = ErrorCollector(limit: 1)
             let wanted = Set(dups.prefix(errorLimit))
-            _ = try scan(into: &finder, keys: &ignored, errors: &e2, findLinesOf: (wanted, { key, line in
+            _ = try scan(into: &finder, found: &ignored, errors: &e2, findLinesOf: (wanted, { key, line in
                 lines[key, default: []].append(line)
             }))
             for key in dups.prefix(errorLimit) {
@@ -162,7 +162,7 @@ public struct TimelineReader: Sendable {
                                       value: "\(summary.accounts.string(acct)),\(Day.format(day))",
                                       "duplicate (account_id, date)\(what): lines \(lineText)"))
             }
-            errors.count += dups.count - min(dups.count, errorLimit)
+            errors.count += found.count - min(dups.count, errorLimit)
         }
         return (summary, errors)
     }
@@ -172,55 +172,6 @@ public struct TimelineReader: Sendable {
     @inline(__always)
     static func key(account: Int32, day: Int32, factor: Int) -> UInt64 {
         (UInt64(account) << UInt64(accountBitsShift)) | (UInt64(Int64(day) + dayBias) << UInt64(factorBits)) | UInt64(factor)
-    }
-
-    /// Sorts the keys and returns the duplicated ones (in the original packing) and the number of
-    /// distinct (account, date) pairs. Keys are first repacked densely (account, day offset, factor),
-    /// so the radix sort needs as few passes as the data's real range allows.
-    static func duplicates(_ keys: inout [UInt64], summary: TimelineSummary) -> ([UInt64], Int) {
-        guard let lo = summary.firstDay, let hi = summary.lastDay, !keys.isEmpty else { return ([], 0) }
-        let span = UInt64(hi - lo) + 1
-        let slots = UInt64(summary.layout == .long ? (1 << factorBits) : 1)
-        let accounts = UInt64(max(1, summary.accounts.count))
-        let (total, overflow) = accounts.multipliedReportingOverflow(by: span * slots)
-        let dense = !overflow && total < (1 << 62)
-        var bits = 64
-        if dense {
-            bits = 1
-            while bits < 63 && (UInt64(1) << UInt64(bits)) < total { bits += 1 }
-            let factorMask = (UInt64(1) << UInt64(factorBits)) - 1
-            let dayMask = (UInt64(1) << 24) - 1
-            let base = UInt64(Int64(lo) + dayBias)
-            keys.withUnsafeMutableBufferPointer { b in
-                for i in 0..<b.count {
-                    let k = b[i]
-                    let a = k >> UInt64(accountBitsShift)
-                    let d = ((k >> UInt64(factorBits)) & dayMask) - base
-                    let f = slots == 1 ? 0 : (k & factorMask)
-                    b[i] = (a * span + d) * slots + f
-                }
-            }
-        }
-        RadixSort.sort(&keys, bits: bits)
-        var dups: [UInt64] = []
-        var distinctRows = 0
-        var prevRow: UInt64 = .max
-        keys.withUnsafeBufferPointer { b in
-            for i in 0..<b.count {
-                if i > 0 && b[i] == b[i - 1] && dups.last != b[i] { dups.append(b[i]) }
-                let r = b[i] / slots
-                if r != prevRow { distinctRows += 1; prevRow = r }
-            }
-        }
-        if dense {
-            // Back to the original packing, which the line finder and the messages use.
-            dups = dups.map { k in
-                let f = k % slots, rest = k / slots
-                let d = Int32(Int64(rest % span)) + lo, a = Int32(rest / span)
-                return key(account: a, day: d, factor: Int(f))
-            }
-        }
-        return (dups, distinctRows)
     }
 
     private struct StopAfterHeader: Error {}
@@ -271,16 +222,33 @@ public struct TimelineReader: Sendable {
         var lastAccount: Int32 = -1
         var valueCounts: [Int]
         var errors: ErrorCollector
-        var keys: [UInt64] = []
+        /// (account, date[, factor]) pairs seen, and (account, date) rows for the long layout.
+        var seen: SeenDays
+        var rowsSeen: SeenDays?
+        /// Duplicated keys (packed as `TimelineReader.key`), first ones kept; all counted.
+        var duplicates: [UInt64] = []
+        var duplicateCount = 0
 
-        init(factors: Int, errorLimit: Int) {
+        init(factors: Int, errorLimit: Int, layout: TimelineLayout) {
             valueCounts = Array(repeating: 0, count: factors)
             errors = ErrorCollector(limit: errorLimit)
+            seen = SeenDays(slots: layout == .long ? factors + 1 : 1)
+            rowsSeen = layout == .long ? SeenDays(slots: 1) : nil
+        }
+
+        mutating func see(account: Int32, day: Int32, slot: Int, riskSlot: Int, limit: Int) {
+            let s = slot == riskSlot ? seen.slots - 1 : slot
+            if !seen.insert(account: Int(account), day: day, slot: s) {
+                duplicateCount += 1
+                if duplicates.count < limit { duplicates.append(TimelineReader.key(account: account, day: day, factor: slot)) }
+            }
+            if rowsSeen != nil { _ = rowsSeen!.insert(account: Int(account), day: day, slot: 0) }
         }
     }
 
 
-    private func scan<S: TimelineSink>(into sink: inout S, keys: inout [UInt64], errors: inout ErrorCollector,
+    private func scan<S: TimelineSink>(into sink: inout S, found: inout (duplicates: [UInt64], count: Int, distinctRows: Int),
+                                       errors: inout ErrorCollector,
                                        findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws -> TimelineSummary {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
         let file = displayName
@@ -294,9 +262,8 @@ public struct TimelineReader: Sendable {
         for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
         let ctx = ScanContext(file: file, headerNames: headerNames, cols: cols, factorNames: factorNames, factorIndex: factorIndex)
         sink.begin(factors: factorNames)
-        var state = ScanState(factors: factorNames.count, errorLimit: errorLimit)
+        var state = ScanState(factors: factorNames.count, errorLimit: errorLimit, layout: cols.layout)
         state.errors = errors
-        if findLinesOf == nil { state.keys.reserveCapacity(max(1024, reader.fileSize / 40)) }
 
         var readers = 1
         if findLinesOf == nil, reader.fileSize >= parallelThreshold,
@@ -308,7 +275,7 @@ public struct TimelineReader: Sendable {
         if reader.records == 0 && !reader.requireRows {
             throw InputError(.noRows, Location(file: file, line: 2), "file has a header but no data rows")
         }
-        keys = state.keys
+        found = (state.duplicates, state.duplicateCount, state.rowsSeen?.distinct ?? state.used)
         errors = state.errors
         return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
                                recordsRead: reader.records, recordsUsed: state.used, rows: state.used, blankLines: reader.blankLines,
@@ -336,8 +303,7 @@ public struct TimelineReader: Sendable {
                                             state: inout ScanState, sink: inout S) throws -> Int {
         var backSink = sink.makeEmpty()
         backSink.begin(factors: ctx.factorNames)
-        var backState = ScanState(factors: ctx.factorNames.count, errorLimit: errorLimit)
-        backState.keys.reserveCapacity(state.keys.capacity / 2)
+        let backState = ScanState(factors: ctx.factorNames.count, errorLimit: errorLimit, layout: ctx.cols.layout)
         let back = Half(sink: backSink, state: backState)
         let path = self.path, name = displayName, delimiter = self.delimiter, me = self
         let width = ctx.headerNames.count
@@ -380,10 +346,24 @@ public struct TimelineReader: Sendable {
             state.errors.add(e)
         }
         state.errors.count += back.state.errors.count - back.state.errors.errors.count
+        // Duplicates within the second half, then every pair it saw replayed into the first half's
+        // bitmaps: a pair both halves have is a duplicate across the split.
         let shift = UInt64(TimelineReader.accountBitsShift)
         let low = (UInt64(1) << shift) - 1
-        state.keys.reserveCapacity(state.keys.count + back.state.keys.count)
-        for k in back.state.keys { state.keys.append((UInt64(map[Int(k >> shift)]) << shift) | (k & low)) }
+        for k in back.state.duplicates {
+            state.duplicateCount += 1
+            if state.duplicates.count < errorLimit { state.duplicates.append((UInt64(map[Int(k >> shift)]) << shift) | (k & low)) }
+        }
+        state.duplicateCount += back.state.duplicateCount - back.state.duplicates.count
+        let riskSlot = (1 << TimelineReader.factorBits) - 1
+        let slots = back.state.seen.slots
+        for b in 0..<back.state.seen.accountCount {
+            let a = map[b]
+            for (d, slot) in back.state.seen.pairs(of: b) {
+                let factor = ctx.cols.layout == .long && slot == slots - 1 ? riskSlot : slot
+                state.see(account: a, day: d, slot: factor, riskSlot: riskSlot, limit: errorLimit)
+            }
+        }
         reader.absorb(backReader)
         return 2
     }
@@ -528,11 +508,11 @@ public struct TimelineReader: Sendable {
             } else if factorOfRow < nf, !values[factorOfRow].isNaN {
                 valueCounts[factorOfRow] += 1
             }
-            let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
             if let (wanted, report) = findLinesOf {
+                let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
                 if wanted.contains(k) { report(k, rec.line) }
             } else {
-                st.keys.append(k)
+                st.see(account: account, day: day, slot: factorOfRow, riskSlot: riskFactor, limit: errorLimit)
             }
             sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
         }

@@ -1,0 +1,72 @@
+/// Which (day, slot) pairs each account has had: one bitmap per account over its own span of days,
+/// so duplicate detection costs accounts × days × slots bits whatever the number of rows.
+/// `slots` is 1 for the wide layout (a row per date) and the number of factors (+ risk) for the long one.
+struct SeenDays: Sendable {
+    let slots: Int
+    private var base: [Int32] = []          // first day of each account's bitmap
+    private var bits: [[UInt64]] = []
+    /// Inserts that found the pair new.
+    private(set) var distinct = 0
+
+    init(slots: Int) { self.slots = max(1, slots) }
+
+    /// Marks the pair; false when it was already there (a duplicate).
+    @inline(__always)
+    mutating func insert(account a: Int, day: Int32, slot: Int) -> Bool {
+        while a >= base.count {
+            base.append(Int32.min)
+            bits.append([])
+        }
+        if base[a] == Int32.min {
+            // Room for about a year either side of the first date seen.
+            base[a] = day - 366
+            bits[a] = [UInt64](repeating: 0, count: (2 * 366 * slots) / 64 + 2)
+        }
+        var offset = Int(day - base[a])
+        if offset < 0 {
+            rebase(a, to: day - 366)
+            offset = Int(day - base[a])
+        }
+        let index = offset * slots + slot
+        let w = index >> 6
+        if w >= bits[a].count { bits[a].append(contentsOf: repeatElement(0, count: max(w + 1 - bits[a].count, bits[a].count / 2 + 1))) }
+        let mask = UInt64(1) << UInt64(index & 63)
+        if bits[a][w] & mask != 0 { return false }
+        bits[a][w] |= mask
+        distinct += 1
+        return true
+    }
+
+    /// Moves an account's bitmap to start at an earlier day (rows before the first seen minus a year).
+    private mutating func rebase(_ a: Int, to newBase: Int32) {
+        let shift = Int(base[a] - newBase) * slots
+        var fresh = [UInt64](repeating: 0, count: bits[a].count + shift / 64 + 2)
+        for (w, word) in bits[a].enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                let i = w * 64 + x.trailingZeroBitCount + shift
+                fresh[i >> 6] |= UInt64(1) << UInt64(i & 63)
+                x &= x - 1
+            }
+        }
+        base[a] = newBase
+        bits[a] = fresh
+    }
+
+    /// Every pair of an account, in day order.
+    func pairs(of a: Int) -> [(day: Int32, slot: Int)] {
+        guard a < base.count, base[a] != Int32.min else { return [] }
+        var out: [(Int32, Int)] = []
+        for (w, word) in bits[a].enumerated() where word != 0 {
+            var x = word
+            while x != 0 {
+                let i = w * 64 + x.trailingZeroBitCount
+                out.append((base[a] + Int32(i / slots), i % slots))
+                x &= x - 1
+            }
+        }
+        return out
+    }
+
+    var accountCount: Int { base.count }
+}
