@@ -280,6 +280,8 @@ struct ConfigParser {
             guard let wn = m["weight"] else { throw error(item, "\(here).weight", "missing for factor '\(name)'") }
             let w = try number(wn, "\(here).weight")
             if w < 0 { throw error(wn, "\(here).weight", "weight of '\(name)' must not be negative") }
+            // Weights are relative: a bound keeps Σ w·x finite (1e308 weights would overflow to a NaN score).
+            if w > 1e12 { throw error(wn, "\(here).weight", "weight of '\(name)' is too large (weights are relative; use at most 1e12)") }
             var f = FactorSpec(name: name, weight: w)
             if let o = m["optional"] { f.optional = try bool(o, "\(here).optional") }
             if let o = m["invert"] { f.invert = try bool(o, "\(here).invert") }
