@@ -43,9 +43,11 @@ struct World4 {
             if g.flag == "lower" { #expect(g.oeHigh! < 1) }
         }
         #expect(r.groups.reduce(0) { $0 + $1.accounts } == accounts.count)
-        // Over the fitted data the expected churns add up to the observed ones (logistic MLE with an intercept).
-        let e = r.groups.reduce(0.0) { $0 + $1.expectedChurns }, o = r.groups.reduce(0) { $0 + $1.modelledChurns }
+        // Over the fitted data (every outcome row) the expected churns add up to the observed ones
+        // (logistic MLE with an intercept), and every row is modelled.
+        let e = r.groups.reduce(0.0) { $0 + $1.expectedChurns }, o = r.groups.reduce(0) { $0 + $1.churns }
         #expect(abs(e - Double(o)) < 1e-6 * Double(o))
+        #expect(r.groups.allSatisfy { $0.modelled == $0.renewals + $0.churns && $0.modelledChurns == $0.churns })
         // The "always 9" AMs' satisfaction tells nothing (truth.yaml: am_07, am_08, am_09, am_14).
         for g in r.groups where ["am_07", "am_08", "am_09", "am_14"].contains(g.group) {
             #expect(g.manual.first?.distinctValues == 1 && g.manual.first?.auc == 0.5)

@@ -51,12 +51,16 @@ public struct ObservationOptions: Sendable {
     public var trendDays: Int? = nil
     /// Keep observations with missing features as NaN (for per-factor analyses such as `indicators`).
     public var keepMissing = false
+    /// With `keepMissing`: also keep outcome rows whose account has no timeline row by T − h (all NaN).
+    public var keepNoHistory = false
 
-    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false) {
+    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false,
+                keepNoHistory: Bool = false) {
         self.horizons = horizons
         self.imputeMean = imputeMean
         self.trendDays = trendDays
         self.keepMissing = keepMissing
+        self.keepNoHistory = keepNoHistory
     }
 }
 
@@ -113,15 +117,18 @@ public enum Observations {
             for i in 0..<outcomes.count {
                 let id = outcomes.accountIds[i]
                 let q = outcomes.day[i] - Int32(h)
-                guard let code = summary.accounts.lookup(id), let k = acc.queryIndex(account: Int(code), q) else {
-                    noHistory += 1
-                    continue
+                var state: AsOfState? = nil
+                if let code = summary.accounts.lookup(id), let k = acc.queryIndex(account: Int(code), q) {
+                    let s = acc.state(account: Int(code), query: k)
+                    if s.latestRowDay != nil { state = s }
                 }
-                let s = acc.state(account: Int(code), query: k)
-                guard s.latestRowDay != nil else { noHistory += 1; continue }
+                if state == nil {
+                    noHistory += 1
+                    if !(options.keepMissing && options.keepNoHistory) { continue }
+                }
                 var anyMissing = false
                 for j in 0..<p {
-                    let v = j < factorNames.count ? s.values[j] : s.trends![j - factorNames.count]
+                    let v = state.map { j < factorNames.count ? $0.values[j] : $0.trends![j - factorNames.count] } ?? .nan
                     row[j] = v
                     if v.isNaN { missing[j] += 1; anyMissing = true }
                 }

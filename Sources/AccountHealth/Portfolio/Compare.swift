@@ -66,10 +66,11 @@ public enum Portfolio {
         let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: asOf)
         notes += scores.notes
         let factorNames = scores.factorNames
-        // The case-mix model: every outcome's features at T − h, missing ones imputed with the mean.
+        // The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account
+        // with no history yet takes the mean of all), so expected churns add up to the observed ones.
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
         let raw = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
-                                         options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
+                                         options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
         let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
         let model: LogisticFit
         do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e as ModelError {
@@ -157,7 +158,7 @@ public enum Portfolio {
             out.append(gc)
         }
         if raw.noHistory > 0 {
-            notes.append("\(raw.noHistory) outcome row(s) have no timeline row \(horizon) days before the decision: counted in renewals/churns, not in the observed/expected ratio")
+            notes.append("\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: the case-mix model gave them the mean features")
         }
         return ComparisonReport(by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
                                 shrinkage: shrink, modelObservations: raw.count, notes: notes)
