@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// Runs the walk-throughs in notebooks-md/: in every ```console block, each `$ healthscore …` line is run
+/// (from the repository root, `$TMP` replaced by a temporary directory) and its standard output must equal
+/// the lines that follow it. HEALTHSCORE_RECORD=1 rewrites the expected output instead.
+@Suite(.serialized) struct NotebookTests {
+    static let dir = CLI.packageRoot + "/notebooks-md"
+    static var notebooks: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".md") }.sorted()
+    }
+
+    @Test func atLeastFourWalkThroughs() { #expect(Self.notebooks.count >= 4) }
+
+    @Test(arguments: NotebookTests.notebooks)
+    func walkThroughOutputIsCurrent(_ name: String) throws {
+        let path = "\(Self.dir)/\(name)"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let record = ProcessInfo.processInfo.environment["HEALTHSCORE_RECORD"] == "1"
+        let tmp = Dir()
+        var out: [String] = []
+        var lines = text.components(separatedBy: "\n")[...]
+        var commands = 0
+        while let line = lines.popFirst() {
+            out.append(line)
+            guard line == "```console" else { continue }
+            // A console block: commands and their expected output, up to the closing fence.
+            var block: [String] = []
+            while let l = lines.first, l != "```" { block.append(l); lines.removeFirst() }
+            var i = 0
+            while i < block.count {
+                let cmd = block[i]
+                guard cmd.hasPrefix("$ healthscore ") else { out.append(cmd); i += 1; continue }
+                var expected: [String] = []
+                var j = i + 1
+                while j < block.count && !block[j].hasPrefix("$ ") { expected.append(block[j]); j += 1 }
+                let args = cmd.dropFirst("$ healthscore ".count).split(separator: " ").map { $0.replacingOccurrences(of: "$TMP", with: tmp.path) }
+                let r = try CLI.run(args, cwd: CLI.packageRoot)
+                #expect(r.status == 0, "\(name): `\(cmd)` exited \(r.status): \(r.err)")
+                let actual = r.out.hasSuffix("\n") ? String(r.out.dropLast()).components(separatedBy: "\n") : (r.out.isEmpty ? [] : r.out.components(separatedBy: "\n"))
+                if !record {
+                    #expect(actual == expected, "\(name): output of `\(cmd)` changed (HEALTHSCORE_RECORD=1 swift test --filter NotebookTests refreshes it)")
+                }
+                out.append(cmd)
+                out += record ? actual : expected
+                commands += 1
+                i = j
+            }
+        }
+        #expect(commands > 0, "\(name) runs no command")
+        if record { try out.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+    }
+}
