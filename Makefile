@@ -4,7 +4,7 @@ BIN := .build/release/healthscore
 DATA := datasets/simulated
 OUT := demo-out
 
-.PHONY: demo test setup build bench datasets clean
+.PHONY: demo test setup build bench datasets clean report-check fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,7 @@ demo: build
 	$(BIN) compare --data $(DATA) --by segment --format json --output $(OUT)/compare-segment.json
 	$(BIN) rank --data $(DATA) --model $(OUT)/model.json --format csv --output $(OUT)/risks.csv
 	$(BIN) rank --data $(DATA) --as-of 2024-06-30 --top 15 --format table
+	$(BIN) report --data $(DATA) --output $(OUT)/report
 	$(BIN) validate --data datasets/fightchurn-crm6 --format table
 	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
 	$(BIN) indicators --data datasets/fightchurn-crm6 --horizons 7,14,30,60,90 --format table
@@ -44,6 +45,14 @@ bench: build
 	bash scripts/bench_score.sh
 	bash scripts/bench_fit.sh
 	$(BIN) bench
+
+## make report-check: render the report in headless Chromium and fail on a blank or broken page
+report-check: build
+	bash scripts/check_report.sh $(OUT)/report
+
+## make fuzz: a longer libFuzzer run (10 minutes a target)
+fuzz:
+	bash scripts/fuzz.sh 600
 
 ## make datasets: re-create the bundled datasets (simulated, and the fight-churn conversion)
 datasets: build

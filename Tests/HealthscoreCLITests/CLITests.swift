@@ -398,3 +398,22 @@ func parseCSV(_ text: String) -> [[String]] {
         }
     }
 }
+
+@Suite struct ReportCommandTests {
+    @Test func reportIsSelfContainedWithAtLeastFiveCharts() throws {
+        let d = Dir()
+        let r = try CLI.run(["report", "--data", World.shared.dir.path, "--output", d.path + "/rep", "--bootstrap", "5"])
+        #expect(r.status == 0, "\(r.err)")
+        let html = try String(contentsOfFile: d.path + "/rep/report.html", encoding: .utf8)
+        let md = try String(contentsOfFile: d.path + "/rep/report.md", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
+        #expect(!html.lowercased().contains("<script"))
+        // No external reference: the only URL is the SVG namespace.
+        let urls = html.components(separatedBy: "http").dropFirst().map { String($0.prefix(30)) }
+        #expect(urls.allSatisfy { $0.hasPrefix("://www.w3.org/2000/svg") }, "\(urls.filter { !$0.hasPrefix("://www.w3.org/2000/svg") })")
+        for q in ["Which factors matter?", "Are our weights any good?", "Who needs help?", "Which accounts to call?"] {
+            #expect(html.contains(q) && md.contains(q), "\(q)")
+        }
+        #expect(md.contains("## Accounts to call") && md.contains("## Weights"))
+    }
+}

@@ -69,6 +69,8 @@ public struct BacktestReport: Sendable {
     public var comparison: ConfigComparison?
     /// Account-cutoff pairs skipped because the account had no timeline row yet at the cutoff.
     public var unscored: Int
+    /// Every scored (score, churned) pair, pooled over the cutoffs (for ROC curves).
+    public var pairs: [(score: Double, churned: Bool)] = []
 
     /// The calibrated churn probability of a score (step function; the nearest step outside the range).
     public func probability(ofScore s: Double) -> Double? {
@@ -167,7 +169,7 @@ public enum Backtest {
             offset += st.count
         }
         var report = BacktestReport(options: options, cutoffs: perCutoff, overall: overall, isotonic: steps, byDecile: [], byBand: [],
-                                    comparison: nil, unscored: unscored)
+                                    comparison: nil, unscored: unscored, pairs: pairs.map { ($0.score, $0.y > 0.5) })
         func reliability(_ label: String, _ ps: [Pair]) -> ReliabilityRow {
             let n = Double(ps.count)
             return ReliabilityRow(label: label, observations: ps.count, meanScore: ps.isEmpty ? nil : ps.reduce(0.0) { $0 + $1.score } / n,

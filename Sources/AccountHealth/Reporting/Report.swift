@@ -1,0 +1,135 @@
+import Foundation
+
+/// The self-contained HTML report (inline SVG and CSS, no scripts, no network) and its Markdown twin.
+public struct HealthReport: Sendable {
+    public var html: String
+    public var markdown: String
+    public var charts: Int
+}
+
+public enum ReportBuilder {
+    /// Runs score, replay, fit (with bootstrap), indicators, backtest, compare and rank, and renders them.
+    public static func build(sources: DataSources, configuration: Configuration, accounts: AccountsTable, outcomes: OutcomesTable,
+                             bootstrap: Int = 50, seed: UInt64 = 1) throws -> HealthReport {
+        let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts)
+        let asOf = scores.dates[0]
+        let replay = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: asOf, every: 28)
+        let obs = try Observations.build(sources: sources, outcomes: outcomes, factors: configuration.base.factors.map(\.name),
+                                         options: ObservationOptions(horizons: [90]))[0]
+        let fit = try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions(seed: seed, bootstrap: bootstrap))
+        let indicators = try Indicators.run(sources: sources, outcomes: outcomes, factors: configuration.base.factors.map(\.name),
+                                            horizons: IndicatorReport.defaultHorizons)
+        let backtest = try Backtest.run(sources: sources, configuration: configuration, accounts: accounts, outcomes: outcomes,
+                                        options: BacktestOptions(step: 30))
+        let compare = try Portfolio.compare(sources: sources, configuration: configuration, accounts: accounts, outcomes: outcomes, by: "am")
+        let rank = try Ranking.rank(sources: sources, configuration: configuration, accounts: accounts, outcomes: outcomes, asOf: asOf, top: 15)
+
+        let bands = configuration.base.bands
+        let bandNames = bands.map(\.name)
+        var charts: [(String, String)] = []
+        charts.append(("Score distribution on \(Day.format(asOf))",
+                       SVG.scoreHistogram(scores.rows.compactMap { $0.result.score }, bands: bands, title: "Score distribution, \(Day.format(asOf))")))
+        var shares: [(String, [Double])] = []
+        for d in replay.dates {
+            let rows = replay.rows.filter { $0.asOf == d && $0.band != nil }
+            guard !rows.isEmpty else { continue }
+            shares.append((Day.format(d), bandNames.map { b in Double(rows.filter { $0.band == b }.count) / Double(rows.count) }))
+        }
+        charts.append(("Bands over time", SVG.bandShares(shares.map { (date: $0.0, shares: $0.1) }, bandNames: bandNames, title: "Share of accounts per band, every 28 days")))
+        charts.append(("ROC of the current score (backtest)", SVG.unitLines([("current score, AUC \(NumberFormat.fixed(backtest.overall.auc, 3))", roc(backtest.pairs))],
+                                                                           title: "ROC: the score against churn in the next 90 days", xLabel: "false positive rate", yLabel: "true positive rate")))
+        let deciles = backtest.byDecile.compactMap { r -> (Double, Double)? in
+            guard let p = r.predictedRate, let o = r.observedRate else { return nil }
+            return (p, o)
+        }
+        let maxRate = min(1, max(0.05, (deciles.map { max($0.0, $0.1) }.max() ?? 1) * 1.1))
+        charts.append(("Calibration", SVG.unitLines([("score deciles: calibrated vs observed", deciles)], title: "Reliability of the calibrated churn probability",
+                                                    xLabel: "calibrated probability", yLabel: "observed churn rate", maxValue: maxRate)))
+        if let w = fit.weights {
+            charts.append(("Weights: current and suggested", SVG.weightBars(w.factors, current: w.current, suggested: w.suggested, low: w.bootstrapLow, high: w.bootstrapHigh,
+                                                                             title: "Weights (sum 100): current and suggested, with 95% bootstrap intervals")))
+        }
+        charts.append(("Leading and lagging factors", SVG.heatmap(indicators.rows.map { "\($0.name) (\($0.kind))" }, columns: indicators.horizons.map { "\($0)d" },
+                                                                  values: indicators.rows.map { $0.cells.map(\.auc) }, title: "AUC of each factor h days before the renewal")))
+        charts.append(("Account managers: funnel plot", SVG.funnel(compare.groups.filter { $0.expectedChurns > 0 }.map { ($0.group, $0.expectedChurns, $0.oeRatio ?? 0) },
+                                                                    title: "Observed/expected churn by AM, with 95% limits")))
+
+        // The answers, in words.
+        var answers: [(String, String)] = []
+        if let w = fit.weights {
+            let top = zip(w.factors, w.suggested).sorted { $0.1 > $1.1 }.prefix(3).map { "\($0.0) (\(NumberFormat.fixed($0.1, 0)))" }
+            let zero = zip(w.factors, w.suggested).filter { $0.1 < 0.5 }.map(\.0)
+            answers.append(("Which factors matter?", "The data weight \(top.joined(separator: ", ")) most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known"). Leading factors: \(indicators.rows.filter { $0.kind == "leading" }.map(\.name).joined(separator: ", ")); lagging: \(indicators.rows.filter { $0.kind == "lagging" }.map(\.name).joined(separator: ", ")).\n"))
+            answers.append(("Are our weights any good?", "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), suggested \(NumberFormat.fixed(w.aucSuggested, 3)). In the backtest the current score ranks next-90-day renewals with AUC \(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift \(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: \(backtest.overall.bands.map { "\($0.band) \(NumberFormat.percent($0.churnRate))" }.joined(separator: ", ")).\n"))
+        }
+        let higher = compare.groups.filter { $0.flag == "higher" }.map(\.group), lower = compare.groups.filter { $0.flag == "lower" }.map(\.group)
+        answers.append(("Who needs help?", higher.isEmpty ? "No account manager churns more than their book predicts beyond chance.\(lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")\n"
+                        : "Churning more than their book predicts (95% interval above 1): \(higher.joined(separator: ", ")).\(lower.isEmpty ? "" : " Better than predicted: \(lower.joined(separator: ", ")).")\n"))
+        if let first = rank.rows.first {
+            answers.append(("Which accounts to call?", "\(rank.rows.count) accounts with the most ARR at risk are listed below; first \(first.accountId) (\(NumberFormat.percent(first.churnProbability)) churn probability, \(NumberFormat.fixed(first.arrAtRisk, 0)) ARR at risk).\n"))
+        }
+
+        // Top-risk table.
+        var riskTable = ResultTable(columns: ["rank", "account", "am", "segment", "P(churn)", "score", "band", "ARR at risk", "renewal", "drivers"], numeric: [0, 4, 5, 7])
+        for r in rank.rows {
+            riskTable.rows.append([String(r.rank), r.accountId, r.am ?? "", r.segment ?? "", NumberFormat.percent(r.churnProbability), NumberFormat.fixed(r.score),
+                                   r.band ?? "", NumberFormat.fixed(r.arrAtRisk, 0), r.renewalDate.map(Day.format) ?? "", r.drivers.joined(separator: ", ")])
+        }
+
+        let title = "Account health report, \(Day.format(asOf))"
+        var html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(SVG.esc(title))</title>
+            <style>body{font-family:sans-serif;max-width:1400px;margin:24px auto;color:#222;padding:0 12px}h1{font-size:22px}h2{font-size:17px;margin-top:28px}
+            .answers{display:grid;grid-template-columns:repeat(2,1fr);gap:12px}.answer{border:1px solid #ddd;border-radius:6px;padding:10px 14px;background:#fafafa}
+            .answer h3{margin:0 0 6px;font-size:14px}.charts{display:flex;flex-wrap:wrap;gap:14px}.chart{border:1px solid #eee;border-radius:6px;padding:6px}
+            table{border-collapse:collapse;font-size:12px}td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left}td.n{text-align:right}.meta{color:#666;font-size:12px}</style></head><body>
+            <h1>\(SVG.esc(title))</h1><p class="meta">\(scores.rows.count) accounts scored; \(outcomes.count) renewal decisions; model: \(obs.count) observations 90 days ahead, CV AUC \(NumberFormat.fixed(fit.cv.auc, 3)). Generated by healthscore report.</p>
+            <div class="answers">
+            """
+        for (q, a) in answers { html += "<div class=\"answer\"><h3>\(SVG.esc(q))</h3>\(SVG.esc(a))</div>" }
+        html += "</div><h2>Charts</h2><div class=\"charts\">"
+        for (name, svg) in charts { html += "<div class=\"chart\" title=\"\(SVG.esc(name))\">\(svg)</div>" }
+        html += "</div><h2>Accounts to call</h2><table><tr>" + riskTable.columns.map { "<th>\(SVG.esc($0))</th>" }.joined() + "</tr>"
+        for row in riskTable.rows {
+            html += "<tr>" + row.enumerated().map { i, c in "<td\(riskTable.numeric.contains(i) ? " class=\"n\"" : "")>\(SVG.esc(c))</td>" }.joined() + "</tr>"
+        }
+        html += "</table><h2>Account managers</h2><table><tr><th>AM</th><th>accounts</th><th>churns</th><th>expected</th><th>O/E</th><th>95% interval</th><th>flag</th></tr>"
+        for g in compare.groups {
+            html += "<tr><td>\(SVG.esc(g.group))</td><td class=\"n\">\(g.accounts)</td><td class=\"n\">\(g.churns)</td><td class=\"n\">\(NumberFormat.fixed(g.expectedChurns, 1))</td><td class=\"n\">\(NumberFormat.fixed(g.oeRatio, 2))</td><td class=\"n\">\(NumberFormat.fixed(g.oeLow, 2)) – \(NumberFormat.fixed(g.oeHigh, 2))</td><td>\(g.flag ?? "")</td></tr>"
+        }
+        html += "</table></body></html>\n"
+
+        var md = "# \(title)\n\n\(scores.rows.count) accounts scored; \(outcomes.count) renewal decisions; model: \(obs.count) observations 90 days ahead, CV AUC \(NumberFormat.fixed(fit.cv.auc, 3)). Charts are in `report.html`.\n\n"
+        for (q, a) in answers { md += "## \(q)\n\n\(a)\n" }
+        if let w = fit.weights {
+            md += "## Weights\n\n| factor | current | suggested | 95% bootstrap |\n|---|---:|---:|---|\n"
+            for j in w.factors.indices {
+                md += "| \(w.factors[j]) | \(NumberFormat.fixed(w.current[j], 1)) | \(NumberFormat.fixed(w.suggested[j], 1)) | \(w.bootstrapLow.map { NumberFormat.fixed($0[j], 1) } ?? "") – \(w.bootstrapHigh.map { NumberFormat.fixed($0[j], 1) } ?? "") |\n"
+            }
+        }
+        md += "\n## Leading and lagging\n\n| factor | " + indicators.horizons.map { "AUC \($0)d" }.joined(separator: " | ") + " | kind |\n|---|" + indicators.horizons.map { _ in "---:" }.joined(separator: "|") + "|---|\n"
+        for r in indicators.rows { md += "| \(r.name) | " + r.cells.map { NumberFormat.fixed($0.auc, 3) }.joined(separator: " | ") + " | \(r.kind) |\n" }
+        md += "\n## Accounts to call\n\n| " + riskTable.columns.joined(separator: " | ") + " |\n|" + riskTable.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for row in riskTable.rows { md += "| " + row.joined(separator: " | ") + " |\n" }
+        md += "\n## Account managers\n\n| AM | accounts | churns | expected | O/E | 95% interval | flag |\n|---|---:|---:|---:|---:|---|---|\n"
+        for g in compare.groups {
+            md += "| \(g.group) | \(g.accounts) | \(g.churns) | \(NumberFormat.fixed(g.expectedChurns, 1)) | \(NumberFormat.fixed(g.oeRatio, 2)) | \(NumberFormat.fixed(g.oeLow, 2)) – \(NumberFormat.fixed(g.oeHigh, 2)) | \(g.flag ?? "") |\n"
+        }
+        return HealthReport(html: html, markdown: md, charts: charts.count)
+    }
+
+    /// ROC points (FPR, TPR) with risk = −score, at most about 200 of them.
+    static func roc(_ pairs: [(score: Double, churned: Bool)]) -> [(Double, Double)] {
+        let sorted = pairs.sorted { $0.score < $1.score }
+        let pos = Double(sorted.filter(\.churned).count), neg = Double(sorted.count) - pos
+        guard pos > 0, neg > 0 else { return [(0, 0), (1, 1)] }
+        var pts: [(Double, Double)] = [(0, 0)]
+        var tp = 0.0, fp = 0.0
+        let every = max(1, sorted.count / 200)
+        for (i, p) in sorted.enumerated() {
+            if p.churned { tp += 1 } else { fp += 1 }
+            if i % every == 0 || i == sorted.count - 1 { pts.append((fp / neg, tp / pos)) }
+        }
+        return pts
+    }
+}
