@@ -28,7 +28,7 @@ struct AlertsCommand: ParsableCommand {
 
     func run() throws {
         var count = 0
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             guard let config = try sources.loadConfiguration() else {
                 throw InputError(.invalidArgument, Location(file: "config"), "alerts needs a configuration (--config or --data DIR with config.yaml)")

@@ -31,7 +31,7 @@ struct BacktestCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             guard let config = try sources.loadConfiguration() else {
                 throw InputError(.invalidArgument, Location(file: "config"), "backtest needs a configuration (--config or --data DIR with config.yaml)")

@@ -33,7 +33,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
             let accounts = try AccountsTable.read(path: try sources.accountsPath(), delimiter: sources.delimiter)

@@ -21,7 +21,7 @@ struct Explain: ParsableCommand {
     var to: DateArgument?
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             guard let config = try sources.loadConfiguration() else {
                 throw InputError(.invalidArgument, Location(file: "config"), "explain needs a configuration (--config or --data DIR with config.yaml)")

@@ -56,7 +56,7 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
             let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)

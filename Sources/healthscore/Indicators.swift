@@ -28,7 +28,7 @@ struct IndicatorsCommand: ParsableCommand {
     func validate() throws { _ = try parsedHorizons() }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
             let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)

@@ -22,6 +22,9 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Field separator of the CSV inputs: one character, or 'tab'.", valueName: "char"))
     var delimiter: String = ","
 
+    @Flag(name: .long, help: "No progress bar on standard error.")
+    var quiet = false
+
     func validate() throws {
         _ = try delimiterByte()
     }
@@ -120,8 +123,58 @@ func note(_ s: String) {
     FileHandle.standardError.write(Data(("healthscore: " + s + "\n").utf8))
 }
 
-/// Runs a command body, turning data errors into messages on stderr and exit status 65/66.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// A progress bar on standard error for work over about a second, only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private var drew = false
+    private let thread: Thread?
+
+    init(enabled: Bool) {
+        guard enabled, isatty(STDERR_FILENO) != 0 else { thread = nil; return }
+        let start = Date()
+        let box = Box()
+        thread = Thread {
+            while true {
+                Thread.sleep(forTimeInterval: 0.2)
+                guard let bar = box.bar, bar.isRunning else { return }
+                let elapsed = Date().timeIntervalSince(start)
+                if elapsed < 1 { continue }
+                let (done, total, file) = ReadProgress.shared.snapshot
+                let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+                let width = 30, filled = Int(fraction * Double(width))
+                let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                    + String(format: "%3.0f%% %@  %.1f s ", fraction * 100, file, elapsed)
+                bar.draw(line)
+            }
+        }
+        box.bar = self
+        thread?.start()
+    }
+
+    final class Box: @unchecked Sendable { weak var bar: ProgressBar? }
+
+    var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    func draw(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        guard running else { return }
+        FileHandle.standardError.write(Data(line.utf8))
+        drew = true
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        running = false
+        if drew { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 78) + "\r").utf8)) }
+    }
+}
+
+/// Runs a command body, turning data errors into messages on stderr and exit status 65/66;
+/// with `progress`, shows a progress bar on a terminal while it runs.
+func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
+    let bar = ProgressBar(enabled: progress)
+    defer { bar.finish() }
     do {
         try body()
     } catch let e as InputError {

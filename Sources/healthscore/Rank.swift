@@ -33,7 +33,7 @@ struct RankCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
             let accounts = try sources.loadAccounts()

@@ -19,7 +19,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Bootstrap resamples for the weight intervals.", valueName: "n")) var bootstrap: Int = 50
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             guard let config = try sources.loadConfiguration() else {
                 throw InputError(.invalidArgument, Location(file: "config"), "report needs a configuration (--config or --data DIR with config.yaml)")

@@ -28,7 +28,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingErrors(progress: !inputs.quiet) {
             let sources = try inputs.sources()
             let config = try sources.loadConfiguration()
             // The accounts file only matters for per-segment weights (its problems are validate's business).

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -113,6 +114,8 @@ public final class CSVReader {
         fileSize = Int(st.st_size)
         buffer = .allocate(capacity: capacity + 1)
         fieldStore = .allocate(capacity: fieldCapacity)
+        // A reader started mid-file reads part of a file whose size its first reader already counted.
+        ReadProgress.shared.opened((path as NSString).lastPathComponent, bytes: startOffset > 0 ? 0 : fileSize)
         if startOffset > 0 {
             if lseek(fd, off_t(startOffset), SEEK_SET) < 0 {
                 throw InputError(.unreadableFile, Location(file: self.displayName), "cannot seek: \(String(cString: strerror(errno)))")
@@ -169,6 +172,7 @@ public final class CSVReader {
                                  "read failed: \(String(cString: strerror(errno)))")
             }
             filled += n
+            if n > 0 { ReadProgress.shared.read(n) }
             return n > 0
         }
     }
