@@ -234,10 +234,13 @@ func parseCSV(_ text: String) -> [[String]] {
     }
 
     @Test func helpHasExamples() throws {
-        for cmd in ["simulate", "validate", "score", "explain", "alerts"] {
+        for cmd in ["simulate", "validate", "score", "explain", "alerts", "fit", "indicators", "backtest", "compare", "rank", "report", "bench"] {
             let r = try CLI.run([cmd, "--help"])
             #expect(r.status == 0 && r.out.contains("healthscore \(cmd)"), "\(cmd)")
+            #expect(r.out.contains("Example"), "\(cmd) --help has no example")
         }
+        let completion = try CLI.run(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.out.contains("healthscore"))
     }
 }
 
