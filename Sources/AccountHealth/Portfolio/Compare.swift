@@ -119,6 +119,16 @@ public enum Portfolio {
         let ordered = groups.keys.sorted().map { groups[$0]! }
         let shrink = BetaBinomialShrinkage(churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
         let manualFactors = config.base.factors.filter(\.manual).map(\.name)
+        // Per rule set, the union column of each of its factors (ScoreEngine's slots), worked out once.
+        var columnsBySegment: [String: [Int]] = [:]
+        let baseColumns = ScoreEngine(rules: configuration?.base ?? config.base, stateFactors: factorNames).slots
+        func columns(_ segment: String?) -> [Int] {
+            guard let configuration, let segment, configuration.segments.contains(where: { $0.name == segment }) else { return baseColumns }
+            if let c = columnsBySegment[segment] { return c }
+            let c = ScoreEngine(rules: configuration.rules(forSegment: segment), stateFactors: factorNames).slots
+            columnsBySegment[segment] = c
+            return c
+        }
         var out: [GroupComparison] = []
         for key in groups.keys.sorted() {
             var gc = groups[key]!
@@ -130,14 +140,13 @@ public enum Portfolio {
             }
             let ch = rows.compactMap(\.change)
             gc.meanChange = ch.isEmpty ? nil : ch.reduce(0, +) / Double(ch.count)
-            gc.factorMeans = factorNames.indices.map { j in
-                let v = rows.compactMap { row -> Double? in
-                    let rules = configuration?.rules(forSegment: row.segment) ?? config.base
-                    guard let k = rules.factors.firstIndex(where: { $0.name.lowercased() == factorNames[j].lowercased() }) else { return nil }
-                    return row.result.mapped[k]
+            var sums = [Double](repeating: 0, count: factorNames.count), counts = [Int](repeating: 0, count: factorNames.count)
+            for row in rows {
+                for (k, j) in columns(row.segment).enumerated() where j >= 0 {
+                    if let v = row.result.mapped[k] { sums[j] += v; counts[j] += 1 }
                 }
-                return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
             }
+            gc.factorMeans = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : nil }
             if gc.expectedChurns > 0 {
                 let ci = PoissonInterval.garwood(gc.modelledChurns)
                 gc.oeLow = ci.low / gc.expectedChurns

@@ -86,6 +86,11 @@ public enum Ranking {
         // Accounts whose churn was decided on or before the date are no longer active.
         var churned = Set<String>()
         if let outcomes { for i in 0..<outcomes.count where outcomes.churned[i] && outcomes.day[i] <= day { churned.insert(outcomes.accountIds[i]) } }
+        // Where each model feature is read from: its factor's slot, and whether it is the trend.
+        let sourceOf: [(slot: Int, trend: Bool)] = model.features.map { f in
+            let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
+            return (factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!, isTrend)
+        }
         var rows: [RankRow] = []
         var excluded = 0
         for a in 0..<summary.accounts.count {
@@ -97,8 +102,7 @@ public enum Ranking {
             var contributions: [(String, Double)] = []
             var imputed: [String] = []
             for (j, f) in model.features.enumerated() {
-                let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
-                let k = factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!
+                let (k, isTrend) = sourceOf[j]
                 var v = isTrend ? (st.trends?[k] ?? .nan) : st.values[k]
                 if v.isNaN { v = model.means[j]; imputed.append(f) }
                 eta += model.coefficients[j] * v

@@ -23,29 +23,34 @@ public enum Render {
                     ])
                 })),
             ]).serialized() + "\n"
-        case .csv, .table:
-            let csv = format == .csv
-            var t = ResultTable(columns: ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" }
-                                + ["risk_penalty", "coverage"])
+        case .csv:
+            var bytes: [UInt8] = []
+            scoreCSV(r, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        case .table:
+            var t = ResultTable(columns: scoreColumns(r))
             t.numeric = Set([2, 4] + (5..<(t.columns.count)).map { $0 })
             t.rows.reserveCapacity(r.rows.count)
             for row in r.rows {
-                func f(_ v: Double?) -> String { csv ? NumberFormat.exact(v) : NumberFormat.fixed(v) }
-                var cells = [row.accountId, Day.format(row.asOf), f(row.result.score), row.band ?? "",
-                             csv ? NumberFormat.exact(row.change) : NumberFormat.fixed(row.change, 1, signed: true)]
-                cells += row.points.map(f)
-                cells += [f(row.result.penalty), csv ? NumberFormat.exact(row.result.coverage) : NumberFormat.percent(row.result.coverage, 0)]
+                var cells = [row.accountId, Day.format(row.asOf), NumberFormat.fixed(row.result.score), row.band ?? "",
+                             NumberFormat.fixed(row.change, 1, signed: true)]
+                cells += row.points.map { NumberFormat.fixed($0) }
+                cells += [NumberFormat.fixed(row.result.penalty), NumberFormat.percent(row.result.coverage, 0)]
                 t.rows.append(cells)
             }
-            return csv ? t.csv() : t.text()
+            return t.text()
         }
+    }
+
+    /// The columns of `score` output (a stable interface, DESIGN §6).
+    static func scoreColumns(_ r: ScoreReport) -> [String] {
+        ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + ["risk_penalty", "coverage"]
     }
 
     /// The score CSV written straight to bytes (the 10 M-row path avoids building strings per cell).
     public static func scoreCSV(_ r: ScoreReport, into out: inout [UInt8]) {
         var line = ByteLine()
-        line.append((["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + ["risk_penalty", "coverage"])
-            .map(ResultTable.csvField).joined(separator: ",") + "\n")
+        line.append(scoreColumns(r).map(ResultTable.csvField).joined(separator: ",") + "\n")
         out.append(contentsOf: line.bytes)
         for row in r.rows {
             line.bytes.removeAll(keepingCapacity: true)

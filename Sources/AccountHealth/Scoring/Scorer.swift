@@ -153,7 +153,6 @@ public enum Scorer {
         var engines: [String: ScoreEngine] = [:]
         let baseEngine = ScoreEngine(rules: cfg.base, stateFactors: factorNames)
         for (name, rules) in cfg.segments { engines[name] = ScoreEngine(rules: rules, stateFactors: factorNames) }
-        let lowerNames = factorNames.map { $0.lowercased() }
 
         var rows: [ScoreRow] = []
         rows.reserveCapacity(ids.count * dates.count)
@@ -172,10 +171,9 @@ public enum Scorer {
                 if r.score == nil { noWeight += 1 }
                 let prevDay = d - Int32(engine.rules.period)
                 let prev = engine.score(acc.state(account: a, query: acc.queryIndex(prevDay)!))
+                // The engine's slots say where each of its factors sits among the union columns.
                 var pts = [Double?](repeating: nil, count: factorNames.count)
-                for (i, f) in engine.rules.factors.enumerated() {
-                    if let j = lowerNames.firstIndex(of: f.name.lowercased()) { pts[j] = r.points[i] }
-                }
+                for (i, j) in engine.slots.enumerated() where j >= 0 { pts[j] = r.points[i] }
                 let change: Double? = (r.score != nil && prev?.score != nil) ? r.score! - prev!.score! : nil
                 rows.append(ScoreRow(accountId: id, asOf: d, segment: segment, result: r,
                                      band: r.bandIndex.map { engine.rules.bands[$0].name },
