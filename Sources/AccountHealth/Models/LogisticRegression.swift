@@ -122,7 +122,11 @@ public struct LogisticRegression: Sendable {
 
     /// Names the factor whose column is a combination of the earlier ones (Cholesky failed at `column`).
     func collinearity(column: Int, x: Matrix, names: [String]) -> ModelError {
-        let j = column - 2          // 1-based in the design, whose first column is the intercept
+        LogisticRegression.collinearity(factor: column - 2, x: x, names: names)   // 1-based in the design, whose first column is the intercept
+    }
+
+    /// Names the factors that factor `j`'s column is a combination of (with an intercept).
+    static func collinearity(factor j: Int, x: Matrix, names: [String]) -> ModelError {
         guard j >= 0 && j < names.count else { return .collinear(factor: names.first ?? "?", with: []) }
         // Regress that column on the earlier ones (with intercept) to say which ones it is made of.
         let n = x.rows
@@ -132,14 +136,14 @@ public struct LogisticRegression: Sendable {
         var with: [String] = []
         if let chol = try? Cholesky(a.gram()), let b = try? a.transposeTimes(Matrix(rows: n, columns: 1, storage: x.column(j))),
            let coef = try? chol.solve(b.storage) {
-            for k in 0..<j where abs(coef[k + 1]) * (stdDev(x.column(k)) + 1e-300) > 1e-6 * max(stdDev(x.column(j)), 1e-300) {
+            for k in 0..<j where abs(coef[k + 1]) * (LogisticRegression.stdDev(x.column(k)) + 1e-300) > 1e-6 * max(LogisticRegression.stdDev(x.column(j)), 1e-300) {
                 with.append(names[k])
             }
         }
         return .collinear(factor: names[j], with: with)
     }
 
-    func stdDev(_ v: [Double]) -> Double {
+    static func stdDev(_ v: [Double]) -> Double {
         let m = v.reduce(0, +) / Double(max(1, v.count))
         return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))).squareRoot()
     }
@@ -222,12 +226,17 @@ struct IRLSKernel: Sendable {
 
     /// XᵀWX alone for given weights (the benchmark's measure of the BLAS part), threads over row blocks.
     func weightedGram(_ w: [Double]) -> Matrix {
-        let P = columns
+        IRLSKernel.weightedGram(design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
+    }
+
+    /// XᵀWX for a column-major design (`rows` × `columns`) and √w per row, by `dsyrk` on √w-scaled row
+    /// blocks: fixed chunks whose partial sums are added in chunk order, so any thread count gives the
+    /// same bits.
+    static func weightedGram(design: [Double], rows n: Int, columns P: Int, sqrtWeights sw: [Double], threads: Int) -> Matrix {
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
         let parts = IRLSKernel.chunks(blocks)
         final class Part: @unchecked Sendable { var h: [Double]; init(_ k: Int) { h = [Double](repeating: 0, count: k) } }
         let partials = (0..<parts).map { _ in Part(P * P) }
-        let sw = w.map { $0.squareRoot() }
         let work: @Sendable (Int) -> Void = { t in
             let scaled = UnsafeMutablePointer<Double>.allocate(capacity: IRLSKernel.block * P)
             defer { scaled.deallocate() }
@@ -243,7 +252,7 @@ struct IRLSKernel: Sendable {
                 }
             }
         }
-        IRLSKernel.run(parts, threads: threads, work)
+        IRLSKernel.run(parts, threads: n < 20_000 ? 1 : threads, work)
         var h = Matrix(rows: P, columns: P)
         for part in partials { for k in 0..<(P * P) { h.storage[k] += part.h[k] } }
         h.symmetrizeFromUpper()

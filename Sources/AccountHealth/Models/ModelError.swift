@@ -6,6 +6,10 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case collinear(factor: String, with: [String])
     case separation(factors: [String], detail: String)
     case notConverged(iterations: Int, detail: String)
+    /// Survival data with no event: there is nothing to fit.
+    case noEvents(intervals: Int)
+    /// A survival interval that is not `(start, stop]` with start < stop, both finite.
+    case invalidInterval(index: Int, detail: String)
 
     public var description: String {
         switch self {
@@ -20,6 +24,10 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .separation(let fs, let detail):
             let who = fs.isEmpty ? "a combination of factors" : fs.map { "'\($0)'" }.joined(separator: ", ")
             return "perfect or quasi-complete separation: \(who) separates churned from renewed accounts, so the maximum-likelihood estimates are infinite (\(detail)); use --penalty (ridge) or remove the factor"
+        case .noEvents(let n):
+            return "none of the \(n) intervals ends in a churn: there is no event to fit a hazard model on (check the outcomes file and its dates)"
+        case .invalidInterval(let i, let detail):
+            return "interval \(i + 1) is not a valid (start, stop] interval: \(detail)"
         case .notConverged(let it, let detail):
             return "the fit did not converge in \(it) iterations (\(detail)); check for extreme values, use --penalty, or remove weak factors"
         }

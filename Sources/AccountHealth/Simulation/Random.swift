@@ -47,4 +47,5 @@ import Darwin
 @inline(__always) @usableFromInline func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
 @inline(__always) @usableFromInline func _exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) @usableFromInline func _expm1(_ x: Double) -> Double { expm1(x) }
 @inline(__always) func _log1p(_ x: Double) -> Double { log1p(x) }

@@ -1,0 +1,74 @@
+/// A fitted Cox model: the per-factor table, the model summary, and the Breslow baseline for predictions.
+public struct CoxFit: Sendable {
+    public let names: [String]
+    public let coefficients: [Double]
+    /// Model-based covariance: the inverse of the (penalised) information.
+    public let covariance: Matrix
+    /// Sandwich covariance clustered by subject (account).
+    public let robustCovariance: Matrix
+    public let logLikelihood: Double
+    /// At β = 0.
+    public let nullLogLikelihood: Double
+    /// Harrell's C of the fitted linear predictor (see `Concordance`).
+    public let concordance: Double
+    public let iterations: Int
+    public let intervals: Int
+    public let events: Int
+    public let subjects: Int
+    public let ties: CoxRegression.Ties
+    public let penalty: Double
+    /// Means of the factors over the intervals: the baseline is for an interval at these values.
+    public let means: [Double]
+    public let featureSDs: [Double]
+    /// Distinct event times (ascending) and Breslow's cumulative baseline hazard at each.
+    public let baselineTimes: [Double]
+    public let baselineCumulativeHazard: [Double]
+    public let diagnostics: [Diagnostic]
+
+    public var standardErrors: [Double] { covariance.diagonal.map { $0.squareRoot() } }
+    public var robustStandardErrors: [Double] { robustCovariance.diagonal.map { $0.squareRoot() } }
+    /// Wald z with the model-based error (lifelines' and R's default).
+    public var zValues: [Double] { zip(coefficients, standardErrors).map { $0 / $1 } }
+    public var pValues: [Double] { zValues.map(Normal.twoSidedP) }
+    public var hazardRatios: [Double] { coefficients.map(_exp) }
+    public var confidenceLow: [Double] { zip(coefficients, standardErrors).map { $0 - Normal.z975 * $1 } }
+    public var confidenceHigh: [Double] { zip(coefficients, standardErrors).map { $0 + Normal.z975 * $1 } }
+    /// The likelihood-ratio test against the null model: statistic, degrees of freedom, p-value.
+    public var likelihoodRatio: (statistic: Double, df: Int, pValue: Double) {
+        let s = max(0, 2 * (logLikelihood - nullLogLikelihood))
+        return (s, names.count, GammaDistribution.regularizedUpper(Double(names.count) / 2, s / 2))
+    }
+    public var aic: Double { -2 * logLikelihood + 2 * Double(names.count) }
+
+    /// H0(t): the cumulative baseline hazard (a step function, 0 before the first event time).
+    public func cumulativeHazard(at t: Double) -> Double {
+        var a = 0, z = baselineTimes.count
+        while a < z { let m = (a + z) >> 1; if baselineTimes[m] <= t { a = m + 1 } else { z = m } }
+        return a == 0 ? 0 : baselineCumulativeHazard[a - 1]
+    }
+
+    /// (x − mean)·β for raw factor values.
+    public func relativeLinearPredictor(_ x: [Double]) -> Double {
+        var s = 0.0
+        for j in coefficients.indices { s += coefficients[j] * (x[j] - means[j]) }
+        return s
+    }
+
+    /// P(churn within `horizon` days | no churn by `age` days), the factors staying at `x`:
+    /// 1 − exp(−[H0(age + h) − H0(age)]·exp((x − mean)·β)).
+    public func churnProbability(x: [Double], age: Double, horizon: Double) -> Double {
+        SurvivalPrediction.probability(cumulativeHazard: cumulativeHazard, relativeRisk: _exp(relativeLinearPredictor(x)),
+                                       age: age, horizon: horizon)
+    }
+
+    /// The last time the baseline is estimated at: beyond it the hazard is not extrapolated.
+    public var followUp: Double { baselineTimes.last ?? 0 }
+}
+
+public enum SurvivalPrediction {
+    /// 1 − exp(−[H0(age + h) − H0(age)]·relative risk).
+    public static func probability(cumulativeHazard: (Double) -> Double, relativeRisk: Double, age: Double, horizon: Double) -> Double {
+        let dh = cumulativeHazard(age + horizon) - cumulativeHazard(age)
+        return -_expm1(-dh * relativeRisk)
+    }
+}

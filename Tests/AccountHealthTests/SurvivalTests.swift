@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import AccountHealth
+
+/// Loads `cox_<name>.csv` (id,start,stop,event,x1..xk) and its reference values.
+func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
+    let text = try String(contentsOfFile: "\(fixtures)/cox_\(name).csv", encoding: .utf8)
+    var lines = text.split(separator: "\n")
+    let header = lines.removeFirst().split(separator: ",").map(String.init)
+    let k = header.count - 4
+    var cols = [[Double]](repeating: [], count: k)
+    var start: [Double] = [], stop: [Double] = [], event: [Bool] = [], subject: [Int32] = []
+    for l in lines {
+        let v = l.split(separator: ",").map { Double($0)! }
+        subject.append(Int32(v[0])); start.append(v[1]); stop.append(v[2]); event.append(v[3] == 1)
+        for j in 0..<k { cols[j].append(v[4 + j]) }
+    }
+    let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/cox_\(name).json"))) as! [String: Any]
+    let data = try SurvivalData(names: Array(header[4...]), start: start, stop: stop, event: event,
+                                x: Matrix(rows: stop.count, columns: k, storage: cols.flatMap { $0 }), subject: subject)
+    return (data, ref)
+}
+
+/// Cox regression against lifelines and the naive loops of Tests/Reference/survival_reference.py.
+@Suite struct CoxReferenceTests {
+    @Test(arguments: ["tv_small", "tv_medium", "one_interval"])
+    func efronMatchesLifelines(_ name: String) throws {
+        let (data, ref) = try loadCoxCase(name)
+        let life = ref["lifelines"] as! [String: Any]
+        for threads in [1, 2] {
+            let fit = try CoxRegression(threads: threads).fit(data)
+            let b = life["coefficients"] as! [Double], se = life["std_errors"] as! [Double]
+            for j in b.indices {
+                #expect(relClose(fit.coefficients[j], b[j], 1e-8), "\(name) β\(j): \(fit.coefficients[j]) vs \(b[j])")
+                #expect(relClose(fit.standardErrors[j], se[j], 1e-8), "\(name) se\(j): \(fit.standardErrors[j]) vs \(se[j])")
+            }
+            #expect(relClose(fit.logLikelihood, life["log_likelihood"] as! Double, 1e-10))
+            let probes = life["baseline_probe_times"] as! [Double], h0 = life["baseline_cumulative_hazard"] as! [Double]
+            for (t, h) in zip(probes, h0) { #expect(relClose(fit.cumulativeHazard(at: t), h, 1e-8), "\(name) H0(\(t))") }
+            #expect(fit.events == ref["events"] as! Int && fit.intervals == ref["rows"] as! Int)
+        }
+    }
+
+    @Test(arguments: ["tv_small", "tv_medium", "one_interval"], [CoxRegression.Ties.efron, .breslow])
+    func matchesNaiveLoops(_ name: String, _ ties: CoxRegression.Ties) throws {
+        let (data, ref) = try loadCoxCase(name)
+        let naive = (ref["naive"] as! [String: Any])[ties.rawValue] as! [String: Any]
+        let fit = try CoxRegression(ties: ties).fit(data)
+        let b = naive["coefficients"] as! [Double], se = naive["std_errors"] as! [Double], rse = naive["robust_std_errors"] as! [Double]
+        for j in b.indices {
+            #expect(relClose(fit.coefficients[j], b[j], 1e-9), "\(name) \(ties) β\(j)")
+            #expect(relClose(fit.standardErrors[j], se[j], 1e-9), "\(name) \(ties) se\(j)")
+            #expect(relClose(fit.robustStandardErrors[j], rse[j], 1e-9), "\(name) \(ties) robust se\(j): \(fit.robustStandardErrors[j]) vs \(rse[j])")
+        }
+        #expect(relClose(fit.logLikelihood, naive["log_likelihood"] as! Double, 1e-11))
+        #expect(relClose(fit.nullLogLikelihood, naive["null_log_likelihood"] as! Double, 1e-11))
+        #expect(relClose(fit.concordance, naive["concordance"] as! Double, 1e-12), "\(name) C \(fit.concordance)")
+    }
+
+    @Test func oneIntervalRobustAndConcordanceMatchCoxPHFitter() throws {
+        let (data, ref) = try loadCoxCase("one_interval")
+        let ph = ref["lifelines_coxph"] as! [String: Any]
+        let fit = try CoxRegression().fit(data)
+        let rse = ph["robust_std_errors"] as! [Double]
+        // lifelines stops its Newton steps at a step norm of 1e-7, so its robust errors carry that error.
+        for j in rse.indices { #expect(relClose(fit.robustStandardErrors[j], rse[j], 1e-7), "robust se\(j)") }
+        #expect(relClose(fit.concordance, ph["concordance"] as! Double, 1e-12))
+        #expect(relClose(fit.logLikelihood, ph["log_likelihood"] as! Double, 1e-10))
+    }
+
+    /// Worked by hand: subjects (time, event, x) = (1,1,1) (2,1,0) (2,1,1) (3,0,0) (4,1,0), β = 0, so every
+    /// risk is 1. Breslow: log L = −[log 5 + 2·log 4 + log 1] (risk sets 5, 4, 1); Efron at t = 2 uses 4 and
+    /// 4 − ½·2 = 3: −[log 5 + log 4 + log 3]. Score at 0 for Efron: Σ deaths x − Σ x̄ =
+    /// 2 − [2/5 + 1/4 + (1 − ½·1)/3 + 0] = 2 − 49/60 = 71/60.
+    @Test func handWorkedNullLikelihood() throws {
+        let data = try SurvivalData(names: ["x"], start: [0, 0, 0, 0, 0], stop: [1, 2, 2, 3, 4], event: [true, true, true, false, true],
+                                    x: Matrix(rows: 5, columns: 1, storage: [1, 0, 1, 0, 0]))
+        let breslow = try CoxRegression(ties: .breslow).fit(data), efron = try CoxRegression(ties: .efron).fit(data)
+        #expect(abs(breslow.nullLogLikelihood - -(log(5) + 2 * log(4))) < 1e-14)
+        #expect(abs(efron.nullLogLikelihood - -(log(5) + log(4) + log(3))) < 1e-14)
+        let problem = CoxProblem(data, ties: .efron)
+        #expect(abs(problem.evaluate([0], threads: 1, keep: false).gradient[0] - 71.0 / 60) < 1e-14)
+        // Concordance of x itself: death at 1 (x=1) vs 4 others: x lower for 3 → concordant, tied with 1.
+        // Deaths at 2 (x=0 and 1) vs (3: x=0, 4: x=0) only: x=0 → 2 ties, x=1 → 2 concordant. Death at 4: nobody.
+        // C = (3 + 2 + ½·(1 + 2)) / (4 + 4) = 6.5/8.
+        #expect(abs(Concordance.harrell(problem: problem, eta: [1, 0, 1, 0, 0]) - 6.5 / 8) < 1e-15)
+    }
+
+    @Test func predictionsAreConditionalOnAge() throws {
+        let (data, _) = try loadCoxCase("tv_medium")
+        let fit = try CoxRegression().fit(data)
+        let x = fit.means
+        // At the means the relative risk is 1: P = 1 − exp(−[H0(a + h) − H0(a)]).
+        for age in [0.0, 30, 70] {
+            let expected = 1 - exp(-(fit.cumulativeHazard(at: age + 28) - fit.cumulativeHazard(at: age)))
+            #expect(abs(fit.churnProbability(x: x, age: age, horizon: 28) - expected) < 1e-15)
+        }
+        // Survival to age a then h more days: S(a + h)/S(a), which differs from the unconditional probability.
+        #expect(fit.churnProbability(x: x, age: 70, horizon: 28) != fit.churnProbability(x: x, age: 0, horizon: 28))
+        #expect(fit.churnProbability(x: x, age: fit.followUp + 1, horizon: 28) == 0)
+    }
+
+    @Test func typedFailures() throws {
+        // All censored.
+        let none = try SurvivalData(names: ["x"], start: [0, 0], stop: [1, 2], event: [false, false], x: Matrix(rows: 2, columns: 1, storage: [1, 2]))
+        #expect(throws: ModelError.noEvents(intervals: 2)) { _ = try CoxRegression().fit(none) }
+        // A constant factor.
+        let constant = try SurvivalData(names: ["c"], start: [0, 0, 0], stop: [1, 2, 3], event: [true, false, true],
+                                        x: Matrix(rows: 3, columns: 1, storage: [5, 5, 5]))
+        #expect(throws: ModelError.constantFactor(name: "c", value: 5)) { _ = try CoxRegression().fit(constant) }
+        // Collinear: b = 2a.
+        let (base, _) = try loadCoxCase("tv_small")
+        var cols = base.x.storage
+        cols += base.x.column(0).map { 2 * $0 }
+        let collinear = try SurvivalData(names: base.names + ["twice_x1"], start: base.start, stop: base.stop, event: base.event,
+                                         x: Matrix(rows: base.count, columns: base.x.columns + 1, storage: cols), subject: base.subject)
+        #expect(throws: ModelError.collinear(factor: "twice_x1", with: ["x1"])) { _ = try CoxRegression().fit(collinear) }
+        // Monotone likelihood: the higher x, the earlier the churn, always.
+        let n = 40
+        let sep = try SurvivalData(names: ["perfect", "noise"], start: [Double](repeating: 0, count: n), stop: (0..<n).map { Double($0 + 1) },
+                                   event: (0..<n).map { $0 % 3 != 2 },
+                                   x: Matrix(rows: n, columns: 2, storage: (0..<n).map { Double(n - $0) } + (0..<n).map { Double(($0 * 7) % 5) }))
+        do {
+            _ = try CoxRegression().fit(sep)
+            Issue.record("separation not detected")
+        } catch let ModelError.separation(factors, _) {
+            #expect(factors == ["perfect"])
+        }
+        // Ridge makes it finite.
+        let ridge = try CoxRegression(penalty: 1).fit(sep)
+        #expect(ridge.coefficients.allSatisfy { $0.isFinite })
+        // Bad intervals.
+        #expect(throws: ModelError.invalidInterval(index: 1, detail: "start 3.0, stop 3.0")) {
+            _ = try SurvivalData(names: ["x"], start: [0, 3], stop: [1, 3], event: [true, false], x: Matrix(rows: 2, columns: 1, storage: [1, 2]))
+        }
+    }
+}
