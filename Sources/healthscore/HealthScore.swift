@@ -34,6 +34,6 @@ struct HealthScore: ParsableCommand {
             otherwise, or --format json. Exit status: 0 ok, 64 usage, 65 bad data, 66 missing file.
             """,
         version: "0.1.0",
-        subcommands: [Simulate.self, Validate.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, ReportCommand.self, Bench.self]
+        subcommands: [Simulate.self, Validate.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Bench.self]
     )
 }

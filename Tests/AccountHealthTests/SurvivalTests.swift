@@ -135,3 +135,85 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
         }
     }
 }
+
+/// The counting-process rules of DESIGN §4, and the whole pipeline against lifelines.
+@Suite struct SurvivalDesignTests {
+    @Test func pipelineMatchesLifelinesOnTheSimulatedData() throws {
+        let dir = "\(repoRoot)/datasets/simulated"
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/survival_peer_simulated.json"))) as! [String: Any]
+        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
+        let names = try sources.loadConfiguration()!.base.factors.map(\.name)
+        let design = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"), factors: names)
+        #expect(design.data.count == ref["intervals"] as! Int)
+        #expect(design.data.events == ref["events"] as! Int)
+        #expect(design.dropped == ref["dropped"] as! Int)
+        #expect(design.accountsWithIntervals == ref["accounts_with_intervals"] as! Int)
+        let fit = try CoxRegression().fit(design.data)
+        let b = ref["coefficients"] as! [Double], se = ref["std_errors"] as! [Double]
+        for j in b.indices {
+            #expect(relClose(fit.coefficients[j], b[j], 1e-8), "β \(names[j])")
+            // lifelines reports the information at its last iterate before the final step: 1e-7.
+            #expect(relClose(fit.standardErrors[j], se[j], 1e-7), "se \(names[j])")
+        }
+        #expect(relClose(fit.logLikelihood, ref["log_likelihood"] as! Double, 1e-10))
+        #expect(relClose(fit.concordance, ref["concordance"] as! Double, 1e-12))
+    }
+
+    /// Every rule on a hand-made timeline. Times are days since each account's first row.
+    @Test func countingProcessRules() throws {
+        let dir = TempDir()
+        let timeline = dir.write("timeline.csv", """
+            account_id,date,a,b
+            A,2024-01-01,10,
+            A,2024-01-08,,5
+            A,2024-01-15,12,6
+            A,2024-01-22,13,7
+            B,2024-01-11,1,1
+            B,2024-01-01,2,2
+            B,2024-01-21,3,3
+            C,2024-01-01,4,4
+            C,2024-01-05,5,5
+            D,2024-01-10,1,1
+            D,2024-01-20,2,2
+            E,2024-01-01,9,9
+
+            """)
+        // A churns on the 18th: inside (14, 21] → (14, 17] with the event, the 22nd row does not count.
+        // B's rows are out of order; it churns after its last row (the 25th) → (20, 24]. A later churn is ignored.
+        // C never churns: (0, 4], and its last row opens nothing. D churns on its first row's date: no time at
+        // risk. E renews only. X churns with no timeline row.
+        let outcomes = dir.write("outcomes.csv", """
+            account_id,date,outcome
+            A,2024-01-18,churned
+            B,2024-01-25,churned
+            B,2024-03-01,churned
+            D,2024-01-10,churned
+            E,2024-02-01,renewed
+            X,2024-01-05,churned
+
+            """)
+        let sources = DataSources(timeline: timeline, outcomes: outcomes)
+        let d = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: outcomes), factors: ["a", "b"])
+        // A: (0,7] dropped (b missing), (7,14] a=10 b=5, (14,17] a=12 b=6 event. B: (0,10] (10,20] (20,24] event. C: (0,4].
+        #expect(d.data.start == [7, 14, 0, 10, 20, 0])
+        #expect(d.data.stop == [14, 17, 10, 20, 24, 4])
+        #expect(d.data.event == [false, true, false, false, true, false])
+        #expect(d.data.x.column(0) == [10, 12, 2, 1, 3, 4])
+        #expect(d.data.x.column(1) == [5, 6, 2, 1, 3, 4])
+        #expect(d.data.subjectIds == ["A", "B", "C"])
+        #expect(d.dropped == 1 && d.droppedEvents == 0 && d.missing == [0, 1])
+        #expect(d.churnsWithoutHistory == 1 && d.churnsBeforeFirstRow == 1 && d.laterChurns == 1)
+        #expect(d.rowsAfterChurn == 1 + 2)     // A's 22nd; D's two rows
+        // Active on the last timeline date (2024-01-22): B (its churn comes later), C and E, all aged 21 days.
+        #expect(d.current.map(\.accountId) == ["B", "C", "E"] && d.current.map(\.age) == [21, 21, 21])
+        #expect(d.current[0].values == [3, 3] && d.current[1].values == [5, 5])
+
+        // Censoring at the 12th: A keeps (0,7] (dropped) and (7,14]? No: rows after the 12th go, so A's last row is
+        // the 8th and opens nothing; B: (0,10] only (its churn on the 25th is not known yet).
+        let cut = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: outcomes), factors: ["a", "b"],
+                                           options: SurvivalDesignOptions(censorAt: day("2024-01-12")))
+        #expect(cut.data.start == [0, 0] && cut.data.stop == [10, 4] && cut.data.event == [false, false])
+        #expect(cut.current.map(\.accountId) == ["A", "B", "C", "E"])
+        #expect(cut.current[0].age == 11 && cut.current[0].values == [10, 5])
+    }
+}

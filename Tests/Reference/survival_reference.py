@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values for the Cox tests, from lifelines and from a deliberately naive numpy implementation.
 
-usage: python survival_reference.py OUT_DIR        (OUT_DIR: Tests/AccountHealthTests/Fixtures)
+usage: python survival_reference.py OUT_DIR [--pipeline-only]   (OUT_DIR: Tests/AccountHealthTests/Fixtures; run from the repository root)
 Needs: numpy, pandas, lifelines (see BENCHMARKS.md for the venv). Writes, per case, cox_<case>.csv
 (columns id,start,stop,event,x1..xk) and cox_<case>.json with:
   - "lifelines": CoxTimeVaryingFitter (Efron) coefficients, standard errors, log-likelihood and the
@@ -11,6 +11,8 @@ Needs: numpy, pandas, lifelines (see BENCHMARKS.md for the venv). Writes, per ca
     straight from the formulas: Breslow's fit (lifelines has Efron only), the clustered sandwich with
     Efron-weighted score residuals (lifelines' robust errors ignore ties; R's coxph weights them like
     this), and Harrell's C over risk sets (lifelines' CoxTimeVaryingFitter has no concordance).
+It also builds DESIGN §4's counting-process rows from datasets/simulated with pandas (independently of
+the Swift builder) and fits them with lifelines: survival_peer_simulated.json.
 The Swift tests read both; this script is kept so the numbers can be re-derived.
 """
 import json, os, sys
@@ -129,6 +131,61 @@ def naive_concordance(eta, start, stop, event):
     return (conc + tied / 2) / (conc + disc + tied)
 
 
+def counting_process(data_dir):
+    """DESIGN §4's counting-process rows, written independently of the Swift code with pandas."""
+    import yaml
+    config = yaml.safe_load(open(os.path.join(data_dir, "config.yaml")))
+    factors = [f["name"] for f in config["factors"]]
+    tl = pd.read_csv(os.path.join(data_dir, "timeline.csv"), dtype={"account_id": str})
+    tl["day"] = pd.to_datetime(tl["date"]).map(lambda d: d.toordinal())
+    tl = tl.sort_values(["account_id", "day"], kind="stable")
+    tl[factors] = tl.groupby("account_id")[factors].ffill()          # the as-of rule: carried forward, raw
+    tl = tl.groupby(["account_id", "day"], as_index=False).last()      # one row per (account, date)
+    out = pd.read_csv(os.path.join(data_dir, "outcomes.csv"), dtype={"account_id": str})
+    out["day"] = pd.to_datetime(out["date"]).map(lambda d: d.toordinal())
+    churn = out[out.outcome == "churned"].groupby("account_id")["day"].min()
+    rows, dropped = [], 0
+    for acc, g in tl.groupby("account_id", sort=True):
+        days = g["day"].to_numpy()
+        vals = g[factors].to_numpy(dtype=float)
+        first = days[0]
+        c = churn.get(acc)
+        for i in range(len(days)):
+            if c is not None and days[i] >= c:
+                break
+            nxt = days[i + 1] if i + 1 < len(days) else None
+            if c is not None and (nxt is None or nxt >= c):
+                stop, ev = c, 1
+            elif nxt is not None:
+                stop, ev = nxt, 0
+            else:
+                break
+            if np.isnan(vals[i]).any():
+                dropped += 1
+            else:
+                rows.append((acc, days[i] - first, stop - first, ev, *vals[i]))
+            if ev:
+                break
+    return pd.DataFrame(rows, columns=["id", "start", "stop", "event"] + factors), dropped, factors
+
+
+def pipeline(data_dir, out, name):
+    df, dropped, factors = counting_process(data_dir)
+    ctv = CoxTimeVaryingFitter().fit(df, id_col="id", event_col="event", start_col="start", stop_col="stop",
+                                     fit_options=dict(precision=1e-12, r_precision=1e-14, step_size=1.0))
+    X = df[factors].to_numpy(dtype=float)
+    eta = (X - X.mean(0)) @ ctv.params_.values
+    start, stop, event = df.start.to_numpy(float), df.stop.to_numpy(float), df.event.to_numpy()
+    ref = {"data": data_dir, "intervals": len(df), "events": int(event.sum()), "dropped": dropped, "factors": factors,
+           "accounts_with_intervals": int(df.id.nunique()),
+           "lifelines_version": __import__("lifelines").__version__,
+           "coefficients": ctv.params_.values.tolist(), "std_errors": ctv.standard_errors_.values.tolist(),
+           "log_likelihood": float(ctv.log_likelihood_), "concordance": naive_concordance(eta, start, stop, event)}
+    with open(os.path.join(out, f"survival_peer_{name}.json"), "w") as f:
+        json.dump(ref, f, indent=1)
+    print(name, len(df), "intervals", ref["events"], "events", dropped, "dropped")
+
+
 CASES = {
     "tv_small": dict(kind="tv", n=300, k=3, seed=11),
     "tv_medium": dict(kind="tv", n=1500, k=5, seed=12),
@@ -190,4 +247,8 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "Tests/AccountHealthTests/Fixtures")
+    out = sys.argv[1] if len(sys.argv) > 1 else "Tests/AccountHealthTests/Fixtures"
+    if "--pipeline-only" not in sys.argv:
+        main(out)
+    # The whole pipeline on a bundled dataset: timeline + outcomes + config → intervals → lifelines.
+    pipeline("datasets/simulated", out, "simulated")

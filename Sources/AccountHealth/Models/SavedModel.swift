@@ -14,6 +14,13 @@ public struct SavedModel: Sendable, Equatable {
     public var penalty: Double
     public var observations: Int
     public var lastOutcomeDate: String?
+    /// Cox models: the event times (days since an account's first row) and Breslow's cumulative baseline
+    /// hazard at each, for factors at `means`.
+    public var baselineTimes: [Double]?
+    public var baselineCumulativeHazard: [Double]?
+    public var ties: String?
+
+    public var isCox: Bool { kind == "cox" }
 
     public init(fit: LogisticFit, observations: ObservationSet, trendDays: Int?) {
         kind = "logistic"
@@ -28,15 +35,57 @@ public struct SavedModel: Sendable, Equatable {
         lastOutcomeDate = observations.outcomeDays.max().map(Day.format)
     }
 
+    /// A Cox model (`survival --save-model`): `rank` turns it into P(churn within the horizon | age).
+    public init(cox: CoxFit, horizonDays: Int, lastOutcomeDate: String?) {
+        kind = "cox"
+        self.horizonDays = horizonDays
+        features = cox.names
+        intercept = 0
+        coefficients = cox.coefficients
+        means = cox.means
+        trendDays = nil
+        penalty = cox.penalty
+        observations = cox.intervals
+        self.lastOutcomeDate = lastOutcomeDate
+        baselineTimes = cox.baselineTimes
+        baselineCumulativeHazard = cox.baselineCumulativeHazard
+        ties = cox.ties.rawValue
+    }
+
+    /// H0(t) of a Cox model (0 before the first event time; flat after the last).
+    public func cumulativeHazard(at t: Double) -> Double {
+        guard let times = baselineTimes, let h = baselineCumulativeHazard else { return 0 }
+        var a = 0, z = times.count
+        while a < z { let m = (a + z) >> 1; if times[m] <= t { a = m + 1 } else { z = m } }
+        return a == 0 ? 0 : h[a - 1]
+    }
+
+    /// The churn probability within the horizon: logistic σ(b0 + β·x), or for Cox
+    /// 1 − exp(−[H0(age + h) − H0(age)]·exp(β·(x − mean))) with `age` in days since the account's first row.
+    public func churnProbability(x: [Double], age: Double?) -> Double {
+        if isCox {
+            var s = 0.0
+            for j in coefficients.indices { s += coefficients[j] * (x[j] - means[j]) }
+            return SurvivalPrediction.probability(cumulativeHazard: cumulativeHazard, relativeRisk: _exp(s), age: age ?? 0, horizon: Double(horizonDays))
+        }
+        var eta = intercept
+        for j in coefficients.indices { eta += coefficients[j] * x[j] }
+        return Logistic.sigmoid(eta)
+    }
+
     public func json() -> String {
-        JSON.object([
+        var obj: [(String, JSON)] = [
             ("kind", .string(kind)), ("horizon_days", .int(horizonDays)),
             ("intercept", .number(intercept)),
             ("coefficients", .array(features.indices.map { .object([("name", .string(features[$0])), ("estimate", .number(coefficients[$0])),
                                                                     ("mean", .number(means[$0]))]) })),
             ("trend_days", trendDays.map(JSON.int) ?? .null), ("penalty", .number(penalty)),
             ("observations", .int(observations)), ("last_outcome_date", .str(lastOutcomeDate)),
-        ]).serialized() + "\n"
+        ]
+        if let t = baselineTimes, let h = baselineCumulativeHazard {
+            obj += [("ties", .str(ties)), ("baseline", .object([("times", .array(t.map(JSON.number))), ("cumulative_hazard", .array(h.map(JSON.number)))]))]
+        }
+        return JSON.object(obj).serialized() + "\n"
     }
 
     public static func load(path: String) throws -> SavedModel {
@@ -45,7 +94,7 @@ public struct SavedModel: Sendable, Equatable {
         }
         func bad(_ why: String) -> InputError { InputError(.invalidConfiguration, Location(file: path), "not a healthscore model file: \(why)") }
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("invalid JSON") }
-        guard let kind = obj["kind"] as? String, kind == "logistic" else { throw bad("'kind' must be \"logistic\"") }
+        guard let kind = obj["kind"] as? String, kind == "logistic" || kind == "cox" else { throw bad("'kind' must be \"logistic\" or \"cox\"") }
         guard let h = obj["horizon_days"] as? Int, let b0 = obj["intercept"] as? Double, let cs = obj["coefficients"] as? [[String: Any]] else {
             throw bad("missing horizon_days, intercept or coefficients")
         }
@@ -60,6 +109,16 @@ public struct SavedModel: Sendable, Equatable {
                                trendDays: obj["trend_days"] as? Int, penalty: obj["penalty"] as? Double ?? 0,
                                observations: obj["observations"] as? Int ?? 0, lastOutcomeDate: obj["last_outcome_date"] as? String)
         model.kind = kind
+        if kind == "cox" {
+            guard let b = obj["baseline"] as? [String: Any], let t = b["times"] as? [Double], let h = b["cumulative_hazard"] as? [Double],
+                  t.count == h.count, !t.isEmpty, zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }), zip(h, h.dropFirst()).allSatisfy({ $0 <= $1 }),
+                  h.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw bad("a Cox model needs baseline.times (increasing) and baseline.cumulative_hazard (non-decreasing, same length)")
+            }
+            model.baselineTimes = t
+            model.baselineCumulativeHazard = h
+            model.ties = obj["ties"] as? String
+        }
         return model
     }
 

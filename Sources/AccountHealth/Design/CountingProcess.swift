@@ -1,0 +1,238 @@
+/// The counting-process design of DESIGN §4, built from the timeline and the outcomes.
+///
+/// Time is days since the account's first timeline row. Row i (distinct dates t₁ < t₂ < …) opens the
+/// interval (tᵢ, tᵢ₊₁] carrying the factor values in force at tᵢ (§3's as-of rule on raw values: the
+/// latest non-empty value on or before tᵢ). The account's first churn c ends its history: the interval
+/// containing c is cut at c and carries the event; a churn after the last row extends that row's
+/// interval to c; nothing dated on or after c counts. An account that never churned is censored at its
+/// last row, which opens no interval. An interval with a factor that has no value yet is dropped and counted.
+public struct SurvivalDesign: Sendable {
+    /// The intervals that are fitted (subjects = accounts).
+    public var data: SurvivalData
+    /// Intervals with a missing factor value, dropped; of them, those that carried a churn.
+    public var dropped: Int
+    public var droppedEvents: Int
+    /// Per factor, the intervals it was missing in (one interval may count for several factors).
+    public var missing: [Int]
+    /// Timeline accounts, and those with at least one fitted interval.
+    public var accounts: Int
+    public var accountsWithIntervals: Int
+    /// Churn outcomes whose account has no timeline row, or whose date is on or before the account's first row.
+    public var churnsWithoutHistory: Int
+    public var churnsBeforeFirstRow: Int
+    /// Churns after an account's first (only the first ends the history).
+    public var laterChurns: Int
+    /// Timeline rows (distinct account-dates) dated on or after the account's churn, which do not count.
+    public var rowsAfterChurn: Int
+    /// Distinct (account, date) rows read, and outcome rows or timeline rows left out by `censorAt`.
+    public var rows: Int
+    public var afterCensoring: Int
+    /// Each account's state at the prediction date: the accounts with a row on or before it and no churn
+    /// on or before it.
+    public var current: [CurrentState]
+    public var predictionDay: Int32
+    /// The latest churn that ended a history (for the saved model's record).
+    public var lastChurnDay: Int32?
+
+    public struct CurrentState: Sendable {
+        public var accountId: String
+        /// Days since the account's first timeline row.
+        public var age: Int
+        /// Raw factor values at the prediction date (NaN: no value yet).
+        public var values: [Double]
+    }
+}
+
+public struct SurvivalDesignOptions: Sendable {
+    /// Fit only what was known on this day: timeline rows and churns after it are left out (administrative
+    /// censoring), so a prediction at this date uses no later outcome.
+    public var censorAt: Int32?
+    /// The date of the `current` states (default: `censorAt`, else the last timeline date).
+    public var predictAt: Int32?
+
+    public init(censorAt: Int32? = nil, predictAt: Int32? = nil) {
+        self.censorAt = censorAt
+        self.predictAt = predictAt
+    }
+}
+
+extension SurvivalDesign {
+    /// Reads the timeline once and builds the intervals. `factors`: the configuration's factors, or nil for
+    /// every numeric timeline column.
+    public static func build(sources: DataSources, outcomes: OutcomesTable, factors: [String]?,
+                             options: SurvivalDesignOptions = SurvivalDesignOptions()) throws -> SurvivalDesign {
+        let path = try sources.timelinePath()
+        var names = factors
+        if names == nil {
+            let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
+            guard cols.layout == .wide else {
+                throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
+            }
+            names = cols.factorNames
+        }
+        let factorNames = names!
+        var rows = TimelineRows(factors: factorNames)
+        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &rows)
+        let have = Set(summary.factors.map { $0.lowercased() })
+        for f in factorNames where !have.contains(f.lowercased()) {
+            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
+                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
+        }
+        let ids = summary.accounts
+        guard let lastDay = rows.days.max() else {
+            throw InputError(.noRows, Location(file: path), "the timeline has no valid rows")
+        }
+        let predictDay = options.predictAt ?? options.censorAt ?? lastDay
+        // First churn per account (timeline code); churns without a timeline account are counted.
+        var churnDay = [Int32](repeating: .max, count: ids.count)
+        var churnsWithoutHistory = 0, laterChurns = 0, afterCensoring = 0
+        var churnCount = [Int32](repeating: 0, count: ids.count)
+        for i in 0..<outcomes.count where outcomes.churned[i] {
+            if let cut = options.censorAt, outcomes.day[i] > cut { afterCensoring += 1; continue }
+            guard let code = ids.lookup(outcomes.accountIds[i]) else { churnsWithoutHistory += 1; continue }
+            let a = Int(code)
+            churnCount[a] += 1
+            churnDay[a] = min(churnDay[a], outcomes.day[i])
+        }
+        for a in 0..<ids.count where churnCount[a] > 1 { laterChurns += Int(churnCount[a]) - 1 }
+        // Rows grouped by account, in date order (a stable sort keeps a long layout's same-day records in file order).
+        let n = rows.days.count
+        var start = [Int](repeating: 0, count: ids.count + 1)
+        for i in 0..<n { start[Int(rows.accounts[i]) + 1] += 1 }
+        for a in 0..<ids.count { start[a + 1] += start[a] }
+        var order = [Int32](repeating: 0, count: n)
+        var fill = start
+        for i in 0..<n { let a = Int(rows.accounts[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
+        let p = factorNames.count
+        var cols = [[Double]](repeating: [], count: p)
+        var startT: [Double] = [], stopT: [Double] = [], event: [Bool] = [], subject: [Int32] = []
+        var subjectIds: [String] = []
+        var missing = [Int](repeating: 0, count: p)
+        var dropped = 0, droppedEvents = 0, churnsBeforeFirstRow = 0, rowsAfterChurn = 0, distinctRows = 0
+        var current: [SurvivalDesign.CurrentState] = []
+        var state = [Double](repeating: .nan, count: p)
+        var dates: [Int32] = [], states: [Double] = []
+        var lastChurn: Int32? = nil
+        for a in 0..<ids.count {
+            var slice = Array(order[start[a]..<start[a + 1]])
+            if let cut = options.censorAt {
+                let before = slice.count
+                slice.removeAll { rows.days[Int($0)] > cut }
+                afterCensoring += before - slice.count
+            }
+            if slice.isEmpty { if churnDay[a] != .max { churnsWithoutHistory += 1 }; continue }
+            var sorted = true
+            for k in 1..<max(slice.count, 1) where rows.days[Int(slice[k])] < rows.days[Int(slice[k - 1])] { sorted = false; break }
+            if !sorted {
+                let keyed = slice.enumerated().sorted { (l, r) in
+                    let dl = rows.days[Int(l.element)], dr = rows.days[Int(r.element)]
+                    return dl != dr ? dl < dr : l.offset < r.offset
+                }
+                slice = keyed.map(\.element)
+            }
+            // Distinct dates with the carried-forward values after each.
+            for j in 0..<p { state[j] = .nan }
+            dates.removeAll(keepingCapacity: true)
+            states.removeAll(keepingCapacity: true)
+            for r in slice {
+                let i = Int(r), d = rows.days[i]
+                for j in 0..<p { let v = rows.values[i * p + j]; if !v.isNaN { state[j] = v } }
+                if dates.last == d {
+                    states.replaceSubrange((states.count - p)..<states.count, with: state)
+                } else {
+                    dates.append(d)
+                    states.append(contentsOf: state)
+                }
+            }
+            distinctRows += dates.count
+            let first = dates[0]
+            let churn = churnDay[a]
+            if churn != .max { rowsAfterChurn += dates.count - (lastIndex(dates, atOrBefore: churn - 1).map { $0 + 1 } ?? 0) }
+            if churn != .max && churn <= first { churnsBeforeFirstRow += 1; continue }
+            let id = ids.string(Int32(a))
+            var subjectIndex: Int32? = nil
+            for k in 0..<dates.count {
+                let t = dates[k]
+                if t >= churn { break }
+                let next: Int32? = k + 1 < dates.count ? dates[k + 1] : nil
+                let stop: Int32
+                let isEvent: Bool
+                if churn != .max, next == nil || next! >= churn { stop = churn; isEvent = true }
+                else if let next { stop = next; isEvent = false }
+                else { break }     // the last row of a censored account opens no interval
+                var complete = true
+                for j in 0..<p where states[k * p + j].isNaN { missing[j] += 1; complete = false }
+                if !complete {
+                    dropped += 1
+                    if isEvent { droppedEvents += 1 }
+                } else {
+                    if subjectIndex == nil { subjectIndex = Int32(subjectIds.count); subjectIds.append(id) }
+                    for j in 0..<p { cols[j].append(states[k * p + j]) }
+                    startT.append(Double(t - first)); stopT.append(Double(stop - first)); event.append(isEvent)
+                    subject.append(subjectIndex!)
+                }
+                if isEvent { lastChurn = max(lastChurn ?? churn, churn); break }
+            }
+            // The state at the prediction date, for accounts still active then.
+            if churn > predictDay, let k = lastIndex(dates, atOrBefore: predictDay) {
+                current.append(SurvivalDesign.CurrentState(accountId: id, age: Int(predictDay - first),
+                                                           values: Array(states[(k * p)..<(k * p + p)])))
+            }
+        }
+        var storage: [Double] = []
+        storage.reserveCapacity(stopT.count * p)
+        for j in 0..<p { storage += cols[j] }
+        let data = try SurvivalData(names: factorNames, start: startT, stop: stopT, event: event,
+                                    x: Matrix(rows: stopT.count, columns: p, storage: storage), subject: subject, subjectIds: subjectIds)
+        return SurvivalDesign(data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,
+                              accountsWithIntervals: subjectIds.count, churnsWithoutHistory: churnsWithoutHistory,
+                              churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
+                              rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
+                              lastChurnDay: lastChurn)
+    }
+
+    private static func lastIndex(_ days: [Int32], atOrBefore d: Int32) -> Int? {
+        var lo = 0, hi = days.count
+        while lo < hi { let m = (lo + hi) >> 1; if days[m] <= d { lo = m + 1 } else { hi = m } }
+        return lo == 0 ? nil : lo - 1
+    }
+}
+
+/// Keeps every timeline row's account, date and wanted factor values (NaN where empty), in file order.
+struct TimelineRows: TimelineSink {
+    let wanted: [String]
+    var slotOfColumn: [(column: Int, slot: Int)] = []
+    var accounts: [Int32] = []
+    var days: [Int32] = []
+    var values: [Double] = []
+
+    init(factors: [String]) { wanted = factors }
+
+    mutating func begin(factors: [String]) {
+        let lower = factors.map { $0.lowercased() }
+        slotOfColumn = []
+        for (slot, name) in wanted.enumerated() {
+            if let c = lower.firstIndex(of: name.lowercased()) { slotOfColumn.append((c, slot)) }
+        }
+    }
+
+    mutating func row(account: Int32, day: Int32, risk: UInt8, values rowValues: UnsafePointer<Double>, line: Int) {
+        accounts.append(account)
+        days.append(day)
+        let base = values.count
+        values.append(contentsOf: repeatElement(.nan, count: wanted.count))
+        for (c, s) in slotOfColumn { values[base + s] = rowValues[c] }
+    }
+
+    func makeEmpty() -> TimelineRows {
+        var r = TimelineRows(factors: wanted)
+        r.slotOfColumn = slotOfColumn
+        return r
+    }
+
+    mutating func merge(_ other: TimelineRows, accountMap: [Int32]) {
+        accounts.append(contentsOf: other.accounts.map { accountMap[Int($0)] })
+        days.append(contentsOf: other.days)
+        values.append(contentsOf: other.values)
+    }
+}

@@ -1,0 +1,103 @@
+/// The `survival` analysis: Cox on the counting-process design, the discrete-time hazard beside it, and
+/// each active account's probability of churning within the horizon given how long it has lasted.
+public struct SurvivalOptions: Sendable {
+    public enum Models: String, Sendable, CaseIterable { case cox, discrete, both }
+    public var ties: CoxRegression.Ties = .efron
+    public var penalty: Double = 0
+    public var models: Models = .both
+    /// Days ahead for the predictions.
+    public var horizon: Int = 90
+    public var threads: Int = 2
+
+    public init(ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90, threads: Int = 2) {
+        self.ties = ties
+        self.penalty = penalty
+        self.models = models
+        self.horizon = horizon
+        self.threads = threads
+    }
+}
+
+/// One active account's prediction.
+public struct SurvivalPredictionRow: Sendable {
+    public var accountId: String
+    public var ageDays: Int
+    /// exp((x − mean)·β): the hazard relative to an account at the mean factor values.
+    public var relativeHazard: Double
+    /// P(churn within the horizon | no churn by now), factors held at today's values.
+    public var churnProbability: Double
+    /// The horizon reaches past the longest follow-up seen, where the baseline hazard is not extrapolated.
+    public var beyondFollowUp: Bool
+    public var imputed: [String]
+}
+
+/// The discrete-time hazard model: logistic regression of "churned in this interval" on the factors and
+/// log(1 + days since the account's first row) (the baseline hazard's shape), one row per interval.
+public struct DiscreteTimeFit: Sendable {
+    public var fit: LogisticFit
+    public var periods: Int
+    public var events: Int
+    public static let ageTerm = "log_age_days"
+}
+
+public struct SurvivalReport: Sendable {
+    public var design: SurvivalDesign
+    public var cox: CoxFit?
+    public var discrete: DiscreteTimeFit?
+    public var horizon: Int
+    public var predictions: [SurvivalPredictionRow]
+    public var notes: [String]
+}
+
+public enum SurvivalAnalysis {
+    public static func run(_ design: SurvivalDesign, options: SurvivalOptions) throws -> SurvivalReport {
+        let data = design.data
+        var notes: [String] = []
+        if design.dropped > 0 {
+            let which = zip(data.names, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+            notes.append("\(design.dropped) interval(s) dropped for a factor with no value yet (\(design.droppedEvents) of them ending in a churn); missing by factor: \(which)")
+        }
+        if design.churnsWithoutHistory > 0 { notes.append("\(design.churnsWithoutHistory) churn(s) of accounts with no timeline row: not in the model") }
+        if design.churnsBeforeFirstRow > 0 { notes.append("\(design.churnsBeforeFirstRow) churn(s) dated on or before the account's first timeline row: no time at risk") }
+        if design.rowsAfterChurn > 0 { notes.append("\(design.rowsAfterChurn) timeline row(s) dated on or after their account's churn: left out") }
+        if design.laterChurns > 0 { notes.append("\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history") }
+        var cox: CoxFit? = nil
+        if options.models != .discrete {
+            cox = try CoxRegression(ties: options.ties, penalty: options.penalty, threads: options.threads).fit(data)
+        }
+        var discrete: DiscreteTimeFit? = nil
+        if options.models != .cox {
+            let n = data.count, p = data.x.columns
+            var storage = data.x.storage
+            storage.reserveCapacity(n * (p + 1))
+            for i in 0..<n { storage.append(_log(1 + data.start[i])) }
+            let y = data.event.map { $0 ? 1.0 : 0.0 }
+            let fit = try LogisticRegression(penalty: options.penalty, threads: options.threads)
+                .fit(Matrix(rows: n, columns: p + 1, storage: storage), y, names: data.names + [DiscreteTimeFit.ageTerm])
+            discrete = DiscreteTimeFit(fit: fit, periods: n, events: data.events)
+        }
+        var predictions: [SurvivalPredictionRow] = []
+        if let cox {
+            var imputedCount = 0, beyond = 0
+            for s in design.current {
+                var x = s.values
+                var imputed: [String] = []
+                for j in x.indices where x[j].isNaN { x[j] = cox.means[j]; imputed.append(data.names[j]) }
+                if !imputed.isEmpty { imputedCount += 1 }
+                let age = Double(s.age)
+                let past = age + Double(options.horizon) > cox.followUp
+                if past { beyond += 1 }
+                predictions.append(SurvivalPredictionRow(accountId: s.accountId, ageDays: s.age, relativeHazard: _exp(cox.relativeLinearPredictor(x)),
+                                                         churnProbability: cox.churnProbability(x: x, age: age, horizon: Double(options.horizon)),
+                                                         beyondFollowUp: past, imputed: imputed))
+            }
+            predictions.sort { $0.churnProbability != $1.churnProbability ? $0.churnProbability > $1.churnProbability : $0.accountId < $1.accountId }
+            if imputedCount > 0 { notes.append("\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean over the intervals (column 'imputed')") }
+            if beyond > 0 {
+                notes.append("\(beyond) active account(s) are older than the longest follow-up (\(Int(cox.followUp)) days) at the end of the horizon: the baseline hazard is not extrapolated past it, so their probability counts only the time up to it (column 'beyond_follow_up')")
+            }
+            for d in cox.diagnostics { notes.append(d.message) }
+        }
+        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, predictions: predictions, notes: notes)
+    }
+}
