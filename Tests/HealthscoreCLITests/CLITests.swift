@@ -234,7 +234,7 @@ func parseCSV(_ text: String) -> [[String]] {
     }
 
     @Test func helpHasExamples() throws {
-        for cmd in ["simulate", "validate", "score", "explain", "alerts", "fit", "indicators", "backtest", "compare", "rank", "report", "bench"] {
+        for cmd in ["simulate", "validate", "score", "explain", "alerts", "fit", "indicators", "backtest", "compare", "rank", "survival", "report", "bench"] {
             let r = try CLI.run([cmd, "--help"])
             #expect(r.status == 0 && r.out.contains("healthscore \(cmd)"), "\(cmd)")
             #expect(r.out.contains("Example"), "\(cmd) --help has no example")
@@ -366,11 +366,61 @@ func parseCSV(_ text: String) -> [[String]] {
     }
 }
 
+@Suite(.serialized) struct SurvivalCommandTests {
+    @Test func survivalJSONHasTheDocumentedKeys() throws {
+        let r = try CLI.run(["survival", "--data", World.shared.dir.path, "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        for k in ["intervals", "events", "dropped", "coefficients", "log_likelihood", "concordance"] { #expect(o[k] != nil, "\(k)") }
+        let cs = o["coefficients"] as! [[String: Any]]
+        #expect(cs.count == 8)
+        for k in ["name", "estimate", "std_error", "robust_std_error", "z", "p_value", "hazard_ratio"] { #expect(cs[0][k] != nil, "coefficients.\(k)") }
+        #expect(abs((cs[0]["hazard_ratio"] as! Double) - exp(cs[0]["estimate"] as! Double)) < 1e-12)
+        let c = o["concordance"] as! Double
+        #expect(c > 0.5 && c < 1)
+        let dt = o["discrete_time"] as! [String: Any]
+        #expect((dt["coefficients"] as! [[String: Any]]).map { $0["name"] as! String }.first == "intercept")
+        let csv = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "csv"])
+        #expect(csv.out.hasPrefix("model,name,estimate,std_error,robust_std_error,z,p_value,hazard_ratio,odds_ratio\ncox,"))
+        #expect(parseCSV(csv.out).count == 9)
+    }
+
+    @Test func predictionsAndSavedModelAgreeWithRank() throws {
+        let d = Dir()
+        let r = try CLI.run(["survival", "--data", World.shared.dir.path, "--horizon", "60", "--predictions", d.path + "/p.csv",
+                             "--save-model", d.path + "/cox.json", "--format", "table"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("Cox proportional hazards") && r.out.contains("concordance"))
+        let p = parseCSV(try String(contentsOfFile: d.path + "/p.csv", encoding: .utf8))
+        #expect(p[0] == ["account_id", "as_of", "age_days", "horizon_days", "relative_hazard", "churn_probability", "beyond_follow_up", "imputed"])
+        var probability: [String: Double] = [:]
+        for row in p.dropFirst() { probability[row[0]] = Double(row[5])! }
+        let m = try SavedModel.load(path: d.path + "/cox.json")
+        #expect(m.isCox && m.horizonDays == 60 && m.features.count == 8)
+        let ranked = try CLI.run(["rank", "--data", World.shared.dir.path, "--model", d.path + "/cox.json", "--format", "csv"])
+        #expect(ranked.status == 0, "\(ranked.err)")
+        let rows = parseCSV(ranked.out).dropFirst()
+        #expect(rows.count == probability.count)
+        for row in rows { #expect(abs(Double(row[4])! - probability[row[1]]!) < 1e-12, "\(row[1])") }
+    }
+
+    @Test func noChurnIsExplainedWithExit65() throws {
+        let d = Dir()
+        d.write("timeline.csv", "account_id,date,usage\na,2024-01-01,1\na,2024-02-01,2\nb,2024-01-01,3\nb,2024-03-01,1\n")
+        d.write("outcomes.csv", "account_id,date,outcome\na,2024-06-01,renewed\n")
+        let r = try CLI.run(["survival", "--data", d.path])
+        #expect(r.status == 65)
+        #expect(r.err.contains("no event") && r.err.contains("outcomes.csv"))
+        let ties = try CLI.run(["survival", "--data", d.path, "--ties", "exact"])
+        #expect(ties.status == 64)
+    }
+}
+
 @Suite struct MissingInputTests {
     @Test func aRequiredFileMissingFromTheDataDirectoryIs66() throws {
         let d = Dir()
         try FileManager.default.copyItem(atPath: World.shared.dir.path + "/timeline.csv", toPath: d.path + "/timeline.csv")
-        for cmd in ["fit", "indicators", "compare"] {
+        for cmd in ["fit", "indicators", "compare", "survival"] {
             let r = try CLI.run([cmd, "--data", d.path])
             #expect(r.status == 66, "\(cmd): \(r.err)")
             #expect(r.err.contains(d.path), "\(cmd)")
@@ -393,6 +443,7 @@ func parseCSV(_ text: String) -> [[String]] {
             ["backtest", "--data", d, "--step", "60", "--format", "json"],
             ["compare", "--data", d, "--by", "am", "--format", "json"],
             ["rank", "--data", d, "--format", "csv"],
+            ["survival", "--data", d, "--format", "json"],
         ]
         for c in commands {
             let a = try CLI.run(c), b = try CLI.run(c)

@@ -98,17 +98,19 @@ public enum Ranking {
             if churned.contains(id) { excluded += 1; continue }
             let st = acc.state(account: a, query: 0)
             guard st.latestRowDay != nil else { continue }     // no row yet on the as-of date
-            var eta = model.intercept
+            var x = [Double](repeating: 0, count: model.features.count)
             var contributions: [(String, Double)] = []
             var imputed: [String] = []
             for (j, f) in model.features.enumerated() {
                 let (k, isTrend) = sourceOf[j]
                 var v = isTrend ? (st.trends?[k] ?? .nan) : st.values[k]
                 if v.isNaN { v = model.means[j]; imputed.append(f) }
-                eta += model.coefficients[j] * v
+                x[j] = v
                 contributions.append((f, model.coefficients[j] * (v - model.means[j])))
             }
-            let p = Logistic.sigmoid(eta)
+            // A Cox model conditions on the account's age: days since its first timeline row.
+            let age = acc.firstRowDay(account: a).map { Double(day - $0) }
+            let p = model.churnProbability(x: x, age: age)
             let drivers = contributions.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.prefix(3).map(\.0)
             let row = accounts?.row(of: id)
             let arr = row.map { accounts!.arr[$0] }
@@ -117,6 +119,9 @@ public enum Ranking {
                                 churnProbability: p, score: s?.result.score, band: s?.band, change: s?.change, arr: arr,
                                 arrAtRisk: arr.map { p * $0 }, renewalDate: row.flatMap { accounts!.renewalDay[$0] },
                                 drivers: Array(drivers), imputed: imputed))
+        }
+        if model.isCox {
+            notes.append("Cox model: each account's probability of churning within \(model.horizonDays) days given its age (days since its first timeline row), factors held at their \(Day.format(day)) values")
         }
         if accounts == nil { notes.append("no accounts file: ARR, ARR at risk and renewal dates are empty, and the ranking is by churn probability") }
         rows.sort {

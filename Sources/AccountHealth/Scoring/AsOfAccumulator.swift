@@ -27,6 +27,8 @@ public struct AsOfAccumulator: TimelineSink {
     private var valueDays: [Int32] = []
     private var rowDays: [Int32] = []
     private var risks: [UInt8] = []
+    /// Per account, the date of its first row (any date, not only up to the query dates).
+    private var firstDays: [Int32] = []
     /// n, Σt, Σx, Σt², Σtx per (cell, factor), t in days relative to the query date.
     private var trendSums: [Double] = []
     private var finalized = false
@@ -87,6 +89,7 @@ public struct AsOfAccumulator: TimelineSink {
         rowDays.append(contentsOf: repeatElement(AsOfAccumulator.noDay, count: n))
         risks.append(contentsOf: repeatElement(0, count: n))
         if trendDays != nil { trendSums.append(contentsOf: repeatElement(0, count: n * nf * 5)) }
+        firstDays.append(.max)
         accountCount += 1
     }
 
@@ -112,6 +115,7 @@ public struct AsOfAccumulator: TimelineSink {
             // Global mode needs no announcement; in per-account mode an unannounced account keeps nothing.
             while accountCount <= a { register(list: perAccount == nil ? 0 : -1) }
         }
+        if day < firstDays[a] { firstDays[a] = day }
         let list = listOf[a]
         if list < 0 { return }
         let days = lists[list]
@@ -180,6 +184,7 @@ public struct AsOfAccumulator: TimelineSink {
                     register(list: lists.count - 1)
                 }
             }
+            firstDays[a] = min(firstDays[a], other.firstDays[b])
             let n = other.listOf[b] < 0 ? 0 : other.lists[other.listOf[b]].count
             guard listOf[a] >= 0, n == lists[listOf[a]].count else { continue }
             for k in 0..<n {
@@ -220,6 +225,11 @@ public struct AsOfAccumulator: TimelineSink {
                 }
             }
         }
+    }
+
+    /// The date of an account's first timeline row.
+    public func firstRowDay(account: Int) -> Int32? {
+        account < accountCount && firstDays[account] != .max ? firstDays[account] : nil
     }
 
     /// The as-of state of an account at its query date index `k` (after `finish()`).
