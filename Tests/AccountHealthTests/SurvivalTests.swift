@@ -86,6 +86,18 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
         #expect(abs(Concordance.harrell(problem: problem, eta: [1, 0, 1, 0, 0]) - 6.5 / 8) < 1e-15)
     }
 
+    /// An interval that contains no event time (C: (2, 4] between the churns at 1 and 5) is in no risk set;
+    /// late entry (C again) keeps it out of the risk set at 1. β = 0, Breslow: log L = −log 3 − log 2.
+    @Test func intervalsBetweenEventTimesAndLateEntry() throws {
+        let data = try SurvivalData(names: ["x"], start: [0, 0, 2, 0], stop: [1, 5, 4, 6], event: [true, true, false, false],
+                                    x: Matrix(rows: 4, columns: 1, storage: [1, 0, 7, 2]))
+        let fit = try CoxRegression(ties: .breslow).fit(data)
+        #expect(abs(fit.nullLogLikelihood - -(log(3) + log(2))) < 1e-14)
+        // Score at 0: deaths' x (1 + 0) − risk-set means (A, B, D: (1 + 0 + 2)/3 = 1; B, D: 1) = −1.
+        let problem = CoxProblem(data, ties: .breslow)
+        #expect(abs(problem.evaluate([0], threads: 1, keep: false).gradient[0] - -1) < 1e-14)
+    }
+
     @Test func predictionsAreConditionalOnAge() throws {
         let (data, _) = try loadCoxCase("tv_medium")
         let fit = try CoxRegression().fit(data)

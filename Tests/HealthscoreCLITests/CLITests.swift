@@ -332,9 +332,27 @@ func parseCSV(_ text: String) -> [[String]] {
 
 @Suite struct BenchCommandTests {
     @Test func benchRunsOnSmallSizes() throws {
-        let r = try CLI.run(["bench", "--rows", "3000", "--columns", "4", "--cv-rows", "2000", "--reps", "1"])
+        let r = try CLI.run(["bench", "--rows", "3000", "--columns", "4", "--cv-rows", "2000", "--cox-rows", "1500", "--reps", "1"])
         #expect(r.status == 0, "\(r.err)")
-        for s in ["dgemm", "IRLS pass", "logistic fit 3000×4", "5-fold CV AUC 2000×4", "OpenBLAS core"] { #expect(r.out.contains(s), "\(s)") }
+        for s in ["dgemm", "IRLS pass", "logistic fit 3000×4", "5-fold CV AUC 2000×4", "OpenBLAS core", "Cox PH (Efron) 1500×8"] { #expect(r.out.contains(s), "\(s)") }
+    }
+
+    /// The Cox file benchmark reads a counting-process CSV and reports lifelines' estimates (fixture).
+    @Test func coxFileBenchmarkMatchesLifelines() throws {
+        let root = CLI.packageRoot + "/Tests/AccountHealthTests/Fixtures"
+        let r = try CLI.run(["bench", "--cox-file", root + "/cox_tv_small.csv", "--reps", "2"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/cox_tv_small.json"))) as! [String: Any]
+        let b = (ref["lifelines"] as! [String: Any])["coefficients"] as! [Double]
+        let mine = o["coefficients"] as! [Double]
+        for j in b.indices { #expect(abs(mine[j] - b[j]) <= 1e-8 * abs(b[j])) }
+        #expect((o["fit_seconds"] as! [Double]).count == 2 && o["names"] as! [String] == ["x1", "x2", "x3"])
+        let d = Dir()
+        let bad = d.write("bad.csv", "id,start,stop,event,x\n1,0,5,1,2\n2,3,3,0,1\n3,0,4,2,1\n4,0,4,0,\n")
+        let e = try CLI.run(["bench", "--cox-file", bad])
+        #expect(e.status == 65)
+        for s in ["bad.csv:3:3", "stop must be after start", "bad.csv:4:4", "event must be 0 or 1", "bad.csv:5:5", "x is empty"] { #expect(e.err.contains(s), "\(s): \(e.err)") }
     }
 }
 

@@ -43,7 +43,7 @@ public enum ModelBenchmarks {
     }
 
     /// Runs the model benchmarks: dgemm peak, XᵀWX, logistic fit, 5-fold CV AUC.
-    public static func run(n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, reps: Int = 5, threads: Int = 2) throws -> [Timing] {
+    public static func run(n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, coxN: Int = 100_000, reps: Int = 5, threads: Int = 2) throws -> [Timing] {
         BLAS.pinToOneThread()
         var results: [Timing] = []
         // 1-thread dgemm peak, 2000² (the reference for the XᵀWX efficiency).
@@ -91,6 +91,35 @@ public enum ModelBenchmarks {
             meanAUC = s / 5
         }
         results.append(Timing(name: "5-fold CV AUC \(cvN)×\(k)", seconds: cv, detail: String(format: "mean AUC %.4f", meanAUC)))
+        let survival = try coxDesign(n: coxN, k: 8, seed: 3)
+        results.append(try cox(survival, reps: reps, threads: threads).timing)
         return results
+    }
+
+    /// A survival design like `bench_models.py`'s Cox case: standard-normal factors, β ~ U(−½, ½),
+    /// exponential churn times with rate 0.01·exp(x·β) (weeks), uniform censoring over 156 weeks.
+    public static func coxDesign(n: Int, k: Int, seed: UInt64) throws -> SurvivalData {
+        var g = SeededGenerator(seed: seed)
+        var x = Matrix(rows: n, columns: k)
+        for i in 0..<x.storage.count { x.storage[i] = g.normal() }
+        let beta = (0..<k).map { _ in g.uniform() - 0.5 }
+        let z = try x.times(beta)
+        var stop = [Double](repeating: 0, count: n), event = [Bool](repeating: false, count: n)
+        for i in 0..<n {
+            let tEvent = -_log(1 - g.uniform()) / (0.01 * _exp(z[i]))
+            let tCensor = 156 * g.uniform()
+            stop[i] = max(min(tEvent, tCensor), 1e-9)
+            event[i] = tEvent <= tCensor
+        }
+        return try SurvivalData(names: (0..<k).map { "x\($0)" }, start: [Double](repeating: 0, count: n), stop: stop, event: event, x: x)
+    }
+
+    /// Times the Cox fit (Efron) of `data`, `reps` times.
+    public static func cox(_ data: SurvivalData, reps: Int, threads: Int) throws -> (timing: Timing, fit: CoxFit) {
+        var fit: CoxFit? = nil
+        let seconds = try time(reps) { fit = try CoxRegression(threads: threads).fit(data) }
+        let f = fit!
+        return (Timing(name: "Cox PH (Efron) \(data.count)×\(data.x.columns), \(f.events) events", seconds: seconds,
+                       detail: String(format: "%d Newton iterations, concordance %.4f", f.iterations, f.concordance)), f)
     }
 }

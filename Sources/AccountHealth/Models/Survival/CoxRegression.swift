@@ -103,7 +103,7 @@ public struct CoxRegression: Sendable {
         do { covariance = try Cholesky(info).inverse() } catch {
             throw separation(beta, problem: problem, names: data.names, detail: "the information matrix is singular at the estimates")
         }
-        let robust = problem.robustCovariance(pass, covariance: covariance, subjects: data.subject, subjectCount: data.subjectIds.count)
+        let robust = problem.robustCovariance(pass, covariance: covariance, subjectCount: data.subjectIds.count)
         let baseline = problem.baseline(pass)
         let concordance = Concordance.harrell(problem: problem, eta: pass.eta)
         var diagnostics: [Diagnostic] = []
@@ -148,124 +148,128 @@ struct CoxPass {
     var meanXbar: [Double] = []
 }
 
-/// The fixed part of a Cox problem: centred design, event times, each interval's range of event times.
+/// The fixed part of a Cox problem: the intervals sorted by stop time with a centred design, the event
+/// times, and each interval's range of event times. Sorting once makes every pass sequential: the
+/// intervals whose risk range ends at event time k are one contiguous block.
 struct CoxProblem: Sendable {
     let n: Int
     let p: Int
-    /// Centred design, column-major.
+    /// Centred design in stop-time order, column-major.
     let xc: [Double]
     let means: [Double]
     let sds: [Double]
+    /// In stop-time order.
     let event: [Bool]
+    let subjects: [Int32]
     let ties: CoxRegression.Ties
     /// Distinct event times, ascending.
     let times: [Double]
     /// Interval i is at risk at event times lo[i]...hi[i] (empty when lo > hi).
     let lo: [Int32]
     let hi: [Int32]
+    /// Rows with hi == k are block[k]..<block[k + 1] (rows before block[0] end before the first event time).
+    let block: [Int]
+    /// Rows that leave the risk set on the way down (lo > 0), with their lo.
+    let leaving: [Int32]
     /// Deaths per event time and the sum of their (centred) factor values, time-major.
     let deaths: [Int]
     let deathX: [Double]
 
     init(_ data: SurvivalData, ties: CoxRegression.Ties) {
-        n = data.count
-        p = data.x.columns
+        let n = data.count, p = data.x.columns
+        self.n = n
+        self.p = p
         self.ties = ties
-        event = data.event
+        // Stop-time order (ties by input order, so the result never depends on the sort algorithm).
+        var keyed = [(Double, Int32)](repeating: (0, 0), count: n)
+        for i in 0..<n { keyed[i] = (data.stop[i], Int32(i)) }
+        keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let order = keyed.map { Int($0.1) }
         var m = [Double](repeating: 0, count: p), s = [Double](repeating: 0, count: p)
-        var xc = data.x.storage
-        for j in 0..<p {
-            var sum = 0.0
-            for i in 0..<n { sum += xc[j * n + i] }
-            let mean = sum / Double(n)
-            var ss = 0.0
-            for i in 0..<n { xc[j * n + i] -= mean; ss += xc[j * n + i] * xc[j * n + i] }
-            m[j] = mean
-            s[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+        var xc = [Double](repeating: 0, count: n * p)
+        data.x.storage.withUnsafeBufferPointer { X in
+            xc.withUnsafeMutableBufferPointer { C in
+                for j in 0..<p {
+                    let src = X.baseAddress! + j * n, dst = C.baseAddress! + j * n
+                    var sum = 0.0
+                    for i in 0..<n { sum += src[i] }
+                    let mean = sum / Double(n)
+                    var ss = 0.0
+                    for r in 0..<n { let v = src[order[r]] - mean; dst[r] = v; ss += v * v }
+                    m[j] = mean
+                    s[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+                }
+            }
         }
         self.xc = xc
         means = m
         sds = s
-        var t: [Double] = []
-        for i in 0..<n where data.event[i] { t.append(data.stop[i]) }
-        t.sort()
+        event = order.map { data.event[$0] }
+        subjects = order.map { data.subject[$0] }
         var unique: [Double] = []
-        for v in t where unique.last != v { unique.append(v) }
+        for r in 0..<n where event[r] && unique.last != keyed[r].0 { unique.append(keyed[r].0) }
         times = unique
-        // lo: first event time > start; hi: last event time ≤ stop.
-        func firstAbove(_ v: Double) -> Int {
-            var a = 0, z = unique.count
-            while a < z { let mid = (a + z) >> 1; if unique[mid] <= v { a = mid + 1 } else { z = mid } }
-            return a
-        }
+        let U = unique.count
+        // hi: last event time ≤ stop, by a merge (stops are sorted); lo: first event time > start.
         var lo = [Int32](repeating: 0, count: n), hi = [Int32](repeating: 0, count: n)
-        var d = [Int](repeating: 0, count: unique.count)
-        var dx = [Double](repeating: 0, count: unique.count * p)
-        for i in 0..<n {
-            lo[i] = Int32(firstAbove(data.start[i]))
-            let h = firstAbove(data.stop[i]) - 1
-            hi[i] = Int32(h)
-            if data.event[i] {
-                d[h] += 1
-                for j in 0..<p { dx[h * p + j] += xc[j * n + i] }
+        var block = [Int](repeating: n, count: U + 1)
+        var leaving: [Int32] = []
+        var k = -1
+        for r in 0..<n {
+            while k + 1 < U && unique[k + 1] <= keyed[r].0 { k += 1; block[k] = r }
+            hi[r] = Int32(k)
+            let st = data.start[order[r]]
+            var a = 0
+            if U > 0 && st >= unique[0] {
+                var z = U
+                while a < z { let mid = (a + z) >> 1; if unique[mid] <= st { a = mid + 1 } else { z = mid } }
             }
+            lo[r] = Int32(a)
+            if a > 0 && a <= k { leaving.append(Int32(r)) }
         }
+        if U > 0 { for q in stride(from: U - 1, through: 0, by: -1) where block[q] > block[q + 1] { block[q] = block[q + 1] } }
         self.lo = lo
         self.hi = hi
+        self.block = block
+        self.leaving = leaving
+        var d = [Int](repeating: 0, count: U)
+        var dx = [Double](repeating: 0, count: U * p)
+        for r in 0..<n where event[r] {
+            let h = Int(hi[r])
+            d[h] += 1
+            for j in 0..<p { dx[h * p + j] += xc[j * n + r] }
+        }
         deaths = d
         deathX = dx
     }
 
-    var eventTimeCount: Int { times.count }
-
     /// The partial log-likelihood, its gradient and information at β (in centred terms: the same β).
     func evaluate(_ beta: [Double], threads: Int, keep: Bool) -> CoxPass {
         let U = times.count, P1 = p + 1
-        // η = Xc·β
+        // η = Xc·β, then r = exp(η − max η).
         var eta = [Double](repeating: 0, count: n)
         xc.withUnsafeBufferPointer { X in
             cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(p), 1, X.baseAddress, Int32(n), beta, 1, 0, &eta, 1)
         }
         let shift = eta.max() ?? 0
         var risk = [Double](repeating: 0, count: n)
-        // Per event time, the (r, r·x) of the intervals whose risk range ends there (they enter a downward
-        // sweep in time) and of those whose range starts there (they leave it below), and the deaths' own sums.
-        // Sweeping down, S(k) = Σ_{j ≥ k} enter[j] − Σ_{j > k} leave[j]: with one interval per subject nothing
-        // ever leaves, so a risk set far smaller than the whole (late times, or risks spanning many orders of
-        // magnitude) is still summed without cancellation.
-        var enter = [Double](repeating: 0, count: U * P1)
-        var leave = [Double](repeating: 0, count: U * P1)
-        var dead = [Double](repeating: 0, count: U * P1)
+        for i in 0..<n { risk[i] = _exp(eta[i] - shift) }
+        // (r, r·x) of the rows whose range starts at event time k, which leave a downward sweep below k.
+        // Sweeping down, S(k) = Σ_{hi ≥ k} (r, r·x) − Σ_{lo > k} (r, r·x): with one interval per subject nothing
+        // leaves, so a risk set far smaller than the whole (late times, or risks spanning many orders of
+        // magnitude) is summed without cancellation.
+        var leave = [Double](repeating: 0, count: leaving.isEmpty ? 0 : U * P1)
         var ll = 0.0
         xc.withUnsafeBufferPointer { X in
-            enter.withUnsafeMutableBufferPointer { In in
-                leave.withUnsafeMutableBufferPointer { Out in
-                    dead.withUnsafeMutableBufferPointer { E in
-                        for i in 0..<n {
-                            let r = _exp(eta[i] - shift)
-                            risk[i] = r
-                            let a = Int(lo[i]), z = Int(hi[i])
-                            if a > z { continue }
-                            let pz = In.baseAddress! + z * P1
-                            pz[0] += r
-                            for j in 0..<p { pz[j + 1] += r * X[j * n + i] }
-                            if a > 0 {
-                                let pa = Out.baseAddress! + a * P1
-                                pa[0] += r
-                                for j in 0..<p { pa[j + 1] += r * X[j * n + i] }
-                            }
-                            if event[i] {
-                                ll += eta[i]
-                                let pe = E.baseAddress! + z * P1
-                                pe[0] += r
-                                for j in 0..<p { pe[j + 1] += r * X[j * n + i] }
-                            }
-                        }
-                    }
+            leave.withUnsafeMutableBufferPointer { L in
+                for q in leaving {
+                    let i = Int(q), r = risk[i]
+                    let pa = L.baseAddress! + Int(lo[i]) * P1
+                    pa[0] += r
+                    for j in 0..<p { pa[j + 1] += r * X[j * n + i] }
                 }
             }
         }
-        // Per event time: Efron's (or Breslow's) sums.
         var gradient = [Double](repeating: 0, count: p)
         for k in 0..<U { for j in 0..<p { gradient[j] += deathX[k * p + j] } }
         var outer = [Double](repeating: 0, count: p * p)      // Σ x̄ x̄ᵀ, upper triangle
@@ -274,38 +278,50 @@ struct CoxProblem: Sendable {
         var bs = keep ? [Double](repeating: 0, count: U * p) : [], bes = keep ? [Double](repeating: 0, count: U * p) : []
         var mx = keep ? [Double](repeating: 0, count: U * p) : []
         var entered = [Double](repeating: 0, count: P1), left = [Double](repeating: 0, count: P1)
-        var running = [Double](repeating: 0, count: P1)
+        var running = [Double](repeating: 0, count: P1), dead = [Double](repeating: 0, count: P1)
         var xbar = [Double](repeating: 0, count: p)
-        for k in stride(from: U - 1, through: 0, by: -1) {
-            if k + 1 < U { for j in 0..<P1 { left[j] += leave[(k + 1) * P1 + j] } }
-            for j in 0..<P1 { entered[j] += enter[k * P1 + j]; running[j] = entered[j] - left[j] }
-            let d = deaths[k]
-            let s0 = running[0]
-            let d0 = dead[k * P1]
-            if keep { s0s[k] = s0 }
-            var ck = 0.0, ek = 0.0
-            for l in 0..<d {
-                let f = ties == .efron ? Double(l) / Double(d) : 0
-                let phi = s0 - f * d0
-                ll -= _log(phi) + shift
-                let inv = 1 / phi
-                ck += inv
-                ek += f * inv
-                for j in 0..<p {
-                    xbar[j] = (running[j + 1] - f * dead[k * P1 + j + 1]) * inv
-                    gradient[j] -= xbar[j]
-                }
-                for j in 0..<p { for i in 0...j { outer[j * p + i] += xbar[i] * xbar[j] } }
-                if keep {
-                    for j in 0..<p {
-                        bs[k * p + j] += xbar[j] * inv
-                        bes[k * p + j] += f * xbar[j] * inv
-                        mx[k * p + j] += xbar[j] / Double(d)
+        xc.withUnsafeBufferPointer { X in
+            for k in stride(from: U - 1, through: 0, by: -1) {
+                if k + 1 < U && !leave.isEmpty { for j in 0..<P1 { left[j] += leave[(k + 1) * P1 + j] } }
+                for j in 0..<P1 { dead[j] = 0 }
+                for i in block[k]..<block[k + 1] where lo[i] <= hi[i] {
+                    let r = risk[i]
+                    entered[0] += r
+                    for j in 0..<p { entered[j + 1] += r * X[j * n + i] }
+                    if event[i] {
+                        ll += eta[i]
+                        dead[0] += r
+                        for j in 0..<p { dead[j + 1] += r * X[j * n + i] }
                     }
                 }
+                for j in 0..<P1 { running[j] = entered[j] - left[j] }
+                let d = deaths[k]
+                let s0 = running[0]
+                if keep { s0s[k] = s0 }
+                var ck = 0.0, ek = 0.0
+                for l in 0..<d {
+                    let f = ties == .efron ? Double(l) / Double(d) : 0
+                    let phi = s0 - f * dead[0]
+                    ll -= _log(phi) + shift
+                    let inv = 1 / phi
+                    ck += inv
+                    ek += f * inv
+                    for j in 0..<p {
+                        xbar[j] = (running[j + 1] - f * dead[j + 1]) * inv
+                        gradient[j] -= xbar[j]
+                    }
+                    for j in 0..<p { for i in 0...j { outer[j * p + i] += xbar[i] * xbar[j] } }
+                    if keep {
+                        for j in 0..<p {
+                            bs[k * p + j] += xbar[j] * inv
+                            bes[k * p + j] += f * xbar[j] * inv
+                            mx[k * p + j] += xbar[j] / Double(d)
+                        }
+                    }
+                }
+                c[k] = ck
+                e[k] = ek
             }
-            c[k] = ck
-            e[k] = ek
         }
         // Weights: each interval's risk × Σ c over its event times, less Efron's share at its own death.
         var cum = [Double](repeating: 0, count: U + 1)       // cum[k + 1] = Σ_{j ≤ k} c_j
@@ -333,7 +349,7 @@ struct CoxProblem: Sendable {
 
     /// The sandwich V·(Σ_c U_c U_cᵀ)·V with U_c the sum of the score residuals of subject c's intervals
     /// (Efron-weighted as in R's `coxph`; Lin & Wei 1989), V the model-based covariance.
-    func robustCovariance(_ pass: CoxPass, covariance: Matrix, subjects: [Int32], subjectCount: Int) -> Matrix {
+    func robustCovariance(_ pass: CoxPass, covariance: Matrix, subjectCount: Int) -> Matrix {
         let U = times.count
         // Prefix sums over event times of c and b (vector).
         var cumC = [Double](repeating: 0, count: U + 1)
