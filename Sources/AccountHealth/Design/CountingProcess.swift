@@ -124,11 +124,10 @@ extension SurvivalDesign {
             var sorted = true
             for k in 1..<max(slice.count, 1) where rows.days[Int(slice[k])] < rows.days[Int(slice[k - 1])] { sorted = false; break }
             if !sorted {
-                let keyed = slice.enumerated().sorted { (l, r) in
-                    let dl = rows.days[Int(l.element)], dr = rows.days[Int(r.element)]
-                    return dl != dr ? dl < dr : l.offset < r.offset
-                }
-                slice = keyed.map(\.element)
+                // By date, then file order (row indices are in file order): one integer key each.
+                var keys = slice.map { (UInt64(UInt32(bitPattern: rows.days[Int($0)] &- Int32.min)) << 32) | UInt64(UInt32($0)) }
+                keys.sort()
+                slice = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
             }
             // Distinct dates with the carried-forward values after each.
             for j in 0..<p { state[j] = .nan }
@@ -181,7 +180,7 @@ extension SurvivalDesign {
         }
         var storage: [Double] = []
         storage.reserveCapacity(stopT.count * p)
-        for j in 0..<p { storage += cols[j] }
+        for j in 0..<p { storage += cols[j]; cols[j] = [] }
         let data = try SurvivalData(names: factorNames, start: startT, stop: stopT, event: event,
                                     x: Matrix(rows: stopT.count, columns: p, storage: storage), subject: subject, subjectIds: subjectIds)
         return SurvivalDesign(data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,

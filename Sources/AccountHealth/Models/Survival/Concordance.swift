@@ -9,12 +9,14 @@ public enum Concordance {
         let n = problem.n, U = problem.times.count
         guard n > 1, U > 0 else { return .nan }
         // Ranks of η (equal values share a rank) for a Fenwick tree of counts.
-        let order = (0..<n).sorted { eta[$0] < eta[$1] }
+        var keyed = [(Double, Int32)](repeating: (0, 0), count: n)
+        for i in 0..<n { keyed[i] = (eta[i], Int32(i)) }
+        keyed.sort { $0.0 < $1.0 }
         var rank = [Int32](repeating: 0, count: n)
         var distinct = 0
-        for (k, i) in order.enumerated() {
-            if k > 0 && eta[i] != eta[order[k - 1]] { distinct += 1 }
-            rank[i] = Int32(distinct + 1)
+        for k in 0..<n {
+            if k > 0 && keyed[k].0 != keyed[k - 1].0 { distinct += 1 }
+            rank[Int(keyed[k].1)] = Int32(distinct + 1)
         }
         let size = distinct + 1
         var tree = [Int64](repeating: 0, count: size + 1)
