@@ -29,6 +29,9 @@ demo: build
 	$(BIN) compare --data $(DATA) --by segment --format json --output $(OUT)/compare-segment.json
 	$(BIN) rank --data $(DATA) --model $(OUT)/model.json --format csv --output $(OUT)/risks.csv
 	$(BIN) rank --data $(DATA) --as-of 2024-06-30 --top 15 --format table
+	$(BIN) survival --data $(DATA) --predictions $(OUT)/survival-predictions.csv --save-model $(OUT)/cox.json --format table
+	$(BIN) survival --data $(DATA) --format json --output $(OUT)/survival.json
+	$(BIN) rank --data $(DATA) --model $(OUT)/cox.json --top 10 --format table
 	$(BIN) report --data $(DATA) --output $(OUT)/report
 	$(BIN) validate --data datasets/fightchurn-crm6 --format table
 	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
@@ -40,10 +43,11 @@ demo: build
 test: setup
 	swift test
 
-## make bench: the scoring and fitting benchmarks against the peers, and the model kernels
+## make bench: the scoring, fitting and Cox benchmarks against the peers, and the model kernels
 bench: build
 	bash scripts/bench_score.sh
 	bash scripts/bench_fit.sh
+	bash scripts/bench_cox.sh
 	$(BIN) bench
 
 ## make report-check: render the report in headless Chromium and fail on a blank or broken page
