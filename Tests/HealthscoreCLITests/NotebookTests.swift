@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Runs the walk-throughs in notebooks-md/: in every ```console block, each `$ healthscore …` line is run
-/// (from the repository root, `$TMP` replaced by a temporary directory) and its standard output must equal
+/// (from the repository root, `$TMP` replaced by a temporary directory, and that directory written back as
+/// `$TMP` in the output) and its standard output must equal
 /// the lines that follow it. HEALTHSCORE_RECORD=1 rewrites the expected output instead.
 @Suite(.serialized) struct NotebookTests {
     static let dir = CLI.packageRoot + "/notebooks-md"
@@ -37,7 +38,9 @@ import Testing
                 let args = cmd.dropFirst("$ healthscore ".count).split(separator: " ").map { $0.replacingOccurrences(of: "$TMP", with: tmp.path) }
                 let r = try CLI.run(args, cwd: CLI.packageRoot)
                 #expect(r.status == 0, "\(name): `\(cmd)` exited \(r.status): \(r.err)")
-                let actual = r.out.hasSuffix("\n") ? String(r.out.dropLast()).components(separatedBy: "\n") : (r.out.isEmpty ? [] : r.out.components(separatedBy: "\n"))
+                // Paths under the temporary directory are written back as $TMP, so the output is the same every run.
+                let text = r.out.replacingOccurrences(of: tmp.path, with: "$TMP")
+                let actual = text.hasSuffix("\n") ? String(text.dropLast()).components(separatedBy: "\n") : (text.isEmpty ? [] : text.components(separatedBy: "\n"))
                 if !record {
                     #expect(actual == expected, "\(name): output of `\(cmd)` changed (HEALTHSCORE_RECORD=1 swift test --filter NotebookTests refreshes it)")
                 }
