@@ -12,7 +12,7 @@ base_o = open(os.path.join(ROOT, "datasets/simulated/outcomes.csv"), "rb").read(
 base_a = open(os.path.join(ROOT, "datasets/simulated/accounts.csv"), "rb").read()
 base_o = base_o[:base_o.rfind(b"\n")+1]
 rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
-MODELS = "--models" in sys.argv        # also run fit, indicators, backtest, compare and rank
+MODELS = "--models" in sys.argv        # also run fit, indicators, backtest, compare, rank and survival
 sys.argv = [a for a in sys.argv if a != "--models"]
 junk = [b'"', b",", b"\n", b"\r", b"\xff", b"\xc3", b"nan", b"-", b"1e999", b"", b" ", b"2024-02-30", b"\x00", b"risk", b"high", b"{", b":", b"- ", b"  "]
 def mutate(b):
@@ -40,7 +40,7 @@ for n in range(int(sys.argv[2]) if len(sys.argv) > 2 else 300):
     if MODELS:
         cmds += [["fit", "--data", "/tmp/fz", "--folds", "2", "--format", "json"], ["indicators", "--data", "/tmp/fz", "--horizons", "30,90", "--format", "csv"],
                  ["backtest", "--data", "/tmp/fz", "--step", "90", "--format", "csv"], ["compare", "--data", "/tmp/fz", "--format", "json"],
-                 ["rank", "--data", "/tmp/fz", "--format", "csv"]]
+                 ["rank", "--data", "/tmp/fz", "--format", "csv"], ["survival", "--data", "/tmp/fz", "--format", "json"]]
     for cmd in cmds:
         r = subprocess.run([B] + cmd, capture_output=True)
         codes[r.returncode] = codes.get(r.returncode, 0) + 1

@@ -186,5 +186,12 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         if e.errors.count > shown.count || e.truncated { text += "\n… and more errors (healthscore validate lists them all)" }
         FileHandle.standardError.write(Data((text + "\n").utf8))
         throw ExitCode(e.exitCode)
+    } catch let e as ModelError {
+        // Commands map model failures to located input errors; this is the safety net (bad data, 65).
+        FileHandle.standardError.write(Data("healthscore: error: cannot fit the model: \(e.description)\n".utf8))
+        throw ExitCode(65)
+    } catch let e as LinearAlgebraError {
+        FileHandle.standardError.write(Data("healthscore: error: numerical failure: \(e)\n".utf8))
+        throw ExitCode(65)
     }
 }

@@ -25,6 +25,8 @@ import Testing
             }
             do { _ = try AccountsTable.read(path: f) } catch is InputError {} catch is InputErrors {} catch { Issue.record("\(f): untyped \(error)") }
             do { _ = try OutcomesTable.read(path: f) } catch is InputError {} catch is InputErrors {} catch { Issue.record("\(f): untyped \(error)") }
+            do { _ = try CoxRegression().fit(try SurvivalData.read(path: f)) }
+            catch is InputError {} catch is InputErrors {} catch is ModelError {} catch { Issue.record("\(f): untyped \(error)") }
         }
     }
 

@@ -1,7 +1,8 @@
 import AccountHealth
 import Foundation
 
-/// Every reader of the data contract on the same bytes: timeline (wide or long), accounts, outcomes,
+/// Every reader of the data contract on the same bytes: timeline (wide or long), accounts, outcomes, the
+/// counting-process reader (and a Cox fit of what it accepts),
 /// and the raw CSV reader with a tiny block size so records straddle buffer refills. Any thrown error
 /// is fine; a crash, trap or sanitizer report is a finding.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -27,6 +28,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     acc.finish()
     _ = try? AccountsTable.read(path: path)
     _ = try? OutcomesTable.read(path: path)
+    if let d = try? SurvivalData.read(path: path), d.count < 5_000 { _ = try? CoxRegression(threads: 1).fit(d) }
     if let r = try? CSVReader(path: path, blockSize: 16) {
         try? r.read(header: { _ in }, onError: { _ in }, record: { rec in
             for i in 0..<rec.count { _ = rec.string(i); _ = DecimalParser.parse(rec.pointer(i), rec.length(i)); _ = Day.parse(rec.pointer(i), rec.length(i)) }
