@@ -20,6 +20,7 @@ struct SurvivalCommand: ParsableCommand {
             Examples:
               healthscore survival --data datasets/simulated
               healthscore survival --data datasets/simulated --format json --predictions risk.csv --save-model cox.json
+              healthscore survival --data datasets/simulated --predictions risk.csv --curve 30,90,180,365
               healthscore survival --data datasets/simulated --as-of 2024-06-30 --horizon 180 --ties breslow
             """
     )
@@ -32,12 +33,23 @@ struct SurvivalCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Fit only what was known on this date (later rows and churns left out) and predict for the accounts active then (default: all data, predictions at the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Write each active account's churn probability (CSV) here.", valueName: "file")) var predictions: String?
+    @Option(help: ArgumentHelp("Also write each account's survival curve at these days ahead (columns survival_<d>d of --predictions).", valueName: "days,…"))
+    var curve: String?
+
+    var curveDays: [Int] { curve.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } ?? [] }
     @Option(name: .customLong("save-model"), help: ArgumentHelp("Save the Cox model (JSON) for `rank --model`.", valueName: "file"))
     var saveModel: String?
 
     func validate() throws {
         if horizon <= 0 { throw ValidationError("--horizon must be a positive number of days") }
         if !(penalty >= 0) || !penalty.isFinite { throw ValidationError("--penalty must be a non-negative number") }
+        if let curve {
+            let parts = curve.split(separator: ",", omittingEmptySubsequences: false)
+            guard !parts.isEmpty, parts.allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { $0 > 0 } ?? false }) else {
+                throw ValidationError("--curve takes positive whole days separated by commas, e.g. 30,90,180,365")
+            }
+            if predictions == nil { throw ValidationError("--curve adds columns to --predictions: give --predictions FILE too") }
+        }
         if models == .discrete && (predictions != nil || saveModel != nil) {
             throw ValidationError("--predictions and --save-model need the Cox model (--models cox or both)")
         }
@@ -53,7 +65,7 @@ struct SurvivalCommand: ParsableCommand {
                                                   options: SurvivalDesignOptions(censorAt: asOf?.day))
             let report: SurvivalReport
             do {
-                report = try SurvivalAnalysis.run(design, options: SurvivalOptions(ties: ties, penalty: penalty, models: models, horizon: horizon))
+                report = try SurvivalAnalysis.run(design, options: SurvivalOptions(ties: ties, penalty: penalty, models: models, horizon: horizon, curve: curveDays))
             } catch let e as ModelError {
                 throw InputError(.modelFailure, Location(file: sources.outcomes ?? "outcomes"), "cannot fit the time-to-churn model: \(e.description)")
             }

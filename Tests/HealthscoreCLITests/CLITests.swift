@@ -406,13 +406,19 @@ func parseCSV(_ text: String) -> [[String]] {
     @Test func predictionsAndSavedModelAgreeWithRank() throws {
         let d = Dir()
         let r = try CLI.run(["survival", "--data", World.shared.dir.path, "--horizon", "60", "--predictions", d.path + "/p.csv",
-                             "--save-model", d.path + "/cox.json", "--format", "table"])
+                             "--curve", "30,60,120", "--save-model", d.path + "/cox.json", "--format", "table"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("Cox proportional hazards") && r.out.contains("concordance"))
         let p = parseCSV(try String(contentsOfFile: d.path + "/p.csv", encoding: .utf8))
-        #expect(p[0] == ["account_id", "as_of", "age_days", "horizon_days", "relative_hazard", "churn_probability", "beyond_follow_up", "imputed"])
+        #expect(p[0] == ["account_id", "as_of", "age_days", "horizon_days", "relative_hazard", "churn_probability", "beyond_follow_up", "imputed",
+                         "survival_30d", "survival_60d", "survival_120d"])
         var probability: [String: Double] = [:]
-        for row in p.dropFirst() { probability[row[0]] = Double(row[5])! }
+        for row in p.dropFirst() {
+            probability[row[0]] = Double(row[5])!
+            // The curve at the horizon is 1 − P(churn), and it never rises.
+            #expect(abs(Double(row[9])! - (1 - Double(row[5])!)) < 1e-15)
+            #expect(Double(row[8])! >= Double(row[9])! && Double(row[9])! >= Double(row[10])!)
+        }
         let m = try SavedModel.load(path: d.path + "/cox.json")
         #expect(m.isCox && m.horizonDays == 60 && m.features.count == 8)
         let ranked = try CLI.run(["rank", "--data", World.shared.dir.path, "--model", d.path + "/cox.json", "--format", "csv"])
@@ -420,6 +426,22 @@ func parseCSV(_ text: String) -> [[String]] {
         let rows = parseCSV(ranked.out).dropFirst()
         #expect(rows.count == probability.count)
         for row in rows { #expect(abs(Double(row[4])! - probability[row[1]]!) < 1e-12, "\(row[1])") }
+    }
+
+    @Test func separationNamesTheFactorWithExit65() throws {
+        let d = Dir()
+        // The lower 'usage', the earlier the churn, for every account: a monotone likelihood.
+        var t = "account_id,date,usage,noise\n", o = "account_id,date,outcome\n"
+        for i in 0..<40 {
+            t += "a\(i),2024-01-01,\(i),\((i * 7) % 5)\n"
+            o += "a\(i),\(Day.format(Day.parse("2024-01-02")! + Int32(i))),churned\n"
+        }
+        d.write("timeline.csv", t); d.write("outcomes.csv", o)
+        let r = try CLI.run(["survival", "--data", d.path])
+        #expect(r.status == 65)
+        #expect(r.err.contains("separation") && r.err.contains("'usage'") && !r.err.lowercased().contains("nan"), "\(r.err)")
+        let ok = try CLI.run(["survival", "--data", d.path, "--penalty", "1", "--format", "json"])
+        #expect(ok.status == 0, "\(ok.err)")
     }
 
     @Test func noChurnIsExplainedWithExit65() throws {

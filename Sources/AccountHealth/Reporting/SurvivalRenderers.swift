@@ -124,11 +124,13 @@ extension Render {
 
     /// The per-account predictions as CSV.
     public static func survivalPredictionsCSV(_ r: SurvivalReport) -> String {
-        var t = ResultTable(columns: ["account_id", "as_of", "age_days", "horizon_days", "relative_hazard", "churn_probability", "beyond_follow_up", "imputed"])
+        var t = ResultTable(columns: ["account_id", "as_of", "age_days", "horizon_days", "relative_hazard", "churn_probability", "beyond_follow_up", "imputed"]
+                                + r.curve.map { "survival_\($0)d" })
         let asOf = Day.format(r.design.predictionDay)
         for row in r.predictions {
             t.rows.append([row.accountId, asOf, String(row.ageDays), String(r.horizon), NumberFormat.exact(row.relativeHazard),
-                           NumberFormat.exact(row.churnProbability), row.beyondFollowUp ? "true" : "false", row.imputed.joined(separator: ";")])
+                           NumberFormat.exact(row.churnProbability), row.beyondFollowUp ? "true" : "false", row.imputed.joined(separator: ";")]
+                          + row.survivalCurve.map { NumberFormat.exact($0) })
         }
         return t.csv()
     }

@@ -7,13 +7,17 @@ public struct SurvivalOptions: Sendable {
     public var models: Models = .both
     /// Days ahead for the predictions.
     public var horizon: Int = 90
+    /// Days ahead at which each active account's conditional survival curve is also reported.
+    public var curve: [Int] = []
     public var threads: Int = 2
 
-    public init(ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90, threads: Int = 2) {
+    public init(ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90, curve: [Int] = [],
+                threads: Int = 2) {
         self.ties = ties
         self.penalty = penalty
         self.models = models
         self.horizon = horizon
+        self.curve = curve
         self.threads = threads
     }
 }
@@ -28,6 +32,8 @@ public struct SurvivalPredictionRow: Sendable {
     public var churnProbability: Double
     /// The horizon reaches past the longest follow-up seen, where the baseline hazard is not extrapolated.
     public var beyondFollowUp: Bool
+    /// P(no churn within d days | no churn by now) for each of the options' `curve` days.
+    public var survivalCurve: [Double]
     public var imputed: [String]
 }
 
@@ -45,6 +51,7 @@ public struct SurvivalReport: Sendable {
     public var cox: CoxFit?
     public var discrete: DiscreteTimeFit?
     public var horizon: Int
+    public var curve: [Int]
     public var predictions: [SurvivalPredictionRow]
     public var notes: [String]
 }
@@ -72,9 +79,14 @@ public enum SurvivalAnalysis {
             storage.reserveCapacity(n * (p + 1))
             for i in 0..<n { storage.append(_log(1 + data.start[i])) }
             let y = data.event.map { $0 ? 1.0 : 0.0 }
-            let fit = try LogisticRegression(penalty: options.penalty, threads: options.threads)
-                .fit(Matrix(rows: n, columns: p + 1, storage: storage), y, names: data.names + [DiscreteTimeFit.ageTerm])
-            discrete = DiscreteTimeFit(fit: fit, periods: n, events: data.events)
+            do {
+                let fit = try LogisticRegression(penalty: options.penalty, threads: options.threads)
+                    .fit(Matrix(rows: n, columns: p + 1, storage: storage), y, names: data.names + [DiscreteTimeFit.ageTerm])
+                discrete = DiscreteTimeFit(fit: fit, periods: n, events: data.events)
+            } catch let e as ModelError where options.models == .both {
+                // The comparison model failing does not take the Cox results with it; alone, it is an error.
+                notes.append("the discrete-time model could not be fitted: \(e.description)")
+            }
         }
         var predictions: [SurvivalPredictionRow] = []
         if let cox {
@@ -89,7 +101,9 @@ public enum SurvivalAnalysis {
                 if past { beyond += 1 }
                 predictions.append(SurvivalPredictionRow(accountId: s.accountId, ageDays: s.age, relativeHazard: _exp(cox.relativeLinearPredictor(x)),
                                                          churnProbability: cox.churnProbability(x: x, age: age, horizon: Double(options.horizon)),
-                                                         beyondFollowUp: past, imputed: imputed))
+                                                         beyondFollowUp: past,
+                                                         survivalCurve: options.curve.map { 1 - cox.churnProbability(x: x, age: age, horizon: Double($0)) },
+                                                         imputed: imputed))
             }
             predictions.sort { $0.churnProbability != $1.churnProbability ? $0.churnProbability > $1.churnProbability : $0.accountId < $1.accountId }
             if imputedCount > 0 { notes.append("\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean over the intervals (column 'imputed')") }
@@ -98,6 +112,6 @@ public enum SurvivalAnalysis {
             }
             for d in cox.diagnostics { notes.append(d.message) }
         }
-        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, predictions: predictions, notes: notes)
+        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve, predictions: predictions, notes: notes)
     }
 }
