@@ -33,5 +33,12 @@ import Testing
                                        outcomes: outcomes, asOf: Day.parse("2024-06-30"), top: 20)
         for r in ranking.rows { print(r.rank, r.accountId, r.churnProbability, r.arrAtRisk ?? 0, r.drivers) }
         
+        let design = try SurvivalDesign.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
+                                              options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30")))
+        let cox = try CoxRegression(ties: .efron).fit(design.data)
+        print(cox.names, cox.hazardRatios, cox.robustStandardErrors, cox.concordance)
+        for account in design.current.prefix(3) {
+            print(account.accountId, cox.churnProbability(x: account.values, age: Double(account.age), horizon: 90))
+        }
     }
 }
