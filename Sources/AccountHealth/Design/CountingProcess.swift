@@ -62,22 +62,10 @@ extension SurvivalDesign {
     public static func build(sources: DataSources, outcomes: OutcomesTable, factors: [String]?,
                              options: SurvivalDesignOptions = SurvivalDesignOptions()) throws -> SurvivalDesign {
         let path = try sources.timelinePath()
-        var names = factors
-        if names == nil {
-            let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
-            guard cols.layout == .wide else {
-                throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
-            }
-            names = cols.factorNames
-        }
-        let factorNames = names!
+        let factorNames = try Observations.modelFactors(factors, sources: sources)
         var rows = TimelineRows(factors: factorNames)
         let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &rows)
-        let have = Set(summary.factors.map { $0.lowercased() })
-        for f in factorNames where !have.contains(f.lowercased()) {
-            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
-                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
-        }
+        try Observations.requireFactors(factorNames, in: summary, sources: sources)
         let ids = summary.accounts
         guard let lastDay = rows.days.max() else {
             throw InputError(.noRows, Location(file: path), "the timeline has no valid rows")

@@ -76,26 +76,14 @@ public enum Observations {
         if let t = options.trendDays, t <= 0 {
             throw InputError(.invalidArgument, Location(file: "--trend"), value: String(t), "the trend window must be a positive number of days")
         }
-        var names = factors
-        if names == nil {
-            let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
-            guard cols.layout == .wide else {
-                throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
-            }
-            names = cols.factorNames
-        }
-        let factorNames = names!
+        let factorNames = try modelFactors(factors, sources: sources)
         var queries: [String: [Int32]] = [:]
         for i in 0..<outcomes.count {
             for h in options.horizons { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h)) }
         }
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
         let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &acc)
-        let have = Set(summary.factors.map { $0.lowercased() })
-        for f in factorNames where !have.contains(f.lowercased()) {
-            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
-                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
-        }
+        try requireFactors(factorNames, in: summary, sources: sources)
         acc.finish()
 
         var featureNames = factorNames
@@ -163,5 +151,25 @@ public enum Observations {
                                        missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
         }
         return sets
+    }
+
+    /// The factors a model uses: the configuration's, or with none every numeric column of a wide timeline.
+    static func modelFactors(_ factors: [String]?, sources: DataSources) throws -> [String] {
+        if let factors { return factors }
+        let path = try sources.timelinePath()
+        let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
+        guard cols.layout == .wide else {
+            throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
+        }
+        return cols.factorNames
+    }
+
+    /// Every model factor must be a timeline column.
+    static func requireFactors(_ factorNames: [String], in summary: TimelineSummary, sources: DataSources) throws {
+        let have = Set(summary.factors.map { $0.lowercased() })
+        for f in factorNames where !have.contains(f.lowercased()) {
+            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
+                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
+        }
     }
 }
