@@ -23,6 +23,9 @@ public enum ReportBuilder {
                                         options: BacktestOptions(step: 30))
         let compare = try Portfolio.compare(sources: sources, configuration: configuration, accounts: accounts, outcomes: outcomes, by: "am")
         let rank = try Ranking.rank(sources: sources, configuration: configuration, accounts: accounts, outcomes: outcomes, asOf: asOf, top: 15)
+        // Time to churn: a report on data that cannot support a Cox model still renders, without that section.
+        let design = try SurvivalDesign.build(sources: sources, outcomes: outcomes, factors: configuration.base.factors.map(\.name))
+        let cox = try? CoxRegression().fit(design.data)
 
         let bands = configuration.base.bands
         let bandNames = bands.map(\.name)
@@ -51,6 +54,15 @@ public enum ReportBuilder {
         }
         charts.append(("Leading and lagging factors", SVG.heatmap(indicators.rows.map { "\($0.name) (\($0.kind))" }, columns: indicators.horizons.map { "\($0)d" },
                                                                   values: indicators.rows.map { $0.cells.map(\.auc) }, title: "AUC of each factor h days before the renewal")))
+        if let cox {
+            // Hazard ratio per standard deviation of each factor, so factors on different scales compare.
+            let sd = cox.featureSDs
+            charts.append(("Time to churn: hazard ratios", SVG.forest(cox.names, estimate: cox.names.indices.map { _exp(cox.coefficients[$0] * sd[$0]) },
+                                                                      low: cox.names.indices.map { _exp(cox.confidenceLow[$0] * sd[$0]) },
+                                                                      high: cox.names.indices.map { _exp(cox.confidenceHigh[$0] * sd[$0]) },
+                                                                      title: "Cox model: churn hazard ratio per standard deviation, 95% CI",
+                                                                      xLabel: "hazard ratio (log scale; < 1 protects, > 1 raises the risk)")))
+        }
         charts.append(("Account managers: funnel plot", SVG.funnel(compare.groups.filter { $0.expectedChurns > 0 }.map { ($0.group, $0.expectedChurns, $0.oeRatio ?? 0) },
                                                                     title: "Observed/expected churn by AM, with 95% limits")))
 
@@ -61,6 +73,12 @@ public enum ReportBuilder {
             let zero = zip(w.factors, w.suggested).filter { $0.1 < 0.5 }.map(\.0)
             answers.append(("Which factors matter?", "The data weight \(top.joined(separator: ", ")) most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known"). Leading factors: \(indicators.rows.filter { $0.kind == "leading" }.map(\.name).joined(separator: ", ")); lagging: \(indicators.rows.filter { $0.kind == "lagging" }.map(\.name).joined(separator: ", ")).\n"))
             answers.append(("Are our weights any good?", "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), suggested \(NumberFormat.fixed(w.aucSuggested, 3)). In the backtest the current score ranks next-90-day renewals with AUC \(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift \(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: \(backtest.overall.bands.map { "\($0.band) \(NumberFormat.percent($0.churnRate))" }.joined(separator: ", ")).\n"))
+        }
+        if let cox {
+            let sd = cox.featureSDs
+            let ordered = cox.names.indices.sorted { abs(cox.coefficients[$0] * sd[$0]) > abs(cox.coefficients[$1] * sd[$1]) }
+            let strongest = ordered.prefix(3).map { "\(cox.names[$0]) (×\(NumberFormat.fixed(_exp(cox.coefficients[$0] * sd[$0]), 2)) per SD)" }
+            answers.append(("How fast do accounts leave?", "Over the whole history (\(design.data.count) intervals between timeline rows, \(cox.events) churns), the factors that move the churn hazard most, week by week, are \(strongest.joined(separator: ", ")); the Cox model orders churns with concordance \(NumberFormat.fixed(cox.concordance, 3)). `healthscore survival` gives each account's probability of churning in the next 90 days given its age.\n"))
         }
         let higher = compare.groups.filter { $0.flag == "higher" }.map(\.group), lower = compare.groups.filter { $0.flag == "lower" }.map(\.group)
         answers.append(("Who needs help?", higher.isEmpty ? "No account manager churns more than their book predicts beyond chance.\(lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")\n"
@@ -109,6 +127,13 @@ public enum ReportBuilder {
         }
         md += "\n## Leading and lagging\n\n| factor | " + indicators.horizons.map { "AUC \($0)d" }.joined(separator: " | ") + " | kind |\n|---|" + indicators.horizons.map { _ in "---:" }.joined(separator: "|") + "|---|\n"
         for r in indicators.rows { md += "| \(r.name) | " + r.cells.map { NumberFormat.fixed($0.auc, 3) }.joined(separator: " | ") + " | \(r.kind) |\n" }
+        if let cox {
+            md += "\n## Time to churn (Cox, \(cox.ties.rawValue) ties)\n\n| factor | hazard ratio | per SD | 95% CI (per unit) | robust se | p |\n|---|---:|---:|---|---:|---:|\n"
+            for j in cox.names.indices {
+                md += "| \(cox.names[j]) | \(NumberFormat.fixed(cox.hazardRatios[j], 4)) | \(NumberFormat.fixed(_exp(cox.coefficients[j] * cox.featureSDs[j]), 3)) | \(NumberFormat.fixed(_exp(cox.confidenceLow[j]), 4)) – \(NumberFormat.fixed(_exp(cox.confidenceHigh[j]), 4)) | \(NumberFormat.fixed(cox.robustStandardErrors[j], 5)) | \(Render.pText(cox.pValues[j])) |\n"
+            }
+            md += "\nConcordance \(NumberFormat.fixed(cox.concordance, 3)); \(design.data.count) intervals, \(cox.events) churns, \(design.dropped) intervals dropped for a missing value.\n"
+        }
         md += "\n## Accounts to call\n\n| " + riskTable.columns.joined(separator: " | ") + " |\n|" + riskTable.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
         for row in riskTable.rows { md += "| " + row.joined(separator: " | ") + " |\n" }
         md += "\n## Account managers\n\n| AM | accounts | churns | expected | O/E | 95% interval | flag |\n|---|---:|---:|---:|---:|---|---|\n"

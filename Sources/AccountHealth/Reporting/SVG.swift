@@ -155,4 +155,29 @@ enum SVG {
         }
         return s + "</svg>"
     }
+
+    /// Forest plot: one row per term, a point and its interval on a log scale, with the line at 1.
+    static func forest(_ names: [String], estimate: [Double], low: [Double], high: [Double], title: String, xLabel: String) -> String {
+        let h = max(height, top + bottom + Double(names.count) * 24)
+        let finite = (low + high + estimate).filter { $0.isFinite && $0 > 0 }
+        let lo = min(0.5, finite.min() ?? 0.5), hi = max(2, finite.max() ?? 2)
+        let x0 = 150.0, x1 = width - right - 70
+        func x(_ v: Double) -> Double { x0 + (_log(max(v, lo)) - _log(lo)) / (_log(hi) - _log(lo)) * (x1 - x0) }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(h))\" width=\"\(Int(width))\" height=\"\(Int(h))\" role=\"img\" aria-label=\"\(esc(title))\" font-family=\"sans-serif\" font-size=\"11\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><text x=\"\(left)\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(esc(title))</text>"
+        let yEnd = top + Double(names.count) * 24
+        s += "<line x1=\"\(f(x(1)))\" x2=\"\(f(x(1)))\" y1=\"\(top)\" y2=\"\(f(yEnd))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>"
+        for (i, n) in names.enumerated() {
+            let y = top + Double(i) * 24 + 12
+            let colour = high[i] < 1 ? "#20bf6b" : (low[i] > 1 ? "#d64545" : "#4b6584")
+            s += "<text x=\"\(x0 - 6)\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(esc(n))</text>"
+            s += "<line x1=\"\(f(x(low[i])))\" x2=\"\(f(x(high[i])))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            s += "<circle cx=\"\(f(x(estimate[i])))\" cy=\"\(f(y))\" r=\"4.5\" fill=\"\(colour)\"><title>\(esc(n)): \(NumberFormat.fixed(estimate[i], 2)) (\(NumberFormat.fixed(low[i], 2))–\(NumberFormat.fixed(high[i], 2)))</title></circle>"
+            s += "<text x=\"\(f(x1 + 8))\" y=\"\(f(y + 4))\">\(NumberFormat.fixed(estimate[i], 2))</text>"
+        }
+        for v in [0.25, 0.5, 1, 2, 4] where v >= lo && v <= hi {
+            s += "<text x=\"\(f(x(v)))\" y=\"\(f(yEnd + 14))\" text-anchor=\"middle\">\(NumberFormat.fixed(v, 2))</text>"
+        }
+        s += "<text x=\"\((x0 + x1) / 2)\" y=\"\(f(yEnd + 30))\" text-anchor=\"middle\">\(esc(xLabel))</text>"
+        return s + "</svg>"
+    }
 }
