@@ -138,6 +138,18 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
         } catch let ModelError.separation(factors, _) {
             #expect(factors == ["perfect"])
         }
+        // A rare flag (2 of 60) whose holders churn first: its β grows slowly in β·sd terms, still separation.
+        let m = 60
+        var flag = [Double](repeating: 0, count: m); flag[0] = 1; flag[1] = 1
+        let rare = try SurvivalData(names: ["flag", "noise"], start: [Double](repeating: 0, count: m), stop: (0..<m).map { Double($0 + 1) },
+                                    event: (0..<m).map { $0 % 2 == 0 || $0 < 2 },
+                                    x: Matrix(rows: m, columns: 2, storage: flag + (0..<m).map { Double(($0 * 7) % 5) }))
+        do {
+            _ = try CoxRegression().fit(rare)
+            Issue.record("separation by a rare flag not detected")
+        } catch let ModelError.separation(factors, _) {
+            #expect(factors == ["flag"])
+        }
         // Ridge makes it finite.
         let ridge = try CoxRegression(penalty: 1).fit(sep)
         #expect(ridge.coefficients.allSatisfy { $0.isFinite })

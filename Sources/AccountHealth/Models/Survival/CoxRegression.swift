@@ -56,6 +56,9 @@ public struct CoxRegression: Sendable {
         var objective = pass.logLikelihood
         var iterations = 0
         var converged = false
+        // Per factor, how many iterations in a row its |β| has grown (a rare factor running off to infinity
+        // grows slowly in β·sd, so the separation limit alone would call it non-convergence).
+        var growing = [Int](repeating: 0, count: p)
         while iterations < maxIterations {
             iterations += 1
             var info = pass.information
@@ -66,7 +69,7 @@ public struct CoxRegression: Sendable {
                 step = try Cholesky(info).solve(g)
             } catch LinearAlgebraError.notPositiveDefinite(let column) {
                 if iterations == 1 { throw LogisticRegression.collinearity(factor: column - 1, x: data.x, names: data.names) }
-                throw separation(beta, problem: problem, names: data.names, detail: "the information matrix became singular at iteration \(iterations)")
+                throw separation(beta, growing: growing, problem: problem, names: data.names, detail: "the information matrix became singular at iteration \(iterations)")
             }
             // Step, halving while the (penalised) partial likelihood is not finite or falls.
             var scale = 1.0
@@ -83,6 +86,7 @@ public struct CoxRegression: Sendable {
             var largest = 0.0
             for j in 0..<p { largest = max(largest, abs(next[j] - beta[j]) * problem.sds[j]) }
             let llChange = abs(trialObjective - objective)
+            for j in 0..<p { growing[j] = abs(next[j]) > abs(beta[j]) && next[j] * beta[j] >= 0 ? growing[j] + 1 : 0 }
             beta = next
             pass = trial
             objective = trialObjective
@@ -93,6 +97,11 @@ public struct CoxRegression: Sendable {
             if largest < tolerance || llChange <= 1e-15 * max(1, abs(objective)) { converged = true; break }
         }
         if !converged {
+            let runaway = (0..<p).filter { growing[$0] >= 10 }
+            if penalty == 0 && !runaway.isEmpty {
+                throw ModelError.separation(factors: runaway.map { data.names[$0] },
+                                            detail: "after \(iterations) iterations these estimates still grow at every step while the partial likelihood levels off; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
+            }
             throw ModelError.notConverged(iterations: iterations, detail: "the Newton step is still above \(tolerance) standard deviations")
         }
         // The final pass keeps what the robust errors, the baseline and the concordance need.
@@ -122,9 +131,13 @@ public struct CoxRegression: Sendable {
         penalty > 0 ? penalty / 2 * beta.reduce(0) { $0 + $1 * $1 } : 0
     }
 
-    private func separation(_ beta: [Double], problem: CoxProblem, names: [String], detail: String) -> ModelError {
-        let runaway = names.indices.filter { abs(beta[$0]) * problem.sds[$0] > 10 }.map { names[$0] }
-        return .separation(factors: runaway, detail: detail + "; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
+    /// Names the factors running off: a large effect per standard deviation or an estimate that kept growing;
+    /// failing both, the largest effect.
+    private func separation(_ beta: [Double], growing: [Int] = [], problem: CoxProblem, names: [String], detail: String) -> ModelError {
+        let effect = names.indices.map { abs(beta[$0]) * problem.sds[$0] }
+        var runaway = names.indices.filter { effect[$0] > 10 || (growing.indices.contains($0) && growing[$0] >= 3) }
+        if runaway.isEmpty, let top = names.indices.max(by: { effect[$0] < effect[$1] }) { runaway = [top] }
+        return .separation(factors: runaway.map { names[$0] }, detail: detail + "; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
     }
 }
 
