@@ -162,9 +162,10 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
 
 /// The counting-process rules of DESIGN §4, and the whole pipeline against lifelines.
 @Suite struct SurvivalDesignTests {
-    @Test func pipelineMatchesLifelinesOnTheSimulatedData() throws {
-        let dir = "\(repoRoot)/datasets/simulated"
-        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/survival_peer_simulated.json"))) as! [String: Any]
+    @Test(arguments: ["simulated", "fightchurn-crm6"])
+    func pipelineMatchesLifelinesOnTheBundledData(_ dataset: String) throws {
+        let dir = "\(repoRoot)/datasets/\(dataset)"
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/survival_peer_\(dataset).json"))) as! [String: Any]
         let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
         let names = try sources.loadConfiguration()!.base.factors.map(\.name)
         let design = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"), factors: names)

@@ -11,8 +11,8 @@ Needs: numpy, pandas, lifelines (see BENCHMARKS.md for the venv). Writes, per ca
     straight from the formulas: Breslow's fit (lifelines has Efron only), the clustered sandwich with
     Efron-weighted score residuals (lifelines' robust errors ignore ties; R's coxph weights them like
     this), and Harrell's C over risk sets (lifelines' CoxTimeVaryingFitter has no concordance).
-It also builds DESIGN §4's counting-process rows from datasets/simulated with pandas (independently of
-the Swift builder) and fits them with lifelines: survival_peer_simulated.json.
+It also builds DESIGN §4's counting-process rows from both bundled datasets with pandas (independently of
+the Swift builder) and fits them with lifelines: survival_peer_<dataset>.json.
 The Swift tests read both; this script is kept so the numbers can be re-derived.
 """
 import json, os, sys
@@ -252,3 +252,4 @@ if __name__ == "__main__":
         main(out)
     # The whole pipeline on a bundled dataset: timeline + outcomes + config → intervals → lifelines.
     pipeline("datasets/simulated", out, "simulated")
+    pipeline("datasets/fightchurn-crm6", out, "fightchurn-crm6")
