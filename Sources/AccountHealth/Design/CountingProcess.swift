@@ -134,7 +134,7 @@ extension SurvivalDesign {
             distinctRows += dates.count
             let first = dates[0]
             let churn = churnDay[a]
-            if churn != .max { rowsAfterChurn += dates.count - (lastIndex(dates, atOrBefore: churn - 1).map { $0 + 1 } ?? 0) }
+            if churn != .max { rowsAfterChurn += dates.count - dates.upperBound(churn - 1) }
             if churn != .max && churn <= first { churnsBeforeFirstRow += 1; continue }
             let id = ids.string(Int32(a))
             var subjectIndex: Int32? = nil
@@ -161,7 +161,8 @@ extension SurvivalDesign {
                 if isEvent { lastChurn = max(lastChurn ?? churn, churn); break }
             }
             // The state at the prediction date, for accounts still active then.
-            if churn > predictDay, let k = lastIndex(dates, atOrBefore: predictDay) {
+            let k = dates.upperBound(predictDay) - 1      // the last row on or before the prediction date
+            if churn > predictDay, k >= 0 {
                 current.append(SurvivalDesign.CurrentState(accountId: id, age: Int(predictDay - first),
                                                            values: Array(states[(k * p)..<(k * p + p)])))
             }
@@ -176,12 +177,6 @@ extension SurvivalDesign {
                               churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
                               rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
                               lastChurnDay: lastChurn)
-    }
-
-    private static func lastIndex(_ days: [Int32], atOrBefore d: Int32) -> Int? {
-        var lo = 0, hi = days.count
-        while lo < hi { let m = (lo + hi) >> 1; if days[m] <= d { lo = m + 1 } else { hi = m } }
-        return lo == 0 ? nil : lo - 1
     }
 }
 

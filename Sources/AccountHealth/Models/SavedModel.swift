@@ -55,9 +55,7 @@ public struct SavedModel: Sendable, Equatable {
     /// H0(t) of a Cox model (0 before the first event time; flat after the last).
     public func cumulativeHazard(at t: Double) -> Double {
         guard let times = baselineTimes, let h = baselineCumulativeHazard else { return 0 }
-        var a = 0, z = times.count
-        while a < z { let m = (a + z) >> 1; if times[m] <= t { a = m + 1 } else { z = m } }
-        return a == 0 ? 0 : h[a - 1]
+        return stepValue(points: times, values: h, at: t)
     }
 
     /// The churn probability within the horizon: logistic σ(b0 + β·x), or for Cox

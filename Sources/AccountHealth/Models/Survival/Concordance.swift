@@ -33,34 +33,29 @@ public enum Concordance {
             while i > 0 { s += tree[i]; i -= i & -i }
             return s
         }
-        // Intervals bucketed by the event time where they enter (hi) and leave (lo − 1), sweeping down in time.
-        var enterStart = [Int](repeating: 0, count: U + 1), leaveStart = [Int](repeating: 0, count: U + 1)
-        for i in 0..<n where problem.lo[i] <= problem.hi[i] {
-            enterStart[Int(problem.hi[i]) + 1] += 1
-            leaveStart[Int(problem.lo[i]) + 1] += 1
-        }
-        for k in 0..<U { enterStart[k + 1] += enterStart[k]; leaveStart[k + 1] += leaveStart[k] }
-        var enter = [Int32](repeating: 0, count: enterStart[U]), leave = [Int32](repeating: 0, count: leaveStart[U])
-        var fe = enterStart, fl = leaveStart
-        for i in 0..<n where problem.lo[i] <= problem.hi[i] {
-            let h = Int(problem.hi[i]), l = Int(problem.lo[i])
-            enter[fe[h]] = Int32(i); fe[h] += 1
-            leave[fl[l]] = Int32(i); fl[l] += 1
-        }
+        // Sweeping down in time, an interval enters at its last event time (its stop-time block) and leaves
+        // below its first; only the intervals the Cox problem lists as leaving ever do.
+        var leaveStart = [Int](repeating: 0, count: U + 1)      // bucket l: leave[leaveStart[l]..<leaveStart[l + 1]]
+        for q in problem.leaving { leaveStart[Int(problem.lo[Int(q)]) + 1] += 1 }
+        for k in 0..<U { leaveStart[k + 1] += leaveStart[k] }
+        var leave = [Int32](repeating: 0, count: problem.leaving.count)
+        var fill = leaveStart
+        for q in problem.leaving { let l = Int(problem.lo[Int(q)]); leave[fill[l]] = q; fill[l] += 1 }
         var concordant: Int64 = 0, discordant: Int64 = 0, tied: Int64 = 0
         for k in stride(from: U - 1, through: 0, by: -1) {
             // Leave: intervals whose range starts at k + 1 (start ≥ times[k]).
             if k + 1 < U { for q in leaveStart[k + 1]..<leaveStart[k + 2] { add(rank[Int(leave[q])], -1) } }
+            let rows = problem.block[k]..<problem.block[k + 1]
             // Enter the ones that do not churn at k, compare each churn at k, then let the churns in.
-            for q in enterStart[k]..<enterStart[k + 1] where !problem.event[Int(enter[q])] { add(rank[Int(enter[q])], 1) }
-            for q in enterStart[k]..<enterStart[k + 1] where problem.event[Int(enter[q])] {
-                let r = rank[Int(enter[q])]
+            for i in rows where problem.lo[i] <= problem.hi[i] && !problem.event[i] { add(rank[i], 1) }
+            for i in rows where problem.event[i] {
+                let r = rank[i]
                 let lower = below(r), same = count[Int(r)]
                 concordant += lower
                 tied += same
                 discordant += total - lower - same
             }
-            for q in enterStart[k]..<enterStart[k + 1] where problem.event[Int(enter[q])] { add(rank[Int(enter[q])], 1) }
+            for i in rows where problem.event[i] { add(rank[i], 1) }
         }
         let pairs = concordant + discordant + tied
         return pairs > 0 ? (Double(concordant) + Double(tied) / 2) / Double(pairs) : .nan

@@ -42,9 +42,7 @@ public struct CoxFit: Sendable {
 
     /// H0(t): the cumulative baseline hazard (a step function, 0 before the first event time).
     public func cumulativeHazard(at t: Double) -> Double {
-        var a = 0, z = baselineTimes.count
-        while a < z { let m = (a + z) >> 1; if baselineTimes[m] <= t { a = m + 1 } else { z = m } }
-        return a == 0 ? 0 : baselineCumulativeHazard[a - 1]
+        stepValue(points: baselineTimes, values: baselineCumulativeHazard, at: t)
     }
 
     /// (x − mean)·β for raw factor values.

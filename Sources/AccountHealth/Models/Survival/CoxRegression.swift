@@ -122,7 +122,7 @@ public struct CoxRegression: Sendable {
         }
         return CoxFit(names: data.names, coefficients: beta, covariance: covariance, robustCovariance: robust,
                       logLikelihood: pass.logLikelihood, nullLogLikelihood: nullLL, concordance: concordance,
-                      iterations: iterations, intervals: n, events: events, subjects: Set(data.subject).count,
+                      iterations: iterations, intervals: n, events: events, subjects: data.subjectsPresent,
                       ties: ties, penalty: penalty, means: problem.means, featureSDs: problem.sds,
                       baselineTimes: baseline.times, baselineCumulativeHazard: baseline.cumulative, diagnostics: diagnostics)
     }
@@ -152,9 +152,10 @@ struct CoxPass {
     /// exp(η − shift) per interval.
     var risk: [Double] = []
     var shift = 0.0
-    /// Per event time: S0 (shifted), Σ_l 1/φ_l, Σ_l f_l/φ_l, then p-vectors Σ_l x̄_l/φ_l, Σ_l f_l x̄_l/φ_l, mean_l x̄_l.
+    /// Per event time: S0 (shifted), Σ_l f_l/φ_l, then p-vectors Σ_l x̄_l/φ_l, Σ_l f_l x̄_l/φ_l, mean_l x̄_l;
+    /// and cumC[k + 1] = Σ_{j ≤ k} Σ_l 1/φ_l.
     var s0: [Double] = []
-    var c: [Double] = []
+    var cumC: [Double] = []
     var e: [Double] = []
     var b: [Double] = []
     var be: [Double] = []
@@ -184,7 +185,7 @@ struct CoxProblem: Sendable {
     let block: [Int]
     /// Rows that leave the risk set on the way down (lo > 0), with their lo.
     let leaving: [Int32]
-    /// Deaths per event time and the sum of their (centred) factor values, time-major.
+    /// Deaths per event time, and the sum of every death's (centred) factor values.
     let deaths: [Int]
     let deathX: [Double]
 
@@ -231,12 +232,7 @@ struct CoxProblem: Sendable {
         for r in 0..<n {
             while k + 1 < U && unique[k + 1] <= keyed[r].0 { k += 1; block[k] = r }
             hi[r] = Int32(k)
-            let st = data.start[order[r]]
-            var a = 0
-            if U > 0 && st >= unique[0] {
-                var z = U
-                while a < z { let mid = (a + z) >> 1; if unique[mid] <= st { a = mid + 1 } else { z = mid } }
-            }
+            let a = unique.upperBound(data.start[order[r]])
             lo[r] = Int32(a)
             if a > 0 && a <= k { leaving.append(Int32(r)) }
         }
@@ -246,12 +242,15 @@ struct CoxProblem: Sendable {
         self.block = block
         self.leaving = leaving
         var d = [Int](repeating: 0, count: U)
-        var dx = [Double](repeating: 0, count: U * p)
+        var perTime = [Double](repeating: 0, count: U * p)
         for r in 0..<n where event[r] {
             let h = Int(hi[r])
             d[h] += 1
-            for j in 0..<p { dx[h * p + j] += xc[j * n + r] }
+            for j in 0..<p { perTime[h * p + j] += xc[j * n + r] }
         }
+        // Summed time by time (the order the gradient has always used).
+        var dx = [Double](repeating: 0, count: p)
+        for k in 0..<U { for j in 0..<p { dx[j] += perTime[k * p + j] } }
         deaths = d
         deathX = dx
     }
@@ -283,8 +282,7 @@ struct CoxProblem: Sendable {
                 }
             }
         }
-        var gradient = [Double](repeating: 0, count: p)
-        for k in 0..<U { for j in 0..<p { gradient[j] += deathX[k * p + j] } }
+        var gradient = deathX
         var outer = [Double](repeating: 0, count: p * p)      // Σ x̄ x̄ᵀ, upper triangle
         var c = [Double](repeating: 0, count: U), e = [Double](repeating: 0, count: U)
         var s0s = keep ? [Double](repeating: 0, count: U) : []
@@ -355,7 +353,7 @@ struct CoxProblem: Sendable {
         var pass = CoxPass(logLikelihood: ll, gradient: gradient, information: info)
         if keep {
             pass.eta = eta; pass.risk = risk; pass.shift = shift
-            pass.s0 = s0s; pass.c = c; pass.e = e; pass.b = bs; pass.be = bes; pass.meanXbar = mx
+            pass.s0 = s0s; pass.cumC = cum; pass.e = e; pass.b = bs; pass.be = bes; pass.meanXbar = mx
         }
         return pass
     }
@@ -364,11 +362,10 @@ struct CoxProblem: Sendable {
     /// (Efron-weighted as in R's `coxph`; Lin & Wei 1989), V the model-based covariance.
     func robustCovariance(_ pass: CoxPass, covariance: Matrix, subjectCount: Int) -> Matrix {
         let U = times.count
-        // Prefix sums over event times of c and b (vector).
-        var cumC = [Double](repeating: 0, count: U + 1)
+        // Prefix sums over event times of b (vector); those of c come with the pass.
+        let cumC = pass.cumC
         var cumB = [Double](repeating: 0, count: (U + 1) * p)
         for k in 0..<U {
-            cumC[k + 1] = cumC[k] + pass.c[k]
             for j in 0..<p { cumB[(k + 1) * p + j] = cumB[k * p + j] + pass.b[k * p + j] }
         }
         var scores = [Double](repeating: 0, count: subjectCount * p)

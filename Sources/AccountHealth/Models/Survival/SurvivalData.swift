@@ -14,6 +14,13 @@ public struct SurvivalData: Sendable {
 
     public var count: Int { stop.count }
     public var events: Int { event.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    /// Subjects with at least one interval (a subject index may be unused).
+    public var subjectsPresent: Int {
+        var seen = [Bool](repeating: false, count: subjectIds.count)
+        var k = 0
+        for s in subject where !seen[Int(s)] { seen[Int(s)] = true; k += 1 }
+        return k
+    }
 
     /// Checks the shapes and that every interval is `(start, stop]` with finite start < stop and finite values.
     public init(names: [String], start: [Double], stop: [Double], event: [Bool], x: Matrix, subject: [Int32]? = nil,
