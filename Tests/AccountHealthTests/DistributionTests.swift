@@ -4,7 +4,7 @@ import Testing
 
 /// Against SciPy (Tests/Reference/distributions_reference.py → Fixtures/distributions.json).
 @Suite struct DistributionTests {
-    let ref = try! JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/distributions.json"))) as! [String: Any]
+    let ref = try! fixtureJSON("distributions.json")
 
     @Test func incompleteGamma() {
         for r in ref["gammainc"] as! [[Double]] {

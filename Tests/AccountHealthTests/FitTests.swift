@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: ["simulated", "fightchurn-crm6"])
     func observationsAndEstimatesMatchThePeer(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
-        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/fit_peer_\(dataset)_h90.json"))) as! [String: Any]
+        let ref = try fixtureJSON("fit_peer_\(dataset)_h90.json")
         let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
         let config = try sources.loadConfiguration()!
         let outcomes = try OutcomesTable.read(path: dir + "/outcomes.csv")

@@ -17,7 +17,7 @@ func loadLogitCase(_ name: String) throws -> (Matrix, [Double], [String: Any]) {
         for j in 0..<k { cols[j].append(v[j]) }
         y.append(v[k])
     }
-    let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/logit_\(name).json"))) as! [String: Any]
+    let ref = try fixtureJSON("logit_\(name).json")
     return (Matrix(rows: y.count, columns: k, storage: cols.flatMap { $0 }), y, ref)
 }
 

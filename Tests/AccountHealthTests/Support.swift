@@ -54,3 +54,8 @@ struct RecordingSink: TimelineSink {
 }
 
 func day(_ s: String) -> Int32 { Day.parse(s)! }
+
+/// A reference-values file of Fixtures/, as a JSON object.
+func fixtureJSON(_ name: String) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(name)"))) as! [String: Any]
+}

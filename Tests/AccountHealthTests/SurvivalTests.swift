@@ -15,7 +15,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
         subject.append(Int32(v[0])); start.append(v[1]); stop.append(v[2]); event.append(v[3] == 1)
         for j in 0..<k { cols[j].append(v[4 + j]) }
     }
-    let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/cox_\(name).json"))) as! [String: Any]
+    let ref = try fixtureJSON("cox_\(name).json")
     let data = try SurvivalData(names: Array(header[4...]), start: start, stop: stop, event: event,
                                 x: Matrix(rows: stop.count, columns: k, storage: cols.flatMap { $0 }), subject: subject)
     return (data, ref)
@@ -165,7 +165,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
     @Test(arguments: ["simulated", "fightchurn-crm6"])
     func pipelineMatchesLifelinesOnTheBundledData(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
-        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/survival_peer_\(dataset).json"))) as! [String: Any]
+        let ref = try fixtureJSON("survival_peer_\(dataset).json")
         let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
         let names = try sources.loadConfiguration()!.base.factors.map(\.name)
         let design = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"), factors: names)
