@@ -31,6 +31,7 @@ let package = Package(
             name: "healthscore",
             dependencies: [
                 "AccountHealth",
+                "COpenBLAS",      // the dgemm peak of `healthscore bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

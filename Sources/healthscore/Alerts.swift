@@ -29,14 +29,12 @@ struct AlertsCommand: ParsableCommand {
     func run() throws {
         var count = 0
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            guard let config = try sources.loadConfiguration() else {
-                throw InputError(.invalidArgument, Location(file: "config"), "alerts needs a configuration (--config or --data DIR with config.yaml)")
-            }
+            var dataset = try inputs.dataset([], required: .configuration, command: "alerts")
+            let config = try dataset.requireConfiguration("alerts")
             // The accounts file only matters for per-segment weights (its problems are validate's business).
-            let accounts = (config.segments.isEmpty) ? nil : try sources.loadAccounts()
-            let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts, asOf: asOf?.day)
-            for n in report.notes { note(n) }
+            if !config.segments.isEmpty { dataset.accounts = try inputs.dataset(.accounts, command: "alerts").accounts }
+            let report = try Scorer.score(dataset, asOf: asOf?.day)
+            for d in report.diagnostics { note(d.message) }
             let found = Alerts.find(in: report, configuration: config, drop: drop)
             count = found.count
             try out.emit(Render.alerts(found, asOf: report.dates[0], format: out.resolvedFormat))

@@ -32,15 +32,13 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            guard let config = try sources.loadConfiguration() else {
-                throw InputError(.invalidArgument, Location(file: "config"), "backtest needs a configuration (--config or --data DIR with config.yaml)")
-            }
+            var dataset = try inputs.dataset([], required: .configuration, command: "backtest")
+            let config = try dataset.requireConfiguration("backtest")
             let other = try against.map { ($0, try Configuration.load(path: $0)) }
-            let needsAccounts = !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true)
-            let accounts = needsAccounts ? try sources.loadAccounts() : nil
-            let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
-            let report = try Backtest.run(sources: sources, configuration: config, accounts: accounts, outcomes: outcomes,
+            // The accounts file only matters for per-segment weights.
+            if !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true) { dataset.accounts = try inputs.dataset(.accounts, command: "backtest").accounts }
+            dataset.outcomes = try inputs.dataset([], required: .outcomes, command: "backtest").outcomes
+            let report = try Backtest.run(dataset,
                                           options: BacktestOptions(horizon: horizon, step: step, from: from?.day, to: to?.day, k: k),
                                           against: other.map { (file: $0.0, configuration: $0.1) })
             try out.emit(Render.backtest(report, format: out.resolvedFormat))

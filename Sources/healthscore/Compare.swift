@@ -34,11 +34,8 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
-            let accounts = try AccountsTable.read(path: try sources.accountsPath(), delimiter: sources.delimiter)
-            let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
-            let r = try Portfolio.compare(sources: sources, configuration: config, accounts: accounts, outcomes: outcomes, by: by,
+            let dataset = try inputs.dataset(.configuration, required: [.accounts, .outcomes], command: "compare")
+            let r = try Portfolio.compare(dataset, by: by,
                                           from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty)
             try out.emit(Render.comparison(r, format: out.resolvedFormat))
         }

@@ -22,18 +22,16 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            guard let config = try sources.loadConfiguration() else {
-                throw InputError(.invalidArgument, Location(file: "config"), "explain needs a configuration (--config or --data DIR with config.yaml)")
-            }
-            let accounts = try sources.loadAccounts()
+            let dataset = try inputs.dataset(.accounts, required: .configuration, command: "explain")
+            let config = try dataset.requireConfiguration("explain")
+            let accounts = dataset.accounts
             var end = to?.day
-            if end == nil { end = try Scorer.dateRange(try sources.timelinePath(), delimiter: sources.delimiter)?.1 }
-            guard let end else { throw InputError(.noRows, Location(file: try sources.timelinePath()), "the timeline has no valid dates") }
+            if end == nil { end = try dataset.timeline.dateRange()?.last }
+            guard let end else { throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates") }
             let segment = accounts.flatMap { t in t.row(of: account).map { t.segment[$0] } }
             let start = from?.day ?? end - Int32(config.rules(forSegment: segment).period)
             guard start < end else { throw InputError(.invalidArgument, Location(file: "--from"), "--from must be before --to") }
-            let w = try Explainer.explain(sources: sources, configuration: config, accounts: accounts, accountId: account, from: start, to: end)
+            let w = try Explainer.explain(dataset, accountId: account, from: start, to: end)
             try out.emit(Render.waterfall(w, format: out.resolvedFormat))
         }
     }

@@ -57,11 +57,9 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
-            let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
-            let sets = try Observations.build(sources: sources, outcomes: outcomes, factors: config?.base.factors.map(\.name),
-                                              options: model.observationOptions)
+            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "fit")
+            let config = dataset.configuration
+            let sets = try Observations.build(dataset, factors: config?.base.factors.map(\.name), options: model.observationOptions)
             let obs = sets[0]
             if config == nil { note("no configuration: every timeline factor is a feature, and no weights are suggested") }
             let report: FitReport
@@ -69,7 +67,7 @@ struct Fit: ParsableCommand {
                 report = try FitAnalysis.run(obs, rules: config?.base,
                                              options: FitOptions(penalty: model.penalty, folds: folds, seed: seed, bootstrap: bootstrap))
             } catch let e as ModelError {
-                throw InputError(.modelFailure, Location(file: sources.outcomes ?? "outcomes"), "cannot fit: \(e.description)")
+                throw InputError(.modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"), "cannot fit: \(e.description)\(modelHint(e))")
             }
             for d in report.diagnostics { note(d.message) }
             switch out.resolvedFormat {

@@ -9,6 +9,8 @@ import Glibc
 enum Entry {
     static func main() {
         selectBLASKernels()
+        // The models parallelise over row blocks themselves; OpenBLAS gains nothing on tall-skinny products.
+        BLAS.setThreads(1)
         HealthScore.main()
     }
 

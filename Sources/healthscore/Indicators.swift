@@ -29,10 +29,8 @@ struct IndicatorsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
-            let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
-            let report = try Indicators.run(sources: sources, outcomes: outcomes, factors: config?.base.factors.map(\.name), horizons: try parsedHorizons())
+            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "indicators")
+            let report = try Indicators.run(dataset, horizons: try parsedHorizons())
             try out.emit(Render.indicators(report, format: out.resolvedFormat))
         }
     }

@@ -37,29 +37,44 @@ struct InputOptions: ParsableArguments {
         return b
     }
 
-    /// The resolved sources. With `--data`, the timeline is always expected; the other files are used when present.
-    func sources() throws -> DataSources {
-        var s = DataSources(delimiter: try delimiterByte())
+    /// The input files. With `--data`, the timeline is always expected; the other files are used when present.
+    func files() throws -> DataFiles {
+        var s = DataFiles(delimiter: try delimiterByte())
         if let dir = data {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 throw InputError(.missingFile, Location(file: dir), "--data: no such directory")
             }
-            func inDir(_ name: String) -> String? {
-                let p = (dir as NSString).appendingPathComponent(name)
-                return FileManager.default.fileExists(atPath: p) ? p : nil
-            }
-            s.directory = dir
-            s.timeline = (dir as NSString).appendingPathComponent("timeline.csv")
-            s.accounts = inDir("accounts.csv")
-            s.outcomes = inDir("outcomes.csv")
-            s.config = inDir("config.yaml")
+            s = DataFiles.directory(dir, delimiter: s.delimiter)
         }
         if let timeline { s.timeline = timeline }
         if let accounts { s.accounts = accounts }
         if let outcomes { s.outcomes = outcomes }
         if let config { s.config = config }
         return s
+    }
+
+    /// Loads the dataset: the timeline (streamed by default: the bounded-memory path) and the given parts
+    /// that have a file; a `required` part without one is an error naming the flag (or the missing file of
+    /// the `--data` directory).
+    func dataset(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
+                 command: String) throws -> Dataset {
+        let files = try self.files()
+        let needs: [(DataFiles.Parts, String?, String, String)] = [
+            (.accounts, files.accounts, "accounts", "accounts.csv"), (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
+            (.configuration, files.config, "config", "config.yaml"),
+        ]
+        if files.timeline == nil {
+            throw InputError(.invalidArgument, Location(file: "timeline"), "no timeline given: pass --timeline FILE or --data DIR")
+        }
+        for (part, path, flag, file) in needs where required.contains(part) && path == nil {
+            if let dir = files.directory {
+                throw InputError(.missingFile, Location(file: (dir as NSString).appendingPathComponent(file)),
+                                 "no such file (\(command) needs it: pass --\(flag) FILE or add it to \(dir))")
+            }
+            throw InputError(.invalidArgument, Location(file: flag), "\(command) needs --\(flag) FILE (or --data DIR with \(file))")
+        }
+        return try files.load(parts.union(required), timeline: loading)
     }
 }
 
@@ -130,7 +145,12 @@ final class ProgressBar: @unchecked Sendable {
     private var drew = false
     private let thread: Thread?
 
+    /// What the readers report to while the bar runs.
+    let progress: ReadProgress
+
     init(enabled: Bool) {
+        let progress = ReadProgress()
+        self.progress = progress
         guard enabled, isatty(STDERR_FILENO) != 0 else { thread = nil; return }
         let start = Date()
         let box = Box()
@@ -140,7 +160,7 @@ final class ProgressBar: @unchecked Sendable {
                 guard let bar = box.bar, bar.isRunning else { return }
                 let elapsed = Date().timeIntervalSince(start)
                 if elapsed < 1 { continue }
-                let (done, total, file) = ReadProgress.shared.snapshot
+                let (done, total, file) = progress.snapshot
                 let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
                 let width = 30, filled = Int(fraction * Double(width))
                 let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
@@ -170,16 +190,25 @@ final class ProgressBar: @unchecked Sendable {
     }
 }
 
+/// Library parameter names that an `.invalidArgument` error may name, shown as the flags that set them.
+let flagNames: Set<String> = ["step", "horizon", "from", "to", "every", "trend", "folds", "as-of", "penalty", "drop", "top"]
+
 /// Runs a command body, turning data errors into messages on stderr and exit status 65/66;
 /// with `progress`, shows a progress bar on a terminal while it runs.
 func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
     let bar = ProgressBar(enabled: progress)
     defer { bar.finish() }
     do {
-        try body()
-    } catch let e as InputError {
+        try ReadProgress.$current.withValue(bar.progress) { try body() }
+    } catch var e as InputError {
+        // The library names its parameters; here they are flags.
+        if e.kind == .invalidArgument, flagNames.contains(e.location.file) { e.location.file = "--" + e.location.file }
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
         throw ExitCode(e.kind == .invalidArgument ? 64 : e.exitCode)
+    } catch let e as DatasetError {
+        let flag = ["accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE", "timeline": "--timeline FILE"][e.part.rawValue]!
+        FileHandle.standardError.write(Data("healthscore: error: \(e.description) (pass \(flag) or --data DIR)\n".utf8))
+        throw ExitCode(64)
     } catch let e as InputErrors {
         let shown = e.errors.prefix(50)
         var text = shown.map(\.description).joined(separator: "\n")
@@ -188,10 +217,18 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         throw ExitCode(e.exitCode)
     } catch let e as ModelError {
         // Commands map model failures to located input errors; this is the safety net (bad data, 65).
-        FileHandle.standardError.write(Data("healthscore: error: cannot fit the model: \(e.description)\n".utf8))
+        FileHandle.standardError.write(Data("healthscore: error: cannot fit the model: \(e.description)\(modelHint(e))\n".utf8))
         throw ExitCode(65)
     } catch let e as LinearAlgebraError {
         FileHandle.standardError.write(Data("healthscore: error: numerical failure: \(e)\n".utf8))
         throw ExitCode(65)
+    }
+}
+
+/// What to try, in flags, for a model failure whose library message says it in words.
+func modelHint(_ e: ModelError) -> String {
+    switch e {
+    case .separation, .collinear, .notConverged: return " (--penalty sets a ridge penalty)"
+    default: return ""
     }
 }

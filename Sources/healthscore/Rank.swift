@@ -34,14 +34,10 @@ struct RankCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
-            let accounts = try sources.loadAccounts()
+            let dataset = try inputs.dataset(.all, required: model == nil ? .outcomes : [], command: "rank without --model")
             let saved = try model.map { try SavedModel.load(path: $0) }
-            let outcomes = try sources.outcomes.map { try OutcomesTable.read(path: $0, delimiter: sources.delimiter) }
-            let r = try Ranking.rank(sources: sources, configuration: config, accounts: accounts, outcomes: outcomes, savedModel: saved,
-                                     modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty, top: top)
-            for n in r.notes { note(n) }
+            let r = try Ranking.rank(dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty, top: top)
+            for d in r.diagnostics { note(d.message) }
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
         }
     }

@@ -29,13 +29,11 @@ struct Score: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
+            var dataset = try inputs.dataset(.configuration, command: "score")
             // The accounts file only matters for per-segment weights (its problems are validate's business).
-            let accounts = (config?.segments.isEmpty ?? true) ? nil : try sources.loadAccounts()
-            let report = try Scorer.score(sources: sources, configuration: config, accounts: accounts,
-                                          asOf: asOf?.day, every: every, from: from?.day)
-            for n in report.notes { note(n) }
+            if !(dataset.configuration?.segments.isEmpty ?? true) { dataset.accounts = try inputs.dataset(.accounts, command: "score").accounts }
+            let report = try Scorer.score(dataset, asOf: asOf?.day, every: every, from: from?.day)
+            for d in report.diagnostics { note(d.message) }
             let skipped = report.notYetStarted.reduce(0, +)
             if skipped > 0 { note("\(skipped) account-date(s) not scored: no timeline row on or before the date") }
             let format = out.resolvedFormat

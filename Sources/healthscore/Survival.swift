@@ -57,19 +57,17 @@ struct SurvivalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let sources = try inputs.sources()
-            let config = try sources.loadConfiguration()
-            let outcomes = try OutcomesTable.read(path: try sources.outcomesPath(), delimiter: sources.delimiter)
-            if config == nil { note("no configuration: every timeline factor is a covariate") }
-            let design = try SurvivalDesign.build(sources: sources, outcomes: outcomes, factors: config?.base.factors.map(\.name),
-                                                  options: SurvivalDesignOptions(censorAt: asOf?.day))
+            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "survival")
+            if dataset.configuration == nil { note("no configuration: every timeline factor is a covariate") }
+            let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(censorAt: asOf?.day))
             let report: SurvivalReport
             do {
-                report = try SurvivalAnalysis.run(design, options: SurvivalOptions(ties: ties, penalty: penalty, models: models, horizon: horizon, curve: curveDays))
+                report = try SurvivalAnalysis.run(design, options: SurvivalOptions(ties: ties, penalty: penalty, models: models, horizon: horizon,
+                                                                                   curve: curveDays, predict: predictions != nil || out.resolvedFormat == .table))
             } catch let e as ModelError {
-                throw InputError(.modelFailure, Location(file: sources.outcomes ?? "outcomes"), "cannot fit the time-to-churn model: \(e.description)")
+                throw InputError(.modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"), "cannot fit the time-to-churn model: \(e.description)\(modelHint(e))")
             }
-            for n in report.notes { note(n) }
+            for d in report.diagnostics { note(d.message) }
             try out.emit(Render.survival(report, format: out.resolvedFormat))
             if let predictions {
                 let w = try FileWriter(path: predictions)

@@ -18,7 +18,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         var code: Int32 = 0
         try reportingErrors(progress: !inputs.quiet) {
-            let report = Validator.validate(try inputs.sources())
+            let report = Validator.validate(try inputs.files())
             try out.emit(Render.validation(report, format: out.resolvedFormat))
             code = report.exitCode
         }

@@ -107,12 +107,11 @@ import Testing
         let d = TempDir()
         let s = try Simulator(accounts: 200, weeks: 52, seed: 2).write(to: d.path)
         #expect(s.churns > 0 && s.churns < s.outcomes)
-        let sources = DataSources(timeline: d.path + "/timeline.csv", accounts: d.path + "/accounts.csv",
-                                  outcomes: d.path + "/outcomes.csv", config: d.path + "/config.yaml")
-        let v = Validator.validate(sources)
+        let files = DataFiles.directory(d.path)
+        let v = Validator.validate(files)
         #expect(!v.hasErrors)
         #expect(v.timeline?.factors.count == 8)
-        let r = try Scorer.score(sources: sources, configuration: try sources.loadConfiguration(), accounts: try sources.loadAccounts())
+        let r = try Scorer.score(try files.load())
         #expect(r.rows.count == 200)
         #expect(r.rows.allSatisfy { ($0.result.score ?? -1) >= 0 && ($0.result.score ?? 101) <= 100 })
     }

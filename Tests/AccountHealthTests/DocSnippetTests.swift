@@ -2,43 +2,56 @@ import AccountHealth
 import Foundation
 import Testing
 
-/// A copy of the code blocks of AccountHealth.docc/GettingStarted.md, compiled and run so the article cannot rot
-/// (change both together).
+/// The code blocks of AccountHealth.docc/GettingStarted.md, compiled and run so the article cannot rot
+/// (change both together), with what each block prints checked: against the statsmodels fixture where
+/// there is one, and against properties the article promises where there is not.
 @Suite struct DocSnippetTests {
     @Test func gettingStartedRuns() throws {
         let saved = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(repoRoot)
         defer { FileManager.default.changeCurrentDirectoryPath(saved) }
-        
-        let sources = DataSources(timeline: "datasets/simulated/timeline.csv",
-                                  accounts: "datasets/simulated/accounts.csv",
-                                  outcomes: "datasets/simulated/outcomes.csv",
-                                  config: "datasets/simulated/config.yaml")
-        let config = try sources.loadConfiguration()!
-        let report = try Scorer.score(sources: sources, configuration: config, accounts: try sources.loadAccounts(),
-                                      asOf: Day.parse("2024-06-30"))
-        for row in report.rows.prefix(3) {
-            print(row.accountId, row.result.score ?? .nan, row.band ?? "", row.change ?? .nan)
-        }
-        
-        let outcomes = try OutcomesTable.read(path: sources.outcomes!)
-        let observations = try Observations.build(sources: sources, outcomes: outcomes,
-                                                  factors: config.base.factors.map(\.name),
+
+        let dataset = try DataFiles.directory("datasets/simulated").load(timeline: .memory)
+        #expect(dataset.timeline is Timeline && dataset.accounts != nil && dataset.outcomes != nil && dataset.configuration != nil)
+
+        let report = try Scorer.score(dataset, asOf: Day.parse("2024-06-30"))
+        let scored = report.rows.compactMap { $0.result.score }
+        #expect(report.rows.count + report.notYetStarted[0] == (dataset.timeline as! Timeline).accountCount)
+        #expect(!scored.isEmpty && scored.allSatisfy { $0 >= 0 && $0 <= 100 })
+        #expect(report.rows.map(\.accountId) == report.rows.map(\.accountId).sorted())
+        // The same scores as streaming the file.
+        let streamed = try Scorer.score(try DataFiles.directory("datasets/simulated").load(), asOf: Day.parse("2024-06-30"))
+        #expect(streamed.rows.map(\.result.score) == report.rows.map(\.result.score) && streamed.rows.map(\.change) == report.rows.map(\.change))
+
+        let config = dataset.configuration!
+        let observations = try Observations.build(dataset, factors: config.base.factors.map(\.name),
                                                   options: ObservationOptions(horizons: [90]))[0]
         let fit = try FitAnalysis.run(observations, rules: config.base, options: FitOptions(bootstrap: 50))
-        print(fit.model.names, fit.model.coefficients, fit.model.standardErrors)
-        print(fit.cv.auc ?? .nan, fit.weights?.suggested ?? [])
-        
-        let ranking = try Ranking.rank(sources: sources, configuration: config, accounts: try sources.loadAccounts(),
-                                       outcomes: outcomes, asOf: Day.parse("2024-06-30"), top: 20)
-        for r in ranking.rows { print(r.rank, r.accountId, r.churnProbability, r.arrAtRisk ?? 0, r.drivers) }
-        
-        let design = try SurvivalDesign.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
-                                              options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30")))
-        let cox = try CoxRegression(ties: .efron).fit(design.data)
-        print(cox.names, cox.hazardRatios, cox.robustStandardErrors, cox.concordance)
-        for account in design.current.prefix(3) {
-            print(account.accountId, cox.churnProbability(x: account.values, age: Double(account.age), horizon: 90))
+        let terms = fit.model.terms().terms
+        // statsmodels' estimates and standard errors (Tests/Reference, fit_peer_simulated_h90.json).
+        let ref = try fixtureJSON("fit_peer_simulated_h90.json")["coefficients"] as! [[String: Any]]
+        #expect(terms.map(\.name) == ref.map { $0["name"] as! String })
+        for (term, r) in zip(terms, ref) {
+            let est = r["estimate"] as! Double, se = r["std_error"] as! Double
+            #expect(relClose(term.estimate, est, 1e-7) || abs(term.estimate - est) < 1e-6 * se, "\(term.name)")
+            #expect(relClose(term.standardError!, se, 1e-6), "\(term.name)")
+            #expect(abs(term.ciLow! - (term.estimate - 1.959963984540054 * term.standardError!)) < 1e-12)
         }
+        #expect(fit.cv.auc! > 0.75 && fit.weights!.suggested.reduce(0, +) > 99.999 && fit.weights!.suggested.reduce(0, +) < 100.001)
+
+        let ranking = try Ranking.rank(dataset, asOf: Day.parse("2024-06-30"), top: 20)
+        #expect(ranking.rows.count == 20 && ranking.rows.map(\.rank) == Array(1...20))
+        #expect(zip(ranking.rows, ranking.rows.dropFirst()).allSatisfy { ($0.arrAtRisk ?? 0) >= ($1.arrAtRisk ?? 0) })
+        #expect(ranking.rows.allSatisfy { $0.churnProbability > 0 && $0.churnProbability < 1 && !$0.drivers.isEmpty })
+
+        let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30")))
+        let cox = try CoxRegression(ties: .efron).fit(design.data)
+        #expect(cox.names == config.base.factors.map(\.name))
+        #expect(cox.concordance > 0.7 && cox.concordance <= 1 && cox.hazardRatios.allSatisfy { $0 > 0 })
+        let p = design.current.prefix(3).map { cox.churnProbability(x: $0.values, age: Double($0.age), horizon: 90) }
+        #expect(p.count == 3 && p.allSatisfy { $0 >= 0 && $0 < 1 })
+
+        let html = try ReportBuilder.build(dataset, options: ReportOptions(asOf: Day.parse("2024-06-30"))).html
+        #expect(html.hasPrefix("<!doctype html>") && html.contains("Account health report, 2024-06-30"))
     }
 }

@@ -9,11 +9,9 @@ import Testing
     func observationsAndEstimatesMatchThePeer(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
         let ref = try fixtureJSON("fit_peer_\(dataset)_h90.json")
-        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
-        let config = try sources.loadConfiguration()!
-        let outcomes = try OutcomesTable.read(path: dir + "/outcomes.csv")
-        let obs = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
-                                         options: ObservationOptions(horizons: [90]))[0]
+        let data = try DataFiles.directory(dir).load()
+        let config = data.configuration!
+        let obs = try Observations.build(data, factors: config.base.factors.map(\.name), options: ObservationOptions(horizons: [90]))[0]
         #expect(obs.count == ref["observations"] as! Int)
         #expect(obs.dropped + obs.noHistory == ref["dropped"] as! Int)
         let fit = try LogisticRegression().fit(obs.x, obs.y, names: obs.featureNames)
@@ -30,12 +28,11 @@ import Testing
 
     @Test func severalHorizonsInOneRead() throws {
         let dir = "\(repoRoot)/datasets/simulated"
-        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
-        let outcomes = try OutcomesTable.read(path: dir + "/outcomes.csv")
-        let names = try sources.loadConfiguration()!.base.factors.map(\.name)
-        let both = try Observations.build(sources: sources, outcomes: outcomes, factors: names, options: ObservationOptions(horizons: [30, 180]))
+        let data = try DataFiles.directory(dir).load()
+        let names = data.configuration!.base.factors.map(\.name)
+        let both = try Observations.build(data, factors: names, options: ObservationOptions(horizons: [30, 180]))
         for (k, h) in [30, 180].enumerated() {
-            let one = try Observations.build(sources: sources, outcomes: outcomes, factors: names, options: ObservationOptions(horizons: [h]))[0]
+            let one = try Observations.build(data, factors: names, options: ObservationOptions(horizons: [h]))[0]
             #expect(both[k].horizon == h && both[k].x == one.x && both[k].y == one.y && both[k].dropped == one.dropped)
         }
     }
@@ -44,8 +41,8 @@ import Testing
 @Suite struct ObservationRuleTests {
     func build(_ timeline: String, _ outcomes: String, horizon: Int = 10, impute: Bool = false, trend: Int? = nil) throws -> ObservationSet {
         let dir = TempDir()
-        let s = DataSources(timeline: dir.write("t.csv", timeline), outcomes: dir.write("o.csv", outcomes))
-        return try Observations.build(sources: s, outcomes: try OutcomesTable.read(path: s.outcomes!), factors: ["a", "b"],
+        let s = DataFiles(timeline: dir.write("t.csv", timeline), outcomes: dir.write("o.csv", outcomes))
+        return try Observations.build(try s.load(), factors: ["a", "b"],
                                       options: ObservationOptions(horizons: [horizon], imputeMean: impute, trendDays: trend))[0]
     }
 
@@ -165,10 +162,9 @@ import Testing
 
     @Test func simulatedWorldRecoversTheTrueOrdering() throws {
         let dir = "\(repoRoot)/datasets/simulated"
-        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
-        let config = try sources.loadConfiguration()!
-        let obs = try Observations.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"),
-                                         factors: config.base.factors.map(\.name), options: ObservationOptions())[0]
+        let data = try DataFiles.directory(dir).load()
+        let config = data.configuration!
+        let obs = try Observations.build(data, factors: config.base.factors.map(\.name), options: ObservationOptions())[0]
         let report = try FitAnalysis.run(obs, rules: config.base, options: FitOptions())
         let w = report.weights!
         let weight = Dictionary(uniqueKeysWithValues: zip(w.factors, w.suggested))
@@ -185,15 +181,13 @@ import Testing
 @Suite struct IndicatorTests {
     @Test func findsTheSimulatedLeadLagStructure() throws {
         let dir = "\(repoRoot)/datasets/simulated"
-        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
-        let r = try Indicators.run(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"),
-                                   factors: try sources.loadConfiguration()!.base.factors.map(\.name), horizons: IndicatorReport.defaultHorizons)
+        let r = try Indicators.run(try DataFiles.directory(dir).load())
         let row = Dictionary(uniqueKeysWithValues: r.rows.map { ($0.name, $0) })
         // truth.yaml: satisfaction is a symptom (lagging); usage (lead 120 d) and tasks (90 d) are leading.
-        #expect(row["satisfaction"]!.kind == "lagging" && row["satisfaction"]!.peakHorizon == 30)
-        #expect(row["usage"]!.kind == "leading" && row["usage"]!.peakHorizon! >= 90)
-        #expect(row["tasks"]!.kind == "leading")
-        #expect(row["freshness"]!.cells[0].direction == "higher_is_riskier" && row["usage"]!.cells[0].direction == "higher_is_healthier")
+        #expect(row["satisfaction"]!.kind == .lagging && row["satisfaction"]!.peakHorizon == 30)
+        #expect(row["usage"]!.kind == .leading && row["usage"]!.peakHorizon! >= 90)
+        #expect(row["tasks"]!.kind == .leading)
+        #expect(row["freshness"]!.cells[0].direction == .higherIsRiskier && row["usage"]!.cells[0].direction == .higherIsHealthier)
         for c in row["usage"]!.cells { #expect(c.auc! >= 0.5 && c.coefficient! < 0 && c.observations > 1000) }
     }
 }
@@ -215,9 +209,8 @@ import Testing
         // D renews 01-10 (first window) and churns 02-20 (second window).
         let o = "account_id,date,outcome\nA,2024-01-20,churned\nB,2024-02-10,renewed\nC,2024-03-10,churned\nD,2024-01-10,renewed\nD,2024-02-20,churned\n"
         let dir = TempDir()
-        let sources = DataSources(timeline: dir.write("t.csv", t), outcomes: dir.write("o.csv", o), config: dir.write("c.yaml", yaml))
-        let r = try Backtest.run(sources: sources, configuration: try sources.loadConfiguration()!, accounts: nil,
-                                 outcomes: try OutcomesTable.read(path: sources.outcomes!),
+        let files = DataFiles(timeline: dir.write("t.csv", t), outcomes: dir.write("o.csv", o), config: dir.write("c.yaml", yaml))
+        let r = try Backtest.run(try files.load(),
                                  options: BacktestOptions(horizon: 45, step: 30, from: day("2024-01-01"), to: day("2024-01-31"), k: 1))
         #expect(r.cutoffs.count == 2)
         // 01-01: A (20, churned), B (50, renewed), D (30, renewed at 01-10 — its first decision in the window).

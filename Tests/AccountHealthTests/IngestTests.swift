@@ -191,7 +191,7 @@ import Testing
         let t = dir.write("timeline.csv", "account_id,date,a,risk\nx,2024-01-01,1,\nx,2024-13-01,2,\n\ny,2024-01-01,zz,\ny,2024-01-08,3,bad\nz,2024-01-01,4\nz,2024-01-08,5,low\n")
         let a = dir.write("accounts.csv", "account_id,am,segment,arr\nx,ann,SMB,1\ny,bob,SMB,-1\nz,cy,SMB,3\n")
         let o = dir.write("outcomes.csv", "account_id,date,outcome\nx,2024-03-01,renewed\ny,2024-03-01,maybe\n")
-        let r = Validator.validate(DataSources(timeline: t, accounts: a, outcomes: o))
+        let r = Validator.validate(DataFiles(timeline: t, accounts: a, outcomes: o))
         let tl = r.timeline!
         #expect(tl.rowsRead == 6 && tl.rowsUsed == 2 && tl.rowsRejected == 4 && tl.blankLines == 1)
         #expect(r.accounts!.rowsRead == 3 && r.accounts!.rowsUsed == 2 && r.accounts!.rowsRejected == 1)
@@ -200,7 +200,7 @@ import Testing
         let errs = r.problems.filter { $0.severity == .error }
         #expect(errs.count == 6 && r.errorCount == 6)
         #expect(errs.filter { $0.location.file == t }.map { $0.location.line! } == [3, 5, 6, 7])
-        #expect(Set(errs.map(\.kind)) == ["invalid_date", "invalid_number", "invalid_risk", "ragged_row", "invalid_outcome"])
+        #expect(Set(errs.map(\.kind.rawValue)) == ["invalid_date", "invalid_number", "invalid_risk", "ragged_row", "invalid_outcome"])
         #expect(r.exitCode == 65)
     }
 }

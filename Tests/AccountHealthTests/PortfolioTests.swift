@@ -21,15 +21,15 @@ import Testing
 
 struct World4 {
     static let dir = "\(repoRoot)/datasets/simulated"
-    static var sources: DataSources { DataSources(timeline: dir + "/timeline.csv", accounts: dir + "/accounts.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml") }
+    static var files: DataFiles { DataFiles.directory(dir) }
+    static let dataset: Dataset = try! files.load(timeline: .memory)
 }
 
 @Suite struct CompareTests {
     @Test func countsExpectedAndIntervals() throws {
-        let s = World4.sources
-        let accounts = try AccountsTable.read(path: s.accounts!)
-        let outcomes = try OutcomesTable.read(path: s.outcomes!)
-        let r = try Portfolio.compare(sources: s, configuration: try s.loadConfiguration(), accounts: accounts, outcomes: outcomes, by: "am")
+        let d = World4.dataset
+        let accounts = d.accounts!, outcomes = d.outcomes!
+        let r = try Portfolio.compare(d, by: "am")
         // Every renewal and churn in the right group.
         var direct: [String: (Int, Int)] = [:]
         for i in 0..<outcomes.count {
@@ -39,8 +39,8 @@ struct World4 {
         for g in r.groups {
             #expect(g.renewals == direct[g.group]!.0 && g.churns == direct[g.group]!.1, "\(g.group)")
             if let ratio = g.oeRatio { #expect(g.oeLow! <= ratio && ratio <= g.oeHigh!) }
-            if g.flag == "higher" { #expect(g.oeLow! > 1) }
-            if g.flag == "lower" { #expect(g.oeHigh! < 1) }
+            if g.flag == .higher { #expect(g.oeLow! > 1) }
+            if g.flag == .lower { #expect(g.oeHigh! < 1) }
         }
         #expect(r.groups.reduce(0) { $0 + $1.accounts } == accounts.count)
         // Over the fitted data (every outcome row) the expected churns add up to the observed ones
@@ -53,20 +53,21 @@ struct World4 {
             #expect(g.manual.first?.distinctValues == 1 && g.manual.first?.auc == 0.5)
         }
         // The least skilled AM (am_04, skill −1.88) is flagged as churning more than the book predicts.
-        #expect(r.groups.first { $0.group == "am_04" }?.flag == "higher")
+        #expect(r.groups.first { $0.group == "am_04" }?.flag == .higher)
     }
 
     @Test func windowAndUnknownColumn() throws {
-        let s = World4.sources
-        let accounts = try AccountsTable.read(path: s.accounts!), outcomes = try OutcomesTable.read(path: s.outcomes!)
+        let d = World4.dataset
+        let outcomes = d.outcomes!
         let from = day("2024-01-01"), to = day("2024-06-30")
-        let r = try Portfolio.compare(sources: s, configuration: try s.loadConfiguration(), accounts: accounts, outcomes: outcomes,
-                                      by: "region", from: from, to: to)
+        let r = try Portfolio.compare(d, by: "region", from: from, to: to)
         let inWindow = outcomes.day.filter { $0 >= from && $0 <= to }.count
         #expect(r.groups.reduce(0) { $0 + $1.renewals + $1.churns } == inWindow)
         #expect(Set(r.groups.map(\.group)) == ["APAC", "EMEA", "LATAM", "NA"])
         #expect(throws: InputError.self) {
-            try Portfolio.compare(sources: s, configuration: nil, accounts: accounts, outcomes: outcomes, by: "nonexistent")
+            var noConfig = d
+            noConfig.configuration = nil
+            return try Portfolio.compare(noConfig, by: "nonexistent")
         }
     }
 }
@@ -75,13 +76,13 @@ struct World4 {
     let asOf = day("2024-06-30")
 
     func rank(outcomes: OutcomesTable, top: Int? = nil) throws -> RankReport {
-        let s = World4.sources
-        return try Ranking.rank(sources: s, configuration: try s.loadConfiguration(), accounts: try AccountsTable.read(path: s.accounts!),
-                                outcomes: outcomes, asOf: asOf, top: top)
+        var d = World4.dataset
+        d.outcomes = outcomes
+        return try Ranking.rank(d, asOf: asOf, top: top)
     }
 
     @Test func orderArithmeticAndExclusions() throws {
-        let outcomes = try OutcomesTable.read(path: World4.sources.outcomes!)
+        let outcomes = try OutcomesTable.read(path: World4.files.outcomes!)
         let r = try rank(outcomes: outcomes)
         let churnedBefore = Set(outcomes.accountIds.indices.filter { outcomes.churned[$0] && outcomes.day[$0] <= asOf }.map { outcomes.accountIds[$0] })
         #expect(r.excludedChurned == churnedBefore.count && r.rows.count > 1000)
@@ -97,7 +98,7 @@ struct World4 {
 
     @Test func noLookAhead() throws {
         // Flip every outcome decided after the as-of date: a model that saw the future would change.
-        let outcomes = try OutcomesTable.read(path: World4.sources.outcomes!)
+        let outcomes = try OutcomesTable.read(path: World4.files.outcomes!)
         var flipped = outcomes
         for i in 0..<flipped.count where flipped.day[i] > asOf { flipped.churned[i].toggle() }
         let a = try rank(outcomes: outcomes), b = try rank(outcomes: flipped)
@@ -106,7 +107,7 @@ struct World4 {
     }
 
     @Test func ranksTheNext90DaysBetterThanChance() throws {
-        let outcomes = try OutcomesTable.read(path: World4.sources.outcomes!)
+        let outcomes = try OutcomesTable.read(path: World4.files.outcomes!)
         let r = try rank(outcomes: outcomes)
         var next: [String: Double] = [:]
         for i in 0..<outcomes.count where outcomes.day[i] > asOf && outcomes.day[i] <= asOf + 90 && next[outcomes.accountIds[i]] == nil {

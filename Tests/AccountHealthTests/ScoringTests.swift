@@ -6,10 +6,9 @@ import Testing
 func scoreText(_ timeline: String, _ yaml: String, asOf: String? = nil, every: Int? = nil, from: String? = nil,
                accounts: String? = nil) throws -> ScoreReport {
     let dir = TempDir()
-    let sources = DataSources(timeline: dir.write("timeline.csv", timeline), accounts: accounts.map { dir.write("accounts.csv", $0) },
-                              config: dir.write("config.yaml", yaml))
-    return try Scorer.score(sources: sources, configuration: try sources.loadConfiguration(), accounts: try sources.loadAccounts(),
-                            asOf: asOf.map(day), every: every, from: from.map(day))
+    let files = DataFiles(timeline: dir.write("timeline.csv", timeline), accounts: accounts.map { dir.write("accounts.csv", $0) },
+                          config: dir.write("config.yaml", yaml))
+    return try Scorer.score(try files.load(), asOf: asOf.map(day), every: every, from: from.map(day))
 }
 
 func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-12) -> Bool {
@@ -50,9 +49,8 @@ func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-12) -> Bool {
 
     @Test func waterfallSumsToTheChange() throws {
         let dir = TempDir()
-        let sources = DataSources(timeline: dir.write("timeline.csv", Self.timeline), config: dir.write("config.yaml", Self.yaml))
-        let w = try Explainer.explain(sources: sources, configuration: try sources.loadConfiguration()!, accounts: nil,
-                                      accountId: "X", from: day("2024-01-10"), to: day("2024-01-20"))
+        let files = DataFiles(timeline: dir.write("timeline.csv", Self.timeline), config: dir.write("config.yaml", Self.yaml))
+        let w = try Explainer.explain(try files.load(), accountId: "X", from: day("2024-01-10"), to: day("2024-01-20"))
         #expect(close(w.change, 4.0))
         let sum = w.steps.reduce(0.0) { $0 + $1.points }
         #expect(abs(sum - w.change) < 1e-12)
@@ -230,9 +228,9 @@ func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-12) -> Bool {
 
             """
         let dir = TempDir()
-        let sources = DataSources(timeline: dir.write("t.csv", t), config: dir.write("c.yaml", yaml))
-        let cfg = try sources.loadConfiguration()!
-        let report = try Scorer.score(sources: sources, configuration: cfg, accounts: nil, asOf: day("2024-01-08"))
+        let dataset = try DataFiles(timeline: dir.write("t.csv", t), config: dir.write("c.yaml", yaml)).load()
+        let cfg = dataset.configuration!
+        let report = try Scorer.score(dataset, asOf: day("2024-01-08"))
         let alerts = Alerts.find(in: report, configuration: cfg, drop: 20)
         #expect(alerts.map(\.row.accountId) == ["drop", "down"])
         #expect(alerts.map(\.reason) == [.drop, .bandDown])

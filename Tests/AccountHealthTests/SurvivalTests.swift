@@ -166,9 +166,9 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
     func pipelineMatchesLifelinesOnTheBundledData(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
         let ref = try fixtureJSON("survival_peer_\(dataset).json")
-        let sources = DataSources(timeline: dir + "/timeline.csv", outcomes: dir + "/outcomes.csv", config: dir + "/config.yaml")
-        let names = try sources.loadConfiguration()!.base.factors.map(\.name)
-        let design = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: dir + "/outcomes.csv"), factors: names)
+        let data = try DataFiles.directory(dir).load([.outcomes, .configuration])
+        let names = data.configuration!.base.factors.map(\.name)
+        let design = try SurvivalDesign.build(data)
         #expect(design.data.count == ref["intervals"] as! Int)
         #expect(design.data.events == ref["events"] as! Int)
         #expect(design.dropped == ref["dropped"] as! Int)
@@ -217,8 +217,8 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
             X,2024-01-05,churned
 
             """)
-        let sources = DataSources(timeline: timeline, outcomes: outcomes)
-        let d = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: outcomes), factors: ["a", "b"])
+        let data = try DataFiles(timeline: timeline, outcomes: outcomes).load()
+        let d = try SurvivalDesign.build(data, factors: ["a", "b"])
         // A: (0,7] dropped (b missing), (7,14] a=10 b=5, (14,17] a=12 b=6 event. B: (0,10] (10,20] (20,24] event. C: (0,4].
         #expect(d.data.start == [7, 14, 0, 10, 20, 0])
         #expect(d.data.stop == [14, 17, 10, 20, 24, 4])
@@ -235,7 +235,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
 
         // Censoring at the 12th: A keeps (0,7] (dropped) and (7,14]? No: rows after the 12th go, so A's last row is
         // the 8th and opens nothing; B: (0,10] only (its churn on the 25th is not known yet).
-        let cut = try SurvivalDesign.build(sources: sources, outcomes: try OutcomesTable.read(path: outcomes), factors: ["a", "b"],
+        let cut = try SurvivalDesign.build(data, factors: ["a", "b"],
                                            options: SurvivalDesignOptions(censorAt: day("2024-01-12")))
         #expect(cut.data.start == [0, 0] && cut.data.stop == [10, 4] && cut.data.event == [false, false])
         #expect(cut.current.map(\.accountId) == ["A", "B", "C", "E"])

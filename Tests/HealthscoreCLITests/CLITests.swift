@@ -77,6 +77,14 @@ final class World: @unchecked Sendable {
     }
 }
 
+/// Every documented key is present and not JSON null (JSONSerialization reads null as NSNull, which `!= nil` lets through).
+func expectKeys(_ object: [String: Any], _ keys: [String], _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    for k in keys {
+        let v = object[k]
+        #expect(v != nil && !(v is NSNull), "\(what)\(k) is missing or null", sourceLocation: sourceLocation)
+    }
+}
+
 func parseCSV(_ text: String) -> [[String]] {
     text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
 }
@@ -93,7 +101,7 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(r.status == 0)
         let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         let t = obj["timeline"] as! [String: Any]
-        for k in ["rows", "accounts", "first_date", "last_date", "factors"] { #expect(t[k] != nil, "timeline.\(k)") }
+        expectKeys(t, ["rows", "accounts", "first_date", "last_date", "factors"], "timeline.")
         let f = (t["factors"] as! [[String: Any]]).first!
         #expect(f["name"] != nil && f["coverage"] != nil)
         #expect((obj["accounts"] as! [String: Any])["rows"] as? Int == 300)
@@ -149,7 +157,7 @@ func parseCSV(_ text: String) -> [[String]] {
         let j = try CLI.run(["score", "--data", World.shared.dir.path, "--format", "json"])
         let obj = try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as! [String: Any]
         let first = (obj["scores"] as! [[String: Any]]).first!
-        for k in ["account_id", "as_of", "score", "band", "change", "points", "coverage"] { #expect(first[k] != nil, "\(k)") }
+        expectKeys(first, ["account_id", "as_of", "score", "band", "change", "points", "coverage"], "")
         let t = try CLI.run(["score", "--data", World.shared.dir.path, "--format", "table"])
         #expect(t.status == 0 && t.out.contains("account_id") && t.out.contains("-----"))
     }
@@ -249,16 +257,16 @@ func parseCSV(_ text: String) -> [[String]] {
         let r = try CLI.run(["fit", "--data", World.shared.dir.path, "--format", "json"])
         #expect(r.status == 0, "\(r.err)")
         let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
-        for k in ["observations", "dropped", "horizon_days", "coefficients", "log_likelihood", "deviance", "aic", "iterations", "cv",
-                  "suggested_weights", "auc_current", "auc_suggested"] { #expect(o[k] != nil, "\(k)") }
+        expectKeys(o, ["observations", "dropped", "horizon_days", "coefficients", "log_likelihood", "deviance", "aic", "iterations", "cv",
+                  "suggested_weights", "auc_current", "auc_suggested"], "")
         let c = (o["coefficients"] as! [[String: Any]])[0]
-        for k in ["name", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high"] { #expect(c[k] != nil, "coefficients.\(k)") }
+        expectKeys(c, ["name", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high"], "coefficients.")
         #expect(c["name"] as? String == "intercept")
         let cv = o["cv"] as! [String: Any]
-        for k in ["auc", "log_loss", "brier", "folds"] { #expect(cv[k] != nil, "cv.\(k)") }
+        expectKeys(cv, ["auc", "log_loss", "brier", "folds"], "cv.")
         let w = (o["suggested_weights"] as! [[String: Any]])
         #expect(w.count == 8 && abs(w.reduce(0.0) { $0 + ($1["suggested"] as! Double) } - 100) < 1e-9)
-        for k in ["name", "current", "suggested"] { #expect(w[0][k] != nil) }
+        expectKeys(w[0], ["name", "current", "suggested"], "")
     }
 
     @Test func writtenConfigIsAcceptedByScoreAndSavedModelLoads() throws {
@@ -266,7 +274,9 @@ func parseCSV(_ text: String) -> [[String]] {
         let r = try CLI.run(["fit", "--data", World.shared.dir.path, "--bootstrap", "20", "--write-config", d.path + "/suggested.yaml",
                              "--save-model", d.path + "/model.json", "--format", "csv"])
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.out.hasPrefix("horizon_days,term,estimate,std_error,z,p_value,ci_low,ci_high,odds_ratio,standardized,current_weight,suggested_weight,weight_ci_low,weight_ci_high\n"))
+        #expect(r.out.hasPrefix("horizon_days,model,name,estimate,std_error,z,p_value,ci_low,ci_high,odds_ratio,standardized,current_weight,suggested_weight,weight_ci_low,weight_ci_high\n90,logistic,intercept,"))
+        let rows = parseCSV(r.out)
+        #expect(rows.filter { $0[1] == "logistic" }.count == 9 && rows.filter { $0[1] == "constrained" }.count == 9)
         let s = try CLI.run(["score", "--data", World.shared.dir.path, "--config", d.path + "/suggested.yaml", "--format", "csv"])
         #expect(s.status == 0, "\(s.err)")
         let cfg = try Configuration.load(path: d.path + "/suggested.yaml")
@@ -301,10 +311,10 @@ func parseCSV(_ text: String) -> [[String]] {
         let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         #expect(o["horizons"] as? [Int] == [30, 90])
         let f = (o["factors"] as! [[String: Any]])[0]
-        for k in ["name", "peak_horizon", "kind", "by_horizon"] { #expect(f[k] != nil, "\(k)") }
+        expectKeys(f, ["name", "peak_horizon", "kind", "by_horizon"], "")
         #expect(["leading", "lagging"].contains(f["kind"] as! String))
         let c = (f["by_horizon"] as! [[String: Any]])[0]
-        for k in ["horizon", "auc", "direction", "coefficient", "observations"] { #expect(c[k] != nil, "by_horizon.\(k)") }
+        expectKeys(c, ["horizon", "auc", "direction", "coefficient", "observations"], "by_horizon.")
         let bad = try CLI.run(["indicators", "--data", World.shared.dir.path, "--horizons", "30,x"])
         #expect(bad.status == 64)
     }
@@ -317,9 +327,9 @@ func parseCSV(_ text: String) -> [[String]] {
         let r = try CLI.run(["backtest", "--data", World.shared.dir.path, "--step", "60", "--against", other, "--format", "json"])
         #expect(r.status == 0, "\(r.err)")
         let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
-        for k in ["horizon_days", "step_days", "cutoffs", "overall", "calibration", "against"] { #expect(o[k] != nil, "\(k)") }
+        expectKeys(o, ["horizon_days", "step_days", "cutoffs", "overall", "calibration", "against"], "")
         let overall = o["overall"] as! [String: Any]
-        for k in ["accounts", "churns", "auc", "top_decile_lift", "precision_at_k", "bands"] { #expect(overall[k] != nil, "overall.\(k)") }
+        expectKeys(overall, ["accounts", "churns", "auc", "top_decile_lift", "precision_at_k", "bands"], "overall.")
         let a = o["against"] as! [String: Any]
         let m = a["band_matrix"] as! [String: Any]
         let counts = (m["counts"] as! [[Int]]).flatMap { $0 }
@@ -385,21 +395,44 @@ func parseCSV(_ text: String) -> [[String]] {
 }
 
 @Suite(.serialized) struct SurvivalCommandTests {
+    /// One term vocabulary: the fit and survival outputs (both survival models) share the core columns.
+    @Test func fitAndSurvivalShareTheTermColumns() throws {
+        let core = ["model", "name", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high"]
+        let fit = try CLI.run(["fit", "--data", World.shared.dir.path, "--format", "csv"])
+        let surv = try CLI.run(["survival", "--data", World.shared.dir.path, "--format", "csv"])
+        #expect(fit.status == 0 && surv.status == 0, "\(fit.err) \(surv.err)")
+        let fh = parseCSV(fit.out)[0], sh = parseCSV(surv.out)[0]
+        #expect(Array(fh.dropFirst().prefix(core.count)) == core && Array(sh.prefix(core.count)) == core)
+        #expect(Set(parseCSV(surv.out).dropFirst().map { $0[0] }) == ["cox", "discrete_time"])
+        // Every discrete-time row has its interval, on the estimate's scale.
+        for row in parseCSV(surv.out).dropFirst() {
+            let e = Double(row[2])!, lo = Double(row[6])!, hi = Double(row[7])!
+            #expect(lo < e && e < hi, "\(row[0]) \(row[1])")
+        }
+        let fj = try JSONSerialization.jsonObject(with: Data(try CLI.run(["fit", "--data", World.shared.dir.path, "--format", "json"]).out.utf8)) as! [String: Any]
+        let sj = try JSONSerialization.jsonObject(with: Data(try CLI.run(["survival", "--data", World.shared.dir.path, "--format", "json"]).out.utf8)) as! [String: Any]
+        let dt = sj["discrete_time"] as! [String: Any]
+        for terms in [fj["coefficients"], sj["coefficients"], dt["coefficients"]] {
+            for t in terms as! [[String: Any]] { expectKeys(t, Array(core.dropFirst()), "coefficients.") }
+        }
+        for d in (sj["diagnostics"] as! [[String: Any]]) { expectKeys(d, ["kind", "message"], "diagnostics.") }
+    }
+
     @Test func survivalJSONHasTheDocumentedKeys() throws {
         let r = try CLI.run(["survival", "--data", World.shared.dir.path, "--format", "json"])
         #expect(r.status == 0, "\(r.err)")
         let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
-        for k in ["intervals", "events", "dropped", "coefficients", "log_likelihood", "concordance"] { #expect(o[k] != nil, "\(k)") }
+        expectKeys(o, ["intervals", "events", "dropped", "coefficients", "log_likelihood", "concordance"], "")
         let cs = o["coefficients"] as! [[String: Any]]
         #expect(cs.count == 8)
-        for k in ["name", "estimate", "std_error", "robust_std_error", "z", "p_value", "hazard_ratio"] { #expect(cs[0][k] != nil, "coefficients.\(k)") }
+        expectKeys(cs[0], ["name", "estimate", "std_error", "robust_std_error", "z", "p_value", "hazard_ratio"], "coefficients.")
         #expect(abs((cs[0]["hazard_ratio"] as! Double) - exp(cs[0]["estimate"] as! Double)) < 1e-12)
         let c = o["concordance"] as! Double
         #expect(c > 0.5 && c < 1)
         let dt = o["discrete_time"] as! [String: Any]
         #expect((dt["coefficients"] as! [[String: Any]]).map { $0["name"] as! String }.first == "intercept")
         let csv = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "csv"])
-        #expect(csv.out.hasPrefix("model,name,estimate,std_error,robust_std_error,z,p_value,hazard_ratio,odds_ratio\ncox,"))
+        #expect(csv.out.hasPrefix("model,name,estimate,std_error,z,p_value,ci_low,ci_high,robust_std_error,hazard_ratio,mean\ncox,"))
         #expect(parseCSV(csv.out).count == 9)
     }
 

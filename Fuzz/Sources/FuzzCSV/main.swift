@@ -26,6 +26,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var acc = AsOfAccumulator(queryDays: [19_000, 19_500], factors: ["a", "b", "usage"], trendDays: 60)
     _ = try? TimelineReader(path: path).read(into: &acc)
     acc.finish()
+    // The in-memory timeline: loaded, cut at a date and replayed into an accumulator.
+    if let t = try? Timeline.load(from: two) {
+        var again = AsOfAccumulator(queryDays: [19_000, 19_500], factors: ["a", "b", "usage"], trendDays: 60)
+        _ = try? t.truncated(through: 19_200).read(into: &again)
+        again.finish()
+    }
     _ = try? AccountsTable.read(path: path)
     _ = try? OutcomesTable.read(path: path)
     if let d = try? SurvivalData.read(path: path), d.count < 5_000 { _ = try? CoxRegression(threads: 1).fit(d) }

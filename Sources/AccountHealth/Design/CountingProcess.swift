@@ -59,16 +59,17 @@ public struct SurvivalDesignOptions: Sendable {
 extension SurvivalDesign {
     /// Reads the timeline once and builds the intervals. `factors`: the configuration's factors, or nil for
     /// every numeric timeline column.
-    public static func build(sources: DataSources, outcomes: OutcomesTable, factors: [String]?,
+    /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
+    public static func build(_ dataset: Dataset, factors: [String]? = nil,
                              options: SurvivalDesignOptions = SurvivalDesignOptions()) throws -> SurvivalDesign {
-        let path = try sources.timelinePath()
-        let factorNames = try Observations.modelFactors(factors, sources: sources)
+        let outcomes = try dataset.requireOutcomes("the survival design")
+        let factorNames = try Observations.modelFactors(factors ?? dataset.configuration?.base.factors.map(\.name), timeline: dataset.timeline)
         var rows = TimelineRows(factors: factorNames)
-        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &rows)
-        try Observations.requireFactors(factorNames, in: summary, sources: sources)
+        let summary = try dataset.timeline.read(into: &rows)
+        try Observations.requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
         let ids = summary.accounts
         guard let lastDay = rows.days.max() else {
-            throw InputError(.noRows, Location(file: path), "the timeline has no valid rows")
+            throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid rows")
         }
         let predictDay = options.predictAt ?? options.censorAt ?? lastDay
         // First churn per account (timeline code); churns without a timeline account are counted.

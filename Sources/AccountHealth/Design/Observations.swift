@@ -67,23 +67,24 @@ public struct ObservationOptions: Sendable {
 public enum Observations {
     /// Builds the observations of every horizon in one read of the timeline.
     /// `factors`: the configuration's factors, or nil for every numeric timeline column.
-    public static func build(sources: DataSources, outcomes: OutcomesTable, factors: [String]?,
+    /// `outcomes` defaults to the dataset's.
+    public static func build(_ dataset: Dataset, outcomes: OutcomesTable? = nil, factors: [String]?,
                              options: ObservationOptions) throws -> [ObservationSet] {
-        let path = try sources.timelinePath()
+        let outcomes = try outcomes ?? dataset.requireOutcomes("the model observations")
         guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
-            throw InputError(.invalidArgument, Location(file: "--horizon"), "horizons must be zero or more days")
+            throw InputError(.invalidArgument, Location(file: "horizon"), "horizons must be zero or more days")
         }
         if let t = options.trendDays, t <= 0 {
-            throw InputError(.invalidArgument, Location(file: "--trend"), value: String(t), "the trend window must be a positive number of days")
+            throw InputError(.invalidArgument, Location(file: "trend"), value: String(t), "the trend window must be a positive number of days")
         }
-        let factorNames = try modelFactors(factors, sources: sources)
+        let factorNames = try modelFactors(factors, timeline: dataset.timeline)
         var queries: [String: [Int32]] = [:]
         for i in 0..<outcomes.count {
             for h in options.horizons { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h)) }
         }
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
-        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &acc)
-        try requireFactors(factorNames, in: summary, sources: sources)
+        let summary = try dataset.timeline.read(into: &acc)
+        try requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
         acc.finish()
 
         var featureNames = factorNames
@@ -135,7 +136,7 @@ public enum Observations {
                 means[j] = n > 0 ? s / Double(n) : .nan
                 if options.imputeMean {
                     if n == 0 {
-                        throw InputError(.invalidArgument, Location(file: sources.timeline ?? "timeline"), value: featureNames[j],
+                        throw InputError(.invalidArgument, Location(file: dataset.timeline.name), value: featureNames[j],
                                          "feature '\(featureNames[j])' has no value in any observation at horizon \(h): it cannot be imputed")
                     }
                     for r in 0..<cols[j].count where cols[j][r].isNaN { cols[j][r] = means[j] }
@@ -154,21 +155,19 @@ public enum Observations {
     }
 
     /// The factors a model uses: the configuration's, or with none every numeric column of a wide timeline.
-    static func modelFactors(_ factors: [String]?, sources: DataSources) throws -> [String] {
+    static func modelFactors(_ factors: [String]?, timeline: any TimelineSource) throws -> [String] {
         if let factors { return factors }
-        let path = try sources.timelinePath()
-        let cols = try TimelineReader.columns(try TimelineReader(path: path, delimiter: sources.delimiter).header(), file: path)
-        guard cols.layout == .wide else {
-            throw InputError(.invalidArgument, Location(file: "config"), "a long-layout timeline needs a configuration naming the factors")
+        guard let names = try timeline.columns().factorNames else {
+            throw DatasetError.missing(.configuration, neededBy: "a model on a long-layout timeline (to name the factors)")
         }
-        return cols.factorNames
+        return names
     }
 
     /// Every model factor must be a timeline column.
-    static func requireFactors(_ factorNames: [String], in summary: TimelineSummary, sources: DataSources) throws {
+    static func requireFactors(_ factorNames: [String], in summary: TimelineSummary, configurationName: String) throws {
         let have = Set(summary.factors.map { $0.lowercased() })
         for f in factorNames where !have.contains(f.lowercased()) {
-            throw InputError(.unknownFactor, Location(file: sources.config ?? "config"), value: f,
+            throw InputError(.unknownFactor, Location(file: configurationName), value: f,
                              "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
         }
     }

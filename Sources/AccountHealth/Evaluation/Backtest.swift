@@ -82,13 +82,16 @@ public struct BacktestReport: Sendable {
 }
 
 public enum Backtest {
-    public static func run(sources: DataSources, configuration: Configuration, accounts: AccountsTable?, outcomes: OutcomesTable,
+    /// `configuration` defaults to the dataset's; `against` is a second configuration (and its name) to preview.
+    public static func run(_ dataset: Dataset, configuration: Configuration? = nil,
                            options: BacktestOptions, against: (file: String, configuration: Configuration)? = nil) throws -> BacktestReport {
-        guard options.step > 0 else { throw InputError(.invalidArgument, Location(file: "--step"), value: String(options.step), "must be a positive number of days") }
-        guard options.horizon > 0 else { throw InputError(.invalidArgument, Location(file: "--horizon"), value: String(options.horizon), "must be a positive number of days") }
-        let path = try sources.timelinePath()
-        guard let (firstDay, lastDay) = try Scorer.dateRange(path, delimiter: sources.delimiter) else {
-            throw InputError(.noRows, Location(file: path), "the timeline has no valid dates")
+        guard options.step > 0 else { throw InputError(.invalidArgument, Location(file: "step"), value: String(options.step), "must be a positive number of days") }
+        guard options.horizon > 0 else { throw InputError(.invalidArgument, Location(file: "horizon"), value: String(options.horizon), "must be a positive number of days") }
+        let configuration = try configuration ?? dataset.requireConfiguration("backtest")
+        let outcomes = try dataset.requireOutcomes("backtest")
+        let accounts = dataset.accounts
+        guard let (firstDay, lastDay) = try dataset.timeline.dateRange() else {
+            throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates")
         }
         guard let lastOutcome = outcomes.day.max() else { throw InputError(.noRows, Location(file: outcomes.file), "no outcomes") }
         let start = options.from ?? firstDay
@@ -96,14 +99,14 @@ public enum Backtest {
         var cutoffs: [Int32] = []
         var c = start
         while c <= end { cutoffs.append(c); c += Int32(options.step) }
-        guard !cutoffs.isEmpty else { throw InputError(.invalidArgument, Location(file: "--from"), "no cutoff dates between --from and --to") }
+        guard !cutoffs.isEmpty else { throw InputError(.invalidArgument, Location(file: "from"), value: Day.format(start), "no cutoff dates between the first and the last date") }
 
         var names = configuration.allFactorNames
         if let other = against?.configuration {
             for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) { names.append(n) }
         }
-        let (acc, summary) = try Scorer.accumulate(sources: sources, days: cutoffs + [lastDay], factors: names)
-        try configuration.check(againstTimelineFactors: summary.factors, file: sources.config ?? "config")
+        let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: cutoffs + [lastDay], factors: names)
+        try configuration.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         if let against { try against.configuration.check(againstTimelineFactors: summary.factors, file: against.file) }
 
         // Outcomes by account, in date order.

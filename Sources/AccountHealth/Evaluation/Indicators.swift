@@ -1,9 +1,20 @@
+/// Which way a factor points: its AUC is reported ≥ 0.5 in this direction.
+public enum IndicatorDirection: String, Sendable, CaseIterable {
+    case higherIsRiskier = "higher_is_riskier"
+    case higherIsHealthier = "higher_is_healthier"
+}
+
+/// Whether a factor still separates churners far ahead of the decision (DESIGN §4).
+public enum IndicatorKind: String, Sendable, CaseIterable {
+    case leading, lagging
+}
+
 /// One factor at one horizon: how well its value that many days before the decision separates churn.
 public struct IndicatorCell: Sendable {
     public var horizon: Int
     /// ≥ 0.5: the AUC in the factor's own direction (nil when fewer than two classes have a value).
     public var auc: Double?
-    public var direction: String?
+    public var direction: IndicatorDirection?
     /// Univariate logistic slope (log-odds of churn per unit of the raw factor); nil when it cannot be estimated.
     public var coefficient: Double?
     public var observations: Int
@@ -14,7 +25,7 @@ public struct IndicatorRow: Sendable {
     public var name: String
     public var cells: [IndicatorCell]
     public var peakHorizon: Int?
-    public var kind: String
+    public var kind: IndicatorKind
 }
 
 /// The leading/lagging table (DESIGN §4).
@@ -27,8 +38,10 @@ public struct IndicatorReport: Sendable {
 }
 
 public enum Indicators {
-    public static func run(sources: DataSources, outcomes: OutcomesTable, factors: [String]?, horizons: [Int]) throws -> IndicatorReport {
-        let sets = try Observations.build(sources: sources, outcomes: outcomes, factors: factors,
+    /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
+    public static func run(_ dataset: Dataset, factors: [String]? = nil, horizons: [Int] = IndicatorReport.defaultHorizons) throws -> IndicatorReport {
+        let factors = factors ?? dataset.configuration?.base.factors.map(\.name)
+        let sets = try Observations.build(dataset, factors: factors,
                                           options: ObservationOptions(horizons: horizons, keepMissing: true))
         let names = sets.first?.featureNames ?? []
         var rows: [IndicatorRow] = []
@@ -40,7 +53,7 @@ public enum Indicators {
                 var cell = IndicatorCell(horizon: set.horizon, auc: nil, direction: nil, coefficient: nil, observations: x.count, churns: Int(y.reduce(0, +)))
                 if let a = Metrics.auc(risk: x, churned: y) {
                     cell.auc = max(a, 1 - a)
-                    cell.direction = a >= 0.5 ? "higher_is_riskier" : "higher_is_healthier"
+                    cell.direction = a >= 0.5 ? .higherIsRiskier : .higherIsHealthier
                     if let f = try? LogisticRegression(threads: 1).fit(Matrix(rows: x.count, columns: 1, storage: x), y, names: [name]) {
                         cell.coefficient = f.coefficients[1]
                     }
@@ -48,10 +61,10 @@ public enum Indicators {
                 cells.append(cell)
             }
             let peak = cells.filter { $0.auc != nil }.max { ($0.auc!, -$0.horizon) < ($1.auc!, -$1.horizon) }
-            var kind = "lagging"
+            var kind = IndicatorKind.lagging
             if let peak, let pa = peak.auc, pa > 0.5 {
                 let far = cells.filter { $0.horizon >= 90 }.compactMap(\.auc).max() ?? 0.5
-                if far - 0.5 >= 0.5 * (pa - 0.5) { kind = "leading" }
+                if far - 0.5 >= 0.5 * (pa - 0.5) { kind = .leading }
             }
             rows.append(IndicatorRow(name: name, cells: cells, peakHorizon: peak?.horizon, kind: kind))
         }

@@ -91,8 +91,12 @@ public final class CSVReader {
 
     /// Opens `path`. With `startOffset > 0` the reader starts there (which must be the start of a record)
     /// and reads no header: call `startHeaderless(fieldCount:)` instead of `readHeader()`.
+    /// Where the bytes read are counted (the task's `ReadProgress.current` by default).
+    let progress: ReadProgress?
+
     public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22,
-                startOffset: Int = 0) throws {
+                startOffset: Int = 0, progress: ReadProgress? = ReadProgress.current) throws {
+        self.progress = progress
         self.path = path
         self.displayName = displayName ?? path
         self.delimiter = delimiter
@@ -115,7 +119,7 @@ public final class CSVReader {
         buffer = .allocate(capacity: capacity + 1)
         fieldStore = .allocate(capacity: fieldCapacity)
         // A reader started mid-file reads part of a file whose size its first reader already counted.
-        ReadProgress.shared.opened((path as NSString).lastPathComponent, bytes: startOffset > 0 ? 0 : fileSize)
+        progress?.opened((path as NSString).lastPathComponent, bytes: startOffset > 0 ? 0 : fileSize)
         if startOffset > 0 {
             if lseek(fd, off_t(startOffset), SEEK_SET) < 0 {
                 throw InputError(.unreadableFile, Location(file: self.displayName), "cannot seek: \(String(cString: strerror(errno)))")
@@ -172,7 +176,7 @@ public final class CSVReader {
                                  "read failed: \(String(cString: strerror(errno)))")
             }
             filled += n
-            if n > 0 { ReadProgress.shared.read(n) }
+            if n > 0 { progress?.read(n) }
             return n > 0
         }
     }

@@ -87,6 +87,22 @@ public struct AccountsTable: Sendable {
 
     public var count: Int { ids.count }
 
+    /// Account rows given as columns; `attributes` holds any other column by name.
+    public init(file: String, ids: [String] = [], am: [String] = [], segment: [String] = [], arr: [Double] = [],
+                name: [String?]? = nil, renewalDay: [Int32?]? = nil, attributes: [String: [String]] = [:], attributeNames: [String] = []) {
+        self.file = file
+        self.ids = ids
+        self.am = am
+        self.segment = segment
+        self.arr = arr
+        self.name = name ?? Array(repeating: nil, count: ids.count)
+        self.renewalDay = renewalDay ?? Array(repeating: nil, count: ids.count)
+        self.attributes = attributes
+        self.attributeNames = attributeNames
+        self.recordsRead = ids.count
+        for (i, id) in ids.enumerated() where index[id] == nil { index[id] = i }
+    }
+
     /// The row of an account id.
     public func row(of id: String) -> Int? { index[id] }
 
@@ -176,6 +192,26 @@ public struct OutcomesTable: Sendable {
     public var recordsRead = 0
 
     public var count: Int { accountIds.count }
+
+    /// Outcome rows given as columns (`line`: where each row came from, its position when there is no file).
+    public init(file: String, accountIds: [String] = [], day: [Int32] = [], churned: [Bool] = [], arr: [Double?]? = nil, line: [Int]? = nil) {
+        self.file = file
+        self.accountIds = accountIds
+        self.day = day
+        self.churned = churned
+        self.arr = arr ?? Array(repeating: nil, count: accountIds.count)
+        self.line = line ?? Array(stride(from: 1, through: accountIds.count, by: 1))
+        self.recordsRead = accountIds.count
+    }
+
+    /// The rows whose decision date passes `isIncluded`.
+    public func filter(date isIncluded: (Int32) -> Bool) -> OutcomesTable {
+        var t = self
+        let keep = day.indices.filter { isIncluded(day[$0]) }
+        t.accountIds = keep.map { accountIds[$0] }; t.day = keep.map { day[$0] }
+        t.churned = keep.map { churned[$0] }; t.arr = keep.map { arr[$0] }; t.line = keep.map { line[$0] }
+        return t
+    }
     public var churnCount: Int { churned.reduce(0) { $0 + ($1 ? 1 : 0) } }
     public var renewalCount: Int { count - churnCount }
 

@@ -50,6 +50,23 @@ public struct TimelineSummary: Sendable {
     /// 2 when the file was read in two halves at once, 1 otherwise.
     public var readers: Int = 1
 
+    public init(file: String, layout: TimelineLayout, factors: [String], hasRisk: Bool, recordsRead: Int, recordsUsed: Int,
+                rows: Int, blankLines: Int, accounts: Interner, firstDay: Int32?, lastDay: Int32?, valueCounts: [Int], readers: Int = 1) {
+        self.file = file
+        self.layout = layout
+        self.factors = factors
+        self.hasRisk = hasRisk
+        self.recordsRead = recordsRead
+        self.recordsUsed = recordsUsed
+        self.rows = rows
+        self.blankLines = blankLines
+        self.accounts = accounts
+        self.firstDay = firstDay
+        self.lastDay = lastDay
+        self.valueCounts = valueCounts
+        self.readers = readers
+    }
+
     /// Share of rows with a value, per factor.
     public var coverage: [Double] { valueCounts.map { rows > 0 ? Double($0) / Double(rows) : 0 } }
 }
@@ -308,8 +325,10 @@ public struct TimelineReader: Sendable {
         let path = self.path, name = displayName, delimiter = self.delimiter, me = self
         let width = ctx.headerNames.count
         let done = DispatchSemaphore(value: 0)
+        // The other thread has no task-local values: it counts into the same progress explicitly.
+        let progress = reader.progress
         let thread = Thread {
-            back.run(me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx)
+            back.run(me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx, progress: progress)
             done.signal()
         }
         thread.stackSize = 1 << 22
@@ -528,9 +547,9 @@ private final class Half<T: TimelineSink>: @unchecked Sendable {
     init(sink: T, state: TimelineReader.ScanState) { self.sink = sink; self.state = state }
 
     func run(_ timeline: TimelineReader, path: String, name: String, delimiter: UInt8, split: Int, width: Int,
-             ctx: TimelineReader.ScanContext) {
+             ctx: TimelineReader.ScanContext, progress: ReadProgress?) {
         do {
-            let r = try CSVReader(path: path, displayName: name, delimiter: delimiter, startOffset: split)
+            let r = try CSVReader(path: path, displayName: name, delimiter: delimiter, startOffset: split, progress: progress)
             try r.startHeaderless(fieldCount: width)
             reader = r
             try timeline.scanRows(reader: r, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil)

@@ -1,8 +1,26 @@
 /// A finding of `validate`: an error (the file cannot be used) or a warning (soft problem, counted).
 public struct Problem: Sendable {
     public enum Severity: String, Sendable { case error, warning }
+    /// An input error (its kind), or one of the soft problems that `validate` reports.
+    public enum Kind: Sendable, Equatable, CustomStringConvertible {
+        case error(InputError.Kind)
+        case factorWithoutValues, outcomeForUnknownAccount, outcomeWithoutTimeline, accountWithoutTimeline, timelineAccountNotInAccounts
+
+        /// The snake_case name in the JSON and CSV output.
+        public var rawValue: String {
+            switch self {
+            case .error(let k): return k.rawValue
+            case .factorWithoutValues: return "factor_without_values"
+            case .outcomeForUnknownAccount: return "outcome_for_unknown_account"
+            case .outcomeWithoutTimeline: return "outcome_without_timeline"
+            case .accountWithoutTimeline: return "account_without_timeline"
+            case .timelineAccountNotInAccounts: return "timeline_account_not_in_accounts"
+            }
+        }
+        public var description: String { rawValue }
+    }
     public var severity: Severity
-    public var kind: String
+    public var kind: Kind
     public var location: Location
     public var value: String?
     public var message: String
@@ -11,14 +29,14 @@ public struct Problem: Sendable {
 
     init(_ e: InputError) {
         severity = .error
-        kind = e.kind.rawValue
+        kind = .error(e.kind)
         location = e.location
         value = e.value
         message = e.message
         count = 1
     }
 
-    init(warning kind: String, file: String, count: Int, example: String?, _ message: String) {
+    init(warning kind: Kind, file: String, count: Int, example: String?, _ message: String) {
         severity = .warning
         self.kind = kind
         location = Location(file: file)
@@ -67,14 +85,14 @@ public struct ValidationReport: Sendable {
     public var hasErrors: Bool { errorCount > 0 }
     /// 66 when a file is missing or unreadable, 65 for bad data, 0 otherwise.
     public var exitCode: Int32 {
-        if problems.contains(where: { $0.severity == .error && ($0.kind == "missing_file" || $0.kind == "unreadable_file") }) { return 66 }
+        if problems.contains(where: { $0.kind == .error(.missingFile) || $0.kind == .error(.unreadableFile) }) { return 66 }
         return hasErrors ? 65 : 0
     }
 }
 
 /// Checks every given input file against DESIGN §2 and reports everything found.
 public enum Validator {
-    public static func validate(_ sources: DataSources) -> ValidationReport {
+    public static func validate(_ sources: DataFiles) -> ValidationReport {
         var report = ValidationReport(problems: [], errorCount: 0)
         func add(_ errors: ErrorCollector) {
             report.problems += errors.errors.map(Problem.init)
@@ -89,7 +107,7 @@ public enum Validator {
             }
         }
         if sources.timeline == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
-            add(InputError(.invalidArgument, Location(file: "validate"), "no input given: pass --data DIR or --timeline/--accounts/--outcomes/--config"))
+            add(InputError(.invalidArgument, Location(file: "validate"), "no input file given"))
             return report
         }
 
@@ -109,7 +127,7 @@ public enum Validator {
                 timelineIds = Set(s.accounts.strings)
                 timelineFactors = s.factors
                 for (i, n) in s.factors.enumerated() where s.valueCounts[i] == 0 {
-                    report.problems.append(Problem(warning: "factor_without_values", file: s.file, count: 1, example: n,
+                    report.problems.append(Problem(warning: .factorWithoutValues, file: s.file, count: 1, example: n,
                                                    "factor '\(n)' has no value in any row"))
                 }
             } catch { add(error) }
@@ -133,14 +151,14 @@ public enum Validator {
                 if let known {
                     let unknown = t.accountIds.filter { !known.contains($0) }
                     if !unknown.isEmpty {
-                        report.problems.append(Problem(warning: "outcome_for_unknown_account", file: t.file, count: unknown.count, example: unknown.first,
+                        report.problems.append(Problem(warning: .outcomeForUnknownAccount, file: t.file, count: unknown.count, example: unknown.first,
                                                        "\(unknown.count) outcome row(s) name an account that is not in the \(accountIds != nil ? "accounts file" : "timeline")"))
                     }
                 }
                 if let timelineIds {
                     let noTimeline = Set(t.accountIds).subtracting(timelineIds)
                     if !noTimeline.isEmpty && accountIds != nil {
-                        report.problems.append(Problem(warning: "outcome_without_timeline", file: t.file, count: noTimeline.count, example: noTimeline.sorted().first,
+                        report.problems.append(Problem(warning: .outcomeWithoutTimeline, file: t.file, count: noTimeline.count, example: noTimeline.sorted().first,
                                                        "\(noTimeline.count) account(s) with outcomes have no timeline rows"))
                     }
                 }
@@ -149,12 +167,12 @@ public enum Validator {
         if let accountIds, let timelineIds {
             let noTimeline = accountIds.subtracting(timelineIds)
             if !noTimeline.isEmpty {
-                report.problems.append(Problem(warning: "account_without_timeline", file: report.accounts?.file ?? "accounts", count: noTimeline.count,
+                report.problems.append(Problem(warning: .accountWithoutTimeline, file: report.accounts?.file ?? "accounts", count: noTimeline.count,
                                                example: noTimeline.sorted().first, "\(noTimeline.count) account(s) have no timeline rows"))
             }
             let notListed = timelineIds.subtracting(accountIds)
             if !notListed.isEmpty {
-                report.problems.append(Problem(warning: "timeline_account_not_in_accounts", file: report.timeline?.file ?? "timeline", count: notListed.count,
+                report.problems.append(Problem(warning: .timelineAccountNotInAccounts, file: report.timeline?.file ?? "timeline", count: notListed.count,
                                                example: notListed.sorted().first, "\(notListed.count) timeline account(s) are not in the accounts file"))
             }
         }

@@ -1,15 +1,13 @@
 import COpenBLAS
 import Foundation
 
-/// Process-wide OpenBLAS settings.
+/// Process-wide OpenBLAS settings. The library never changes them itself: the program that owns the process
+/// decides (the `healthscore` command pins OpenBLAS to one thread at start).
 public enum BLAS {
-    /// Pins OpenBLAS to `n` threads (tall-skinny work gains nothing from more; see BENCHMARKS.md).
+    /// Sets OpenBLAS's thread count for the whole process. One thread is best for the models: their
+    /// tall-skinny products gain nothing from more (BENCHMARKS.md), and with one OpenBLAS thread the models
+    /// run their row blocks on their own threads (`threads:`); with more, each call is left to OpenBLAS.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-
-    private static let pinned: Bool = { openblas_set_num_threads(1); return true }()
-
-    /// Pins OpenBLAS to one thread once per process: the models parallelise over row blocks themselves.
-    public static func pinToOneThread() { _ = pinned }
 
     /// The kernel family OpenBLAS chose for this CPU (e.g. "Haswell", "SkylakeX", or "Prescott" when it
     /// did not recognise the CPU and fell back to its generic SSE3 kernels).

@@ -49,7 +49,7 @@ public enum FitAnalysis {
     /// Fits, cross-validates and (with a configuration) suggests weights, on one horizon's observations.
     public static func run(_ obs: ObservationSet, rules: ScoringRules?, options: FitOptions) throws -> FitReport {
         guard options.folds >= 2 else {
-            throw InputError(.invalidArgument, Location(file: "--folds"), value: String(options.folds), "at least 2 folds are needed")
+            throw InputError(.invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
         }
         let engine = LogisticRegression(penalty: options.penalty)
         let model = try engine.fit(obs.x, obs.y, names: obs.featureNames)
@@ -57,7 +57,7 @@ public enum FitAnalysis {
         for (j, name) in obs.featureNames.enumerated() {
             let total = obs.count + obs.dropped
             if total > 0 && Double(obs.missing[j]) > 0.9 * Double(total) {
-                diagnostics.append(Diagnostic(kind: "mostly_missing", factor: name,
+                diagnostics.append(Diagnostic(.mostlyMissing, column: name, message:
                                               "'\(name)' is missing in \(obs.missing[j]) of \(total) observations\(obs.imputed ? " (imputed with its mean)" : " (those were dropped)")"))
             }
         }

@@ -44,7 +44,6 @@ public struct LogisticRegression: Sendable {
             throw ModelError.constantFactor(name: names[j], value: x[0, j])
         }
         let P = p + 1
-        BLAS.pinToOneThread()
         let kernel = IRLSKernel(x: x, y: y, threads: max(1, threads))
         // Start from the intercept-only fit (the null model), as glm's mustart effectively does.
         var beta = [Double](repeating: 0, count: P)
@@ -103,8 +102,8 @@ public struct LogisticRegression: Sendable {
         }
         var diagnostics: [Diagnostic] = []
         if pass.extremeFits > 0 {
-            diagnostics.append(Diagnostic(kind: "quasi_separation", factor: nil,
-                                          "\(pass.extremeFits) fitted probabilities are numerically 0 or 1: some estimates may be unreliable (consider --penalty)"))
+            diagnostics.append(Diagnostic(.quasiSeparation, message:
+                                          "\(pass.extremeFits) fitted probabilities are numerically 0 or 1: some estimates may be unreliable (consider a ridge penalty)"))
         }
         let nullP = churns / Double(n)
         let nullLL = churns * _log(nullP) + (Double(n) - churns) * _log(1 - nullP)
@@ -165,7 +164,7 @@ public struct LogisticRegression: Sendable {
 }
 
 /// One pass over the design at given coefficients: deviance, gradient Xᵀ(y − p) and information XᵀWX.
-struct IRLSPass {
+@_spi(Benchmarks) public struct IRLSPass {
     var deviance: Double
     var gradient: [Double]
     var hessian: Matrix
@@ -177,7 +176,8 @@ struct IRLSPass {
 /// deviance and the gradient, then the √w-scaled block into a buffer and XᵀWX += BᵀB by `dsyrk`.
 /// (A block-contiguous layout of the design was measured and gave the same pass time, so the design
 /// stays plainly column-major.)
-struct IRLSKernel: Sendable {
+/// The fused IRLS pass over row blocks. Visible to the benchmarks only (`@_spi(Benchmarks)`), not public API.
+@_spi(Benchmarks) public struct IRLSKernel: Sendable {
     let design: [Double]
     let y: [Double]
     let n: Int
@@ -186,7 +186,7 @@ struct IRLSKernel: Sendable {
     static let block = 2048
 
     /// The design `[1, x]`, column-major.
-    init(x: Matrix, y: [Double], threads: Int) {
+    @_spi(Benchmarks) public init(x: Matrix, y: [Double], threads: Int) {
         let n = x.rows
         var d = [Double](repeating: 1, count: n * (x.columns + 1))
         d.withUnsafeMutableBufferPointer { dp in
@@ -204,8 +204,10 @@ struct IRLSKernel: Sendable {
     static func chunks(_ blocks: Int) -> Int { max(1, min(16, blocks)) }
 
     /// Runs `work(0..<parts)` on up to `threads` threads.
+    /// When OpenBLAS itself runs several threads (nobody called `BLAS.setThreads(1)`), the blocks run one after
+    /// another and OpenBLAS parallelises each call: never two thread pools on the same cores.
     static func run(_ parts: Int, threads: Int, _ work: @escaping @Sendable (Int) -> Void) {
-        if threads <= 1 || parts == 1 {
+        if threads <= 1 || parts == 1 || BLAS.threads > 1 {
             for t in 0..<parts { work(t) }
         } else {
             DispatchQueue.concurrentPerform(iterations: parts, execute: work)
@@ -225,7 +227,7 @@ struct IRLSKernel: Sendable {
     }
 
     /// XᵀWX alone for given weights (the benchmark's measure of the BLAS part), threads over row blocks.
-    func weightedGram(_ w: [Double]) -> Matrix {
+    @_spi(Benchmarks) public func weightedGram(_ w: [Double]) -> Matrix {
         IRLSKernel.weightedGram(design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
     }
 
@@ -259,7 +261,7 @@ struct IRLSKernel: Sendable {
         return h
     }
 
-    func evaluate(_ beta: [Double]) -> IRLSPass {
+    @_spi(Benchmarks) public func evaluate(_ beta: [Double]) -> IRLSPass {
         let P = columns
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
         let parts = IRLSKernel.chunks(blocks)

@@ -20,29 +20,56 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .constantFactor(let name, let v):
             return "factor '\(name)' has the same value (\(v)) in every observation: its effect cannot be estimated; remove it from the configuration"
         case .collinear(let f, let others):
-            return "factor '\(f)' is a linear combination of \(others.isEmpty ? "the intercept" : others.map { "'\($0)'" }.joined(separator: ", ")) (singular design): remove one of them, or use --penalty"
+            return "factor '\(f)' is a linear combination of \(others.isEmpty ? "the intercept" : others.map { "'\($0)'" }.joined(separator: ", ")) (singular design): remove one of them, or add a ridge penalty"
         case .separation(let fs, let detail):
             let who = fs.isEmpty ? "a combination of factors" : fs.map { "'\($0)'" }.joined(separator: ", ")
-            return "perfect or quasi-complete separation: \(who) separates churned from renewed accounts, so the maximum-likelihood estimates are infinite (\(detail)); use --penalty (ridge) or remove the factor"
+            return "perfect or quasi-complete separation: \(who) separates churned from renewed accounts, so the maximum-likelihood estimates are infinite (\(detail)); add a ridge penalty or remove the factor"
         case .noEvents(let n):
             return "none of the \(n) intervals ends in a churn: there is no event to fit a hazard model on (check the outcomes file and its dates)"
         case .invalidInterval(let i, let detail):
             return "interval \(i + 1) is not a valid (start, stop] interval: \(detail)"
         case .notConverged(let it, let detail):
-            return "the fit did not converge in \(it) iterations (\(detail)); check for extreme values, use --penalty, or remove weak factors"
+            return "the fit did not converge in \(it) iterations (\(detail)); check for extreme values, add a ridge penalty, or remove weak factors"
         }
     }
 }
 
-/// A soft problem found while fitting, naming the column (Swift has no warnings channel for libraries).
+/// A soft problem found by an analysis, naming the column it concerns (Swift has no warnings channel for
+/// libraries): every result carries its diagnostics, and renderers show them as notes or as JSON objects.
 public struct Diagnostic: Sendable, Equatable {
-    public var kind: String
-    public var factor: String?
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        // Models
+        case quasiSeparation = "quasi_separation"
+        case largeEffect = "large_effect"
+        case mostlyMissing = "mostly_missing"
+        case modelNotFitted = "model_not_fitted"
+        // Inputs and their coverage
+        case noConfiguration = "no_configuration"
+        case noAccounts = "no_accounts"
+        case unknownSegment = "unknown_segment"
+        case noWeight = "no_weight"
+        case noHistory = "no_history"
+        case imputed = "imputed"
+        // Survival design
+        case droppedIntervals = "dropped_intervals"
+        case churnWithoutHistory = "churn_without_history"
+        case churnBeforeFirstRow = "churn_before_first_row"
+        case rowsAfterChurn = "rows_after_churn"
+        case laterChurns = "later_churns"
+        case beyondFollowUp = "beyond_follow_up"
+        // What a result is based on
+        case modelSource = "model_source"
+        case sectionLeftOut = "section_left_out"
+    }
+
+    public var kind: Kind
+    /// The column (factor, feature) concerned, if one is.
+    public var column: String?
     public var message: String
 
-    public init(kind: String, factor: String?, _ message: String) {
+    public init(_ kind: Kind, column: String? = nil, message: String) {
         self.kind = kind
-        self.factor = factor
+        self.column = column
         self.message = message
     }
 }

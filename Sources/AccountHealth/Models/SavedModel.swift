@@ -2,7 +2,9 @@ import Foundation
 
 /// A fitted churn model as a file (`fit --save-model`), readable by `rank --model`.
 public struct SavedModel: Sendable, Equatable {
-    public var kind: String
+    /// The model family, as the file's `kind` says it.
+    public enum Kind: String, Sendable, CaseIterable { case logistic, cox }
+    public var kind: Kind
     public var horizonDays: Int
     /// Features in design order (factors, then `<factor>_trend`).
     public var features: [String]
@@ -18,12 +20,12 @@ public struct SavedModel: Sendable, Equatable {
     /// hazard at each, for factors at `means`.
     public var baselineTimes: [Double]?
     public var baselineCumulativeHazard: [Double]?
-    public var ties: String?
+    public var ties: CoxRegression.Ties?
 
-    public var isCox: Bool { kind == "cox" }
+    public var isCox: Bool { kind == .cox }
 
     public init(fit: LogisticFit, observations: ObservationSet, trendDays: Int?) {
-        kind = "logistic"
+        kind = .logistic
         horizonDays = observations.horizon
         features = observations.featureNames
         intercept = fit.coefficients[0]
@@ -37,7 +39,7 @@ public struct SavedModel: Sendable, Equatable {
 
     /// A Cox model (`survival --save-model`): `rank` turns it into P(churn within the horizon | age).
     public init(cox: CoxFit, horizonDays: Int, lastOutcomeDate: String?) {
-        kind = "cox"
+        kind = .cox
         self.horizonDays = horizonDays
         features = cox.names
         intercept = 0
@@ -49,7 +51,7 @@ public struct SavedModel: Sendable, Equatable {
         self.lastOutcomeDate = lastOutcomeDate
         baselineTimes = cox.baselineTimes
         baselineCumulativeHazard = cox.baselineCumulativeHazard
-        ties = cox.ties.rawValue
+        ties = cox.ties
     }
 
     /// H0(t) of a Cox model (0 before the first event time; flat after the last).
@@ -73,7 +75,7 @@ public struct SavedModel: Sendable, Equatable {
 
     public func json() -> String {
         var obj: [(String, JSON)] = [
-            ("kind", .string(kind)), ("horizon_days", .int(horizonDays)),
+            ("kind", .string(kind.rawValue)), ("horizon_days", .int(horizonDays)),
             ("intercept", .number(intercept)),
             ("coefficients", .array(features.indices.map { .object([("name", .string(features[$0])), ("estimate", .number(coefficients[$0])),
                                                                     ("mean", .number(means[$0]))]) })),
@@ -81,7 +83,7 @@ public struct SavedModel: Sendable, Equatable {
             ("observations", .int(observations)), ("last_outcome_date", .str(lastOutcomeDate)),
         ]
         if let t = baselineTimes, let h = baselineCumulativeHazard {
-            obj += [("ties", .str(ties)), ("baseline", .object([("times", .array(t.map(JSON.number))), ("cumulative_hazard", .array(h.map(JSON.number)))]))]
+            obj += [("ties", .str(ties?.rawValue)), ("baseline", .object([("times", .array(t.map(JSON.number))), ("cumulative_hazard", .array(h.map(JSON.number)))]))]
         }
         return JSON.object(obj).serialized() + "\n"
     }
@@ -92,7 +94,7 @@ public struct SavedModel: Sendable, Equatable {
         }
         func bad(_ why: String) -> InputError { InputError(.invalidConfiguration, Location(file: path), "not a healthscore model file: \(why)") }
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("invalid JSON") }
-        guard let kind = obj["kind"] as? String, kind == "logistic" || kind == "cox" else { throw bad("'kind' must be \"logistic\" or \"cox\"") }
+        guard let kindName = obj["kind"] as? String, let kind = Kind(rawValue: kindName) else { throw bad("'kind' must be \"logistic\" or \"cox\"") }
         guard let h = obj["horizon_days"] as? Int, let b0 = obj["intercept"] as? Double, let cs = obj["coefficients"] as? [[String: Any]] else {
             throw bad("missing horizon_days, intercept or coefficients")
         }
@@ -107,7 +109,7 @@ public struct SavedModel: Sendable, Equatable {
                                trendDays: obj["trend_days"] as? Int, penalty: obj["penalty"] as? Double ?? 0,
                                observations: obj["observations"] as? Int ?? 0, lastOutcomeDate: obj["last_outcome_date"] as? String)
         model.kind = kind
-        if kind == "cox" {
+        if kind == .cox {
             guard let b = obj["baseline"] as? [String: Any], let t = b["times"] as? [Double], let h = b["cumulative_hazard"] as? [Double],
                   t.count == h.count, !t.isEmpty, zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }), zip(h, h.dropFirst()).allSatisfy({ $0 <= $1 }),
                   h.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
@@ -115,12 +117,15 @@ public struct SavedModel: Sendable, Equatable {
             }
             model.baselineTimes = t
             model.baselineCumulativeHazard = h
-            model.ties = obj["ties"] as? String
+            if let t = obj["ties"] as? String {
+                guard let ties = CoxRegression.Ties(rawValue: t) else { throw bad("'ties' must be \"efron\" or \"breslow\"") }
+                model.ties = ties
+            }
         }
         return model
     }
 
-    init(kind: String, horizonDays: Int, features: [String], intercept: Double, coefficients: [Double], means: [Double],
+    init(kind: Kind, horizonDays: Int, features: [String], intercept: Double, coefficients: [Double], means: [Double],
          trendDays: Int?, penalty: Double, observations: Int, lastOutcomeDate: String?) {
         self.kind = kind; self.horizonDays = horizonDays; self.features = features; self.intercept = intercept
         self.coefficients = coefficients; self.means = means; self.trendDays = trendDays; self.penalty = penalty

@@ -1,4 +1,9 @@
 /// One group of a portfolio comparison (DESIGN §5).
+/// A group whose observed/expected churn interval lies wholly above or below 1.
+public enum ComparisonFlag: String, Sendable, CaseIterable {
+    case higher, lower
+}
+
 public struct GroupComparison: Sendable {
     public var group: String
     public var accounts: Int
@@ -21,7 +26,7 @@ public struct GroupComparison: Sendable {
     public var oeHigh: Double?
     public var shrunkChurnRate: Double?
     /// "higher" when the whole interval is above 1 (more churn than the book predicts), "lower" when below.
-    public var flag: String?
+    public var flag: ComparisonFlag?
     /// Mean 0–100 points of each factor over the group's accounts at the as-of date.
     public var factorMeans: [Double?]
     public var manual: [ManualFactorQuality]
@@ -47,29 +52,33 @@ public struct ComparisonReport: Sendable {
     public var factorNames: [String]
     public var shrinkage: BetaBinomialShrinkage?
     public var modelObservations: Int
-    public var notes: [String]
+    public var diagnostics: [Diagnostic]
 }
 
 public enum Portfolio {
     /// Risk-adjusted comparison of groups of accounts (`by` = am, segment or any accounts column).
-    public static func compare(sources: DataSources, configuration: Configuration?, accounts: AccountsTable, outcomes: OutcomesTable,
+    /// `configuration` defaults to the dataset's (with none, every timeline factor at equal weight).
+    public static func compare(_ dataset: Dataset, configuration: Configuration? = nil,
                                by: String, from: Int32? = nil, to: Int32? = nil, asOf: Int32? = nil, horizon: Int = 90,
                                penalty: Double = 0) throws -> ComparisonReport {
+        let configuration = configuration ?? dataset.configuration
+        let accounts = try dataset.requireAccounts("the comparison")
+        let outcomes = try dataset.requireOutcomes("the comparison")
         guard let groupColumn = accounts.column(by) else {
             let cols = ["am", "segment", "name"] + accounts.attributeNames
             throw InputError(.invalidArgument, Location(file: accounts.file), value: by,
                              "no column '\(by)' in the accounts file (columns: \(cols.joined(separator: ", ")))")
         }
-        var notes: [String] = []
+        var diagnostics: [Diagnostic] = []
         func groupOf(_ id: String) -> String { accounts.row(of: id).map { groupColumn[$0] } ?? "(not in accounts file)" }
         // Current scores.
-        let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: asOf)
-        notes += scores.notes
+        let scores = try Scorer.score(dataset, configuration: configuration, asOf: asOf)
+        diagnostics += scores.diagnostics
         let factorNames = scores.factorNames
         // The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account
         // with no history yet takes the mean of all), so expected churns add up to the observed ones.
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
-        let raw = try Observations.build(sources: sources, outcomes: outcomes, factors: config.base.factors.map(\.name),
+        let raw = try Observations.build(dataset, outcomes: outcomes, factors: config.base.factors.map(\.name),
                                          options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
         let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
         let model: LogisticFit
@@ -151,7 +160,7 @@ public enum Portfolio {
                 let ci = PoissonInterval.garwood(gc.modelledChurns)
                 gc.oeLow = ci.low / gc.expectedChurns
                 gc.oeHigh = ci.high / gc.expectedChurns
-                if gc.oeLow! > 1 { gc.flag = "higher" } else if gc.oeHigh! < 1 { gc.flag = "lower" }
+                if gc.oeLow! > 1 { gc.flag = .higher } else if gc.oeHigh! < 1 { gc.flag = .lower }
             }
             if gc.renewals + gc.churns > 0 { gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns) }
             for f in manualFactors {
@@ -167,9 +176,9 @@ public enum Portfolio {
             out.append(gc)
         }
         if raw.noHistory > 0 {
-            notes.append("\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: the case-mix model gave them the mean features")
+            diagnostics.append(Diagnostic(.noHistory, message: "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: the case-mix model gave them the mean features"))
         }
         return ComparisonReport(by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
-                                shrinkage: shrink, modelObservations: raw.count, notes: notes)
+                                shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
     }
 }

@@ -25,18 +25,22 @@ public struct RankReport: Sendable {
     /// Where the model came from: a file, or the outcomes dated on or before the as-of date.
     public var modelSource: String
     public var excludedChurned: Int
-    public var notes: [String]
+    public var diagnostics: [Diagnostic]
 }
 
 public enum Ranking {
-    public static func rank(sources: DataSources, configuration: Configuration?, accounts: AccountsTable?, outcomes: OutcomesTable?,
+    /// The model is `savedModel` (read from `modelFile`), or one fitted on the dataset's outcomes dated on or
+    /// before `asOf` (default: the last timeline date). `configuration` defaults to the dataset's.
+    public static func rank(_ dataset: Dataset, configuration: Configuration? = nil,
                             savedModel: SavedModel? = nil, modelFile: String? = nil, asOf: Int32? = nil, horizon: Int = 90,
                             penalty: Double = 0, top: Int? = nil) throws -> RankReport {
-        let path = try sources.timelinePath()
-        guard let day = try asOf ?? Scorer.dateRange(path, delimiter: sources.delimiter)?.1 else {
-            throw InputError(.noRows, Location(file: path), "the timeline has no valid dates")
+        let configuration = configuration ?? dataset.configuration
+        let accounts = dataset.accounts, outcomes = dataset.outcomes
+        let timeline = dataset.timeline
+        guard let day = try asOf ?? timeline.dateRange()?.last else {
+            throw InputError(.noRows, Location(file: timeline.name), "the timeline has no valid dates")
         }
-        var notes: [String] = []
+        var diagnostics: [Diagnostic] = []
         // The model: saved, or fitted on the outcomes decided on or before the as-of date only (no look-ahead).
         let model: SavedModel
         let source: String
@@ -44,15 +48,10 @@ public enum Ranking {
             model = savedModel
             source = "saved model \(modelFile ?? "")"
         } else {
-            guard let outcomes else {
-                throw InputError(.invalidArgument, Location(file: "outcomes"), "rank needs --model FILE or the outcomes to fit a model on")
-            }
-            var past = outcomes
-            let keep = outcomes.day.indices.filter { outcomes.day[$0] <= day }
-            past.accountIds = keep.map { outcomes.accountIds[$0] }; past.day = keep.map { outcomes.day[$0] }
-            past.churned = keep.map { outcomes.churned[$0] }; past.arr = keep.map { outcomes.arr[$0] }; past.line = keep.map { outcomes.line[$0] }
+            guard let outcomes else { throw DatasetError.missing(.outcomes, neededBy: "a ranking without a saved model") }
+            let past = outcomes.filter { $0 <= day }
             let factors = configuration?.base.factors.map(\.name)
-            let raw = try Observations.build(sources: sources, outcomes: past, factors: factors,
+            let raw = try Observations.build(dataset, outcomes: past, factors: factors,
                                              options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
             let x = try raw.imputingMeans(file: outcomes.file, what: "the ranking model (outcomes up to \(Day.format(day)))")
             do {
@@ -73,14 +72,14 @@ public enum Ranking {
             if !factorNames.contains(name) { factorNames.append(name) }
         }
         var acc = AsOfAccumulator(queryDays: [day], factors: factorNames, trendDays: model.trendDays)
-        let summary = try TimelineReader(path: path, delimiter: sources.delimiter).read(into: &acc)
+        let summary = try timeline.read(into: &acc)
         acc.finish()
         let have = Set(summary.factors.map { $0.lowercased() })
         for f in factorNames where !have.contains(f.lowercased()) {
             throw InputError(.unknownFactor, Location(file: modelFile ?? "model"), value: f, "the model uses factor '\(f)', which is not a timeline column")
         }
         // Scores, bands and changes at the same date.
-        let scores = try Scorer.score(sources: sources, configuration: configuration, accounts: accounts, asOf: day)
+        let scores = try Scorer.score(dataset, configuration: configuration, asOf: day)
         var scoreOf: [String: ScoreRow] = [:]
         for r in scores.rows { scoreOf[r.accountId] = r }
         // Accounts whose churn was decided on or before the date are no longer active.
@@ -121,9 +120,9 @@ public enum Ranking {
                                 drivers: Array(drivers), imputed: imputed))
         }
         if model.isCox {
-            notes.append("Cox model: each account's probability of churning within \(model.horizonDays) days given its age (days since its first timeline row), factors held at their \(Day.format(day)) values")
+            diagnostics.append(Diagnostic(.modelSource, message: "Cox model: each account's probability of churning within \(model.horizonDays) days given its age (days since its first timeline row), factors held at their \(Day.format(day)) values"))
         }
-        if accounts == nil { notes.append("no accounts file: ARR, ARR at risk and renewal dates are empty, and the ranking is by churn probability") }
+        if accounts == nil { diagnostics.append(Diagnostic(.noAccounts, message: "no accounts file: ARR, ARR at risk and renewal dates are empty, and the ranking is by churn probability")) }
         rows.sort {
             let a = $0.arrAtRisk ?? -1, b = $1.arrAtRisk ?? -1
             if a != b { return a > b }
@@ -133,7 +132,7 @@ public enum Ranking {
         if let top { rows = Array(rows.prefix(max(0, top))) }
         for i in rows.indices { rows[i].rank = i + 1 }
         let imputedCount = rows.filter { !$0.imputed.isEmpty }.count
-        if imputedCount > 0 { notes.append("\(imputedCount) account(s) had a feature with no value yet: imputed with the training mean (column 'imputed')") }
-        return RankReport(asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source, excludedChurned: excluded, notes: notes)
+        if imputedCount > 0 { diagnostics.append(Diagnostic(.imputed, column: "imputed", message: "\(imputedCount) account(s) had a feature with no value yet: imputed with the training mean (column 'imputed')")) }
+        return RankReport(asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source, excludedChurned: excluded, diagnostics: diagnostics)
     }
 }

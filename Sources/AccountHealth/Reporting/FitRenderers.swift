@@ -2,16 +2,11 @@ extension Render {
     /// The JSON of `fit` (DESIGN §6 keys first, then extras).
     public static func fitJSON(_ r: FitReport) -> JSON {
         let m = r.model, o = r.observations
-        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
         var obj: [(String, JSON)] = [
             ("observations", .int(o.count)),
             ("dropped", .int(o.dropped + o.noHistory)),
             ("horizon_days", .int(o.horizon)),
-            ("coefficients", .array(m.names.indices.map { j in
-                .object([("name", .string(m.names[j])), ("estimate", .num(m.coefficients[j])), ("std_error", .num(se[j])),
-                         ("z", .num(z[j])), ("p_value", .num(p[j])), ("ci_low", .num(lo[j])), ("ci_high", .num(hi[j])),
-                         ("odds_ratio", .num(or[j])), ("standardized", .num(sc[j]))])
-            })),
+            ("coefficients", termsJSON(m.terms())),
             ("log_likelihood", .num(m.logLikelihood)),
             ("deviance", .num(m.deviance)),
             ("aic", .num(m.aic)),
@@ -42,28 +37,16 @@ extension Render {
             ("penalty", .num(m.penalty)),
             ("imputed", .bool(o.imputed)),
             ("missing", .object(zip(o.featureNames, o.missing).map { ($0, JSON.int($1)) })),
-            ("diagnostics", .array(r.diagnostics.map { .object([("kind", .string($0.kind)), ("factor", .str($0.factor)), ("message", .string($0.message))]) })),
+            ("constrained_coefficients", r.weights.map { termsJSON($0.terms) } ?? .array([])),
+            ("diagnostics", diagnosticsJSON(r.diagnostics)),
         ]
         return .object(obj)
     }
 
-    /// Tidy CSV: one row per term (broom's `tidy`), then one row per suggested weight.
+    /// Tidy CSV: one row per term of the logistic model, then of the constrained model with the current and
+    /// suggested weights (broom's `tidy`, one vocabulary with `survival`).
     public static func fitCSV(_ r: FitReport) -> String {
-        let m = r.model
-        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
-        var t = ResultTable(columns: ["horizon_days", "term", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high", "odds_ratio", "standardized",
-                                      "current_weight", "suggested_weight", "weight_ci_low", "weight_ci_high"])
-        let e = NumberFormat.exact
-        for j in m.names.indices {
-            var cw = "", sw = "", wl = "", wh = ""
-            if let w = r.weights, j > 0, let k = w.factors.firstIndex(where: { $0.lowercased() == m.names[j].lowercased() }) {
-                cw = e(w.current[k]); sw = e(w.suggested[k])
-                if let l = w.bootstrapLow, let h = w.bootstrapHigh { wl = e(l[k]); wh = e(h[k]) }
-            }
-            t.rows.append([String(r.observations.horizon), m.names[j], e(m.coefficients[j]), e(se[j]), e(z[j]), e(p[j]), e(lo[j]), e(hi[j]),
-                           e(or[j]), e(sc[j]), cw, sw, wl, wh])
-        }
-        return t.csv()
+        termsCSV([r.model.terms()] + (r.weights.map { [$0.terms] } ?? []), context: [("horizon_days", String(r.observations.horizon))])
     }
 
     /// A statsmodels-like summary for the terminal.
@@ -75,12 +58,7 @@ extension Render {
         out += "log-likelihood \(f(m.logLikelihood, 2))  deviance \(f(m.deviance, 2))  AIC \(f(m.aic, 2))  McFadden R² \(f(m.mcFaddenR2, 4))  iterations \(m.iterations)"
         out += m.penalty > 0 ? "  ridge λ \(NumberFormat.exact(m.penalty))\n" : "\n"
         out += "cross-validated (\(r.cv.folds) folds grouped by account, seed \(r.cv.seed)): AUC \(f(r.cv.auc, 3))  log-loss \(f(r.cv.logLoss, 4))  Brier \(f(r.cv.brier, 4))\n\n"
-        var t = ResultTable(columns: ["term", "estimate", "std err", "z", "P>|z|", "[0.025", "0.975]", "odds ratio", "std coef"], numeric: Set(1...8))
-        let se = m.standardErrors, z = m.zValues, p = m.pValues, lo = m.confidenceLow, hi = m.confidenceHigh, or = m.oddsRatios, sc = m.standardized
-        for j in m.names.indices {
-            t.rows.append([m.names[j], sig(m.coefficients[j]), sig(se[j]), f(z[j], 3), pText(p[j]), sig(lo[j]), sig(hi[j]), sig(or[j]), sc[j].map { f($0, 3) } ?? ""])
-        }
-        out += t.text()
+        out += termsText(m.terms())
         if let w = r.weights {
             out += "\nSuggested weights (logit P(churn) = b0 − Σ c·x, c ≥ 0, x on 0–100 after scale/invert):\n"
             var wt = ResultTable(columns: ["factor", "current", "suggested"] + (w.bootstrapLow != nil ? ["95% bootstrap"] : []), numeric: [1, 2])
@@ -128,9 +106,9 @@ extension Render {
                 ("horizons", .array(r.horizons.map(JSON.int))),
                 ("rule", .string(IndicatorReport.rule)),
                 ("factors", .array(r.rows.map { row in
-                    .object([("name", .string(row.name)), ("peak_horizon", row.peakHorizon.map(JSON.int) ?? .null), ("kind", .string(row.kind)),
+                    .object([("name", .string(row.name)), ("peak_horizon", row.peakHorizon.map(JSON.int) ?? .null), ("kind", .string(row.kind.rawValue)),
                              ("by_horizon", .array(row.cells.map { c in
-                                 .object([("horizon", .int(c.horizon)), ("auc", .num(c.auc)), ("direction", .str(c.direction)),
+                                 .object([("horizon", .int(c.horizon)), ("auc", .num(c.auc)), ("direction", .str(c.direction?.rawValue)),
                                           ("coefficient", .num(c.coefficient)), ("observations", .int(c.observations)), ("churns", .int(c.churns))])
                              }))])
                 })),
@@ -139,8 +117,8 @@ extension Render {
             var t = ResultTable(columns: ["factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations", "churns"])
             for row in r.rows {
                 for c in row.cells {
-                    t.rows.append([row.name, row.kind, row.peakHorizon.map(String.init) ?? "", String(c.horizon), NumberFormat.exact(c.auc),
-                                   c.direction ?? "", NumberFormat.exact(c.coefficient), String(c.observations), String(c.churns)])
+                    t.rows.append([row.name, row.kind.rawValue, row.peakHorizon.map(String.init) ?? "", String(c.horizon), NumberFormat.exact(c.auc),
+                                   c.direction?.rawValue ?? "", NumberFormat.exact(c.coefficient), String(c.observations), String(c.churns)])
                 }
             }
             return t.csv()
@@ -148,8 +126,8 @@ extension Render {
             var t = ResultTable(columns: ["factor"] + r.horizons.map { "AUC @\($0)d" } + ["peak", "kind", "direction"],
                                 numeric: Set(1...(r.horizons.count + 1)))
             for row in r.rows {
-                let dir = row.cells.first { $0.horizon == row.peakHorizon }?.direction?.replacingOccurrences(of: "_", with: " ") ?? ""
-                t.rows.append([row.name] + row.cells.map { NumberFormat.fixed($0.auc, 3) } + [row.peakHorizon.map { "\($0)d" } ?? "", row.kind, dir])
+                let dir = row.cells.first { $0.horizon == row.peakHorizon }?.direction?.rawValue.replacingOccurrences(of: "_", with: " ") ?? ""
+                t.rows.append([row.name] + row.cells.map { NumberFormat.fixed($0.auc, 3) } + [row.peakHorizon.map { "\($0)d" } ?? "", row.kind.rawValue, dir])
             }
             return "Univariate AUC of each factor's value h days before the renewal decision (≥ 0.5, in the factor's own direction)\n"
                 + t.text() + "rule: \(IndicatorReport.rule)\n"

@@ -9,7 +9,7 @@ extension Render {
                     .object([("group", .string(g.group)), ("accounts", .int(g.accounts)), ("arr", .num(g.arr)), ("mean_score", .num(g.meanScore)),
                              ("renewals", .int(g.renewals)), ("churns", .int(g.churns)), ("observed_churn_rate", .num(g.observedChurnRate)),
                              ("expected_churns", .num(g.expectedChurns)), ("oe_ratio", .num(g.oeRatio)), ("oe_ci_low", .num(g.oeLow)),
-                             ("oe_ci_high", .num(g.oeHigh)), ("shrunk_churn_rate", .num(g.shrunkChurnRate)), ("flag", .str(g.flag)),
+                             ("oe_ci_high", .num(g.oeHigh)), ("shrunk_churn_rate", .num(g.shrunkChurnRate)), ("flag", .str(g.flag?.rawValue)),
                              ("median_score", .num(g.medianScore)), ("mean_change", .num(g.meanChange)), ("churned_arr", .num(g.churnedARR)),
                              ("modelled", .int(g.modelled)), ("modelled_churns", .int(g.modelledChurns)),
                              ("factor_means", .object(zip(r.factorNames, g.factorMeans).map { ($0, JSON.num($1)) })),
@@ -26,7 +26,7 @@ extension Render {
                                        ("pooled_rate", .num(r.shrinkage?.pooledRate)),
                                        ("prior_strength", r.shrinkage.map { $0.priorStrength.isFinite ? JSON.number($0.priorStrength) : JSON.string("infinite") } ?? .null)])),
                 ("interval", .string("exact Poisson (Garwood) 95% interval on the observed churns, divided by the expected")),
-                ("notes", .array(r.notes.map(JSON.string))),
+                ("diagnostics", diagnosticsJSON(r.diagnostics)),
             ]).serialized() + "\n"
         case .csv, .table:
             let csv = format == .csv
@@ -39,7 +39,7 @@ extension Render {
                 t.rows.append([g.group, String(g.accounts), f(g.arr, 0), f(g.meanScore, 1), f(g.medianScore, 1), f(g.meanChange, 1), String(g.renewals),
                                String(g.churns), csv ? e(g.observedChurnRate) : NumberFormat.percent(g.observedChurnRate), f(g.expectedChurns, 1),
                                f(g.oeRatio, 2), f(g.oeLow, 2), f(g.oeHigh, 2), csv ? e(g.shrunkChurnRate) : NumberFormat.percent(g.shrunkChurnRate),
-                               f(g.churnedARR, 0), g.flag ?? ""] + g.factorMeans.map { f($0, 1) })
+                               f(g.churnedARR, 0), g.flag?.rawValue ?? ""] + g.factorMeans.map { f($0, 1) })
             }
             if csv { return t.csv() }
             var out = "Churn by \(r.by) (scores as of \(Day.format(r.asOf)); expected churns from a model of the features \(r.horizon) days before each decision)\n"
@@ -58,7 +58,7 @@ extension Render {
                 }
                 out += m.text()
             }
-            for n in r.notes { out += "note: \(n)\n" }
+            for d in r.diagnostics { out += "note: \(d.message)\n" }
             return out
         }
     }
@@ -83,7 +83,7 @@ extension Render {
                              ("renewal_date", .str(row.renewalDate.map(Day.format))), ("drivers", .array(row.drivers.map(JSON.string))),
                              ("imputed", .array(row.imputed.map(JSON.string)))])
                 })),
-                ("notes", .array(r.notes.map(JSON.string))),
+                ("diagnostics", diagnosticsJSON(r.diagnostics)),
             ]).serialized() + "\n"
         case .csv:
             var t = ResultTable(columns: rankColumns + ["imputed"])
@@ -104,7 +104,7 @@ extension Render {
             }
             var out = "Churn risk as of \(Day.format(r.asOf)) within \(r.horizon) days (\(r.modelSource)); sorted by ARR at risk\n" + t.text()
             if r.excludedChurned > 0 { out += "\(r.excludedChurned) account(s) already churned on or before \(Day.format(r.asOf)) are not listed\n" }
-            for n in r.notes { out += "note: \(n)\n" }
+            for d in r.diagnostics { out += "note: \(d.message)\n" }
             return out
         }
     }

@@ -98,7 +98,7 @@ public enum Render {
         case .csv:
             var t = ResultTable(columns: ["severity", "kind", "file", "line", "column", "column_name", "value", "count", "message"])
             for p in v.problems {
-                t.rows.append([p.severity.rawValue, p.kind, p.location.file, p.location.line.map(String.init) ?? "",
+                t.rows.append([p.severity.rawValue, p.kind.rawValue, p.location.file, p.location.line.map(String.init) ?? "",
                                p.location.column.map(String.init) ?? "", p.location.columnName ?? "", p.value ?? "", String(p.count), p.message])
             }
             return t.csv()
@@ -131,7 +131,7 @@ public enum Render {
     }
 
     static func problemJSON(_ p: Problem) -> JSON {
-        .object([("severity", .string(p.severity.rawValue)), ("kind", .string(p.kind)), ("file", .string(p.location.file)),
+        .object([("severity", .string(p.severity.rawValue)), ("kind", .string(p.kind.rawValue)), ("file", .string(p.location.file)),
                  ("line", p.location.line.map(JSON.int) ?? .null), ("column", p.location.column.map(JSON.int) ?? .null),
                  ("column_name", .str(p.location.columnName)), ("value", .str(p.value)), ("count", .int(p.count)),
                  ("message", .string(p.message))])

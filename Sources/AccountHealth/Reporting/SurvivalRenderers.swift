@@ -16,14 +16,8 @@ extension Render {
             ("dropped", .int(d.dropped)),
         ]
         if let m = r.cox {
-            let se = m.standardErrors, rse = m.robustStandardErrors, z = m.zValues, p = m.pValues, hr = m.hazardRatios
-            let lo = m.confidenceLow, hi = m.confidenceHigh
             obj += [
-                ("coefficients", .array(m.names.indices.map { j in
-                    .object([("name", .string(m.names[j])), ("estimate", .num(m.coefficients[j])), ("std_error", .num(se[j])),
-                             ("robust_std_error", .num(rse[j])), ("z", .num(z[j])), ("p_value", .num(p[j])), ("hazard_ratio", .num(hr[j])),
-                             ("ci_low", .num(lo[j])), ("ci_high", .num(hi[j])), ("mean", .num(m.means[j]))])
-                })),
+                ("coefficients", termsJSON(m.terms)),
                 ("log_likelihood", .num(m.logLikelihood)),
                 ("concordance", .num(m.concordance)),
                 ("null_log_likelihood", .num(m.nullLogLikelihood)),
@@ -50,13 +44,9 @@ extension Render {
         ]
         if let t = r.discrete {
             let m = t.fit
-            let se = m.standardErrors, z = m.zValues, p = m.pValues, or = m.oddsRatios
             obj.append(("discrete_time", .object([
                 ("periods", .int(t.periods)), ("events", .int(t.events)),
-                ("coefficients", .array(m.names.indices.map { j in
-                    .object([("name", .string(m.names[j])), ("estimate", .num(m.coefficients[j])), ("std_error", .num(se[j])),
-                             ("z", .num(z[j])), ("p_value", .num(p[j])), ("odds_ratio", .num(or[j]))])
-                })),
+                ("coefficients", termsJSON(m.terms(model: .discreteTime))),
                 ("log_likelihood", .num(m.logLikelihood)), ("iterations", .int(m.iterations)),
             ])))
         }
@@ -64,25 +54,14 @@ extension Render {
             ("prediction_date", .string(Day.format(d.predictionDay))),
             ("horizon_days", .int(r.horizon)),
             ("active_accounts", .int(r.predictions.count)),
-            ("notes", .array(r.notes.map(JSON.string))),
+            ("diagnostics", diagnosticsJSON(r.diagnostics)),
         ]
         return .object(obj)
     }
 
-    /// Tidy CSV: one row per term of each model.
+    /// Tidy CSV: one row per term of each model (the same columns as `fit`'s).
     public static func survivalCSV(_ r: SurvivalReport) -> String {
-        var t = ResultTable(columns: ["model", "name", "estimate", "std_error", "robust_std_error", "z", "p_value", "hazard_ratio", "odds_ratio"])
-        let e = NumberFormat.exact
-        if let m = r.cox {
-            let se = m.standardErrors, rse = m.robustStandardErrors, z = m.zValues, p = m.pValues, hr = m.hazardRatios
-            for j in m.names.indices { t.rows.append(["cox", m.names[j], e(m.coefficients[j]), e(se[j]), e(rse[j]), e(z[j]), e(p[j]), e(hr[j]), ""]) }
-        }
-        if let d = r.discrete {
-            let m = d.fit
-            let se = m.standardErrors, z = m.zValues, p = m.pValues, or = m.oddsRatios
-            for j in m.names.indices { t.rows.append(["discrete_time", m.names[j], e(m.coefficients[j]), e(se[j]), "", e(z[j]), e(p[j]), "", e(or[j])]) }
-        }
-        return t.csv()
+        termsCSV((r.cox.map { [$0.terms] } ?? []) + (r.discrete.map { [$0.fit.terms(model: .discreteTime)] } ?? []))
     }
 
     public static func survivalText(_ r: SurvivalReport) -> String {
@@ -94,22 +73,13 @@ extension Render {
             out += "\nCox proportional hazards (\(m.ties.rawValue) ties\(m.penalty > 0 ? ", ridge λ \(NumberFormat.exact(m.penalty))" : ""))\n"
             out += "log partial likelihood \(f(m.logLikelihood, 2))  (null \(f(m.nullLogLikelihood, 2)))  LR χ² \(f(lr.statistic, 2)) on \(lr.df) df, p \(pText(lr.pValue))\n"
             out += "concordance \(f(m.concordance, 4))  AIC \(f(m.aic, 2))  iterations \(m.iterations)\n\n"
-            var t = ResultTable(columns: ["factor", "coef", "exp(coef)", "se", "robust se", "z", "P>|z|", "[0.025", "0.975]"], numeric: Set(1...8))
-            let se = m.standardErrors, rse = m.robustStandardErrors, z = m.zValues, p = m.pValues, hr = m.hazardRatios
-            let lo = m.confidenceLow, hi = m.confidenceHigh
-            for j in m.names.indices {
-                t.rows.append([m.names[j], sig(m.coefficients[j]), sig(hr[j]), sig(se[j]), sig(rse[j]), f(z[j], 2), pText(p[j]), sig(lo[j]), sig(hi[j])])
-            }
-            out += t.text()
+            out += termsText(m.terms)
         }
         if let dt = r.discrete {
             let m = dt.fit
             out += "\nDiscrete-time hazard (logistic per interval, with log(1 + age in days)): \(dt.periods) periods, \(dt.events) churns, "
             out += "log-likelihood \(f(m.logLikelihood, 2)), iterations \(m.iterations)\n\n"
-            var t = ResultTable(columns: ["term", "estimate", "odds ratio", "std err", "z", "P>|z|"], numeric: Set(1...5))
-            let se = m.standardErrors, z = m.zValues, p = m.pValues, or = m.oddsRatios
-            for j in m.names.indices { t.rows.append([m.names[j], sig(m.coefficients[j]), sig(or[j]), sig(se[j]), f(z[j], 2), pText(p[j])]) }
-            out += t.text()
+            out += termsText(m.terms(model: .discreteTime))
         }
         if r.cox != nil {
             out += "\n\(r.predictions.count) active accounts on \(Day.format(d.predictionDay)); highest churn probability within \(r.horizon) days given their age:\n"

@@ -44,11 +44,11 @@ public enum Explainer {
     public static func waterfall(accountId: String, rules: ScoringRules, engine: ScoreEngine,
                                  from s1: AsOfState, to s2: AsOfState) throws -> Waterfall {
         guard let r1 = engine.score(s1), let a1 = r1.weightedAverage, let sc1 = r1.score else {
-            throw InputError(.invalidArgument, Location(file: "--from"), value: Day.format(s1.asOf),
+            throw InputError(.invalidArgument, Location(file: "from"), value: Day.format(s1.asOf),
                              "account '\(accountId)' has no score on \(Day.format(s1.asOf)) (no timeline row on or before it)")
         }
         guard let r2 = engine.score(s2), let a2 = r2.weightedAverage, let sc2 = r2.score else {
-            throw InputError(.invalidArgument, Location(file: "--to"), value: Day.format(s2.asOf),
+            throw InputError(.invalidArgument, Location(file: "to"), value: Day.format(s2.asOf),
                              "account '\(accountId)' has no score on \(Day.format(s2.asOf))")
         }
         let w1 = r1.weightTotal, w2 = r2.weightTotal
@@ -78,11 +78,13 @@ public enum Explainer {
     }
 
     /// Reads the timeline and explains one account's change between two dates.
-    public static func explain(sources: DataSources, configuration: Configuration, accounts: AccountsTable?,
+    public static func explain(_ dataset: Dataset, configuration: Configuration? = nil,
                                accountId: String, from: Int32, to: Int32) throws -> Waterfall {
+        let configuration = try configuration ?? dataset.requireConfiguration("explain")
+        let accounts = dataset.accounts
         let names = configuration.allFactorNames
-        let (acc, summary) = try Scorer.accumulate(sources: sources, days: [from, to], factors: names)
-        try configuration.check(againstTimelineFactors: summary.factors, file: sources.config ?? "config")
+        let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: [from, to], factors: names)
+        try configuration.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         guard let code = summary.accounts.lookup(accountId) else {
             throw InputError(.invalidArgument, Location(file: summary.file), value: accountId, "account '\(accountId)' is not in the timeline")
         }

@@ -64,7 +64,7 @@ public struct Simulator: Sendable {
     /// Writes `timeline.csv`, `accounts.csv`, `outcomes.csv`, `config.yaml` and `truth.yaml` into `directory`.
     public func write(to directory: String) throws -> Summary {
         guard accounts > 0, weeks > 0 else {
-            throw InputError(.invalidArgument, Location(file: "simulate"), "--accounts and --weeks must be positive")
+            throw InputError(.invalidArgument, Location(file: "simulate"), "the number of accounts and of weeks must be positive")
         }
         var rng = SeededGenerator(seed: seed)
         var shuffleRng = SeededGenerator(seed: seed ^ 0x5EED_5EED_5EED_5EED)

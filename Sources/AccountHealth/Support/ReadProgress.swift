@@ -2,8 +2,15 @@ import Foundation
 
 /// How far the file readers have got, for a front end to show (the library itself never prints).
 /// Readers add the bytes they will read when they open a file and the bytes read after each block.
+///
+/// There is no process-wide counter: a front end makes one and binds it around the work it wants to
+/// follow (`ReadProgress.$current.withValue(progress) { … }`), so two requests of a server each count
+/// their own reads, and work with none bound counts nothing.
 public final class ReadProgress: @unchecked Sendable {
-    public static let shared = ReadProgress()
+    /// The progress that readers opened in the current task (or synchronous call) report to.
+    @TaskLocal public static var current: ReadProgress?
+
+    public init() {}
     private let lock = NSLock()
     private var done = 0
     private var total = 0

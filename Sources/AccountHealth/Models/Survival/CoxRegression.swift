@@ -49,7 +49,6 @@ public struct CoxRegression: Sendable {
         for j in 0..<p where problem.sds[j] <= 1e-12 * max(1, abs(problem.means[j])) && penalty == 0 {
             throw ModelError.constantFactor(name: data.names[j], value: data.x[0, j])
         }
-        BLAS.pinToOneThread()
         var beta = [Double](repeating: 0, count: p)
         var pass = problem.evaluate(beta, threads: threads, keep: false)
         let nullLL = pass.logLikelihood
@@ -117,7 +116,7 @@ public struct CoxRegression: Sendable {
         let concordance = Concordance.harrell(problem: problem, eta: pass.eta)
         var diagnostics: [Diagnostic] = []
         for j in 0..<p where abs(beta[j]) * problem.sds[j] > 10 {
-            diagnostics.append(Diagnostic(kind: "large_effect", factor: data.names[j],
+            diagnostics.append(Diagnostic(.largeEffect, column: data.names[j], message:
                                           "factor '\(data.names[j])' has a hazard ratio of \(_exp(abs(beta[j]) * problem.sds[j])) per standard deviation: near-monotone likelihood, its estimate may be unreliable (consider --penalty)"))
         }
         return CoxFit(names: data.names, coefficients: beta, covariance: covariance, robustCovariance: robust,

@@ -10,9 +10,12 @@ public struct SurvivalOptions: Sendable {
     /// Days ahead at which each active account's conditional survival curve is also reported.
     public var curve: [Int] = []
     public var threads: Int = 2
+    /// Whether to predict each active account's churn probability (and report what the predictions rest on).
+    public var predict: Bool = true
 
     public init(ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90, curve: [Int] = [],
-                threads: Int = 2) {
+                threads: Int = 2, predict: Bool = true) {
+        self.predict = predict
         self.ties = ties
         self.penalty = penalty
         self.models = models
@@ -53,21 +56,21 @@ public struct SurvivalReport: Sendable {
     public var horizon: Int
     public var curve: [Int]
     public var predictions: [SurvivalPredictionRow]
-    public var notes: [String]
+    public var diagnostics: [Diagnostic]
 }
 
 public enum SurvivalAnalysis {
     public static func run(_ design: SurvivalDesign, options: SurvivalOptions) throws -> SurvivalReport {
         let data = design.data
-        var notes: [String] = []
+        var diagnostics: [Diagnostic] = []
         if design.dropped > 0 {
             let which = zip(data.names, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-            notes.append("\(design.dropped) interval(s) dropped for a factor with no value yet (\(design.droppedEvents) of them ending in a churn); missing by factor: \(which)")
+            diagnostics.append(Diagnostic(.droppedIntervals, message: "\(design.dropped) interval(s) dropped for a factor with no value yet (\(design.droppedEvents) of them ending in a churn); missing by factor: \(which)"))
         }
-        if design.churnsWithoutHistory > 0 { notes.append("\(design.churnsWithoutHistory) churn(s) of accounts with no timeline row: not in the model") }
-        if design.churnsBeforeFirstRow > 0 { notes.append("\(design.churnsBeforeFirstRow) churn(s) dated on or before the account's first timeline row: no time at risk") }
-        if design.rowsAfterChurn > 0 { notes.append("\(design.rowsAfterChurn) timeline row(s) dated on or after their account's churn: left out") }
-        if design.laterChurns > 0 { notes.append("\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history") }
+        if design.churnsWithoutHistory > 0 { diagnostics.append(Diagnostic(.churnWithoutHistory, message: "\(design.churnsWithoutHistory) churn(s) of accounts with no timeline row: not in the model")) }
+        if design.churnsBeforeFirstRow > 0 { diagnostics.append(Diagnostic(.churnBeforeFirstRow, message: "\(design.churnsBeforeFirstRow) churn(s) dated on or before the account's first timeline row: no time at risk")) }
+        if design.rowsAfterChurn > 0 { diagnostics.append(Diagnostic(.rowsAfterChurn, message: "\(design.rowsAfterChurn) timeline row(s) dated on or after their account's churn: left out")) }
+        if design.laterChurns > 0 { diagnostics.append(Diagnostic(.laterChurns, message: "\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history")) }
         var cox: CoxFit? = nil
         if options.models != .discrete {
             cox = try CoxRegression(ties: options.ties, penalty: options.penalty, threads: options.threads).fit(data)
@@ -85,11 +88,12 @@ public enum SurvivalAnalysis {
                 discrete = DiscreteTimeFit(fit: fit, periods: n, events: data.events)
             } catch let e as ModelError where options.models == .both {
                 // The comparison model failing does not take the Cox results with it; alone, it is an error.
-                notes.append("the discrete-time model could not be fitted: \(e.description)")
+                diagnostics.append(Diagnostic(.modelNotFitted, message: "the discrete-time model could not be fitted: \(e.description)"))
             }
         }
         var predictions: [SurvivalPredictionRow] = []
-        if let cox {
+        if let cox { diagnostics += cox.diagnostics }
+        if let cox, options.predict {
             var imputedCount = 0, beyond = 0
             for s in design.current {
                 var x = s.values
@@ -106,12 +110,11 @@ public enum SurvivalAnalysis {
                                                          imputed: imputed))
             }
             predictions.sort { $0.churnProbability != $1.churnProbability ? $0.churnProbability > $1.churnProbability : $0.accountId < $1.accountId }
-            if imputedCount > 0 { notes.append("\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean over the intervals (column 'imputed')") }
+            if imputedCount > 0 { diagnostics.append(Diagnostic(.imputed, message: "\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean over the intervals (column 'imputed')")) }
             if beyond > 0 {
-                notes.append("\(beyond) active account(s) are older than the longest follow-up (\(Int(cox.followUp)) days) at the end of the horizon: the baseline hazard is not extrapolated past it, so their probability counts only the time up to it (column 'beyond_follow_up')")
+                diagnostics.append(Diagnostic(.beyondFollowUp, message: "\(beyond) active account(s) are older than the longest follow-up (\(Int(cox.followUp)) days) at the end of the horizon: the baseline hazard is not extrapolated past it, so their probability counts only the time up to it (column 'beyond_follow_up')"))
             }
-            for d in cox.diagnostics { notes.append(d.message) }
         }
-        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve, predictions: predictions, notes: notes)
+        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve, predictions: predictions, diagnostics: diagnostics)
     }
 }

@@ -1,9 +1,10 @@
+@_spi(Benchmarks) import AccountHealth
 import COpenBLAS
 import Foundation
 
 /// In-memory benchmarks of the model kernels (BENCHMARKS.md), on synthetic designs like
 /// `shared/peers/bench_models.py`: standard-normal features, a logistic truth with ‖β‖ = 1, ~15 % positives.
-public enum ModelBenchmarks {
+enum ModelBenchmarks {
     public struct Timing: Sendable {
         public var name: String
         public var seconds: [Double]
@@ -44,7 +45,6 @@ public enum ModelBenchmarks {
 
     /// Runs the model benchmarks: dgemm peak, XᵀWX, logistic fit, 5-fold CV AUC.
     public static func run(n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, coxN: Int = 100_000, reps: Int = 5, threads: Int = 2) throws -> [Timing] {
-        BLAS.pinToOneThread()
         var results: [Timing] = []
         // 1-thread dgemm peak, 2000² (the reference for the XᵀWX efficiency).
         let m = 2000
@@ -106,7 +106,7 @@ public enum ModelBenchmarks {
         let z = try x.times(beta)
         var stop = [Double](repeating: 0, count: n), event = [Bool](repeating: false, count: n)
         for i in 0..<n {
-            let tEvent = -_log(1 - g.uniform()) / (0.01 * _exp(z[i]))
+            let tEvent = -Foundation.log(1 - g.uniform()) / (0.01 * Foundation.exp(z[i]))
             let tCensor = 156 * g.uniform()
             stop[i] = max(min(tEvent, tCensor), 1e-9)
             event[i] = tEvent <= tCensor

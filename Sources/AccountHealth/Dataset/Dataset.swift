@@ -1,0 +1,138 @@
+import Foundation
+
+/// One loaded dataset: the timeline (streamed from its source or held in memory), the accounts, the
+/// outcomes and the weight configuration. Every analysis takes a dataset, never a path; sources build it.
+public struct Dataset: Sendable {
+    public var timeline: any TimelineSource
+    public var accounts: AccountsTable?
+    public var outcomes: OutcomesTable?
+    public var configuration: Configuration?
+    /// Where the configuration came from, for located messages.
+    public var configurationName: String
+
+    public init(timeline: any TimelineSource, accounts: AccountsTable? = nil, outcomes: OutcomesTable? = nil,
+                configuration: Configuration? = nil, configurationName: String = "config") {
+        self.timeline = timeline
+        self.accounts = accounts
+        self.outcomes = outcomes
+        self.configuration = configuration
+        self.configurationName = configurationName
+    }
+
+    /// The same dataset with its timeline read into memory (a no-op when it already is), so that several
+    /// analyses read the source once.
+    public func inMemory() throws -> Dataset {
+        if timeline is Timeline { return self }
+        var d = self
+        d.timeline = try Timeline.load(from: timeline)
+        return d
+    }
+
+    /// What was known at the end of `day`: the timeline rows and the outcomes dated after it are left out (the
+    /// timeline is read into memory first). Analyses of the result use no later information.
+    public func known(through day: Int32) throws -> Dataset {
+        var d = self
+        let t = try (timeline as? Timeline) ?? Timeline.load(from: timeline)
+        d.timeline = t.truncated(through: day)
+        if let o = outcomes { d.outcomes = o.filter { $0 <= day } }
+        return d
+    }
+
+    /// The outcomes, or a typed error saying which analysis needs them.
+    public func requireOutcomes(_ analysis: String) throws -> OutcomesTable {
+        guard let outcomes else { throw DatasetError.missing(.outcomes, neededBy: analysis) }
+        return outcomes
+    }
+
+    public func requireAccounts(_ analysis: String) throws -> AccountsTable {
+        guard let accounts else { throw DatasetError.missing(.accounts, neededBy: analysis) }
+        return accounts
+    }
+
+    public func requireConfiguration(_ analysis: String) throws -> Configuration {
+        guard let configuration else { throw DatasetError.missing(.configuration, neededBy: analysis) }
+        return configuration
+    }
+
+    /// The configuration to score with: the dataset's, or with none every timeline factor at equal weight
+    /// (a long layout, whose factors are unknown before reading, needs one).
+    func scoringConfiguration(_ given: Configuration?, diagnostics: inout [Diagnostic]) throws -> Configuration {
+        if let c = given ?? configuration { return c }
+        let cols = try timeline.columns()
+        guard let names = cols.factorNames else { throw DatasetError.missing(.configuration, neededBy: "a long-layout timeline") }
+        diagnostics.append(Diagnostic(.noConfiguration, message: "no configuration given: every timeline factor scored at equal weight"))
+        return .equalWeights(names)
+    }
+}
+
+/// A part of the dataset that an analysis needs and the dataset does not have.
+public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Part: String, Sendable { case timeline, accounts, outcomes, configuration }
+    case missing(Part, neededBy: String)
+
+    public var part: Part { switch self { case .missing(let p, _): return p } }
+
+    public var description: String {
+        switch self {
+        case .missing(let part, let who): return "no \(part.rawValue) in the dataset: \(who) needs them"
+        }
+    }
+}
+
+/// The CSV files of a dataset (DESIGN §2) and how to read them: the first source of a `Dataset`.
+public struct DataFiles: Sendable {
+    public var timeline: String?
+    public var accounts: String?
+    public var outcomes: String?
+    public var config: String?
+    public var delimiter: UInt8
+    /// The directory the files came from, if any (a required file missing there is a missing file).
+    public var directory: String?
+
+    public init(timeline: String? = nil, accounts: String? = nil, outcomes: String? = nil, config: String? = nil,
+                delimiter: UInt8 = 0x2C, directory: String? = nil) {
+        self.timeline = timeline
+        self.accounts = accounts
+        self.outcomes = outcomes
+        self.config = config
+        self.delimiter = delimiter
+        self.directory = directory
+    }
+
+    /// The files of a directory: `timeline.csv` always, and `accounts.csv`, `outcomes.csv`, `config.yaml` when present.
+    public static func directory(_ dir: String, delimiter: UInt8 = 0x2C) -> DataFiles {
+        func inDir(_ name: String) -> String? {
+            let p = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            return access(p, F_OK) == 0 ? p : nil
+        }
+        let t = dir.hasSuffix("/") ? dir + "timeline.csv" : dir + "/timeline.csv"
+        return DataFiles(timeline: t, accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
+                         config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
+    }
+
+    /// How the timeline is held: streamed from the file by each analysis (bounded memory: the very large
+    /// path), or read once into memory and shared by every analysis.
+    public enum TimelineLoading: Sendable { case stream, memory }
+
+    /// Which of the other files to read (each only when it is given).
+    public struct Parts: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let accounts = Parts(rawValue: 1)
+        public static let outcomes = Parts(rawValue: 2)
+        public static let configuration = Parts(rawValue: 4)
+        public static let all: Parts = [.accounts, .outcomes, .configuration]
+    }
+
+    /// Reads the files (each once) into a dataset.
+    public func load(_ parts: Parts = .all, timeline loading: TimelineLoading = .stream) throws -> Dataset {
+        guard let path = timeline else { throw DatasetError.missing(.timeline, neededBy: "every analysis") }
+        let reader = TimelineReader(path: path, delimiter: delimiter)
+        let source: any TimelineSource = loading == .memory ? try Timeline.load(from: reader) : reader
+        var d = Dataset(timeline: source, configurationName: config ?? "config")
+        if parts.contains(.configuration), let config { d.configuration = try Configuration.load(path: config) }
+        if parts.contains(.accounts), let accounts { d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter) }
+        if parts.contains(.outcomes), let outcomes { d.outcomes = try OutcomesTable.read(path: outcomes, delimiter: delimiter) }
+        return d
+    }
+}
