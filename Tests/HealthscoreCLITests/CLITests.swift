@@ -543,4 +543,54 @@ func parseCSV(_ text: String) -> [[String]] {
         }
         #expect(md.contains("## Accounts to call") && md.contains("## Weights"))
     }
+
+    /// A small book (40 accounts, 10 churns) and a book with no renewal yet: the report renders and exits 0,
+    /// each section that cannot be fitted replaced by its one-line reason.
+    @Test func rendersOnASmallBookAndWithNoRenewalsYet() throws {
+        let d = Dir()
+        let sim = try CLI.run(["simulate", "--accounts", "40", "--weeks", "52", "--seed", "3", "--output", d.path + "/small"])
+        #expect(sim.status == 0, "\(sim.err)")
+        let small = try CLI.run(["report", "--data", d.path + "/small", "--output", d.path + "/small-rep", "--bootstrap", "5"])
+        #expect(small.status == 0, "\(small.err)")
+        let md = try String(contentsOfFile: d.path + "/small-rep/report.md", encoding: .utf8)
+        #expect(md.contains("Suggested weights: left out, too few churns"))
+        // Every renewal removed: only churns so far.
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: d.path + "/churns", withIntermediateDirectories: true)
+        for f in ["timeline.csv", "accounts.csv", "config.yaml"] { try fm.copyItem(atPath: d.path + "/small/" + f, toPath: d.path + "/churns/" + f) }
+        let outcomes = try String(contentsOfFile: d.path + "/small/outcomes.csv", encoding: .utf8).split(separator: "\n")
+        d.write("churns/outcomes.csv", ([outcomes[0]] + outcomes.filter { $0.contains(",churned") }).joined(separator: "\n") + "\n")
+        let churns = try CLI.run(["report", "--data", d.path + "/churns", "--output", d.path + "/churns-rep"])
+        #expect(churns.status == 0, "\(churns.err)")
+        let html = try String(contentsOfFile: d.path + "/churns-rep/report.html", encoding: .utf8)
+        let md2 = try String(contentsOfFile: d.path + "/churns-rep/report.md", encoding: .utf8)
+        for section in ["Suggested weights", "Leading and lagging factors", "Account managers", "Accounts to call"] {
+            #expect(html.contains("\(section): left out") && md2.contains("\(section): left out"), "\(section)")
+            #expect(churns.err.contains("\(section): left out"), "\(section) on stderr")
+        }
+        #expect(!html.contains("NaN") && !md2.contains("nan"))
+    }
+
+    /// `--as-of` reports what was known then: later outcomes leave no trace.
+    @Test func asOfUsesNothingLater() throws {
+        let d = Dir()
+        let a = try CLI.run(["report", "--data", World.shared.dir.path, "--as-of", "2024-03-31", "--output", d.path + "/a", "--bootstrap", "0"])
+        #expect(a.status == 0, "\(a.err)")
+        let md = try String(contentsOfFile: d.path + "/a/report.md", encoding: .utf8)
+        #expect(md.hasPrefix("# Account health report, 2024-03-31"))
+        // Flip every outcome after the date: the report must not change.
+        for f in ["timeline.csv", "accounts.csv", "config.yaml"] { try FileManager.default.copyItem(atPath: World.shared.dir.path + "/" + f, toPath: d.path + "/" + f) }
+        var lines = try String(contentsOfFile: World.shared.dir.path + "/outcomes.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let dc = header.firstIndex(of: "date")!, oc = header.firstIndex(of: "outcome")!
+        for i in 1..<lines.count {
+            var c = lines[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if c[dc] > "2024-03-31" { c[oc] = c[oc] == "churned" ? "renewed" : "churned" }
+            lines[i] = c.joined(separator: ",")
+        }
+        d.write("outcomes.csv", lines.joined(separator: "\n") + "\n")
+        let b = try CLI.run(["report", "--data", d.path, "--as-of", "2024-03-31", "--output", d.path + "/b", "--bootstrap", "0"])
+        #expect(b.status == 0, "\(b.err)")
+        #expect(try String(contentsOfFile: d.path + "/b/report.md", encoding: .utf8) == md)
+    }
 }

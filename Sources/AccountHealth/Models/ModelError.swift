@@ -43,6 +43,7 @@ public struct Diagnostic: Sendable, Equatable {
         case largeEffect = "large_effect"
         case mostlyMissing = "mostly_missing"
         case modelNotFitted = "model_not_fitted"
+        case fewEvents = "few_events"
         // Inputs and their coverage
         case noConfiguration = "no_configuration"
         case noAccounts = "no_accounts"
