@@ -29,14 +29,13 @@ import Testing
         let fit = try FitAnalysis.run(observations, rules: config.base, options: FitOptions(bootstrap: 50))
         let terms = fit.model.terms().terms
         // statsmodels' estimates and standard errors (Tests/Reference, fit_peer_simulated_h90.json).
-        let ref = try fixtureJSON("fit_peer_simulated_h90.json")["coefficients"] as! [[String: Any]]
-        #expect(terms.map(\.name) == ref.map { $0["name"] as! String })
-        for (term, r) in zip(terms, ref) {
-            let est = r["estimate"] as! Double, se = r["std_error"] as! Double
-            #expect(relClose(term.estimate, est, 1e-7) || abs(term.estimate - est) < 1e-6 * se, "\(term.name)")
-            #expect(relClose(term.standardError!, se, 1e-6), "\(term.name)")
-            #expect(abs(term.ciLow! - (term.estimate - 1.959963984540054 * term.standardError!)) < 1e-12)
-        }
+        let ref = try Reference(fixture: "fit_peer_simulated_h90.json")
+        #expect(terms.map(\.name) == fit.model.names)
+        checkFit(fit.model, [
+            Check(.coefficients, ref.field("coefficients", "estimate"), 1e-7, seFraction: 1e-6),
+            Check(.standardErrors, ref.field("coefficients", "std_error"), 1e-6),
+        ], names: fit.model.names, label: "getting started")
+        for term in terms { #expect(abs(term.ciLow! - (term.estimate - 1.959963984540054 * term.standardError!)) < 1e-12) }
         #expect(fit.cv.auc! > 0.75 && fit.weights!.suggested.reduce(0, +) > 99.999 && fit.weights!.suggested.reduce(0, +) < 100.001)
 
         let ranking = try Ranking.rank(dataset, asOf: Day.parse("2024-06-30"), top: 20)

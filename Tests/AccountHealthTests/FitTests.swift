@@ -8,22 +8,20 @@ import Testing
     @Test(arguments: ["simulated", "fightchurn-crm6"])
     func observationsAndEstimatesMatchThePeer(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
-        let ref = try fixtureJSON("fit_peer_\(dataset)_h90.json")
+        let ref = try Reference(fixture: "fit_peer_\(dataset)_h90.json")
         let data = try DataFiles.directory(dir).load()
         let config = data.configuration!
         let obs = try Observations.build(data, factors: config.base.factors.map(\.name), options: ObservationOptions(horizons: [90]))[0]
-        #expect(obs.count == ref["observations"] as! Int)
-        #expect(obs.dropped + obs.noHistory == ref["dropped"] as! Int)
+        #expect(obs.count == ref.int("observations"))
+        #expect(obs.dropped + obs.noHistory == ref.int("dropped"))
         let fit = try LogisticRegression().fit(obs.x, obs.y, names: obs.featureNames)
-        let coefs = ref["coefficients"] as! [[String: Any]]
-        for (j, c) in coefs.enumerated() {
-            #expect(fit.names[j] == c["name"] as! String)
-            // 1e-7 relative, or within 1e-6 of a standard error for estimates near zero (where relative error says nothing).
-            let est = c["estimate"] as! Double, se = c["std_error"] as! Double
-            #expect(relClose(fit.coefficients[j], est, 1e-7) || abs(fit.coefficients[j] - est) < 1e-6 * se, "\(dataset) \(fit.names[j])")
-            #expect(relClose(fit.standardErrors[j], c["std_error"] as! Double, 1e-6), "\(dataset) se \(fit.names[j])")
-        }
-        #expect(relClose(fit.logLikelihood, ref["log_likelihood"] as! Double, 1e-9))
+        #expect(fit.names == (ref.values["coefficients"] as? [[String: Any]])?.compactMap { $0["name"] as? String })
+        // 1e-7 relative, or within 1e-6 of a standard error for estimates near zero (where relative error says nothing).
+        checkFit(fit, [
+            Check(.coefficients, ref.field("coefficients", "estimate"), 1e-7, seFraction: 1e-6),
+            Check(.standardErrors, ref.field("coefficients", "std_error"), 1e-6),
+            Check(.logLikelihood, ref.number("log_likelihood"), 1e-9),
+        ], names: fit.names, label: "\(dataset) vs the statsmodels peer")
     }
 
     @Test func severalHorizonsInOneRead() throws {

@@ -5,7 +5,7 @@ import Testing
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-func loadLogitCase(_ name: String) throws -> (Matrix, [Double], [String: Any]) {
+func loadLogitCase(_ name: String) throws -> (Matrix, [Double], Reference) {
     let text = try String(contentsOfFile: "\(fixtures)/logit_\(name).csv", encoding: .utf8)
     var lines = text.split(separator: "\n")
     let header = lines.removeFirst().split(separator: ",")
@@ -17,7 +17,7 @@ func loadLogitCase(_ name: String) throws -> (Matrix, [Double], [String: Any]) {
         for j in 0..<k { cols[j].append(v[j]) }
         y.append(v[k])
     }
-    let ref = try fixtureJSON("logit_\(name).json")
+    let ref = try Reference(fixture: "logit_\(name).json")
     return (Matrix(rows: y.count, columns: k, storage: cols.flatMap { $0 }), y, ref)
 }
 
@@ -30,21 +30,20 @@ func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= t
         let (x, y, ref) = try loadLogitCase(name)
         for threads in [1, 2] {
             let fit = try LogisticRegression(threads: threads).fit(x, y, names: (1...x.columns).map { "x\($0)" })
-            let params = ref["params"] as! [Double], bse = ref["bse"] as! [Double], pv = ref["pvalues"] as! [Double]
-            let ci = ref["conf_int"] as! [[Double]]
-            for j in 0..<params.count {
-                #expect(relClose(fit.coefficients[j], params[j], 1e-8), "\(name) β\(j): \(fit.coefficients[j]) vs \(params[j])")
-                #expect(relClose(fit.standardErrors[j], bse[j], 1e-7), "\(name) se\(j)")
-                #expect(relClose(fit.pValues[j], pv[j], 1e-6) || pv[j] < 1e-200, "\(name) p\(j): \(fit.pValues[j]) vs \(pv[j])")
-                #expect(relClose(fit.confidenceLow[j], ci[j][0], 1e-7) && relClose(fit.confidenceHigh[j], ci[j][1], 1e-7))
-            }
-            #expect(relClose(fit.logLikelihood, ref["llf"] as! Double, 1e-10))
-            #expect(relClose(fit.nullLogLikelihood, ref["llnull"] as! Double, 1e-10))
-            #expect(relClose(fit.aic, ref["aic"] as! Double, 1e-10))
-            #expect(relClose(fit.mcFaddenR2, ref["prsquared"] as! Double, 1e-8))
+            checkFit(fit, [
+                Check(.coefficients, ref.numbers("params"), 1e-8),
+                Check(.standardErrors, ref.numbers("bse"), 1e-7),
+                Check(.pValues, ref.numbers("pvalues"), 1e-6, floor: 1e-200),
+                Check(.confidenceLow, ref.column("conf_int", 0), 1e-7),
+                Check(.confidenceHigh, ref.column("conf_int", 1), 1e-7),
+                Check(.logLikelihood, ref.number("llf"), 1e-10),
+                Check(.nullLogLikelihood, ref.number("llnull"), 1e-10),
+                Check(.aic, ref.number("aic"), 1e-10),
+                Check(.mcFaddenR2, ref.number("prsquared"), 1e-8),
+            ], label: "\(name), \(threads) thread(s)")
             // statsmodels starts from zero and stops on a parameter change below 1e-12; starting from the null
             // model with the deviance rule takes fewer steps, never more (and never a suspiciously small number).
-            let theirs = ref["iterations"] as! Int
+            let theirs = ref.int("iterations")
             #expect(fit.iterations <= theirs && fit.iterations >= 3, "\(name) iterations \(fit.iterations) vs \(theirs)")
         }
     }
@@ -52,10 +51,8 @@ func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= t
     @Test(arguments: ["small", "medium", "rare"])
     func ridgeMatchesScikitLearn(_ name: String) throws {
         let (x, y, ref) = try loadLogitCase(name)
-        let lambda = ref["ridge_lambda"] as! Double
-        let fit = try LogisticRegression(penalty: lambda).fit(x, y, names: (1...x.columns).map { "x\($0)" })
-        let params = ref["ridge_params"] as! [Double]
-        for j in 0..<params.count { #expect(relClose(fit.coefficients[j], params[j], 1e-6), "\(name) ridge β\(j): \(fit.coefficients[j]) vs \(params[j])") }
+        let fit = try LogisticRegression(penalty: ref.number("ridge_lambda")).fit(x, y, names: (1...x.columns).map { "x\($0)" })
+        checkFit(fit, [Check(.coefficients, ref.numbers("ridge_params"), 1e-6)], label: "\(name) ridge")
     }
 }
 

@@ -3,7 +3,7 @@ import Testing
 @testable import AccountHealth
 
 /// Loads `cox_<name>.csv` (id,start,stop,event,x1..xk) and its reference values.
-func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
+func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
     let text = try String(contentsOfFile: "\(fixtures)/cox_\(name).csv", encoding: .utf8)
     var lines = text.split(separator: "\n")
     let header = lines.removeFirst().split(separator: ",").map(String.init)
@@ -15,7 +15,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
         subject.append(Int32(v[0])); start.append(v[1]); stop.append(v[2]); event.append(v[3] == 1)
         for j in 0..<k { cols[j].append(v[4 + j]) }
     }
-    let ref = try fixtureJSON("cox_\(name).json")
+    let ref = try Reference(fixture: "cox_\(name).json")
     let data = try SurvivalData(names: Array(header[4...]), start: start, stop: stop, event: event,
                                 x: Matrix(rows: stop.count, columns: k, storage: cols.flatMap { $0 }), subject: subject)
     return (data, ref)
@@ -26,46 +26,45 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
     @Test(arguments: ["tv_small", "tv_medium", "one_interval"])
     func efronMatchesLifelines(_ name: String) throws {
         let (data, ref) = try loadCoxCase(name)
-        let life = ref["lifelines"] as! [String: Any]
+        let life = ref.object("lifelines")
         for threads in [1, 2] {
             let fit = try CoxRegression(threads: threads).fit(data)
-            let b = life["coefficients"] as! [Double], se = life["std_errors"] as! [Double]
-            for j in b.indices {
-                #expect(relClose(fit.coefficients[j], b[j], 1e-8), "\(name) β\(j): \(fit.coefficients[j]) vs \(b[j])")
-                #expect(relClose(fit.standardErrors[j], se[j], 1e-8), "\(name) se\(j): \(fit.standardErrors[j]) vs \(se[j])")
-            }
-            #expect(relClose(fit.logLikelihood, life["log_likelihood"] as! Double, 1e-10))
-            let probes = life["baseline_probe_times"] as! [Double], h0 = life["baseline_cumulative_hazard"] as! [Double]
+            checkFit(fit, [
+                Check(.coefficients, life.numbers("coefficients"), 1e-8),
+                Check(.standardErrors, life.numbers("std_errors"), 1e-8),
+                Check(.logLikelihood, life.number("log_likelihood"), 1e-10),
+            ], names: data.names, label: "\(name) vs lifelines, \(threads) thread(s)")
+            let probes = life.numbers("baseline_probe_times"), h0 = life.numbers("baseline_cumulative_hazard")
             for (t, h) in zip(probes, h0) { #expect(relClose(fit.cumulativeHazard(at: t), h, 1e-8), "\(name) H0(\(t))") }
-            #expect(fit.events == ref["events"] as! Int && fit.intervals == ref["rows"] as! Int)
+            #expect(fit.events == ref.int("events") && fit.intervals == ref.int("rows"))
         }
     }
 
     @Test(arguments: ["tv_small", "tv_medium", "one_interval"], [CoxRegression.Ties.efron, .breslow])
     func matchesNaiveLoops(_ name: String, _ ties: CoxRegression.Ties) throws {
         let (data, ref) = try loadCoxCase(name)
-        let naive = (ref["naive"] as! [String: Any])[ties.rawValue] as! [String: Any]
+        let naive = ref.object("naive").object(ties.rawValue)
         let fit = try CoxRegression(ties: ties).fit(data)
-        let b = naive["coefficients"] as! [Double], se = naive["std_errors"] as! [Double], rse = naive["robust_std_errors"] as! [Double]
-        for j in b.indices {
-            #expect(relClose(fit.coefficients[j], b[j], 1e-9), "\(name) \(ties) β\(j)")
-            #expect(relClose(fit.standardErrors[j], se[j], 1e-9), "\(name) \(ties) se\(j)")
-            #expect(relClose(fit.robustStandardErrors[j], rse[j], 1e-9), "\(name) \(ties) robust se\(j): \(fit.robustStandardErrors[j]) vs \(rse[j])")
-        }
-        #expect(relClose(fit.logLikelihood, naive["log_likelihood"] as! Double, 1e-11))
-        #expect(relClose(fit.nullLogLikelihood, naive["null_log_likelihood"] as! Double, 1e-11))
-        #expect(relClose(fit.concordance, naive["concordance"] as! Double, 1e-12), "\(name) C \(fit.concordance)")
+        checkFit(fit, [
+            Check(.coefficients, naive.numbers("coefficients"), 1e-9),
+            Check(.standardErrors, naive.numbers("std_errors"), 1e-9),
+            Check(.robustStandardErrors, naive.numbers("robust_std_errors"), 1e-9),
+            Check(.logLikelihood, naive.number("log_likelihood"), 1e-11),
+            Check(.nullLogLikelihood, naive.number("null_log_likelihood"), 1e-11),
+            Check(.concordance, naive.number("concordance"), 1e-12),
+        ], names: data.names, label: "\(name) \(ties) vs naive loops")
     }
 
     @Test func oneIntervalRobustAndConcordanceMatchCoxPHFitter() throws {
         let (data, ref) = try loadCoxCase("one_interval")
-        let ph = ref["lifelines_coxph"] as! [String: Any]
+        let ph = ref.object("lifelines_coxph")
         let fit = try CoxRegression().fit(data)
-        let rse = ph["robust_std_errors"] as! [Double]
         // lifelines stops its Newton steps at a step norm of 1e-7, so its robust errors carry that error.
-        for j in rse.indices { #expect(relClose(fit.robustStandardErrors[j], rse[j], 1e-7), "robust se\(j)") }
-        #expect(relClose(fit.concordance, ph["concordance"] as! Double, 1e-12))
-        #expect(relClose(fit.logLikelihood, ph["log_likelihood"] as! Double, 1e-10))
+        checkFit(fit, [
+            Check(.robustStandardErrors, ph.numbers("robust_std_errors"), 1e-7),
+            Check(.concordance, ph.number("concordance"), 1e-12),
+            Check(.logLikelihood, ph.number("log_likelihood"), 1e-10),
+        ], names: data.names, label: "one interval vs CoxPHFitter")
     }
 
     /// Worked by hand: subjects (time, event, x) = (1,1,1) (2,1,0) (2,1,1) (3,0,0) (4,1,0), β = 0, so every
@@ -165,23 +164,21 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, [String: Any]) {
     @Test(arguments: ["simulated", "fightchurn-crm6"])
     func pipelineMatchesLifelinesOnTheBundledData(_ dataset: String) throws {
         let dir = "\(repoRoot)/datasets/\(dataset)"
-        let ref = try fixtureJSON("survival_peer_\(dataset).json")
+        let ref = try Reference(fixture: "survival_peer_\(dataset).json")
         let data = try DataFiles.directory(dir).load([.outcomes, .configuration])
-        let names = data.configuration!.base.factors.map(\.name)
         let design = try SurvivalDesign.build(data)
-        #expect(design.data.count == ref["intervals"] as! Int)
-        #expect(design.data.events == ref["events"] as! Int)
-        #expect(design.dropped == ref["dropped"] as! Int)
-        #expect(design.accountsWithIntervals == ref["accounts_with_intervals"] as! Int)
+        #expect(design.data.count == ref.int("intervals"))
+        #expect(design.data.events == ref.int("events"))
+        #expect(design.dropped == ref.int("dropped"))
+        #expect(design.accountsWithIntervals == ref.int("accounts_with_intervals"))
         let fit = try CoxRegression().fit(design.data)
-        let b = ref["coefficients"] as! [Double], se = ref["std_errors"] as! [Double]
-        for j in b.indices {
-            #expect(relClose(fit.coefficients[j], b[j], 1e-8), "β \(names[j])")
-            // lifelines reports the information at its last iterate before the final step: 1e-7.
-            #expect(relClose(fit.standardErrors[j], se[j], 1e-7), "se \(names[j])")
-        }
-        #expect(relClose(fit.logLikelihood, ref["log_likelihood"] as! Double, 1e-10))
-        #expect(relClose(fit.concordance, ref["concordance"] as! Double, 1e-12))
+        // lifelines reports the information at its last iterate before the final step: 1e-7.
+        checkFit(fit, [
+            Check(.coefficients, ref.numbers("coefficients"), 1e-8),
+            Check(.standardErrors, ref.numbers("std_errors"), 1e-7),
+            Check(.logLikelihood, ref.number("log_likelihood"), 1e-10),
+            Check(.concordance, ref.number("concordance"), 1e-12),
+        ], names: design.data.names, label: "\(dataset) pipeline vs lifelines")
     }
 
     /// Every rule on a hand-made timeline. Times are days since each account's first row.
