@@ -23,8 +23,9 @@ let package = Package(
         // The library: no ArgumentParser here, never prints, never exits.
         .target(
             name: "AccountHealth",
-            dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            dependencies: ["COpenBLAS", .product(name: "Yams", package: "Yams")]
+            // No unsafe flags: a package that depends on a released AccountHealth by version cannot build
+            // one that has them. The hot loops use unsafe buffers and wrapping arithmetic locally instead.
         ),
         // The command-line shell over the library.
         .executableTarget(

@@ -21,6 +21,11 @@ struct Validate: ParsableCommand {
             let report = Validator.validate(try inputs.files())
             try out.emit(Render.validation(report, format: out.resolvedFormat))
             code = report.exitCode
+            // Standard output stays the data; the verdict, with where to start, goes to standard error.
+            if report.hasErrors, let first = report.problems.first(where: { $0.severity == .error }) {
+                let value = first.value.map { " (value: \"\($0)\")" } ?? ""
+                note("\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"); the first: \(first.location): \(first.message)\(value)")
+            }
         }
         if code != 0 { throw ExitCode(code) }
     }

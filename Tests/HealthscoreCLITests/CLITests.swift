@@ -207,6 +207,24 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(r.err.contains("\(p):3:3") && r.err.contains("oops"))
         let v = try CLI.run(["validate", "--timeline", p, "--format", "json"])
         #expect(v.status == 65 && v.out.contains("\"invalid_number\""))
+        // Standard output stays the data; standard error says how many errors and where the first is.
+        #expect(v.err.contains("1 error; the first: \(p):3:3") && v.err.contains("oops"), "\(v.err)")
+        #expect((try JSONSerialization.jsonObject(with: Data(v.out.utf8))) is [String: Any])
+        let ok = try CLI.run(["validate", "--data", World.shared.dir.path, "--format", "json"])
+        #expect(ok.status == 0 && !ok.err.contains("error"))
+    }
+
+    /// The top-level help is paragraphs that ArgumentParser wraps: no line over 80 columns, and no short
+    /// line inside a paragraph (the mark of a hard line break wrapped again).
+    @Test func topLevelHelpWrapsCleanly() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(lines.filter { $0.count > 80 })")
+        let overview = Array(lines.prefix { !$0.hasPrefix("USAGE") })
+        for (i, l) in overview.enumerated() where i + 1 < overview.count && !overview[i + 1].isEmpty && !l.isEmpty {
+            #expect(l.count >= 50, "a short line inside a paragraph: '\(l)'")
+        }
     }
 
     @Test func duplicateRowNamesBothLines() throws {
@@ -434,6 +452,21 @@ func parseCSV(_ text: String) -> [[String]] {
         let csv = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "csv"])
         #expect(csv.out.hasPrefix("model,name,estimate,std_error,z,p_value,ci_low,ci_high,robust_std_error,hazard_ratio,mean\ncox,"))
         #expect(parseCSV(csv.out).count == 9)
+    }
+
+    /// The notes about predictions (accounts beyond the longest follow-up, imputed factors) come only when
+    /// predictions are made.
+    @Test func predictionNotesOnlyWhenPredicting() throws {
+        let d = Dir()
+        let quiet = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "json"])
+        let predicting = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "json",
+                                      "--predictions", d.path + "/p.csv"])
+        #expect(quiet.status == 0 && predicting.status == 0)
+        #expect(!quiet.err.contains("longest follow-up") && predicting.err.contains("longest follow-up"))
+        let kinds = { (out: String) in
+            ((try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        }
+        #expect(!kinds(quiet.out).contains("beyond_follow_up") && kinds(predicting.out).contains("beyond_follow_up"))
     }
 
     @Test func predictionsAndSavedModelAgreeWithRank() throws {

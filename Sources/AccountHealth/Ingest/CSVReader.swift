@@ -77,15 +77,15 @@ public final class CSVReader {
     public let displayName: String
     public let delimiter: UInt8
     private var fd: Int32 = -1
-    private var buffer: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    private var fieldStore: UnsafeMutablePointer<CSVField>
-    private var fieldCapacity: Int = 64
+    @exclusivity(unchecked) private var fieldStore: UnsafeMutablePointer<CSVField>
+    @exclusivity(unchecked) private var fieldCapacity: Int = 64
 
     /// Blank lines passed over (not rows).
-    public private(set) var blankLines = 0
+    @exclusivity(unchecked) public private(set) var blankLines = 0
     /// Data records delivered to the callback (header excluded).
-    public private(set) var records = 0
+    @exclusivity(unchecked) public private(set) var records = 0
     /// Bytes in the file.
     public private(set) var fileSize = 0
 
@@ -129,9 +129,9 @@ public final class CSVReader {
     }
 
     /// File offset of `buffer[0]`.
-    private var bufferBase = 0
+    @exclusivity(unchecked) private var bufferBase = 0
     /// Records starting at or after this file offset are not read (`next()` returns `.end`).
-    public var stopAt = Int.max
+    @exclusivity(unchecked) public var stopAt = Int.max
     /// When false, a reader that found no data record does not throw `noRows` (a part of a file).
     public var requireRows = true
     /// File offset of the next record.
@@ -193,12 +193,14 @@ public final class CSVReader {
         case end
     }
 
-    private var filled = 0
-    private var pos = 0
-    private var line = 1
-    private var eof = false
-    private var headerCount = -1
-    private var currentLine = 0
+    // The scanning state is read and written for every record, only ever by the thread that owns this
+    // reader (a reader is not Sendable): exclusivity is not checked at run time for it.
+    @exclusivity(unchecked) private var filled = 0
+    @exclusivity(unchecked) private var pos = 0
+    @exclusivity(unchecked) private var line = 1
+    @exclusivity(unchecked) private var eof = false
+    @exclusivity(unchecked) private var headerCount = -1
+    @exclusivity(unchecked) private var currentLine = 0
 
     /// The current record (valid until the next call to `next()`).
     public var record: CSVRecord { CSVRecord(base: buffer, fields: fieldStore, count: currentCount, line: currentLine) }
@@ -310,27 +312,29 @@ public final class CSVReader {
         }
     }
 
-    private var currentCount = 0
-    private var malformedField: Int?
-
-    @inline(__always)
-    private func pushField(_ f: CSVField) {
-        if currentCount == fieldCapacity {
-            let nc = fieldCapacity * 2
-            let ns = UnsafeMutablePointer<CSVField>.allocate(capacity: nc)
-            ns.update(from: fieldStore, count: fieldCapacity)
-            fieldStore.deallocate()
-            fieldStore = ns
-            fieldCapacity = nc
-        }
-        fieldStore[currentCount] = f
-        currentCount += 1
-    }
+    @exclusivity(unchecked) private var currentCount = 0
+    @exclusivity(unchecked) private var malformedField: Int?
 
     /// Scans one record starting at `from`. Fields go to `fieldStore`.
     private func scanRecord(from: Int, limit: Int, eof: Bool, line: inout Int) -> Scan {
-        currentCount = 0
-        malformedField = nil
+        // The field list lives in locals while the record is scanned and is stored back once: a class
+        // property modified per field would cost a dynamic exclusivity check per field.
+        var count = 0
+        var malformed: Int? = nil
+        var store = fieldStore, capacity = fieldCapacity
+        defer { currentCount = count; malformedField = malformed; fieldStore = store; fieldCapacity = capacity }
+        @inline(__always) func pushField(_ f: CSVField) {
+            if count == capacity {
+                let nc = capacity * 2
+                let ns = UnsafeMutablePointer<CSVField>.allocate(capacity: nc)
+                ns.update(from: store, count: capacity)
+                store.deallocate()
+                store = ns
+                capacity = nc
+            }
+            store[count] = f
+            count &+= 1
+        }
         let b = buffer
         let d = delimiter
         var i = from
@@ -345,7 +349,7 @@ public final class CSVReader {
                 while true {
                     if k >= limit {
                         if eof {
-                            return .fatal(InputError(.unterminatedQuote, Location(file: displayName, line: startLine, column: currentCount + 1),
+                            return .fatal(InputError(.unterminatedQuote, Location(file: displayName, line: startLine, column: count + 1),
                                                      "quoted field is never closed (opened on line \(startLine))"))
                         }
                         line = startLine
@@ -364,7 +368,7 @@ public final class CSVReader {
                 i = k + 1
                 // after the closing quote: delimiter, end of line or end of file
                 if i < limit && b[i] != d && b[i] != 0x0A && b[i] != 0x0D {
-                    if malformedField == nil { malformedField = currentCount - 1 }
+                    if malformed == nil { malformed = count - 1 }
                     while i < limit && b[i] != d && b[i] != 0x0A && b[i] != 0x0D { i += 1 }
                     if i >= limit && !eof { line = startLine; return .needMore }
                 }

@@ -19,21 +19,22 @@ public enum DecimalParser {
     @inlinable
     public static func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
         var i = 0, e = n
-        while i < e && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while e > i && (p[e - 1] == 0x20 || p[e - 1] == 0x09) { e -= 1 }
+        // Indices stay within 0...n: wrapping arithmetic drops the overflow checks of this per-cell loop.
+        while i < e && (p[i] == 0x20 || p[i] == 0x09) { i &+= 1 }
+        while e > i && (p[e &- 1] == 0x20 || p[e &- 1] == 0x09) { e &-= 1 }
         guard i < e else { return nil }
         // Fast path: at most 19 characters of [-]digits[.digits] cannot overflow the mantissa.
-        if e - i <= 19 {
+        if e &- i <= 19 {
             var k = i
             var neg = false
-            if p[k] == 0x2D { neg = true; k += 1 }
+            if p[k] == 0x2D { neg = true; k &+= 1 }
             var m: UInt64 = 0
             var any = false
-            while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k += 1; any = true }
+            while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k &+= 1; any = true }
             var frac = 0
             if k < e && p[k] == 0x2E {
-                k += 1
-                while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k += 1; frac += 1; any = true }
+                k &+= 1
+                while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k &+= 1; frac &+= 1; any = true }
             }
             if k == e && any && m <= (1 << 53) && frac <= 22 {
                 let v = frac == 0 ? Double(m) : Double(m) / powerOf10(frac)

@@ -31,10 +31,15 @@ struct SeenDays: Sendable {
         let w = index >> 6
         if w >= bits[a].count { bits[a].append(contentsOf: repeatElement(0, count: max(w + 1 - bits[a].count, bits[a].count / 2 + 1))) }
         let mask = UInt64(1) << UInt64(index & 63)
-        if bits[a][w] & mask != 0 { return false }
-        bits[a][w] |= mask
-        distinct += 1
-        return true
+        // One access to the account's bitmap (w is in range: grown above), not a bounds-checked nested subscript.
+        let isNew = bits[a].withUnsafeMutableBufferPointer { b -> Bool in
+            let old = b[w]
+            if old & mask != 0 { return false }
+            b[w] = old | mask
+            return true
+        }
+        if isNew { distinct &+= 1 }
+        return isNew
     }
 
     /// Moves an account's bitmap to start at an earlier day (rows before the first seen minus a year).

@@ -20,6 +20,23 @@ public struct AsOfAccumulator: TimelineSink {
     public private(set) var accountCount = 0
     /// Per account: its query list and the index of its first cell.
     private var lists: [[Int32]] = []
+    /// The same lists end to end (list k is `flat[flatStart[k] ..< flatStart[k + 1]]`), so the per-row bucket
+    /// search reads a buffer instead of retaining an inner array.
+    private var flat: [Int32] = []
+    private var flatStart: [Int] = [0]
+
+    private mutating func setLists(_ l: [[Int32]]) {
+        lists = []
+        flat = []
+        flatStart = [0]
+        for x in l { appendList(x) }
+    }
+
+    private mutating func appendList(_ x: [Int32]) {
+        lists.append(x)
+        flat.append(contentsOf: x)
+        flatStart.append(flat.count)
+    }
     private var listOf: [Int] = []
     private var cellStart: [Int] = []
     private var cellCount = 0
@@ -41,7 +58,7 @@ public struct AsOfAccumulator: TimelineSink {
         self.perAccount = nil
         self.wanted = factors
         self.trendDays = trendDays
-        lists = [self.queryDays]
+        setLists([self.queryDays])
     }
 
     /// Per-account mode: each account id's own query dates (accounts not listed keep nothing).
@@ -50,7 +67,7 @@ public struct AsOfAccumulator: TimelineSink {
         self.perAccount = queryDaysByAccount.mapValues { Array(Set($0)).sorted() }
         self.wanted = factors
         self.trendDays = trendDays
-        lists = [[]]
+        setLists([[]])
     }
 
     public mutating func begin(factors: [String]) {
@@ -68,7 +85,7 @@ public struct AsOfAccumulator: TimelineSink {
         guard a == accountCount else { return }
         if let perAccount {
             if let days = perAccount[id] {
-                lists.append(days)
+                appendList(days)
                 register(list: lists.count - 1)
             } else {
                 register(list: -1)
@@ -101,10 +118,15 @@ public struct AsOfAccumulator: TimelineSink {
 
     @inline(__always)
     private static func bucket(_ days: [Int32], _ day: Int32) -> Int {
+        days.withUnsafeBufferPointer { bucket($0, day) }
+    }
+
+    @inline(__always)
+    private static func bucket(_ days: UnsafeBufferPointer<Int32>, _ day: Int32) -> Int {
         var lo = 0, hi = days.count
         while lo < hi {
-            let mid = (lo + hi) >> 1
-            if days[mid] < day { lo = mid + 1 } else { hi = mid }
+            let mid = (lo &+ hi) >> 1
+            if days[mid] < day { lo = mid &+ 1 } else { hi = mid }
         }
         return lo
     }
@@ -118,11 +140,13 @@ public struct AsOfAccumulator: TimelineSink {
         if day < firstDays[a] { firstDays[a] = day }
         let list = listOf[a]
         if list < 0 { return }
-        let days = lists[list]
-        let b = AsOfAccumulator.bucket(days, day)
-        if let trendDays { addTrend(cellBase: cellStart[a], days: days, from: b, day: day, window: trendDays, rowValues) }
-        if b == days.count { return }   // after every query date
-        let cell = cellStart[a] + b
+        if let trendDays { addTrend(cellBase: cellStart[a], days: lists[list], from: AsOfAccumulator.bucket(lists[list], day), day: day, window: trendDays, rowValues) }
+        // Once per row: the bucket search and the cell updates on unsafe buffers (indices are in range by
+        // construction: `register` sized every array for the account's cells).
+        let lo = flatStart[list], n = flatStart[list &+ 1] &- lo
+        let b = flat.withUnsafeBufferPointer { AsOfAccumulator.bucket(UnsafeBufferPointer(rebasing: $0[lo..<(lo &+ n)]), day) }
+        if b == n { return }   // after every query date
+        let cell = cellStart[a] &+ b
         // The risk is kept raw (`riskUnspecified` for a long-layout row of another factor) so that a
         // risk row of the same date, read later or by the other thread, still wins.
         if day > rowDays[cell] {
@@ -131,14 +155,17 @@ public struct AsOfAccumulator: TimelineSink {
         } else if day == rowDays[cell] && risk != TimelineReader.riskUnspecified {
             risks[cell] = risk      // long layout: the risk entry of the same date
         }
-        let nf = wanted.count
-        let base = cell * nf
-        for (c, slot) in slotOfColumn {
+        let base = cell &* wanted.count
+        let m = slotOfColumn.count
+        var k = 0
+        while k < m {
+            let (c, slot) = slotOfColumn[k]
             let v = rowValues[c]
-            if !v.isNaN && day >= valueDays[base + slot] {
-                valueDays[base + slot] = day
-                values[base + slot] = v
+            if !v.isNaN && day >= valueDays[base &+ slot] {
+                valueDays[base &+ slot] = day
+                values[base &+ slot] = v
             }
+            k &+= 1
         }
     }
 
@@ -165,7 +192,7 @@ public struct AsOfAccumulator: TimelineSink {
     public func makeEmpty() -> AsOfAccumulator {
         var a = self
         a.accountCount = 0
-        a.lists = [lists[0]]
+        a.setLists([lists[0]])
         a.listOf = []; a.cellStart = []; a.cellCount = 0
         a.values = []; a.valueDays = []; a.rowDays = []; a.risks = []; a.trendSums = []
         a.finalized = false
@@ -180,7 +207,7 @@ public struct AsOfAccumulator: TimelineSink {
                 // An account first seen by the other reader: take its query list.
                 while accountCount < a { register(list: perAccount == nil ? 0 : -1) }
                 if other.listOf[b] < 0 { register(list: -1) } else if perAccount == nil { register(list: 0) } else {
-                    lists.append(other.lists[other.listOf[b]])
+                    appendList(other.lists[other.listOf[b]])
                     register(list: lists.count - 1)
                 }
             }
