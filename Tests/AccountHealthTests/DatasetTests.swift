@@ -106,3 +106,20 @@ final class CountingSource: TimelineSource, @unchecked Sendable {
         }
     }
 }
+
+/// A package that depends on a released AccountHealth by version cannot build a target with unsafe flags
+/// (SwiftPM refuses them): the library target must have none. `scripts/check_dependency.sh` builds a real
+/// consumer of a tagged clone in release.
+@Suite struct PackageManifestTests {
+    @Test func libraryTargetHasNoUnsafeFlags() throws {
+        let manifest = try String(contentsOfFile: repoRoot + "/Package.swift", encoding: .utf8)
+        guard let start = manifest.range(of: "name: \"AccountHealth\",\n            dependencies") else {
+            Issue.record("the AccountHealth target is not where this test looks for it")
+            return
+        }
+        // The target's declaration runs to the next target.
+        let rest = manifest[start.upperBound...]
+        let target = rest[..<(rest.range(of: ".executableTarget")?.lowerBound ?? rest.endIndex)]
+        #expect(target.contains("COpenBLAS") && !target.contains("unsafeFlags"))
+    }
+}
