@@ -117,7 +117,7 @@ public struct CoxRegression: Sendable {
         var diagnostics: [Diagnostic] = []
         for j in 0..<p where abs(beta[j]) * problem.sds[j] > 10 {
             diagnostics.append(Diagnostic(.largeEffect, column: data.names[j], message:
-                                          "factor '\(data.names[j])' has a hazard ratio of \(_exp(abs(beta[j]) * problem.sds[j])) per standard deviation: near-monotone likelihood, its estimate may be unreliable (consider --penalty)"))
+                                          "factor '\(data.names[j])' has a hazard ratio of \(_exp(abs(beta[j]) * problem.sds[j])) per standard deviation: near-monotone likelihood, its estimate may be unreliable (consider a ridge penalty)"))
         }
         return CoxFit(names: data.names, coefficients: beta, covariance: covariance, robustCovariance: robust,
                       logLikelihood: pass.logLikelihood, nullLogLikelihood: nullLL, concordance: concordance,
