@@ -61,6 +61,7 @@ fuzz:
 ## make datasets: re-create the bundled datasets (simulated, and the fight-churn conversion)
 datasets: build
 	$(BIN) simulate --accounts 2500 --weeks 104 --seed 7 --output datasets/simulated
+	$(BIN) simulate --accounts 250 --weeks 104 --seed 7 --events --output datasets/activity
 	python3 datasets/fightchurn-crm6/convert.py
 
 clean:

@@ -10,6 +10,12 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Timeline CSV (wide or long layout).", valueName: "file"))
     var timeline: String?
 
+    @Option(name: .long, help: ArgumentHelp("Activity log CSV (account_id, time, type[, value]): the timeline is derived from it (DESIGN §9).", valueName: "file"))
+    var events: String?
+
+    @Option(name: .long, help: ArgumentHelp("Metric definitions for --events (default: the metrics: section of --config).", valueName: "file"))
+    var metrics: String?
+
     @Option(name: .long, help: ArgumentHelp("Accounts CSV (account_id, am, segment, arr, …).", valueName: "file"))
     var accounts: String?
 
@@ -27,6 +33,7 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         _ = try delimiterByte()
+        if timeline != nil && events != nil { throw ValidationError("give --timeline or --events, not both") }
     }
 
     func delimiterByte() throws -> UInt8 {
@@ -47,7 +54,9 @@ struct InputOptions: ParsableArguments {
             }
             s = DataFiles.directory(dir, delimiter: s.delimiter)
         }
-        if let timeline { s.timeline = timeline }
+        if let timeline { s.timeline = timeline; s.events = nil }
+        if let events { s.events = events; s.timeline = nil }
+        if let metrics { s.metrics = metrics }
         if let accounts { s.accounts = accounts }
         if let outcomes { s.outcomes = outcomes }
         if let config { s.config = config }
@@ -64,8 +73,8 @@ struct InputOptions: ParsableArguments {
             (.accounts, files.accounts, "accounts", "accounts.csv"), (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
             (.configuration, files.config, "config", "config.yaml"),
         ]
-        if files.timeline == nil {
-            throw InputError(.invalidArgument, Location(file: "timeline"), "no timeline given: pass --timeline FILE or --data DIR")
+        if files.timeline == nil && files.events == nil {
+            throw InputError(.invalidArgument, Location(file: "timeline"), "no timeline given: pass --timeline FILE, --events FILE or --data DIR")
         }
         for (part, path, flag, file) in needs where required.contains(part) && path == nil {
             if let dir = files.directory {
@@ -74,7 +83,9 @@ struct InputOptions: ParsableArguments {
             }
             throw InputError(.invalidArgument, Location(file: flag), "\(command) needs --\(flag) FILE (or --data DIR with \(file))")
         }
-        return try files.load(parts.union(required), timeline: loading)
+        let dataset = try files.load(parts.union(required), timeline: loading)
+        for d in dataset.diagnostics { note(d.message) }
+        return dataset
     }
 }
 
@@ -206,7 +217,8 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
         throw ExitCode(e.kind == .invalidArgument ? 64 : e.exitCode)
     } catch let e as DatasetError {
-        let flag = ["accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE", "timeline": "--timeline FILE"][e.part.rawValue]!
+        let flag = ["accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE",
+                    "timeline": "--timeline FILE or --events FILE", "metrics": "--metrics FILE, a metrics: section in --config,"][e.part.rawValue]!
         FileHandle.standardError.write(Data("healthscore: error: \(e.description) (pass \(flag) or --data DIR)\n".utf8))
         throw ExitCode(64)
     } catch let e as InputErrors {

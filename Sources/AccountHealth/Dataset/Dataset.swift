@@ -9,6 +9,8 @@ public struct Dataset: Sendable {
     public var configuration: Configuration?
     /// Where the configuration came from, for located messages.
     public var configurationName: String
+    /// What building the dataset found (a derived timeline's duplicate events, unknown types, …).
+    public var diagnostics: [Diagnostic] = []
 
     public init(timeline: any TimelineSource, accounts: AccountsTable? = nil, outcomes: OutcomesTable? = nil,
                 configuration: Configuration? = nil, configurationName: String = "config") {
@@ -67,7 +69,7 @@ public struct Dataset: Sendable {
 
 /// A part of the dataset that an analysis needs and the dataset does not have.
 public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Part: String, Sendable { case timeline, accounts, outcomes, configuration }
+    public enum Part: String, Sendable { case timeline, accounts, outcomes, configuration, metrics }
     case missing(Part, neededBy: String)
 
     public var part: Part { switch self { case .missing(let p, _): return p } }
@@ -82,6 +84,10 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The CSV files of a dataset (DESIGN §2) and how to read them: the first source of a `Dataset`.
 public struct DataFiles: Sendable {
     public var timeline: String?
+    /// An activity log (DESIGN §9) to derive the timeline from, when there is no timeline file.
+    public var events: String?
+    /// The metric definitions for `events`: a file of its own; by default the `metrics:` section of `config`.
+    public var metrics: String?
     public var accounts: String?
     public var outcomes: String?
     public var config: String?
@@ -99,15 +105,28 @@ public struct DataFiles: Sendable {
         self.directory = directory
     }
 
-    /// The files of a directory: `timeline.csv` always, and `accounts.csv`, `outcomes.csv`, `config.yaml` when present.
+    /// The files of a directory: `timeline.csv` (or, when there is none, `events.csv`: the timeline is then
+    /// derived from it), and `accounts.csv`, `outcomes.csv`, `config.yaml` when present.
     public static func directory(_ dir: String, delimiter: UInt8 = 0x2C) -> DataFiles {
-        func inDir(_ name: String) -> String? {
-            let p = dir.hasSuffix("/") ? dir + name : dir + "/" + name
-            return access(p, F_OK) == 0 ? p : nil
+        func path(_ name: String) -> String { dir.hasSuffix("/") ? dir + name : dir + "/" + name }
+        func inDir(_ name: String) -> String? { access(path(name), F_OK) == 0 ? path(name) : nil }
+        var files = DataFiles(timeline: path("timeline.csv"), accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
+                              config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
+        if inDir("timeline.csv") == nil, let events = inDir("events.csv") {
+            files.timeline = nil
+            files.events = events
         }
-        let t = dir.hasSuffix("/") ? dir + "timeline.csv" : dir + "/timeline.csv"
-        return DataFiles(timeline: t, accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
-                         config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
+        return files
+    }
+
+    /// The timeline derived from the events file with the metric definitions (`metrics`, else the `metrics:`
+    /// section of `config`).
+    public func derive() throws -> DerivedTimeline {
+        guard let events else { throw DatasetError.missing(.timeline, neededBy: "derive (an events file)") }
+        guard let source = metrics ?? config else { throw DatasetError.missing(.metrics, neededBy: "derive") }
+        let definitions = try MetricsConfiguration.load(path: source)
+        let log = try EventsReader(path: events, delimiter: delimiter).read()
+        return try Derive.timeline(log, metrics: definitions)
     }
 
     /// How the timeline is held: streamed from the file by each analysis (bounded memory: the very large
@@ -125,11 +144,22 @@ public struct DataFiles: Sendable {
     }
 
     /// Reads the files (each once) into a dataset.
+    /// An events file is derived into an in-memory timeline first (its diagnostics are the dataset's).
     public func load(_ parts: Parts = .all, timeline loading: TimelineLoading = .stream) throws -> Dataset {
-        guard let path = timeline else { throw DatasetError.missing(.timeline, neededBy: "every analysis") }
-        let reader = TimelineReader(path: path, delimiter: delimiter)
-        let source: any TimelineSource = loading == .memory ? try Timeline.load(from: reader) : reader
+        let source: any TimelineSource
+        var diagnostics: [Diagnostic] = []
+        if let path = timeline {
+            let reader = TimelineReader(path: path, delimiter: delimiter)
+            source = loading == .memory ? try Timeline.load(from: reader) : reader
+        } else if events != nil {
+            let derived = try derive()
+            source = derived.timeline
+            diagnostics = derived.diagnostics
+        } else {
+            throw DatasetError.missing(.timeline, neededBy: "every analysis")
+        }
         var d = Dataset(timeline: source, configurationName: config ?? "config")
+        d.diagnostics = diagnostics
         if parts.contains(.configuration), let config { d.configuration = try Configuration.load(path: config) }
         if parts.contains(.accounts), let accounts { d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter) }
         if parts.contains(.outcomes), let outcomes { d.outcomes = try OutcomesTable.read(path: outcomes, delimiter: delimiter) }

@@ -61,6 +61,11 @@ public struct Diagnostic: Sendable, Equatable {
         // What a result is based on
         case modelSource = "model_source"
         case sectionLeftOut = "section_left_out"
+        // The activity log (DESIGN §9)
+        case duplicateEvents = "duplicate_events"
+        case unknownEventType = "unknown_event_type"
+        case accountsWithoutRows = "accounts_without_rows"
+        case unusedSetting = "unused_setting"
     }
 
     public var kind: Kind

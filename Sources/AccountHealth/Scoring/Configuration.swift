@@ -232,7 +232,9 @@ struct ConfigParser {
     }
 
     func rules(_ m: Node.Mapping, path: String, inherit: ScoringRules?) throws -> ScoringRules {
-        try checkKeys(m, ["factors", "risk_penalty", "bands", "period", "stale_after", "segments"], path)
+        // `metrics:` (DESIGN §9) belongs to the events source; it is read by MetricsConfiguration.
+        try checkKeys(m, path.isEmpty ? ["factors", "risk_penalty", "bands", "period", "stale_after", "segments", "metrics"]
+                                      : ["factors", "risk_penalty", "bands", "period", "stale_after", "segments"], path)
         var r = inherit ?? ScoringRules(factors: [])
         if let fn = m["factors"] {
             r.factors = try factors(fn, path: "\(path)factors")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one simulated factor is generated and how it relates to churn (written to `truth.yaml`).
 public struct SimulatedFactor: Sendable {
     public var name: String
@@ -18,6 +20,9 @@ public struct Simulator: Sendable {
     public var seed: UInt64
     /// First timeline date (a Monday).
     public var startDay: Int32 = Day.from(year: 2023, month: 1, day: 2)
+    /// Write the world as a CRM activity log (`events.csv`, DESIGN §9) instead of a factor timeline: the same
+    /// accounts and outcomes, and a `metrics:` section that derives the same factors from the events.
+    public var events = false
 
     public init(accounts: Int, weeks: Int, seed: UInt64) {
         self.accounts = accounts
@@ -81,8 +86,15 @@ public struct Simulator: Sendable {
         let burnWeeks = 26
         let totalWeeks = weeks + burnWeeks
 
-        let timeline = try FileWriter(path: directory + "/timeline.csv")
+        let timeline = try FileWriter(path: directory + (events ? "/.timeline-unused.csv" : "/timeline.csv"))
         try timeline.write("account_id,date," + F.map(\.name).joined(separator: ",") + ",risk\n")
+        // The activity log draws from its own generator, so the accounts and outcomes are those of the
+        // same seed's timeline world.
+        var eventRng = SeededGenerator(seed: seed ^ 0xE7E7_E7E7_0123_4567)
+        let eventsFile = events ? try FileWriter(path: directory + "/events.csv") : nil
+        try eventsFile?.write("account_id,time,type,value\n")
+        var eventCount = 0
+        var eventBuffer = ByteLine()
         var accountsOut = ByteLine()
         accountsOut.append("account_id,name,am,segment,arr,renewal_date,region\n")
         var outcomesOut = ByteLine()
@@ -172,6 +184,23 @@ public struct Simulator: Sendable {
             if contractStart > startDay { day = startDay + Int32((Int(contractStart - startDay) + 6) / 7 * 7) }
             let qbrOffset = rng.int(below: 13)
             let lastDay = min(endDay, churnDay ?? endDay)
+            if events {
+                // Four weeks of activity before the first row, so its 28-day windows are full.
+                var d = day - 28
+                while d <= lastDay {
+                    let w = Int((d - startDay) / 7)
+                    let toChurn = churnDay.map { Int($0 - d) } ?? Int.max
+                    let lag = toChurn <= Simulator.lagWindow ? 1 - Double(toChurn) / Double(Simulator.lagWindow) : 0
+                    eventCount += weekOfEvents(id: id, weekEnd: d, lag: lag, qbrWeek: (w + qbrOffset) % 13 == 0,
+                                               alwaysNine: amAlwaysNine[am], x: { latentAt($0, day: d) },
+                                               rng: &eventRng, into: &eventBuffer)
+                    d += 7
+                }
+                if eventBuffer.bytes.count > 1 << 20 {
+                    try eventBuffer.bytes.withUnsafeBufferPointer { try eventsFile!.write(bytes: $0) }
+                    eventBuffer.bytes.removeAll(keepingCapacity: true)
+                }
+            }
             while day <= lastDay {
                 let w = Int((day - startDay) / 7)
                 let toChurn = churnDay.map { Int($0 - day) } ?? Int.max
@@ -217,6 +246,11 @@ public struct Simulator: Sendable {
         }
         try flushChunk()
         try timeline.close()
+        if let eventsFile {
+            try eventBuffer.bytes.withUnsafeBufferPointer { try eventsFile.write(bytes: $0) }
+            try eventsFile.close()
+            try? FileManager.default.removeItem(atPath: directory + "/.timeline-unused.csv")
+        }
 
         let acc = try FileWriter(path: directory + "/accounts.csv")
         try accountsOut.bytes.withUnsafeBufferPointer { try acc.write(bytes: $0) }
@@ -225,13 +259,112 @@ public struct Simulator: Sendable {
         try outcomesOut.bytes.withUnsafeBufferPointer { try out.write(bytes: $0) }
         try out.close()
         let cfg = try FileWriter(path: directory + "/config.yaml")
-        try cfg.write(Simulator.guessedConfiguration)
+        try cfg.write(events ? Simulator.guessedEventsConfiguration(start: startDay) : Simulator.guessedConfiguration)
         try cfg.close()
         let truth = try FileWriter(path: directory + "/truth.yaml")
         try truth.write(truthYAML(nAM: nAM, skills: amSkill, alwaysNine: amAlwaysNine, endDay: endDay))
         try truth.close()
-        return Summary(timelineRows: rows, accounts: accounts, outcomes: outcomes, churns: churns,
-                       files: ["timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml"])
+        return Summary(timelineRows: events ? eventCount : rows, accounts: accounts, outcomes: outcomes, churns: churns,
+                       files: [events ? "events.csv" : "timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml"])
+    }
+
+    /// One week of CRM activity ending on `weekEnd` (events on its seven days), from the account's latent
+    /// factors `x(f)` (standardised) that week: the same factors the timeline world measures, as events.
+    func weekOfEvents(id: String, weekEnd: Int32, lag: Double, qbrWeek: Bool, alwaysNine: Bool, x: (Int) -> Double,
+                      rng: inout SeededGenerator, into out: inout ByteLine) -> Int {
+        var n = 0
+        func clamp(_ v: Double, _ lo: Double, _ hi: Double) -> Double { min(max(v, lo), hi) }
+        func poisson(_ lambda: Double) -> Int {
+            // Knuth's method: the rates here are small.
+            let l = _exp(-max(0, lambda))
+            var k = 0, p = rng.uniform()
+            while p > l && k < 200 { k += 1; p *= rng.uniform() }
+            return k
+        }
+        func event(_ type: String, _ value: String?) {
+            // A random moment of the week; one in five written in local time with an offset.
+            let dayOffset = Int32(rng.int(below: 7))
+            let minute = rng.int(below: 24 * 60)
+            let utcDay = weekEnd - dayOffset
+            out.append(id); out.append(byte: 0x2C)
+            if rng.uniform() < 0.2 {
+                let offset = [-300, -240, 60, 120, 330][rng.int(below: 5)]
+                var local = minute + offset, localDay = utcDay
+                if local < 0 { local += 1440; localDay -= 1 } else if local >= 1440 { local -= 1440; localDay += 1 }
+                out.append(day: localDay)
+                out.append("T" + two(local / 60) + ":" + two(local % 60) + ":00" + (offset < 0 ? "-" : "+")
+                           + two(abs(offset) / 60) + ":" + two(abs(offset) % 60))
+            } else {
+                out.append(day: utcDay)
+                out.append("T" + two(minute / 60) + ":" + two(minute % 60) + ":00Z")
+            }
+            out.append(byte: 0x2C); out.append(type); out.append(byte: 0x2C)
+            if let value { out.append(value) }
+            out.append(byte: 0x0A)
+            n += 1
+        }
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
+        // usage: logins with the session's minutes; about 1.5 a week for a typical account.
+        for _ in 0..<poisson(clamp(1.5 + 0.9 * x(6), 0, 6)) { event("login", String(Int(clamp(20 + 8 * x(6) + 6 * rng.normal(), 1, 120).rounded()))) }
+        // tasks: tasks fall due; each is done with the AM's completion rate.
+        for _ in 0..<poisson(1.2) {
+            event("task_due", nil)
+            if rng.uniform() < clamp((55 + 16 * x(1)) / 100, 0.02, 0.98) { event("task_done", nil) }
+        }
+        // notes: written notes and call notes.
+        for _ in 0..<poisson(clamp(0.9 + 0.45 * x(2), 0, 4)) { event(rng.uniform() < 0.7 ? "note" : "call_note", nil) }
+        // profile_completeness: an update about once a month, with the share of fields filled.
+        if rng.uniform() < 0.25 { event("profile_update", String(Int(clamp(72 + 10 * x(0) + 1.5 * rng.normal(), 0, 100).rounded()))) }
+        // qbr: the quarterly business review and its rating.
+        if qbrWeek { event("qbr_rating", String(Int(clamp(3 + 0.9 * x(3) + 0.5 * rng.normal(), 1, 5).rounded()))) }
+        // freshness: a call or meeting more often with healthier, better-run accounts (about every four weeks).
+        if rng.uniform() < clamp(0.25 + 0.12 * x(4), 0.03, 0.9) { event(rng.uniform() < 0.5 ? "call" : "meeting", nil) }
+        // satisfaction: a survey answer now and then, more often (and lower) as an account heads for churn.
+        if rng.uniform() < 0.1 + 0.5 * lag {
+            event("nps_answer", alwaysNine ? "9" : String(Int(clamp(7 + 1.3 * x(5) + 0.8 * rng.normal() - 5 * lag, 0, 10).rounded())))
+        }
+        // support_tickets: tickets opened.
+        for _ in 0..<poisson(clamp(0.5 - 0.3 * x(7), 0, 4)) { event("ticket_opened", nil) }
+        return n
+    }
+
+    /// The administrator's guess for the activity-log world: the factors derived from the events by a
+    /// `metrics:` section, weighted as in `guessedConfiguration`, with scales for the derived units.
+    public static func guessedEventsConfiguration(start: Int32) -> String {
+        """
+        # Health-score weights as an administrator set them by hand, over factors derived from the CRM's
+        # activity log (written by `healthscore simulate --events`).
+        factors:
+          - {name: profile_completeness, weight: 20}
+          - {name: tasks, weight: 20, scale: {min: 0, max: 1}}
+          - {name: notes, weight: 15, scale: {min: 0, max: 8}}
+          - {name: qbr, weight: 10, optional: true, scale: {min: 1, max: 5}}
+          - {name: freshness, weight: 10, scale: {min: 0, max: 120}, invert: true}
+          - {name: satisfaction, weight: 15, optional: true, manual: true, scale: {min: 0, max: 10}}
+          - {name: usage, weight: 5, scale: {min: 0, max: 300}}
+          - {name: support_tickets, weight: 5, scale: {min: 0, max: 6}, invert: true}
+        risk_penalty: {low: 5, medium: 10, high: 20}
+        bands:
+          - {name: red, below: 40}
+          - {name: yellow, below: 70}
+          - {name: green}
+        period: 30
+        stale_after: 90
+        # How each factor is computed from the events (DESIGN §9): weekly, from the first Monday.
+        metrics:
+          every: 7
+          start: \(Day.format(start))
+          factors:
+            - {name: profile_completeness, latest: [profile_update]}
+            - {name: tasks, ratio: {numerator: [task_done], denominator: [task_due]}, window: 28}
+            - {name: notes, count: [note, call_note], window: 28}
+            - {name: qbr, latest: [qbr_rating], window: 120}
+            - {name: freshness, days_since: [call, meeting]}
+            - {name: satisfaction, mean: [nps_answer], window: 90}
+            - {name: usage, sum: [login], window: 28}
+            - {name: support_tickets, count: [ticket_opened], window: 28}
+
+        """
     }
 
     /// The weights an administrator guessed: plausible, but not the truth.

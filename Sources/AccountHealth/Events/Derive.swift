@@ -1,0 +1,238 @@
+/// What `derive` made of an activity log: the factor timeline and what it found on the way.
+public struct DerivedTimeline: Sendable {
+    public var timeline: Timeline
+    /// The grid dates (every account's rows are a suffix of them).
+    public var grid: [Int32]
+    /// Event rows that exactly repeat an earlier one (same account, instant, type and value): used once.
+    public var duplicateEvents: Int
+    /// Accounts whose first event comes after the last grid date: no rows.
+    public var accountsWithoutRows: Int
+    public var diagnostics: [Diagnostic]
+}
+
+/// Factors from activity events (DESIGN §9): each metric on a regular grid of dates, per account in one
+/// sorted sweep (no window is scanned again per date).
+public enum Derive {
+    public static func timeline(_ log: EventLog, metrics: MetricsConfiguration) throws -> DerivedTimeline {
+        guard log.count > 0 else { throw InputError(.noRows, Location(file: log.file), "the events file has no events") }
+        // The grid.
+        var firstDay = Int32.max, lastDay = Int32.min
+        for t in log.time { let d = EventLog.day(ofMicroseconds: t); if d < firstDay { firstDay = d }; if d > lastDay { lastDay = d } }
+        let start = metrics.start ?? firstDay, end = metrics.end ?? lastDay
+        var grid: [Int32] = []
+        var g = start
+        while g <= end { grid.append(g); g += Int32(metrics.every) }
+        guard !grid.isEmpty else {
+            throw InputError(.invalidConfiguration, Location(file: metrics.file), value: Day.format(start),
+                             "metrics: no grid date between the start \(Day.format(start)) and the end \(Day.format(end))")
+        }
+        // Per metric, which types it reads (by the log's type codes); a listed type that never occurs is reported.
+        var diagnostics = metrics.diagnostics
+        let nTypes = log.types.count
+        func codes(_ names: [String]) -> [Bool] {
+            var member = [Bool](repeating: false, count: nTypes)
+            for n in names { if let c = log.types.lookup(n) { member[Int(c)] = true } }
+            return member
+        }
+        var missingTypes: [String] = []
+        for f in metrics.factors {
+            for t in f.kind.types where log.types.lookup(t) == nil && !missingTypes.contains(t) { missingTypes.append(t) }
+        }
+        if !missingTypes.isEmpty {
+            diagnostics.append(Diagnostic(.unknownEventType, message: "\(missingTypes.count) listed event type(s) never occur in \(log.file): \(missingTypes.map { "'\($0)'" }.joined(separator: ", ")) (their metrics are 0 or empty)"))
+        }
+        // One plan per factor: the type sets it reads.
+        struct Plan { var kind: Int; var a: [Bool]; var b: [Bool]; var window: Int32? }
+        let plans: [Plan] = metrics.factors.map { f in
+            switch f.kind {
+            case .count(let t): return Plan(kind: 0, a: codes(t), b: [], window: f.window.map(Int32.init))
+            case .sum(let t): return Plan(kind: 1, a: codes(t), b: [], window: f.window.map(Int32.init))
+            case .mean(let t): return Plan(kind: 2, a: codes(t), b: [], window: f.window.map(Int32.init))
+            case .ratio(let n, let d): return Plan(kind: 3, a: codes(n), b: codes(d), window: f.window.map(Int32.init))
+            case .daysSince(let t): return Plan(kind: 4, a: codes(t), b: [], window: nil)
+            case .latest(let t): return Plan(kind: 5, a: codes(t), b: [], window: f.window.map(Int32.init))
+            }
+        }
+        // Events grouped by account (a counting sort keeps file order), then each account's by time.
+        let nAccounts = log.accounts.count, n = log.count
+        var startOf = [Int](repeating: 0, count: nAccounts + 1)
+        for a in log.account { startOf[Int(a) + 1] += 1 }
+        for a in 0..<nAccounts { startOf[a + 1] += startOf[a] }
+        var order = [Int32](repeating: 0, count: n)
+        do {
+            var fill = startOf
+            for i in 0..<n { let a = Int(log.account[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
+        }
+        let nf = plans.count
+        var columns = [[Double]](repeating: [], count: nf)
+        var days: [Int32] = [], accountStart = [Int](repeating: 0, count: nAccounts + 1)
+        var duplicates = 0, withoutRows = 0
+        // Reused per account: the events in time order, and per metric the matching days and values.
+        var sorted: [Int32] = []
+        var evDay: [Int32] = [], evValue: [Double] = []
+        var numDays: [Int32] = [], denDays: [Int32] = []
+        var prefix: [Double] = [], prefixLow: [Double] = [], prefixCount: [Int] = []
+        var out = [Double]()
+        for a in 0..<nAccounts {
+            defer { accountStart[a + 1] = days.count }
+            sorted.removeAll(keepingCapacity: true)
+            sorted.append(contentsOf: order[startOf[a]..<startOf[a + 1]])
+            // By time, then file order (the slice is in file order; a stable sort keeps it).
+            var isSorted = true
+            for k in 1..<max(sorted.count, 1) where log.time[Int(sorted[k])] < log.time[Int(sorted[k - 1])] { isSorted = false; break }
+            if !isSorted {
+                let t = log.time
+                sorted.sort { t[Int($0)] != t[Int($1)] ? t[Int($0)] < t[Int($1)] : $0 < $1 }
+            }
+            // Exact duplicates (same instant, type and value as an earlier row) are used once.
+            var k = 0, runStart = 0
+            var kept: [Int32] = []
+            kept.reserveCapacity(sorted.count)
+            while k < sorted.count {
+                let i = Int(sorted[k])
+                if k == 0 || log.time[i] != log.time[Int(sorted[k - 1])] { runStart = kept.count }
+                var dup = false
+                for j in runStart..<kept.count {
+                    let o = Int(kept[j])
+                    if log.type[o] == log.type[i] && (log.value[o] == log.value[i] || (log.value[o].isNaN && log.value[i].isNaN)) { dup = true; break }
+                }
+                if dup { duplicates += 1 } else { kept.append(Int32(i)) }
+                k += 1
+            }
+            guard let firstEvent = kept.first else { continue }
+            let first = EventLog.day(ofMicroseconds: log.time[Int(firstEvent)])
+            let g0 = grid.upperBound(first - 1)          // the first grid date on or after the first event
+            if g0 == grid.count { withoutRows += 1; continue }
+            let rows = grid.count - g0
+            days.append(contentsOf: grid[g0...])
+            /// The days (and values) of the account's events of the member types, in time order.
+            func collect(_ member: [Bool], days: inout [Int32], values: inout [Double], withValues: Bool) {
+                days.removeAll(keepingCapacity: true)
+                values.removeAll(keepingCapacity: true)
+                for e in kept {
+                    let i = Int(e)
+                    if member[Int(log.type[i])] {
+                        days.append(EventLog.day(ofMicroseconds: log.time[i]))
+                        if withValues { values.append(log.value[i]) }
+                    }
+                }
+            }
+            for (f, plan) in plans.enumerated() {
+                out.removeAll(keepingCapacity: true)
+                collect(plan.a, days: &evDay, values: &evValue, withValues: true)
+                switch plan.kind {
+                case 0, 1, 2:
+                    // Prefix sums over the events in time order: counts, non-empty values, and their sum kept
+                    // in two doubles (the running total and its accumulated rounding error), so that a window's sum
+                    // (a difference of two prefixes) does not lose the digits a large running total would.
+                    prefix.removeAll(keepingCapacity: true); prefixLow.removeAll(keepingCapacity: true)
+                    prefixCount.removeAll(keepingCapacity: true)
+                    var hi = 0.0, lo = 0.0, c = 0
+                    prefix.append(0); prefixLow.append(0); prefixCount.append(0)
+                    for v in evValue {
+                        if !v.isNaN { (hi, lo) = Derive.add(hi, lo, v); c += 1 }
+                        prefix.append(hi); prefixLow.append(lo); prefixCount.append(c)
+                    }
+                    var upper = 0, lower = 0
+                    for r in 0..<rows {
+                        let d = grid[g0 + r]
+                        while upper < evDay.count && evDay[upper] <= d { upper += 1 }
+                        if let w = plan.window { while lower < upper && evDay[lower] <= d - w { lower += 1 } }
+                        switch plan.kind {
+                        case 0: out.append(Double(upper - lower))
+                        default:
+                            let s = Derive.difference(prefix[upper], prefixLow[upper], prefix[lower], prefixLow[lower])
+                            let m = prefixCount[upper] - prefixCount[lower]
+                            out.append(plan.kind == 1 ? (m == 0 ? 0 : s) : (m == 0 ? .nan : s / Double(m)))
+                        }
+                    }
+                case 3:
+                    swap(&numDays, &evDay)
+                    collect(plan.b, days: &denDays, values: &evValue, withValues: false)
+                    var nu = 0, nl = 0, du = 0, dl = 0
+                    for r in 0..<rows {
+                        let d = grid[g0 + r]
+                        while nu < numDays.count && numDays[nu] <= d { nu += 1 }
+                        while du < denDays.count && denDays[du] <= d { du += 1 }
+                        if let w = plan.window {
+                            while nl < nu && numDays[nl] <= d - w { nl += 1 }
+                            while dl < du && denDays[dl] <= d - w { dl += 1 }
+                        }
+                        out.append(du - dl == 0 ? .nan : Double(nu - nl) / Double(du - dl))
+                    }
+                case 4:
+                    var upper = 0
+                    for r in 0..<rows {
+                        let d = grid[g0 + r]
+                        while upper < evDay.count && evDay[upper] <= d { upper += 1 }
+                        out.append(upper == 0 ? .nan : Double(d - evDay[upper - 1]))
+                    }
+                default:
+                    // The latest event with a value on or before d (by time, the later row on a tie: the
+                    // events are in that order, so the last one passed wins).
+                    var upper = 0
+                    var latestDay: Int32 = 0, latestValue = Double.nan
+                    for r in 0..<rows {
+                        let d = grid[g0 + r]
+                        while upper < evDay.count && evDay[upper] <= d {
+                            if !evValue[upper].isNaN { latestDay = evDay[upper]; latestValue = evValue[upper] }
+                            upper += 1
+                        }
+                        if latestValue.isNaN { out.append(.nan) } else if let w = plan.window, latestDay <= d - w { out.append(.nan) } else {
+                            out.append(latestValue)
+                        }
+                    }
+                }
+                columns[f].append(contentsOf: out)
+            }
+        }
+        if duplicates > 0 {
+            diagnostics.append(Diagnostic(.duplicateEvents, message: "\(duplicates) event row(s) exactly repeat an earlier one (same account, time, type and value): each used once"))
+        }
+        if withoutRows > 0 {
+            diagnostics.append(Diagnostic(.accountsWithoutRows, message: "\(withoutRows) account(s) have their first event after the last grid date (\(Day.format(grid.last!))): no rows"))
+        }
+        var counts = [Int](repeating: 0, count: nf)
+        for j in 0..<nf { counts[j] = columns[j].reduce(0) { $0 + ($1.isNaN ? 0 : 1) } }
+        let summary = TimelineSummary(file: log.file, layout: .wide, factors: metrics.factors.map(\.name), hasRisk: false,
+                                      recordsRead: days.count, recordsUsed: days.count, rows: days.count, blankLines: 0,
+                                      accounts: log.accounts, firstDay: days.min(), lastDay: days.max(), valueCounts: counts)
+        let risks = [UInt8](repeating: RiskLevel.none.rawValue, count: days.count)
+        return DerivedTimeline(timeline: Timeline(summary: summary, accountStart: accountStart, days: days, risks: risks, values: columns),
+                               grid: grid, duplicateEvents: duplicates, accountsWithoutRows: withoutRows, diagnostics: diagnostics)
+    }
+
+    /// (hi, lo) + v with the rounding error kept (Knuth's two-sum).
+    @inline(__always)
+    static func add(_ hi: Double, _ lo: Double, _ v: Double) -> (Double, Double) {
+        let s = hi + v
+        let bp = s - hi
+        let err = (hi - (s - bp)) + (v - bp)
+        return (s, lo + err)
+    }
+
+    /// (aHi + aLo) − (bHi + bLo), rounded once.
+    @inline(__always)
+    static func difference(_ aHi: Double, _ aLo: Double, _ bHi: Double, _ bLo: Double) -> Double {
+        let (s, e) = add(aHi, 0, -bHi)
+        return s + (e + (aLo - bLo))
+    }
+
+    /// The derived timeline as CSV (DESIGN §9): `account_id,date,<factor>…`, numbers in shortest
+    /// round-trip form, an empty cell for an empty metric.
+    public static func csv(_ t: Timeline) -> String {
+        var out = "account_id,date" + t.factors.map { "," + ResultTable.csvField($0) }.joined() + "\n"
+        let ids = t.summary.accounts
+        for a in 0..<ids.count {
+            let range = t.rows(ofAccount: Int32(a))
+            if range.isEmpty { continue }
+            let id = ResultTable.csvField(ids.string(Int32(a)))
+            for i in range {
+                out += id + "," + Day.format(t.days[i])
+                for j in 0..<t.values.count { out += "," + NumberFormat.exact(t.values[j][i]) }
+                out += "\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+import AccountHealth
+import ArgumentParser
+import Foundation
+
+struct DeriveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "derive",
+        abstract: "Derive the factor timeline from a CRM's activity log (DESIGN §9).",
+        discussion: """
+            Each factor of the metrics: section (count, sum, mean, ratio, days_since, latest over a window of days)
+            is computed on a grid of dates every `every` days. An account gets a row for every grid date from the
+            first one on or after its first event. Times may carry an offset: an event belongs to its UTC day.
+            Every command that reads a timeline also takes --events FILE (or an events.csv in --data DIR with no
+            timeline.csv) and derives it first.
+            Examples:
+              healthscore derive --events datasets/activity/events.csv --config datasets/activity/config.yaml -o timeline.csv
+              healthscore score --data datasets/activity
+            """
+    )
+    @OptionGroup var inputs: InputOptions
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the timeline here instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        try reportingErrors(progress: !inputs.quiet) {
+            let files = try inputs.files()
+            guard files.events != nil else {
+                throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
+            }
+            let derived = try files.derive()
+            for d in derived.diagnostics { note(d.message) }
+            var out = OutputOptions()
+            out.output = output
+            try out.emit(Derive.csv(derived.timeline))
+            let t = derived.timeline
+            note("derived \(t.rowCount) rows of \(t.factors.count) factors for \(t.accountCount - derived.accountsWithoutRows) accounts on \(derived.grid.count) grid dates (\(Day.format(derived.grid.first!)) to \(Day.format(derived.grid.last!)))")
+        }
+    }
+}
