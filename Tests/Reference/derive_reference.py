@@ -98,39 +98,47 @@ def main(events_path, metrics_path):
         es = sorted(events[a])                  # by instant, then file row
         kept = []
         for e in es:
-            if not any(k[0] == e[0] and k[2] == e[2] and k[3] == e[3] for k in kept):
+            if not any(k[0] == e[0] and k[2] == e[2] and k[3] == e[3] for k in kept if k[0] == e[0]):
                 kept.append(e)
-        first = min(utc_day(e[0]) for e in kept)
-        for d in grid:
-            if d < first:
-                continue
-            row = [a, d.isoformat()]
-            for f in factors:
-                w = f.get("window")
-                def window(types):
-                    return [e for e in kept if e[2] in types and utc_day(e[0]) <= d
-                            and (w is None or utc_day(e[0]) > d - dt.timedelta(days=int(w)))]
+        # (day, instant, type, value) per kept event, in time order
+        kept = [(utc_day(e[0]), e[0], e[2], e[3]) for e in kept]
+        first = min(k[0] for k in kept)
+        columns = []
+        for f in factors:
+            w = f.get("window")
+            def of(types):
+                return [k for k in kept if k[2] in types]
+            def window(evs, d):
+                return [k for k in evs if k[0] <= d and (w is None or k[0] > d - dt.timedelta(days=int(w)))]
+            col = []
+            if "ratio" in f:
+                num, den = of(types_of(f["ratio"]["numerator"])), of(types_of(f["ratio"]["denominator"]))
+            else:
+                kind = next(k for k in ("count", "sum", "mean", "days_since", "latest") if k in f)
+                evs = of(types_of(f[kind]))
+            for d in grid:
+                if d < first:
+                    continue
                 if "count" in f:
-                    row.append(fmt(len(window(types_of(f["count"])))))
+                    col.append(fmt(len(window(evs, d))))
                 elif "sum" in f:
-                    vals = [e[3] for e in window(types_of(f["sum"])) if e[3] is not None]
-                    row.append(fmt(math.fsum(vals)))
+                    col.append(fmt(math.fsum(k[3] for k in window(evs, d) if k[3] is not None)))
                 elif "mean" in f:
-                    vals = [e[3] for e in window(types_of(f["mean"])) if e[3] is not None]
-                    row.append(fmt(math.fsum(vals) / len(vals)) if vals else "")
+                    vals = [k[3] for k in window(evs, d) if k[3] is not None]
+                    col.append(fmt(math.fsum(vals) / len(vals)) if vals else "")
                 elif "ratio" in f:
-                    num = len(window(types_of(f["ratio"]["numerator"])))
-                    den = len(window(types_of(f["ratio"]["denominator"])))
-                    row.append(fmt(num / den) if den else "")
+                    n, m = len(window(num, d)), len(window(den, d))
+                    col.append(fmt(n / m) if m else "")
                 elif "days_since" in f:
-                    past = [utc_day(e[0]) for e in kept if e[2] in types_of(f["days_since"]) and utc_day(e[0]) <= d]
-                    row.append(fmt((d - max(past)).days) if past else "")
-                elif "latest" in f:
-                    with_value = [e for e in window(types_of(f["latest"])) if e[3] is not None]
-                    row.append(fmt(with_value[-1][3]) if with_value else "")
+                    past = [k[0] for k in evs if k[0] <= d]          # no window for days_since
+                    col.append(fmt((d - max(past)).days) if past else "")
                 else:
-                    raise SystemExit(f"unknown metric in {f}")
-            out.writerow(row)
+                    with_value = [k for k in window(evs, d) if k[3] is not None]
+                    col.append(fmt(with_value[-1][3]) if with_value else "")
+            columns.append(col)
+        dates = [d for d in grid if d >= first]
+        for i, d in enumerate(dates):
+            out.writerow([a, d.isoformat()] + [c[i] for c in columns])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+import AccountHealth
+import Foundation
+import Testing
+
+/// `derive` (DESIGN §9) against the independent reference Tests/Reference/derive_reference.py, its bad
+/// inputs, and the events source on the other commands.
+@Suite(.serialized) struct DeriveCommandTests {
+    static let fixture = CLI.packageRoot + "/Tests/AccountHealthTests/Fixtures/derive"
+    static let activity = CLI.packageRoot + "/datasets/activity"
+
+    func reference(_ events: String, _ metrics: String) throws -> String {
+        let r = try CLI.runTool("/usr/bin/env", ["python3", CLI.packageRoot + "/Tests/Reference/derive_reference.py", events, metrics])
+        #expect(r.status == 0, "\(r.err)")
+        return r.out
+    }
+
+    /// Cell by cell: the same rows in the same order, the same empty cells, numbers equal (to 1e-12 relative:
+    /// the reference sums with math.fsum, derive with compensated prefix sums).
+    func expectSameTimeline(_ ours: String, _ theirs: String, _ what: String) {
+        let a = parseCSV(ours), b = parseCSV(theirs)
+        #expect(a.count == b.count && a.first == b.first, "\(what): \(a.count) vs \(b.count) lines")
+        for (x, y) in zip(a, b) {
+            #expect(x.count == y.count && x[0] == y[0] && x[1] == y[1], "\(what): row \(x.prefix(2)) vs \(y.prefix(2))")
+            for (u, v) in zip(x.dropFirst(2), y.dropFirst(2)) {
+                if u.isEmpty || v.isEmpty { #expect(u == v, "\(what) \(x.prefix(2)): '\(u)' vs '\(v)'"); continue }
+                let p = Double(u)!, q = Double(v)!
+                #expect(abs(p - q) <= 1e-12 * max(1, abs(q)), "\(what) \(x.prefix(2)): \(u) vs \(v)")
+            }
+        }
+    }
+
+    @Test func handMadeCasesEqualTheReference() throws {
+        let f = Self.fixture
+        let r = try CLI.run(["derive", "--events", f + "/events.csv", "--metrics", f + "/metrics.yaml"])
+        #expect(r.status == 0, "\(r.err)")
+        expectSameTimeline(r.out, try reference(f + "/events.csv", f + "/metrics.yaml"), "hand-made cases")
+        // The soft problems are said, and counted.
+        #expect(r.err.contains("'no_such_type'") && r.err.contains("2 event row(s) exactly repeat"))
+    }
+
+    @Test func bundledEventsEqualTheReference() throws {
+        let a = Self.activity
+        let d = Dir()
+        let r = try CLI.run(["derive", "--data", a, "--output", d.path + "/timeline.csv"])
+        #expect(r.status == 0, "\(r.err)")
+        let ours = try String(contentsOfFile: d.path + "/timeline.csv", encoding: .utf8)
+        expectSameTimeline(ours, try reference(a + "/events.csv", a + "/config.yaml"), "datasets/activity")
+        #expect(parseCSV(ours).count == 25_193)
+    }
+
+    /// Every command that reads a timeline takes the events: `--data` with events.csv, or `--events`.
+    @Test func commandsRunOnTheActivityLog() throws {
+        let a = Self.activity
+        let score = try CLI.run(["score", "--data", a, "--as-of", "2024-06-30", "--format", "csv"])
+        #expect(score.status == 0, "\(score.err)")
+        #expect(parseCSV(score.out).count > 200)
+        let fit = try CLI.run(["fit", "--data", a, "--format", "json"])
+        #expect(fit.status == 0, "\(fit.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(fit.out.utf8)) as! [String: Any]
+        #expect(((o["cv"] as! [String: Any])["auc"] as! Double) > 0.65)
+        // The same through --events and --metrics, from another directory's files.
+        let d = Dir()
+        let explicit = try CLI.run(["score", "--events", a + "/events.csv", "--metrics", a + "/config.yaml", "--config", a + "/config.yaml",
+                                    "--as-of", "2024-06-30", "--format", "csv"])
+        #expect(explicit.status == 0 && explicit.out == score.out, "\(explicit.err)")
+        // A derived timeline written to a file and read back scores the same.
+        _ = try CLI.run(["derive", "--data", a, "--output", d.path + "/timeline.csv"])
+        let back = try CLI.run(["score", "--timeline", d.path + "/timeline.csv", "--config", a + "/config.yaml", "--as-of", "2024-06-30", "--format", "csv"])
+        #expect(back.status == 0 && back.out == score.out)
+        let both = try CLI.run(["score", "--timeline", d.path + "/timeline.csv", "--events", a + "/events.csv"])
+        #expect(both.status == 64)
+    }
+
+    @Test func badEventsAndMetricsAreLocated() throws {
+        let d = Dir()
+        let good = "metrics:\n  factors:\n    - {name: n, count: [note], window: 7}\n"
+        let m = d.write("m.yaml", good)
+        // A bad time: file, line, column and value.
+        let e1 = d.write("e1.csv", "account_id,time,type\nA,2024-01-01,note\nA,2024-01-02T25:00Z,note\n")
+        let r1 = try CLI.run(["derive", "--events", e1, "--metrics", m])
+        #expect(r1.status == 65 && r1.err.contains("\(e1):3:2") && r1.err.contains("2024-01-02T25:00Z"), "\(r1.err)")
+        let e2 = d.write("e2.csv", "account_id,time,type,value\nA,2024-01-01,note,abc\n")
+        let r2 = try CLI.run(["derive", "--events", e2, "--metrics", m])
+        #expect(r2.status == 65 && r2.err.contains("\(e2):2:4") && r2.err.contains("abc"), "\(r2.err)")
+        let ok = d.write("ok.csv", "account_id,time,type\nA,2024-01-01,note\n")
+        // Metric definitions: each defect names the YAML path and the value.
+        let cases: [(String, String)] = [
+            ("metrics:\n  factors:\n    - {name: n, median: [note], window: 7}\n", "metrics.factors[0].median"),
+            ("metrics:\n  factors:\n    - {name: n, count: [note], window: 0}\n", "metrics.factors[0].window"),
+            ("metrics:\n  factors:\n    - {name: n, count: [note], window: 2.5}\n", "metrics.factors[0].window"),
+            ("metrics:\n  every: -7\n  factors:\n    - {name: n, count: [note]}\n", "metrics.every"),
+            ("metrics:\n  factors:\n    - {name: n, count: [note]}\n    - {name: N, sum: [note]}\n", "metrics.factors[1].name"),
+            ("metrics:\n  factors:\n    - {name: n, count: []}\n", "metrics.factors[0].count"),
+            ("metrics:\n  factors:\n    - {name: n, window: 7}\n", "metrics.factors[0]"),
+            ("metrics:\n  start: 2024-02-30\n  factors:\n    - {name: n, count: [note]}\n", "metrics.start"),
+        ]
+        for (yaml, path) in cases {
+            let bad = d.write("bad.yaml", yaml)
+            let r = try CLI.run(["derive", "--events", ok, "--metrics", bad])
+            #expect(r.status == 65 && r.err.contains(path) && r.err.contains("bad.yaml:"), "\(path): \(r.status) \(r.err)")
+        }
+        // No metrics anywhere: a usage error naming what to pass; a missing events file: 66.
+        let none = try CLI.run(["derive", "--events", ok])
+        #expect(none.status == 64 && none.err.contains("--metrics"), "\(none.err)")
+        let missing = try CLI.run(["derive", "--events", d.path + "/nope.csv", "--metrics", m])
+        #expect(missing.status == 66)
+    }
+}
