@@ -19,11 +19,11 @@ import Testing
     func expectSameTimeline(_ ours: String, _ theirs: String, _ what: String) {
         let a = parseCSV(ours), b = parseCSV(theirs)
         #expect(a.count == b.count && a.first == b.first, "\(what): \(a.count) vs \(b.count) lines")
-        for (x, y) in zip(a, b) {
+        for (x, y) in zip(a.dropFirst(), b.dropFirst()) {
             #expect(x.count == y.count && x[0] == y[0] && x[1] == y[1], "\(what): row \(x.prefix(2)) vs \(y.prefix(2))")
             for (u, v) in zip(x.dropFirst(2), y.dropFirst(2)) {
                 if u.isEmpty || v.isEmpty { #expect(u == v, "\(what) \(x.prefix(2)): '\(u)' vs '\(v)'"); continue }
-                let p = Double(u)!, q = Double(v)!
+                guard let p = Double(u), let q = Double(v) else { Issue.record("\(what) \(x.prefix(2)): '\(u)' vs '\(v)'"); continue }
                 #expect(abs(p - q) <= 1e-12 * max(1, abs(q)), "\(what) \(x.prefix(2)): \(u) vs \(v)")
             }
         }
