@@ -106,3 +106,41 @@ import Testing
         #expect(missing.status == 66)
     }
 }
+
+/// The fight-churn crm6 run (shared/data/fightchurn-crm6, beside the repository) derived from its activity
+/// log equals the timeline convert.py built from the same counts.
+@Suite(.serialized) struct FightChurnDeriveTests {
+    static let shared = URL(fileURLWithPath: CLI.packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data/fightchurn-crm6").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: shared + "/event_daily.csv.gz"), "the crm6 run is in shared/data"))
+    func derivedFactorsEqualTheConvertedTimeline() throws {
+        let d = Dir()
+        let crm6 = CLI.packageRoot + "/datasets/fightchurn-crm6"
+        let ev = try CLI.runTool("/usr/bin/env", ["python3", crm6 + "/events.py", Self.shared, d.path + "/events.csv"])
+        #expect(ev.status == 0, "\(ev.err)")
+        let r = try CLI.run(["derive", "--events", d.path + "/events.csv", "--metrics", crm6 + "/metrics.yaml", "--output", d.path + "/derived.csv"])
+        #expect(r.status == 0, "\(r.err)")
+        let derived = parseCSV(try String(contentsOfFile: d.path + "/derived.csv", encoding: .utf8))
+        let converted = parseCSV(try String(contentsOfFile: crm6 + "/timeline.csv", encoding: .utf8))
+        let dh = derived[0], ch = converted[0]
+        var byKey: [String: [String]] = [:]
+        for row in derived.dropFirst() { byKey[row[0] + "," + row[1]] = row }
+        var first: [String: String] = [:], last: [String: String] = [:]
+        var mismatches = 0
+        for row in converted.dropFirst() {
+            first[row[0]] = min(first[row[0]] ?? row[1], row[1]); last[row[0]] = max(last[row[0]] ?? row[1], row[1])
+            guard let mine = byKey[row[0] + "," + row[1]] else { mismatches += 1; continue }
+            for (j, name) in dh.enumerated().dropFirst(2) where mine[j] != row[ch.firstIndex(of: name)!] { mismatches += 1 }
+        }
+        // Every converted row is derived, every one of its 12 event counts equal (seats is not an event).
+        #expect(mismatches == 0 && converted.count == 30_585)
+        // The derived rows convert.py has not are the ones its subscription rules leave out (README).
+        var before = 0, after = 0, noTimeline = 0
+        for row in derived.dropFirst() where !converted.isEmpty {
+            guard let lo = first[row[0]], let hi = last[row[0]] else { noTimeline += 1; continue }
+            if row[1] < lo { before += 1 } else if row[1] > hi { after += 1 }
+        }
+        #expect(derived.count - 1 == 30_584 + before + after + noTimeline)
+        #expect(before == 3_431 && after == 3_005 && noTimeline == 319)
+    }
+}
