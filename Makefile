@@ -33,6 +33,9 @@ demo: build
 	$(BIN) survival --data $(DATA) --format json --output $(OUT)/survival.json
 	$(BIN) rank --data $(DATA) --model $(OUT)/cox.json --top 10 --format table
 	$(BIN) report --data $(DATA) --output $(OUT)/report
+	$(BIN) derive --data datasets/activity --output $(OUT)/activity-timeline.csv
+	$(BIN) score --data datasets/activity --format csv --output $(OUT)/activity-scores.csv
+	$(BIN) fit --data datasets/activity --format table
 	$(BIN) validate --data datasets/fightchurn-crm6 --format table
 	$(BIN) score --data datasets/fightchurn-crm6 --format csv --output $(OUT)/fightchurn-scores.csv
 	$(BIN) indicators --data datasets/fightchurn-crm6 --horizons 7,14,30,60,90 --format table
