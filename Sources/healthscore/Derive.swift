@@ -27,13 +27,15 @@ struct DeriveCommand: ParsableCommand {
             guard files.events != nil else {
                 throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
             }
-            let derived = try files.derive()
-            for d in derived.diagnostics { note(d.message) }
-            var out = OutputOptions()
-            out.output = output
-            try out.emit(Derive.csv(derived.timeline))
-            let t = derived.timeline
-            note("derived \(t.rowCount) rows of \(t.factors.count) factors for \(t.accountCount - derived.accountsWithoutRows) accounts on \(derived.grid.count) grid dates (\(Day.format(derived.grid.first!)) to \(Day.format(derived.grid.last!)))")
+            let (log, metrics) = try files.eventsAndMetrics()
+            // Written as it is derived, account by account: no timeline is held in memory.
+            let writer = try output.map { try FileWriter(path: $0) }
+            let run = try Derive.writeCSV(log, metrics: metrics) { block in
+                if let writer { try writer.write(bytes: block) } else { writeStandardOutput(block) }
+            }
+            try writer?.close()
+            for d in run.diagnostics { note(d.message) }
+            note("derived \(metrics.factors.count) factors for \(log.accounts.count - run.accountsWithoutRows) accounts on \(run.grid.count) grid dates (\(Day.format(run.grid.first!)) to \(Day.format(run.grid.last!))) from \(log.count) events")
         }
     }
 }

@@ -112,15 +112,7 @@ struct OutputOptions: ParsableArguments {
                 throw InputError(.unreadableFile, Location(file: output), "cannot write the output file")
             }
         } else {
-            // Plain write(2) loop: no shared C stream state, and large outputs go out in a few calls.
-            bytes.withUnsafeBufferPointer { b in
-                var off = 0
-                while off < b.count {
-                    let n = write(STDOUT_FILENO, b.baseAddress! + off, b.count - off)
-                    if n < 0 { if errno == EINTR { continue }; break }
-                    off += n
-                }
-            }
+            bytes.withUnsafeBufferPointer { writeStandardOutput($0) }
         }
     }
 }
@@ -132,6 +124,18 @@ struct OutputFormatArgument: ExpressibleByArgument {
         value = v
     }
     static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+}
+
+/// Writes bytes to standard output: a plain write(2) loop, with no shared C stream state, so large outputs go
+/// out in a few calls.
+func writeStandardOutput(_ b: UnsafeBufferPointer<UInt8>) {
+    guard let base = b.baseAddress else { return }
+    var off = 0
+    while off < b.count {
+        let n = write(STDOUT_FILENO, base + off, b.count - off)
+        if n < 0 { if errno == EINTR { continue }; break }
+        off += n
+    }
 }
 
 /// A calendar date argument (`YYYY-MM-DD`).

@@ -122,11 +122,16 @@ public struct DataFiles: Sendable {
     /// The timeline derived from the events file with the metric definitions (`metrics`, else the `metrics:`
     /// section of `config`).
     public func derive() throws -> DerivedTimeline {
+        let (log, definitions) = try eventsAndMetrics()
+        return try Derive.timeline(log, metrics: definitions)
+    }
+
+    /// The activity log and the metric definitions, read and checked (the definitions first: they are small).
+    public func eventsAndMetrics() throws -> (EventLog, MetricsConfiguration) {
         guard let events else { throw DatasetError.missing(.timeline, neededBy: "derive (an events file)") }
         guard let source = metrics ?? config else { throw DatasetError.missing(.metrics, neededBy: "derive") }
         let definitions = try MetricsConfiguration.load(path: source)
-        let log = try EventsReader(path: events, delimiter: delimiter).read()
-        return try Derive.timeline(log, metrics: definitions)
+        return (try EventsReader(path: events, delimiter: delimiter).read(), definitions)
     }
 
     /// How the timeline is held: streamed from the file by each analysis (bounded memory: the very large

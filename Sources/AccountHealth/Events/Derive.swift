@@ -13,7 +13,45 @@ public struct DerivedTimeline: Sendable {
 /// Factors from activity events (DESIGN §9): each metric on a regular grid of dates, per account in one
 /// sorted sweep (no window is scanned again per date).
 public enum Derive {
+    /// The derived timeline, in memory.
     public static func timeline(_ log: EventLog, metrics: MetricsConfiguration) throws -> DerivedTimeline {
+        let nf = metrics.factors.count
+        var columns = [[Double]](repeating: [], count: nf)
+        var days: [Int32] = [], accountStart = [Int](repeating: 0, count: log.accounts.count + 1)
+        var filled = 0
+        let run = try sweep(log, metrics: metrics) { a, rowDays, values in
+            // Accounts without rows (codes skipped) keep empty ranges.
+            while filled < Int(a) { accountStart[filled + 1] = days.count; filled += 1 }
+            days.append(contentsOf: rowDays)
+            for j in 0..<nf { columns[j].append(contentsOf: values[j]) }
+            accountStart[Int(a) + 1] = days.count
+            filled = Int(a) + 1
+        }
+        while filled < log.accounts.count { accountStart[filled + 1] = days.count; filled += 1 }
+        var counts = [Int](repeating: 0, count: nf)
+        for j in 0..<nf { counts[j] = columns[j].reduce(0) { $0 + ($1.isNaN ? 0 : 1) } }
+        let summary = TimelineSummary(file: log.file, layout: .wide, factors: metrics.factors.map(\.name), hasRisk: false,
+                                      recordsRead: days.count, recordsUsed: days.count, rows: days.count, blankLines: 0,
+                                      accounts: log.accounts, firstDay: days.min(), lastDay: days.max(), valueCounts: counts)
+        let risks = [UInt8](repeating: RiskLevel.none.rawValue, count: days.count)
+        return DerivedTimeline(timeline: Timeline(summary: summary, accountStart: accountStart, days: days, risks: risks, values: columns),
+                               grid: run.grid, duplicateEvents: run.duplicateEvents, accountsWithoutRows: run.accountsWithoutRows,
+                               diagnostics: run.diagnostics)
+    }
+
+    /// What a sweep found besides the rows.
+    public struct Sweep: Sendable {
+        public var grid: [Int32]
+        public var duplicateEvents: Int
+        public var accountsWithoutRows: Int
+        public var diagnostics: [Diagnostic]
+    }
+
+    /// Computes every account's rows in account order (codes: first appearance in the file) and hands them to
+    /// `emit`: the account, its grid dates, and per factor the values of those dates (NaN = empty). Nothing
+    /// but one account's rows is held, so a caller that writes them out needs no memory for the timeline.
+    public static func sweep(_ log: EventLog, metrics: MetricsConfiguration,
+                             emit: (_ account: Int32, _ days: ArraySlice<Int32>, _ values: [[Double]]) throws -> Void) throws -> Sweep {
         guard log.count > 0 else { throw InputError(.noRows, Location(file: log.file), "the events file has no events") }
         // The grid.
         var firstDay = Int32.max, lastDay = Int32.min
@@ -64,8 +102,7 @@ public enum Derive {
             for i in 0..<n { let a = Int(log.account[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
         }
         let nf = plans.count
-        var columns = [[Double]](repeating: [], count: nf)
-        var days: [Int32] = [], accountStart = [Int](repeating: 0, count: nAccounts + 1)
+        var columns = [[Double]](repeating: [], count: nf)      // one account's rows at a time
         var duplicates = 0, withoutRows = 0
         // Reused per account: the events in time order, and per metric the matching days and values.
         var sorted: [Int32] = []
@@ -74,7 +111,6 @@ public enum Derive {
         var prefix: [Double] = [], prefixLow: [Double] = [], prefixCount: [Int] = []
         var out = [Double]()
         for a in 0..<nAccounts {
-            defer { accountStart[a + 1] = days.count }
             sorted.removeAll(keepingCapacity: true)
             sorted.append(contentsOf: order[startOf[a]..<startOf[a + 1]])
             // By time, then file order (the slice is in file order; a stable sort keeps it).
@@ -104,7 +140,7 @@ public enum Derive {
             let g0 = grid.upperBound(first - 1)          // the first grid date on or after the first event
             if g0 == grid.count { withoutRows += 1; continue }
             let rows = grid.count - g0
-            days.append(contentsOf: grid[g0...])
+            for j in 0..<nf { columns[j].removeAll(keepingCapacity: true) }
             /// The days (and values) of the account's events of the member types, in time order.
             func collect(_ member: [Bool], days: inout [Int32], values: inout [Double], withValues: Bool) {
                 days.removeAll(keepingCapacity: true)
@@ -185,6 +221,7 @@ public enum Derive {
                 }
                 columns[f].append(contentsOf: out)
             }
+            try emit(Int32(a), grid[g0...], columns)
         }
         if duplicates > 0 {
             diagnostics.append(Diagnostic(.duplicateEvents, message: "\(duplicates) event row(s) exactly repeat an earlier one (same account, time, type and value): each used once"))
@@ -192,14 +229,7 @@ public enum Derive {
         if withoutRows > 0 {
             diagnostics.append(Diagnostic(.accountsWithoutRows, message: "\(withoutRows) account(s) have their first event after the last grid date (\(Day.format(grid.last!))): no rows"))
         }
-        var counts = [Int](repeating: 0, count: nf)
-        for j in 0..<nf { counts[j] = columns[j].reduce(0) { $0 + ($1.isNaN ? 0 : 1) } }
-        let summary = TimelineSummary(file: log.file, layout: .wide, factors: metrics.factors.map(\.name), hasRisk: false,
-                                      recordsRead: days.count, recordsUsed: days.count, rows: days.count, blankLines: 0,
-                                      accounts: log.accounts, firstDay: days.min(), lastDay: days.max(), valueCounts: counts)
-        let risks = [UInt8](repeating: RiskLevel.none.rawValue, count: days.count)
-        return DerivedTimeline(timeline: Timeline(summary: summary, accountStart: accountStart, days: days, risks: risks, values: columns),
-                               grid: grid, duplicateEvents: duplicates, accountsWithoutRows: withoutRows, diagnostics: diagnostics)
+        return Sweep(grid: grid, duplicateEvents: duplicates, accountsWithoutRows: withoutRows, diagnostics: diagnostics)
     }
 
     /// (hi, lo) + v with the rounding error kept (Knuth's two-sum).
@@ -216,6 +246,33 @@ public enum Derive {
     static func difference(_ aHi: Double, _ aLo: Double, _ bHi: Double, _ bLo: Double) -> Double {
         let (s, e) = add(aHi, 0, -bHi)
         return s + (e + (aLo - bLo))
+    }
+
+    /// Derives the timeline CSV (DESIGN §9) and hands it to `output` in blocks of about 1 MB, one account at a
+    /// time: the memory is the events', not the timeline's.
+    public static func writeCSV(_ log: EventLog, metrics: MetricsConfiguration,
+                                to output: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Sweep {
+        var line = ByteLine()
+        line.append("account_id,date" + metrics.factors.map { "," + ResultTable.csvField($0.name) }.joined() + "\n")
+        let ids = log.accounts
+        let run = try sweep(log, metrics: metrics) { a, days, values in
+            let id = ResultTable.csvField(ids.string(a))
+            for (r, d) in days.enumerated() {
+                line.append(id); line.append(byte: 0x2C); line.append(day: d)
+                for j in 0..<values.count {
+                    line.append(byte: 0x2C)
+                    let v = values[j][r]
+                    if v.isFinite { line.append(NumberFormat.exact(v)) }
+                }
+                line.append(byte: 0x0A)
+            }
+            if line.bytes.count > 1 << 20 {
+                try line.bytes.withUnsafeBufferPointer { try output($0) }
+                line.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        try line.bytes.withUnsafeBufferPointer { try output($0) }
+        return run
     }
 
     /// The derived timeline as CSV (DESIGN §9): `account_id,date,<factor>…`, numbers in shortest
