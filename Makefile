@@ -46,11 +46,12 @@ demo: build
 test: setup
 	swift test
 
-## make bench: the scoring, fitting and Cox benchmarks against the peers, and the model kernels
+## make bench: the scoring, fitting, Cox and derive benchmarks against the peers, and the model kernels
 bench: build
 	bash scripts/bench_score.sh
 	bash scripts/bench_fit.sh
 	bash scripts/bench_cox.sh
+	bash scripts/bench_derive.sh
 	$(BIN) bench
 
 ## make report-check: render the report in headless Chromium and fail on a blank or broken page

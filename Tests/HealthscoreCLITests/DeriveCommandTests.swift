@@ -71,6 +71,23 @@ import Testing
         #expect(both.status == 64)
     }
 
+    /// validate checks an activity log like a timeline: the derived timeline's coverage, the soft problems of
+    /// deriving it, and every bad row located (exit 65).
+    @Test func validateReadsTheActivityLog() throws {
+        let v = try CLI.run(["validate", "--data", Self.activity, "--format", "json"])
+        #expect(v.status == 0, "\(v.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(v.out.utf8)) as! [String: Any]
+        let t = o["timeline"] as! [String: Any]
+        #expect((t["file"] as! String).hasSuffix("events.csv") && t["rows"] as! Int == 25_192 && t["accounts"] as! Int == 250)
+        let kinds = (o["problems"] as! [[String: Any]]).map { $0["kind"] as! String }
+        #expect(kinds == ["duplicate_events"])
+        let d = Dir()
+        let bad = d.write("events.csv", "account_id,time,type\nA,2024-01-01,note\nB,yesterday,note\n")
+        let m = d.write("m.yaml", "metrics:\n  factors:\n    - {name: n, count: [note]}\n")
+        let r = try CLI.run(["validate", "--events", bad, "--metrics", m, "--format", "json"])
+        #expect(r.status == 65 && r.out.contains("\"invalid_date\"") && r.err.contains("\(bad):3:2"), "\(r.err)")
+    }
+
     @Test func badEventsAndMetricsAreLocated() throws {
         let d = Dir()
         let good = "metrics:\n  factors:\n    - {name: n, count: [note], window: 7}\n"

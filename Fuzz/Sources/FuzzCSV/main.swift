@@ -34,6 +34,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = try? AccountsTable.read(path: path)
     _ = try? OutcomesTable.read(path: path)
+    // The activity log: read, then derived with a fixed set of metrics of every kind.
+    if let log = try? EventsReader(path: path).read(), log.count < 20_000 {
+        let m = MetricsConfiguration(every: 3, factors: [
+            .init(name: "c", kind: .count(["note", "a"]), window: 7), .init(name: "s", kind: .sum(["login", "b"]), window: 30),
+            .init(name: "m", kind: .mean(["x"])), .init(name: "r", kind: .ratio(numerator: ["a"], denominator: ["b"]), window: 14),
+            .init(name: "d", kind: .daysSince(["note"])), .init(name: "l", kind: .latest(["a", "b"]), window: 10),
+        ])
+        _ = try? Derive.timeline(log, metrics: m)
+    }
     if let d = try? SurvivalData.read(path: path), d.count < 5_000 { _ = try? CoxRegression(threads: 1).fit(d) }
     if let r = try? CSVReader(path: path, blockSize: 16) {
         try? r.read(header: { _ in }, onError: { _ in }, record: { rec in

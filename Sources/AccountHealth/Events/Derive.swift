@@ -53,6 +53,11 @@ public enum Derive {
     public static func sweep(_ log: EventLog, metrics: MetricsConfiguration,
                              emit: (_ account: Int32, _ days: ArraySlice<Int32>, _ values: [[Double]]) throws -> Void) throws -> Sweep {
         guard log.count > 0 else { throw InputError(.noRows, Location(file: log.file), "the events file has no events") }
+        // Definitions built in code bypass the parser's checks: the same limits here.
+        guard metrics.every > 0, metrics.every <= MetricsConfiguration.maxDays,
+              metrics.factors.allSatisfy({ ($0.window ?? 1) > 0 && ($0.window ?? 1) <= MetricsConfiguration.maxDays }) else {
+            throw InputError(.invalidConfiguration, Location(file: metrics.file), "metrics: every and each window must be whole numbers of days from 1 to \(MetricsConfiguration.maxDays)")
+        }
         // The grid.
         var firstDay = Int32.max, lastDay = Int32.min
         for t in log.time { let d = EventLog.day(ofMicroseconds: t); if d < firstDay { firstDay = d }; if d > lastDay { lastDay = d } }

@@ -52,6 +52,9 @@ public struct MetricsConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The longest `every` or `window` accepted, in days (about 270 years).
+    public static let maxDays = 100_000
+
     /// Days between grid dates.
     public var every: Int
     /// First grid date (default: the first event's day) and the bound of the last (default: the last event's day).
@@ -115,7 +118,9 @@ extension MetricsConfiguration {
         var config = MetricsConfiguration(factors: [], file: file)
         if let e = section["every"] {
             let v = try p.integer(e, "metrics.every")
-            guard v > 0 else { throw p.error(e, "metrics.every", "must be a positive whole number of days") }
+            guard v > 0, v <= MetricsConfiguration.maxDays else {
+                throw p.error(e, "metrics.every", "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
+            }
             config.every = v
         }
         func date(_ key: String) throws -> Int32? {
@@ -166,7 +171,9 @@ extension MetricsConfiguration {
                 case "name": continue
                 case "window":
                     let w = try p.integer(v, at)
-                    guard w > 0 else { throw p.error(v, at, "must be a positive whole number of days") }
+                    guard w > 0, w <= MetricsConfiguration.maxDays else {
+                        throw p.error(v, at, "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
+                    }
                     window = w
                 case "count": try set(.count(try types(v, at)))
                 case "sum": try set(.sum(try types(v, at)))

@@ -5,6 +5,8 @@ public struct Problem: Sendable {
     public enum Kind: Sendable, Equatable, CustomStringConvertible {
         case error(InputError.Kind)
         case factorWithoutValues, outcomeForUnknownAccount, outcomeWithoutTimeline, accountWithoutTimeline, timelineAccountNotInAccounts
+        /// A soft problem of deriving the timeline from an activity log (duplicate events, a type that never occurs, …).
+        case derived(Diagnostic.Kind)
 
         /// The snake_case name in the JSON and CSV output.
         public var rawValue: String {
@@ -15,6 +17,7 @@ public struct Problem: Sendable {
             case .outcomeWithoutTimeline: return "outcome_without_timeline"
             case .accountWithoutTimeline: return "account_without_timeline"
             case .timelineAccountNotInAccounts: return "timeline_account_not_in_accounts"
+            case .derived(let k): return k.rawValue
             }
         }
         public var description: String { rawValue }
@@ -101,12 +104,16 @@ public enum Validator {
         func add(_ error: Error) {
             if let e = error as? InputError { report.problems.append(Problem(e)); report.errorCount += 1 }
             else if let es = error as? InputErrors { report.problems += es.errors.map(Problem.init); report.errorCount += es.errors.count }
+            else if let d = error as? DatasetError {
+                report.problems.append(Problem(InputError(.invalidConfiguration, Location(file: sources.events ?? "config"), d.description)))
+                report.errorCount += 1
+            }
             else {
                 report.problems.append(Problem(InputError(.unreadableFile, Location(file: "?"), "\(error)")))
                 report.errorCount += 1
             }
         }
-        if sources.timeline == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
+        if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
             add(InputError(.invalidArgument, Location(file: "validate"), "no input file given"))
             return report
         }
@@ -129,6 +136,23 @@ public enum Validator {
                 for (i, n) in s.factors.enumerated() where s.valueCounts[i] == 0 {
                     report.problems.append(Problem(warning: .factorWithoutValues, file: s.file, count: 1, example: n,
                                                    "factor '\(n)' has no value in any row"))
+                }
+            } catch { add(error) }
+        }
+        if sources.timeline == nil, let events = sources.events {
+            // An activity log: the timeline it derives is what the other files are checked against.
+            do {
+                let d = try sources.derive()
+                let s = d.timeline.summary
+                let cov = s.coverage
+                report.timeline = .init(file: events, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed, rowsRejected: 0,
+                                        rows: s.rows, blankLines: 0, accounts: s.accounts.count - d.accountsWithoutRows,
+                                        firstDate: s.firstDay.map(Day.format), lastDate: s.lastDay.map(Day.format), hasRisk: false,
+                                        factors: s.factors.enumerated().map { .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0]) })
+                timelineIds = Set((0..<s.accounts.count).filter { !d.timeline.rows(ofAccount: Int32($0)).isEmpty }.map { s.accounts.string(Int32($0)) })
+                timelineFactors = s.factors
+                for diag in d.diagnostics {
+                    report.problems.append(Problem(warning: .derived(diag.kind), file: events, count: 1, example: diag.column, diag.message))
                 }
             } catch { add(error) }
         }
