@@ -343,14 +343,7 @@ public struct Simulator: Sendable {
           - {name: satisfaction, weight: 15, optional: true, manual: true, scale: {min: 0, max: 10}}
           - {name: usage, weight: 5, scale: {min: 0, max: 300}}
           - {name: support_tickets, weight: 5, scale: {min: 0, max: 6}, invert: true}
-        risk_penalty: {low: 5, medium: 10, high: 20}
-        bands:
-          - {name: red, below: 40}
-          - {name: yellow, below: 70}
-          - {name: green}
-        period: 30
-        stale_after: 90
-        # How each factor is computed from the events (DESIGN §9): weekly, from the first Monday.
+        \(bandsAndPenalties)# How each factor is computed from the events (DESIGN §9): weekly, from the first Monday.
         metrics:
           every: 7
           start: \(Day.format(start))
@@ -379,6 +372,11 @@ public struct Simulator: Sendable {
           - {name: satisfaction, weight: 15, optional: true, manual: true, scale: {min: 0, max: 10}}
           - {name: usage, weight: 5}
           - {name: support_tickets, weight: 5, scale: {min: 0, max: 20}, invert: true}
+        \(bandsAndPenalties)
+        """
+
+    /// The risk penalties, bands, period and staleness both guessed configurations use.
+    static let bandsAndPenalties = """
         risk_penalty: {low: 5, medium: 10, high: 20}
         bands:
           - {name: red, below: 40}
