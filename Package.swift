@@ -27,11 +27,14 @@ let package = Package(
             // No unsafe flags: a package that depends on a released AccountHealth by version cannot build
             // one that has them. The hot loops use unsafe buffers and wrapping arithmetic locally instead.
         ),
+        // PostgreSQL as a source and a sink (DESIGN §10): the push-down SQL; the core library never links it.
+        .target(name: "AccountHealthPostgres", dependencies: ["AccountHealth"]),
         // The command-line shell over the library.
         .executableTarget(
             name: "healthscore",
             dependencies: [
                 "AccountHealth",
+                "AccountHealthPostgres",
                 "COpenBLAS",      // the dgemm peak of `healthscore bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -39,5 +42,6 @@ let package = Package(
         // Tests
         .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
         .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore"]),
+        .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres"]),
     ]
 )

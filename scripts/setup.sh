@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what AccountHealth needs on a fresh Debian machine, and nothing that is already there:
 #   libopenblas-dev + liblapacke-dev (BLAS/LAPACK for the models; DESIGN §9),
-#   python3-yaml (the independent §3 reference used by the tests).
+#   python3-yaml (the independent §3 and §9 references used by the tests),
+#   postgresql (throw-away servers for the push-down tests, DESIGN §10).
 # Safe to run repeatedly. Uses sudo when not root.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ dpkg -s libopenblas-dev >/dev/null 2>&1 || need+=(libopenblas-dev)
 dpkg -s liblapacke-dev >/dev/null 2>&1 || need+=(liblapacke-dev)
 python3 -c 'import yaml' >/dev/null 2>&1 || need+=(python3-yaml)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# PostgreSQL (DESIGN §10): the tests start throw-away servers on loopback with its initdb and pg_ctl.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

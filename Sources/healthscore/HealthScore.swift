@@ -37,6 +37,6 @@ struct HealthScore: ParsableCommand {
             "Exit status: 0 ok, 1 alerts found (alerts --fail-on-alerts), 64 usage, 65 bad data, 66 missing file.",
         ].joined(separator: "\n\n"),
         version: "0.1.0",
-        subcommands: [Simulate.self, DeriveCommand.self, Validate.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Bench.self]
+        subcommands: [Simulate.self, DeriveCommand.self, Validate.self, SQLCommand.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Bench.self]
     )
 }

@@ -161,3 +161,22 @@ import Testing
         #expect(before == 3_431 && after == 3_005 && noTimeline == 319)
     }
 }
+
+/// `healthscore sql COMMAND` prints the push-down SQL (DESIGN §10); PostgresTests runs it on real servers.
+@Suite struct SQLCommandTests {
+    @Test func printsStandardSQLForEveryAsOfCommand() throws {
+        let data = CLI.packageRoot + "/datasets/simulated"
+        for args in [["score"], ["score", "--as-of", "2024-06-30"], ["fit", "--horizon", "120"], ["indicators", "--horizons", "30,90"],
+                     ["rank", "--as-of", "2024-06-30"], ["compare"], ["backtest", "--from", "2024-01-01", "--to", "2024-06-30"]] {
+            let r = try CLI.run(["sql"] + args + ["--data", data, "--schema", "crm", "--timeline-table", "health_history"])
+            #expect(r.status == 0, "\(args): \(r.err)")
+            let sql = r.out.lowercased()
+            #expect(sql.contains("with q as") && sql.contains("\"crm\".\"health_history\""), "\(args)")
+            #expect(!sql.contains("generate_series") && !sql.contains("distinct on"), "\(args)")
+        }
+        let none = try CLI.run(["sql", "fit", "--timeline", data + "/timeline.csv"])
+        #expect(none.status == 64 && none.err.contains("--config"))
+        let bad = try CLI.run(["sql", "backtest", "--data", data])
+        #expect(bad.status == 64)
+    }
+}

@@ -1,0 +1,157 @@
+import AccountHealth
+import AccountHealthPostgres
+import Foundation
+import Testing
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Loads a timeline, accounts and outcomes CSV into tables of the same names (columns as in the files:
+/// dates as `date`, factors as `double precision`, ids and labels as `text`).
+func load(_ server: PostgresServer, dataset dir: String, timelineTable: String = "create") throws {
+    let header = try String(contentsOfFile: dir + "/timeline.csv", encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+    let cols = header.map { c -> String in
+        switch c {
+        case "account_id", "risk": return "\(PushDown.quote(c)) text"
+        case "date": return "\"date\" date"
+        default: return "\(PushDown.quote(c)) double precision"
+        }
+    }
+    var sql = ""
+    if timelineTable == "create" {
+        sql += "CREATE TABLE timeline (\(cols.joined(separator: ", ")));\n"
+    }
+    sql += """
+        \\copy timeline FROM '\(dir)/timeline.csv' WITH (FORMAT csv, HEADER true)
+        CREATE TABLE outcomes (account_id text, "date" date, outcome text, arr double precision);
+        \\copy outcomes FROM '\(dir)/outcomes.csv' WITH (FORMAT csv, HEADER true)
+        ANALYZE;
+        """
+    try server.sql(sql)
+}
+
+/// The as-of rows of a query as "account|as_of" → the state's fields, from psql's CSV.
+func rows(_ csv: String) -> [String: [String]] {
+    var out: [String: [String]] = [:]
+    for line in csv.split(separator: "\n").dropFirst() {
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        out[cells[0] + "|" + cells[1]] = Array(cells.dropFirst(2))
+    }
+    return out
+}
+
+/// The library's as-of states for the same accounts and dates, as the same fields.
+func expected(_ acc: AsOfAccumulator, ids: Interner, account a: Int, query k: Int) -> [String]? {
+    let s = acc.state(account: a, query: k)
+    guard let latest = s.latestRowDay else { return nil }
+    var cells = [Day.format(latest), s.risk == .none ? "" : "\(s.risk)"]
+    for j in s.values.indices {
+        cells.append(s.values[j].isNaN ? "" : NumberFormat.exact(s.values[j]))
+        cells.append(s.valueDays[j].map(Day.format) ?? "")
+    }
+    return cells
+}
+
+/// Compares the database's rows with the library's states; numbers as doubles, the rest as text.
+func expectSame(_ db: [String: [String]], _ lib: [String: [String]], _ what: String) {
+    #expect(db.count == lib.count, "\(what): \(db.count) rows from the database, \(lib.count) expected")
+    var shown = 0
+    for (key, want) in lib {
+        guard let got = db[key] else { if shown < 5 { Issue.record("\(what): no row for \(key)"); shown += 1 }; continue }
+        let same = got.count == want.count && zip(got, want).allSatisfy { a, b in
+            a == b || (Double(a) != nil && Double(a) == Double(b))
+        }
+        if !same && shown < 5 { Issue.record("\(what) \(key): \(got) vs \(want)"); shown += 1 }
+    }
+}
+
+@Suite(.serialized, .enabled(if: PostgresServer.available, "PostgreSQL is installed (scripts/setup.sh)"))
+struct PushDownTests {
+    static let dir = repoRoot + "/datasets/simulated"
+
+    /// `score` at one date: one row per account and the date, equal to the library's as-of states.
+    @Test func scoreAtOneDateEqualsTheLibrary() throws {
+        let server = try PostgresServer()
+        try load(server, dataset: Self.dir)
+        let data = try DataFiles.directory(Self.dir).load(timeline: .memory)
+        let names = data.configuration!.allFactorNames
+        let day = Day.parse("2024-06-30")!
+        let sql = PushDown.asOfQuery(.everyAccount(at: [day]), factors: names)
+        #expect(!sql.lowercased().contains("generate_series") && !sql.lowercased().contains("distinct on"))
+        let db = rows(try server.sql(sql))
+        let (acc, summary) = try Scorer.accumulate(data.timeline, days: [day], factors: names)
+        var lib: [String: [String]] = [:]
+        for a in 0..<summary.accounts.count {
+            if let e = expected(acc, ids: summary.accounts, account: a, query: 0) { lib[summary.accounts.string(Int32(a)) + "|2024-06-30"] = e }
+        }
+        expectSame(db, lib, "score")
+        #expect(db.count > 2000)
+        // With no date, the query finds the last date itself; a period back, the change's date.
+        let last = try data.timeline.dateRange()!.last
+        #expect(try server.sql(PushDown.asOfQuery(.everyAccountAtLastDate(minus: [0, 30]), factors: names))
+                == server.sql(PushDown.asOfQuery(.everyAccount(at: [last, last - 30]), factors: names)))
+        // Backtest cutoffs: only the accounts with an outcome in the next 90 days.
+        let cut = Day.parse("2024-03-01")!
+        let bt = rows(try server.sql(PushDown.asOfQuery(.cutoffs([cut], horizon: 90), factors: names)))
+        let outcomes = data.outcomes!
+        let due = Set((0..<outcomes.count).filter { outcomes.day[$0] > cut && outcomes.day[$0] <= cut + 90 }.map { outcomes.accountIds[$0] })
+        #expect(Set(bt.keys.map { String($0.prefix { $0 != "|" }) }) == due.filter { summary.accounts.lookup($0) != nil })
+    }
+
+    /// `fit`: one row per outcome's T − h, equal to the observations' as-of states, and far fewer rows than
+    /// the table.
+    @Test func fitObservationsEqualTheLibrary() throws {
+        let server = try PostgresServer()
+        try load(server, dataset: Self.dir)
+        let data = try DataFiles.directory(Self.dir).load(timeline: .memory)
+        let names = data.configuration!.base.factors.map(\.name)
+        let sql = PushDown.asOfQuery(.beforeOutcomes(horizons: [90], through: nil), factors: names)
+        let db = rows(try server.sql(sql))
+        let outcomes = data.outcomes!
+        var queries: [String: [Int32]] = [:]
+        for i in 0..<outcomes.count { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - 90) }
+        var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: names)
+        let summary = try data.timeline.read(into: &acc)
+        acc.finish()
+        var lib: [String: [String]] = [:]
+        for a in 0..<summary.accounts.count {
+            for (k, d) in acc.queryDays(of: a).enumerated() {
+                if let e = expected(acc, ids: summary.accounts, account: a, query: k) { lib[summary.accounts.string(Int32(a)) + "|" + Day.format(d)] = e }
+            }
+        }
+        expectSame(db, lib, "fit")
+        let total = Int(try server.sql("SELECT count(*) FROM timeline").split(separator: "\n")[1])!
+        #expect(db.count * 20 < total, "the push-down moves \(db.count) rows of \(total)")
+    }
+
+    /// PostgreSQL's own sharding: the timeline hash-partitioned by account on a coordinator, its partitions
+    /// foreign tables (postgres_fdw) on two other servers. The same query gives the same rows.
+    @Test func shardedTimelineGivesTheSameRows() throws {
+        let single = try PostgresServer()
+        try load(single, dataset: Self.dir)
+        let coordinator = try PostgresServer(), shard1 = try PostgresServer(), shard2 = try PostgresServer()
+        let header = try String(contentsOfFile: Self.dir + "/timeline.csv", encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+        let cols = header.map { c -> String in
+            c == "account_id" || c == "risk" ? "\(PushDown.quote(c)) text" : c == "date" ? "\"date\" date" : "\(PushDown.quote(c)) double precision"
+        }.joined(separator: ", ")
+        for (k, shard) in [shard1, shard2].enumerated() { try shard.sql("CREATE TABLE timeline_p\(k) (\(cols));") }
+        try coordinator.sql("""
+            CREATE EXTENSION postgres_fdw;
+            CREATE SERVER shard1 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '\(shard1.port)', dbname 'postgres');
+            CREATE SERVER shard2 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '\(shard2.port)', dbname 'postgres');
+            CREATE USER MAPPING FOR postgres SERVER shard1 OPTIONS (user 'postgres');
+            CREATE USER MAPPING FOR postgres SERVER shard2 OPTIONS (user 'postgres');
+            CREATE TABLE timeline (\(cols)) PARTITION BY HASH (account_id);
+            CREATE FOREIGN TABLE timeline_p0 PARTITION OF timeline FOR VALUES WITH (MODULUS 2, REMAINDER 0) SERVER shard1 OPTIONS (table_name 'timeline_p0');
+            CREATE FOREIGN TABLE timeline_p1 PARTITION OF timeline FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (table_name 'timeline_p1');
+            """)
+        try load(coordinator, dataset: Self.dir, timelineTable: "exists")
+        // Both shards hold part of the rows.
+        let n1 = try shard1.sql("SELECT count(*) FROM timeline_p0"), n2 = try shard2.sql("SELECT count(*) FROM timeline_p1")
+        #expect(Int(n1.split(separator: "\n")[1])! > 1000 && Int(n2.split(separator: "\n")[1])! > 1000)
+        let names = try DataFiles.directory(Self.dir).load(.configuration).configuration!.base.factors.map(\.name)
+        for dates in [PushDown.Dates.everyAccount(at: [Day.parse("2024-06-30")!]), .beforeOutcomes(horizons: [90], through: nil)] {
+            let sql = PushDown.asOfQuery(dates, factors: names)
+            #expect(try coordinator.sql(sql) == single.sql(sql), "\(dates)")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// A throw-away PostgreSQL server for the tests: a new cluster in a temporary directory (initdb, as the
+/// `postgres` user when running as root), listening on 127.0.0.1 only, on a free port; stopped and removed
+/// when the value goes away, even when a test fails. Debian's `postgresql` package provides the binaries
+/// (scripts/setup.sh installs it).
+final class PostgresServer: @unchecked Sendable {
+    let port: Int
+    let dir: String
+    let bin: String
+    private let asPostgres: Bool
+
+    static var binDirectory: String? {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        return versions.last.map { "\(root)/\($0)/bin" }.flatMap { FileManager.default.fileExists(atPath: $0 + "/initdb") ? $0 : nil }
+    }
+
+    static var available: Bool { binDirectory != nil }
+
+    init() throws {
+        guard let bin = PostgresServer.binDirectory else { throw Failure("PostgreSQL is not installed (scripts/setup.sh installs it)") }
+        self.bin = bin
+        asPostgres = getuid() == 0
+        dir = NSTemporaryDirectory() + "hs-pg-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if asPostgres { try PostgresServer.run("/bin/chown", ["postgres:postgres", dir]) }
+        var port = 0
+        for _ in 0..<20 {
+            let candidate = 20_000 + Int.random(in: 0..<20_000)
+            if PostgresServer.portIsFree(candidate) { port = candidate; break }
+        }
+        self.port = port
+        try pg("initdb", ["-D", dir + "/data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C"])
+        try pg("pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "60", "start",
+                          "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(dir) -c fsync=off -c full_page_writes=off -c synchronous_commit=off"])
+    }
+
+    deinit {
+        try? pg("pg_ctl", ["-D", dir + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Runs a PostgreSQL program (as `postgres` when root), waiting for it with waitpid. Its output goes to a
+    /// file, not a pipe, and it is spawned directly (posix_spawn): the server that `pg_ctl start` leaves running
+    /// must not hold anything of ours open.
+    func pg(_ program: String, _ args: [String]) throws {
+        let log = dir + "/\(program).out"
+        let argv = asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--", bin + "/" + program] + args : [bin + "/" + program] + args
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cargs = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
+        guard rc == 0 else { throw Failure("cannot start \(argv[0]): \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw Failure("\(program) failed (status \(status)): \(text)")
+        }
+    }
+
+    /// Runs SQL with psql on this server and returns its CSV output (header first). Stops on the first error.
+    @discardableResult
+    func sql(_ text: String, database: String = "postgres") throws -> String {
+        let file = dir + "/q-\(UUID().uuidString).sql"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        if asPostgres { try PostgresServer.run("/bin/chmod", ["644", file]) }
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        return try PostgresServer.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database,
+                                                       "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-f", file])
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let t = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
+        t.start()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !t.isFinished { usleep(1000) }
+        guard p.terminationStatus == 0 else {
+            throw Failure("\(tool) \(args.prefix(4).joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errBox.data, as: UTF8.self))")
+        }
+        return String(decoding: o, as: UTF8.self)
+    }
+}
