@@ -260,7 +260,7 @@ func parseCSV(_ text: String) -> [[String]] {
     }
 
     @Test func helpHasExamples() throws {
-        for cmd in ["simulate", "validate", "score", "explain", "alerts", "fit", "indicators", "backtest", "compare", "rank", "survival", "report", "bench"] {
+        for cmd in ["simulate", "derive", "validate", "sql", "score", "explain", "alerts", "fit", "indicators", "backtest", "compare", "rank", "survival", "report", "bench"] {
             let r = try CLI.run([cmd, "--help"])
             #expect(r.status == 0 && r.out.contains("healthscore \(cmd)"), "\(cmd)")
             #expect(r.out.contains("Example"), "\(cmd) --help has no example")
