@@ -26,7 +26,7 @@ public struct DatabaseTables: Sendable, Equatable {
 /// The as-of queries of the commands that need only as-of values (DESIGN §10): for each account and date
 /// needed, each factor's latest non-empty value on or before it (and that value's date), the date of the
 /// account's latest row and that row's risk — never the timeline itself. Standard SQL only (common table
-/// expressions, joins, window functions; no `generate_series`, no `DISTINCT ON`), so the same text runs on
+/// expressions, joins and grouping with CASE; no window functions, no `generate_series`, no `DISTINCT ON`), so the same text runs on
 /// PostgreSQL, on a timeline partitioned across servers (postgres_fdw), and on the distributed engines of
 /// the PostgreSQL family.
 public enum PushDown {
@@ -88,34 +88,39 @@ public enum PushDown {
                   JOIN \(o) o ON o.\(quote("date")) > c.as_of AND o.\(quote("date")) <= CAST(c.as_of + \(horizon) AS DATE)
                 """
         }
-        // One row per account, date and timeline row up to it, ranked per factor by "has a value, latest first".
+        // j: every timeline row on or before each needed date. l: per account and date, the date of the latest
+        // row and, per factor, of the latest row with a value (one grouped pass: no sort). Then a second grouped
+        // pass over j picks the values of those rows ((account_id, date) is unique in a wide timeline).
         let f = factors.map(quote)
-        var ranks = ["ROW_NUMBER() OVER (PARTITION BY q.account_id, q.as_of ORDER BY t.\(quote("date")) DESC) AS r_row"]
+        var dates = ["MAX(\(quote("date"))) AS latest_row_date"]
+        for (k, c) in f.enumerated() { dates.append("MAX(CASE WHEN \(c) IS NOT NULL THEN \(quote("date")) END) AS d_\(k)") }
+        var picks = ["l.latest_row_date",
+                     hasRisk ? "MAX(CASE WHEN j.\(quote("date")) = l.latest_row_date THEN j.risk END) AS risk" : "CAST(NULL AS TEXT) AS risk"]
         for (k, c) in f.enumerated() {
-            ranks.append("ROW_NUMBER() OVER (PARTITION BY q.account_id, q.as_of ORDER BY CASE WHEN t.\(c) IS NULL THEN 1 ELSE 0 END, t.\(quote("date")) DESC) AS r_\(k)")
+            picks.append("MAX(CASE WHEN j.\(quote("date")) = l.d_\(k) THEN j.\(c) END) AS \(quote(factors[k]))")
+            picks.append("l.d_\(k) AS \(quote(factors[k] + "_date"))")
         }
-        var picks = ["MAX(CASE WHEN r_row = 1 THEN row_date END) AS latest_row_date",
-                     hasRisk ? "MAX(CASE WHEN r_row = 1 THEN risk END) AS risk" : "CAST(NULL AS TEXT) AS risk"]
-        for (k, c) in f.enumerated() {
-            let name = factors[k]
-            picks.append("MAX(CASE WHEN r_\(k) = 1 THEN v_\(k) END) AS \(quote(name))")
-            picks.append("MAX(CASE WHEN r_\(k) = 1 AND v_\(k) IS NOT NULL THEN row_date END) AS \(quote(name + "_date"))")
-        }
-        let values = f.enumerated().map { "t.\($1) AS v_\($0)" }.joined(separator: ", ")
+        let groups = ["l.account_id", "l.as_of", "l.latest_row_date"] + f.indices.map { "l.d_\($0)" }
+        let columns = ([quote("date")] + (hasRisk ? ["risk"] : []) + f).map { "t.\($0)" }.joined(separator: ", ")
         return """
             WITH q AS (
             \(q.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             ),
-            ranked AS (
-              SELECT q.account_id, q.as_of, t.\(quote("date")) AS row_date\(hasRisk ? ", t.risk" : "")\(values.isEmpty ? "" : ", " + values),
-                     \(ranks.joined(separator: ",\n         "))
+            j AS (
+              SELECT q.account_id, q.as_of, \(columns)
                 FROM q JOIN \(t) t ON t.account_id = q.account_id AND t.\(quote("date")) <= q.as_of
+            ),
+            l AS (
+              SELECT account_id, as_of,
+                     \(dates.joined(separator: ",\n         "))
+                FROM j
+               GROUP BY account_id, as_of
             )
-            SELECT account_id, as_of,
+            SELECT l.account_id, l.as_of,
                    \(picks.joined(separator: ",\n       "))
-              FROM ranked
-             GROUP BY account_id, as_of
-             ORDER BY account_id, as_of;
+              FROM l JOIN j ON j.account_id = l.account_id AND j.as_of = l.as_of
+             GROUP BY \(groups.joined(separator: ", "))
+             ORDER BY l.account_id, l.as_of;
             """
     }
 }
