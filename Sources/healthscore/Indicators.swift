@@ -31,6 +31,7 @@ struct IndicatorsCommand: ParsableCommand {
         try reportingErrors(progress: !inputs.quiet) {
             let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "indicators")
             let report = try Indicators.run(dataset, horizons: try parsedHorizons())
+            for d in report.diagnostics { note(d.message) }
             try out.emit(Render.indicators(report, format: out.resolvedFormat))
         }
     }

@@ -69,6 +69,8 @@ public struct BacktestReport: Sendable {
     public var comparison: ConfigComparison?
     /// Account-cutoff pairs skipped because the account had no timeline row yet at the cutoff.
     public var unscored: Int
+    /// Soft problems (account-cutoffs that could not be scored).
+    public var diagnostics: [Diagnostic] = []
     /// Every scored (score, churned) pair, pooled over the cutoffs (for ROC curves).
     public var pairs: [(score: Double, churned: Bool)] = []
 
@@ -173,6 +175,9 @@ public enum Backtest {
         }
         var report = BacktestReport(options: options, cutoffs: perCutoff, overall: overall, isotonic: steps, byDecile: [], byBand: [],
                                     comparison: nil, unscored: unscored, pairs: pairs.map { ($0.score, $0.y > 0.5) })
+        if unscored > 0 {
+            report.diagnostics.append(Diagnostic(.noHistory, message: "\(unscored) account-cutoff pair(s) had no timeline row yet and were not scored"))
+        }
         func reliability(_ label: String, _ ps: [Pair]) -> ReliabilityRow {
             let n = Double(ps.count)
             return ReliabilityRow(label: label, observations: ps.count, meanScore: ps.isEmpty ? nil : ps.reduce(0.0) { $0 + $1.score } / n,

@@ -32,6 +32,8 @@ public struct IndicatorRow: Sendable {
 public struct IndicatorReport: Sendable {
     public var horizons: [Int]
     public var rows: [IndicatorRow]
+    /// Soft problems (a factor that separates nothing at some horizon: one class, or no values there).
+    public var diagnostics: [Diagnostic] = []
     public static let rule = "leading: at some horizon of at least 90 days the factor keeps at least half of its peak separation (AUC − 0.5); lagging: its separation is concentrated at shorter horizons"
 
     public static let defaultHorizons = [30, 60, 90, 180, 365]
@@ -68,6 +70,14 @@ public enum Indicators {
             }
             rows.append(IndicatorRow(name: name, cells: cells, peakHorizon: peak?.horizon, kind: kind))
         }
-        return IndicatorReport(horizons: horizons, rows: rows)
+        var report = IndicatorReport(horizons: horizons, rows: rows)
+        for row in rows {
+            let none = row.cells.filter { $0.auc == nil }.map(\.horizon)
+            if !none.isEmpty {
+                report.diagnostics.append(Diagnostic(.mostlyMissing, column: row.name,
+                                                     message: "'\(row.name)' has no AUC at \(none.map { "\($0)d" }.joined(separator: ", ")): no values there, or only one outcome among them"))
+            }
+        }
+        return report
     }
 }

@@ -112,6 +112,7 @@ extension Render {
                                           ("coefficient", .num(c.coefficient)), ("observations", .int(c.observations)), ("churns", .int(c.churns))])
                              }))])
                 })),
+                ("diagnostics", diagnosticsJSON(r.diagnostics)),
             ]).serialized() + "\n"
         case .csv:
             var t = ResultTable(columns: ["factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations", "churns"])
@@ -166,6 +167,7 @@ extension Render {
                     ("by_decile", .array(r.byDecile.map(reliabilityJSON))),
                 ])),
                 ("unscored", .int(r.unscored)),
+                ("diagnostics", diagnosticsJSON(r.diagnostics)),
             ]
             if let c = r.comparison {
                 o.append(("against", .object([
