@@ -32,7 +32,7 @@ struct AlertsCommand: ParsableCommand {
             var dataset = try inputs.dataset([], required: .configuration, command: "alerts")
             let config = try dataset.requireConfiguration("alerts")
             // The accounts file only matters for per-segment weights (its problems are validate's business).
-            if !config.segments.isEmpty { dataset.accounts = try inputs.dataset(.accounts, command: "alerts").accounts }
+            if !config.segments.isEmpty { try inputs.add(.accounts, to: &dataset, command: "alerts") }
             let report = try Scorer.score(dataset, asOf: asOf?.day)
             for d in report.diagnostics { note(d.message) }
             let found = Alerts.find(in: report, configuration: config, drop: drop)

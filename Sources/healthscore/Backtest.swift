@@ -36,8 +36,8 @@ struct BacktestCommand: ParsableCommand {
             let config = try dataset.requireConfiguration("backtest")
             let other = try against.map { ($0, try Configuration.load(path: $0)) }
             // The accounts file only matters for per-segment weights.
-            if !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true) { dataset.accounts = try inputs.dataset(.accounts, command: "backtest").accounts }
-            dataset.outcomes = try inputs.dataset([], required: .outcomes, command: "backtest").outcomes
+            if !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true) { try inputs.add(.accounts, to: &dataset, command: "backtest") }
+            try inputs.add([], required: .outcomes, to: &dataset, command: "backtest")
             let report = try Backtest.run(dataset,
                                           options: BacktestOptions(horizon: horizon, step: step, from: from?.day, to: to?.day, k: k),
                                           against: other.map { (file: $0.0, configuration: $0.1) })

@@ -68,6 +68,21 @@ struct InputOptions: ParsableArguments {
     /// the `--data` directory).
     func dataset(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
                  command: String) throws -> Dataset {
+        let files = try checkedFiles(required: required, command: command)
+        let dataset = try files.load(parts.union(required), timeline: loading)
+        for d in dataset.diagnostics { note(d.message) }
+        return dataset
+    }
+
+    /// Adds parts to a loaded dataset (read only now that the configuration says they are needed), with the
+    /// same checks; the timeline is not read again.
+    func add(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String) throws {
+        try checkedFiles(required: required, command: command).read(parts.union(required), into: &dataset)
+    }
+
+    /// The files, with each `required` part present: else an error naming the flag (or the missing file of the
+    /// `--data` directory).
+    private func checkedFiles(required: DataFiles.Parts, command: String) throws -> DataFiles {
         let files = try self.files()
         let needs: [(DataFiles.Parts, String?, String, String)] = [
             (.accounts, files.accounts, "accounts", "accounts.csv"), (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
@@ -83,9 +98,7 @@ struct InputOptions: ParsableArguments {
             }
             throw InputError(.invalidArgument, Location(file: flag), "\(command) needs --\(flag) FILE (or --data DIR with \(file))")
         }
-        let dataset = try files.load(parts.union(required), timeline: loading)
-        for d in dataset.diagnostics { note(d.message) }
-        return dataset
+        return files
     }
 }
 

@@ -31,7 +31,7 @@ struct Score: ParsableCommand {
         try reportingErrors(progress: !inputs.quiet) {
             var dataset = try inputs.dataset(.configuration, command: "score")
             // The accounts file only matters for per-segment weights (its problems are validate's business).
-            if !(dataset.configuration?.segments.isEmpty ?? true) { dataset.accounts = try inputs.dataset(.accounts, command: "score").accounts }
+            if !(dataset.configuration?.segments.isEmpty ?? true) { try inputs.add(.accounts, to: &dataset, command: "score") }
             let report = try Scorer.score(dataset, asOf: asOf?.day, every: every, from: from?.day)
             for d in report.diagnostics { note(d.message) }
             let skipped = report.notYetStarted.reduce(0, +)

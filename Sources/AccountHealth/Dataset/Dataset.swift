@@ -165,9 +165,15 @@ public struct DataFiles: Sendable {
         }
         var d = Dataset(timeline: source, configurationName: config ?? "config")
         d.diagnostics = diagnostics
+        try read(parts, into: &d)
+        return d
+    }
+
+    /// Reads the given parts that have a file into `dataset`, leaving its timeline as it is (a part wanted
+    /// only once the configuration is known, without reading or deriving the timeline again).
+    public func read(_ parts: Parts, into d: inout Dataset) throws {
         if parts.contains(.configuration), let config { d.configuration = try Configuration.load(path: config) }
         if parts.contains(.accounts), let accounts { d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter) }
         if parts.contains(.outcomes), let outcomes { d.outcomes = try OutcomesTable.read(path: outcomes, delimiter: delimiter) }
-        return d
     }
 }
