@@ -90,7 +90,6 @@ public struct TimelineBuilder: Sendable {
                              "a row has \(values.count) values for \(factors.count) factors")
         }
         let code = collector.accounts.intern(account)
-        if Int(code) == collector.accountCount { collector.accountCount += 1 }
         let row = values.map { $0 ?? .nan }
         for (j, v) in row.enumerated() where !v.isNaN {
             guard v.isFinite else {
@@ -122,8 +121,8 @@ public struct TimelineBuilder: Sendable {
 
 /// Keeps every row as it arrives (account code, date, risk, values), then sorts them into a `Timeline`.
 struct RowCollector: TimelineSink, Sendable {
+    /// The account dictionary of a builder (a reader's rows come with the reader's own dictionary).
     var accounts = Interner(capacity: 4096)
-    var accountCount = 0
     var nf = 0
     var rowAccounts: [Int32] = []
     var rowDays: [Int32] = []
@@ -131,8 +130,6 @@ struct RowCollector: TimelineSink, Sendable {
     var rowValues: [Double] = []
 
     mutating func begin(factors: [String]) { nf = factors.count }
-
-    mutating func newAccount(_ code: Int32, id: String) { accountCount = max(accountCount, Int(code) + 1) }
 
     mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {
         rowAccounts.append(account)
@@ -148,7 +145,6 @@ struct RowCollector: TimelineSink, Sendable {
         rowDays.append(contentsOf: other.rowDays)
         rowRisks.append(contentsOf: other.rowRisks)
         rowValues.append(contentsOf: other.rowValues)
-        for c in accountMap { accountCount = max(accountCount, Int(c) + 1) }
     }
 
     func timeline(summary: TimelineSummary) -> Timeline {
@@ -162,12 +158,7 @@ struct RowCollector: TimelineSink, Sendable {
     func timeline(summary: TimelineSummary, duplicates: inout [InputError]) -> Timeline {
         let nAccounts = summary.accounts.count
         let n = rowDays.count
-        var start = [Int](repeating: 0, count: nAccounts + 1)
-        for i in 0..<n { start[Int(rowAccounts[i]) + 1] += 1 }
-        for a in 0..<nAccounts { start[a + 1] += start[a] }
-        var order = [Int32](repeating: 0, count: n)
-        var fill = start
-        for i in 0..<n { let a = Int(rowAccounts[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
+        let groups = AccountGroups(accounts: rowAccounts, count: nAccounts)
         var outStart = [Int](repeating: 0, count: nAccounts + 1)
         var days: [Int32] = [], risks: [UInt8] = []
         days.reserveCapacity(n); risks.reserveCapacity(n)
@@ -176,15 +167,9 @@ struct RowCollector: TimelineSink, Sendable {
         let wide = summary.layout == .wide
         var keys: [UInt64] = []
         for a in 0..<nAccounts {
-            // By date, then file order: one integer key per row.
-            keys.removeAll(keepingCapacity: true)
-            for k in start[a]..<start[a + 1] {
-                let i = order[k]
-                keys.append((UInt64(UInt32(bitPattern: rowDays[Int(i)] &- Int32.min)) << 32) | UInt64(UInt32(i)))
-            }
-            keys.sort()
-            for key in keys {
-                let i = Int(UInt32(truncatingIfNeeded: key & 0xFFFF_FFFF))
+            // By date, then file order.
+            for r in AccountGroups.byDay(groups.rows(of: a), days: rowDays, into: &keys) {
+                let i = Int(r)
                 let d = rowDays[i]
                 let out = days.count - 1
                 if out >= outStart[a] && days[out] == d {

@@ -85,13 +85,8 @@ extension SurvivalDesign {
         }
         for a in 0..<ids.count where churnCount[a] > 1 { laterChurns += Int(churnCount[a]) - 1 }
         // Rows grouped by account, in date order (a stable sort keeps a long layout's same-day records in file order).
-        let n = rows.days.count
-        var start = [Int](repeating: 0, count: ids.count + 1)
-        for i in 0..<n { start[Int(rows.accounts[i]) + 1] += 1 }
-        for a in 0..<ids.count { start[a + 1] += start[a] }
-        var order = [Int32](repeating: 0, count: n)
-        var fill = start
-        for i in 0..<n { let a = Int(rows.accounts[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
+        let groups = AccountGroups(accounts: rows.accounts, count: ids.count)
+        var keys: [UInt64] = []
         let p = factorNames.count
         var cols = [[Double]](repeating: [], count: p)
         var startT: [Double] = [], stopT: [Double] = [], event: [Bool] = [], subject: [Int32] = []
@@ -103,7 +98,7 @@ extension SurvivalDesign {
         var dates: [Int32] = [], states: [Double] = []
         var lastChurn: Int32? = nil
         for a in 0..<ids.count {
-            var slice = Array(order[start[a]..<start[a + 1]])
+            var slice = Array(groups.rows(of: a))
             if let cut = options.censorAt {
                 let before = slice.count
                 slice.removeAll { rows.days[Int($0)] > cut }
@@ -113,10 +108,8 @@ extension SurvivalDesign {
             var sorted = true
             for k in 1..<max(slice.count, 1) where rows.days[Int(slice[k])] < rows.days[Int(slice[k - 1])] { sorted = false; break }
             if !sorted {
-                // By date, then file order (row indices are in file order): one integer key each.
-                var keys = slice.map { (UInt64(UInt32(bitPattern: rows.days[Int($0)] &- Int32.min)) << 32) | UInt64(UInt32($0)) }
-                keys.sort()
-                slice = keys.map { Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+                // By date, then file order (row indices are in file order).
+                slice = AccountGroups.byDay(slice, days: rows.days, into: &keys)
             }
             // Distinct dates with the carried-forward values after each.
             for j in 0..<p { state[j] = .nan }

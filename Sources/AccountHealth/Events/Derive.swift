@@ -97,15 +97,8 @@ public enum Derive {
             }
         }
         // Events grouped by account (a counting sort keeps file order), then each account's by time.
-        let nAccounts = log.accounts.count, n = log.count
-        var startOf = [Int](repeating: 0, count: nAccounts + 1)
-        for a in log.account { startOf[Int(a) + 1] += 1 }
-        for a in 0..<nAccounts { startOf[a + 1] += startOf[a] }
-        var order = [Int32](repeating: 0, count: n)
-        do {
-            var fill = startOf
-            for i in 0..<n { let a = Int(log.account[i]); order[fill[a]] = Int32(i); fill[a] += 1 }
-        }
+        let nAccounts = log.accounts.count
+        let groups = AccountGroups(accounts: log.account, count: nAccounts)
         let nf = plans.count
         var columns = [[Double]](repeating: [], count: nf)      // one account's rows at a time
         var duplicates = 0, withoutRows = 0
@@ -117,7 +110,7 @@ public enum Derive {
         var out = [Double]()
         for a in 0..<nAccounts {
             sorted.removeAll(keepingCapacity: true)
-            sorted.append(contentsOf: order[startOf[a]..<startOf[a + 1]])
+            sorted.append(contentsOf: groups.rows(of: a))
             // By time, then file order (the slice is in file order; a stable sort keeps it).
             var isSorted = true
             for k in 1..<max(sorted.count, 1) where log.time[Int(sorted[k])] < log.time[Int(sorted[k - 1])] { isSorted = false; break }
