@@ -67,45 +67,44 @@ enum Statistic: String {
     case logLikelihood, nullLogLikelihood, aic, mcFaddenR2, concordance
 }
 
-/// A fit whose statistics can be compared with reference values.
+/// A fit whose statistics can be compared with reference values: its terms as the `TermTable` every output is
+/// rendered from, and its model-level statistics.
 protocol CheckableFit {
+    var termTable: TermTable { get }
+    var logLikelihood: Double { get }
+    var nullLogLikelihood: Double { get }
+    var aic: Double { get }
+    /// A statistic only this model has (McFadden's R², concordance), or nil.
+    func own(_ s: Statistic) -> Double?
+}
+
+extension CheckableFit {
     /// The statistic's values (one per term, or one for a model-level statistic); nil when the model has none.
-    func values(_ s: Statistic) -> [Double]?
+    func values(_ s: Statistic) -> [Double]? {
+        let t = termTable
+        switch s {
+        case .coefficients: return t.terms.map(\.estimate)
+        case .standardErrors: return t.terms.map { $0.standardError ?? .nan }
+        case .pValues: return t.terms.map { $0.pValue ?? .nan }
+        case .confidenceLow: return t.terms.map { $0.ciLow ?? .nan }
+        case .confidenceHigh: return t.terms.map { $0.ciHigh ?? .nan }
+        case .robustStandardErrors: return t.extras.contains(.robustStdError) ? t.terms.map { t.extra(.robustStdError, of: $0) ?? .nan } : nil
+        case .logLikelihood: return [logLikelihood]
+        case .nullLogLikelihood: return [nullLogLikelihood]
+        case .aic: return [aic]
+        case .mcFaddenR2, .concordance: return own(s).map { [$0] }
+        }
+    }
 }
 
 extension LogisticFit: CheckableFit {
-    func values(_ s: Statistic) -> [Double]? {
-        switch s {
-        case .coefficients: return coefficients
-        case .standardErrors: return standardErrors
-        case .pValues: return pValues
-        case .confidenceLow: return confidenceLow
-        case .confidenceHigh: return confidenceHigh
-        case .logLikelihood: return [logLikelihood]
-        case .nullLogLikelihood: return [nullLogLikelihood]
-        case .aic: return [aic]
-        case .mcFaddenR2: return [mcFaddenR2]
-        case .robustStandardErrors, .concordance: return nil
-        }
-    }
+    var termTable: TermTable { terms() }
+    func own(_ s: Statistic) -> Double? { s == .mcFaddenR2 ? mcFaddenR2 : nil }
 }
 
 extension CoxFit: CheckableFit {
-    func values(_ s: Statistic) -> [Double]? {
-        switch s {
-        case .coefficients: return coefficients
-        case .standardErrors: return standardErrors
-        case .robustStandardErrors: return robustStandardErrors
-        case .pValues: return pValues
-        case .confidenceLow: return confidenceLow
-        case .confidenceHigh: return confidenceHigh
-        case .logLikelihood: return [logLikelihood]
-        case .nullLogLikelihood: return [nullLogLikelihood]
-        case .aic: return [aic]
-        case .concordance: return [concordance]
-        case .mcFaddenR2: return nil
-        }
-    }
+    var termTable: TermTable { terms }
+    func own(_ s: Statistic) -> Double? { s == .concordance ? concordance : nil }
 }
 
 /// One comparison: a statistic against reference values, at a relative tolerance. `floor`: reference values
