@@ -84,16 +84,18 @@ public enum Derive {
         if !missingTypes.isEmpty {
             diagnostics.append(Diagnostic(.unknownEventType, message: "\(missingTypes.count) listed event type(s) never occur in \(log.file): \(missingTypes.map { "'\($0)'" }.joined(separator: ", ")) (their metrics are 0 or empty)"))
         }
-        // One plan per factor: the type sets it reads.
-        struct Plan { var kind: Int; var a: [Bool]; var b: [Bool]; var window: Int32? }
+        // One plan per factor: what it computes and the type sets it reads (the denominator's for a ratio).
+        enum Op { case count, sum, mean, ratio, daysSince, latest }
+        struct Plan { var op: Op; var a: [Bool]; var b: [Bool]; var window: Int32? }
         let plans: [Plan] = metrics.factors.map { f in
+            let w = f.window.map(Int32.init)
             switch f.kind {
-            case .count(let t): return Plan(kind: 0, a: codes(t), b: [], window: f.window.map(Int32.init))
-            case .sum(let t): return Plan(kind: 1, a: codes(t), b: [], window: f.window.map(Int32.init))
-            case .mean(let t): return Plan(kind: 2, a: codes(t), b: [], window: f.window.map(Int32.init))
-            case .ratio(let n, let d): return Plan(kind: 3, a: codes(n), b: codes(d), window: f.window.map(Int32.init))
-            case .daysSince(let t): return Plan(kind: 4, a: codes(t), b: [], window: nil)
-            case .latest(let t): return Plan(kind: 5, a: codes(t), b: [], window: f.window.map(Int32.init))
+            case .count(let t): return Plan(op: .count, a: codes(t), b: [], window: w)
+            case .sum(let t): return Plan(op: .sum, a: codes(t), b: [], window: w)
+            case .mean(let t): return Plan(op: .mean, a: codes(t), b: [], window: w)
+            case .ratio(let n, let d): return Plan(op: .ratio, a: codes(n), b: codes(d), window: w)
+            case .daysSince(let t): return Plan(op: .daysSince, a: codes(t), b: [], window: nil)
+            case .latest(let t): return Plan(op: .latest, a: codes(t), b: [], window: w)
             }
         }
         // Events grouped by account (a counting sort keeps file order), then each account's by time.
@@ -107,7 +109,7 @@ public enum Derive {
         var evDay: [Int32] = [], evValue: [Double] = []
         var numDays: [Int32] = [], denDays: [Int32] = []
         var prefix: [Double] = [], prefixLow: [Double] = [], prefixCount: [Int] = []
-        var out = [Double]()
+        var kept: [Int32] = []
         for a in 0..<nAccounts {
             sorted.removeAll(keepingCapacity: true)
             sorted.append(contentsOf: groups.rows(of: a))
@@ -120,8 +122,7 @@ public enum Derive {
             }
             // Exact duplicates (same instant, type and value as an earlier row) are used once.
             var k = 0, runStart = 0
-            var kept: [Int32] = []
-            kept.reserveCapacity(sorted.count)
+            kept.removeAll(keepingCapacity: true)
             while k < sorted.count {
                 let i = Int(sorted[k])
                 if k == 0 || log.time[i] != log.time[Int(sorted[k - 1])] { runStart = kept.count }
@@ -152,10 +153,9 @@ public enum Derive {
                 }
             }
             for (f, plan) in plans.enumerated() {
-                out.removeAll(keepingCapacity: true)
                 collect(plan.a, days: &evDay, values: &evValue, withValues: true)
-                switch plan.kind {
-                case 0, 1, 2:
+                switch plan.op {
+                case .count, .sum, .mean:
                     // Prefix sums over the events in time order: counts, non-empty values, and their sum kept
                     // in two doubles (the running total and its accumulated rounding error), so that a window's sum
                     // (a difference of two prefixes) does not lose the digits a large running total would.
@@ -172,15 +172,12 @@ public enum Derive {
                         let d = grid[g0 + r]
                         while upper < evDay.count && evDay[upper] <= d { upper += 1 }
                         if let w = plan.window { while lower < upper && evDay[lower] <= d - w { lower += 1 } }
-                        switch plan.kind {
-                        case 0: out.append(Double(upper - lower))
-                        default:
-                            let s = Derive.difference(prefix[upper], prefixLow[upper], prefix[lower], prefixLow[lower])
-                            let m = prefixCount[upper] - prefixCount[lower]
-                            out.append(plan.kind == 1 ? (m == 0 ? 0 : s) : (m == 0 ? .nan : s / Double(m)))
-                        }
+                        if plan.op == .count { columns[f].append(Double(upper - lower)); continue }
+                        let s = Derive.difference(prefix[upper], prefixLow[upper], prefix[lower], prefixLow[lower])
+                        let m = prefixCount[upper] - prefixCount[lower]
+                        columns[f].append(plan.op == .sum ? (m == 0 ? 0 : s) : (m == 0 ? .nan : s / Double(m)))
                     }
-                case 3:
+                case .ratio:
                     swap(&numDays, &evDay)
                     collect(plan.b, days: &denDays, values: &evValue, withValues: false)
                     var nu = 0, nl = 0, du = 0, dl = 0
@@ -192,16 +189,16 @@ public enum Derive {
                             while nl < nu && numDays[nl] <= d - w { nl += 1 }
                             while dl < du && denDays[dl] <= d - w { dl += 1 }
                         }
-                        out.append(du - dl == 0 ? .nan : Double(nu - nl) / Double(du - dl))
+                        columns[f].append(du - dl == 0 ? .nan : Double(nu - nl) / Double(du - dl))
                     }
-                case 4:
+                case .daysSince:
                     var upper = 0
                     for r in 0..<rows {
                         let d = grid[g0 + r]
                         while upper < evDay.count && evDay[upper] <= d { upper += 1 }
-                        out.append(upper == 0 ? .nan : Double(d - evDay[upper - 1]))
+                        columns[f].append(upper == 0 ? .nan : Double(d - evDay[upper - 1]))
                     }
-                default:
+                case .latest:
                     // The latest event with a value on or before d (by time, the later row on a tie: the
                     // events are in that order, so the last one passed wins).
                     var upper = 0
@@ -212,12 +209,10 @@ public enum Derive {
                             if !evValue[upper].isNaN { latestDay = evDay[upper]; latestValue = evValue[upper] }
                             upper += 1
                         }
-                        if latestValue.isNaN { out.append(.nan) } else if let w = plan.window, latestDay <= d - w { out.append(.nan) } else {
-                            out.append(latestValue)
-                        }
+                        let stale = plan.window.map { latestDay <= d - $0 } ?? false
+                        columns[f].append(latestValue.isNaN || stale ? .nan : latestValue)
                     }
                 }
-                columns[f].append(contentsOf: out)
             }
             try emit(Int32(a), grid[g0...], columns)
         }
@@ -271,23 +266,5 @@ public enum Derive {
         }
         try line.bytes.withUnsafeBufferPointer { try output($0) }
         return run
-    }
-
-    /// The derived timeline as CSV (DESIGN §9): `account_id,date,<factor>…`, numbers in shortest
-    /// round-trip form, an empty cell for an empty metric.
-    public static func csv(_ t: Timeline) -> String {
-        var out = "account_id,date" + t.factors.map { "," + ResultTable.csvField($0) }.joined() + "\n"
-        let ids = t.summary.accounts
-        for a in 0..<ids.count {
-            let range = t.rows(ofAccount: Int32(a))
-            if range.isEmpty { continue }
-            let id = ResultTable.csvField(ids.string(Int32(a)))
-            for i in range {
-                out += id + "," + Day.format(t.days[i])
-                for j in 0..<t.values.count { out += "," + NumberFormat.exact(t.values[j][i]) }
-                out += "\n"
-            }
-        }
-        return out
     }
 }
