@@ -83,18 +83,7 @@ extension MetricsConfiguration {
     /// Reads the `metrics:` section of a YAML file (a configuration, or a file of its own whose root is the
     /// section or holds it under `metrics:`). Every error names the file, the line and the YAML path.
     public static func load(path: String) throws -> MetricsConfiguration {
-        guard FileManager.default.fileExists(atPath: path) else { throw InputError(.missingFile, Location(file: path), "no such file") }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw InputError(.unreadableFile, Location(file: path), "cannot read the file as UTF-8 text")
-        }
-        return try parse(yaml: text, file: path)
-    }
-
-    /// Whether a configuration file has a `metrics:` section (without validating it).
-    public static func present(inFile path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = try? Yams.compose(yaml: text),
-              let map = root.mapping else { return false }
-        return map["metrics"] != nil
+        try parse(yaml: try ConfigParser.text(path: path, name: path), file: path)
     }
 
     public static func parse(yaml: String, file: String = "metrics.yaml") throws -> MetricsConfiguration {

@@ -132,17 +132,7 @@ extension Configuration {
     /// Loads and validates a YAML configuration file.
     public static func load(path: String, displayName: String? = nil) throws -> Configuration {
         let name = displayName ?? path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw InputError(.missingFile, Location(file: name), "no such file")
-        }
-        guard !isDir.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(.unreadableFile, Location(file: name), "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(.invalidUTF8, Location(file: name), "configuration is not valid UTF-8")
-        }
-        return try parse(yaml: text, file: name)
+        return try parse(yaml: try ConfigParser.text(path: path, name: name), file: name)
     }
 
     /// Parses and validates configuration text; errors name the file, line and key.
@@ -177,6 +167,21 @@ extension Configuration {
 
 struct ConfigParser {
     let file: String
+
+    /// A YAML file's text: a missing file is 66, a directory or an unreadable file 66, text that is not UTF-8 65.
+    static func text(path: String, name: String) throws -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw InputError(.missingFile, Location(file: name), "no such file")
+        }
+        guard !isDir.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(.unreadableFile, Location(file: name), "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputError(.invalidUTF8, Location(file: name), "configuration is not valid UTF-8")
+        }
+        return text
+    }
 
     static func location(of e: YamlError, file: String) -> Location {
         switch e {
