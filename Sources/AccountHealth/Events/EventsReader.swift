@@ -27,9 +27,7 @@ public struct EventsReader: Sendable {
         account.reserveCapacity(estimate); type.reserveCapacity(estimate); time.reserveCapacity(estimate); value.reserveCapacity(estimate)
         var lastAccount: Int32 = -1, lastType: Int32 = -1
 
-        func loc(_ rec: borrowing CSVRecord, _ i: Int) -> Location {
-            Location(file: file, line: rec.line, column: i + 1, columnName: header.names[i])
-        }
+        let cells = CellReader(file: file, header: header)     // the small tables' cell locations
         /// Interns a cell (unescaped when it was quoted with doubled quotes), trimming spaces for types.
         func intern(_ rec: borrowing CSVRecord, _ i: Int, into table: inout Interner, last: inout Int32, trim: Bool) -> Int32? {
             var p = rec.pointer(i), n = rec.length(i)
@@ -66,23 +64,23 @@ public struct EventsReader: Sendable {
             let before = errors.count
             guard let t = EventTime.parse(rec.pointer(tc), rec.length(tc)) else {
                 let what = rec.isEmpty(tc) ? "time is empty" : "not a date (YYYY-MM-DD) or an ISO 8601 date-time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])"
-                errors.add(InputError(rec.isValidUTF8(tc) ? .invalidDate : .invalidUTF8, loc(rec, tc), value: rec.lossyString(tc), what))
+                errors.add(InputError(rec.isValidUTF8(tc) ? .invalidDate : .invalidUTF8, cells.loc(rec, tc), value: rec.lossyString(tc), what))
                 continue
             }
             var v = Double.nan
             if let vc, !rec.isEmpty(vc) {
                 if let x = DecimalParser.parse(rec.pointer(vc), rec.length(vc)) { v = x } else {
-                    errors.add(InputError(rec.isValidUTF8(vc) ? .invalidNumber : .invalidUTF8, loc(rec, vc), value: rec.lossyString(vc),
+                    errors.add(InputError(rec.isValidUTF8(vc) ? .invalidNumber : .invalidUTF8, cells.loc(rec, vc), value: rec.lossyString(vc),
                                           "not a finite number"))
                 }
             }
             guard let a = intern(rec, ac, into: &accounts, last: &lastAccount, trim: false) else {
-                errors.add(InputError(rec.isEmpty(ac) ? .emptyValue : .invalidUTF8, loc(rec, ac), value: rec.lossyString(ac),
+                errors.add(InputError(rec.isEmpty(ac) ? .emptyValue : .invalidUTF8, cells.loc(rec, ac), value: rec.lossyString(ac),
                                       rec.isEmpty(ac) ? "account_id is empty" : "account_id is not valid UTF-8"))
                 continue
             }
             guard let y = intern(rec, yc, into: &types, last: &lastType, trim: true) else {
-                errors.add(InputError(rec.isEmpty(yc) ? .emptyValue : .invalidUTF8, loc(rec, yc), value: rec.lossyString(yc),
+                errors.add(InputError(rec.isEmpty(yc) ? .emptyValue : .invalidUTF8, cells.loc(rec, yc), value: rec.lossyString(yc),
                                       rec.isEmpty(yc) ? "type is empty" : "type is not valid UTF-8"))
                 continue
             }
