@@ -39,7 +39,7 @@ public enum ReportBuilder {
     public static func build(_ input: Dataset, options: ReportOptions = ReportOptions()) throws -> HealthReport {
         let dataset = try options.asOf.map { try input.known(through: $0) } ?? input.inMemory()
         let configuration = try dataset.requireConfiguration("the report")
-        let accounts = try dataset.requireAccounts("the report")
+        _ = try dataset.requireAccounts("the report")      // the AM sections and the ARR at risk need them
         let outcomes = try dataset.requireOutcomes("the report")
         let factors = configuration.base.factors.map(\.name)
         var leftOut: [Diagnostic] = []
