@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Internals: OpenBLAS + LAPACKE (Debian: libopenblas-dev, liblapacke-dev)
@@ -28,7 +29,7 @@ let package = Package(
             // one that has them. The hot loops use unsafe buffers and wrapping arithmetic locally instead.
         ),
         // PostgreSQL as a source and a sink (DESIGN §10): the push-down SQL; the core library never links it.
-        .target(name: "AccountHealthPostgres", dependencies: ["AccountHealth"]),
+        .target(name: "AccountHealthPostgres", dependencies: ["AccountHealth", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The command-line shell over the library.
         .executableTarget(
             name: "healthscore",
@@ -42,6 +43,6 @@ let package = Package(
         // Tests
         .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
         .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore"]),
-        .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres"]),
+        .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres", "healthscore"]),
     ]
 )

@@ -23,12 +23,54 @@ public struct DatabaseTables: Sendable, Equatable {
     }
 }
 
+/// How a timeline table's columns are read in SQL: its account id, its date as a `date` (a `timestamp` or
+/// `timestamptz` column is taken to its UTC day), its risk and its factor columns.
+public struct TimelineSQL: Sendable, Equatable {
+    public var table: String
+    public var accountColumn: String
+    /// False when the id column is not text (an integer id): it is cast to text where it meets a text list.
+    public var accountIsText: Bool
+    public var dateColumn: String
+    public enum DateKind: Sendable, Equatable { case date, timestamp, timestamptz }
+    public var dateKind: DateKind
+    public var riskColumn: String?
+    public var factorColumns: [String]
+
+    public init(table: String, accountColumn: String = "account_id", accountIsText: Bool = true, dateColumn: String = "date",
+                dateKind: DateKind = .date, riskColumn: String? = "risk", factorColumns: [String]) {
+        self.table = table
+        self.accountColumn = accountColumn
+        self.accountIsText = accountIsText
+        self.dateColumn = dateColumn
+        self.dateKind = dateKind
+        self.riskColumn = riskColumn
+        self.factorColumns = factorColumns
+    }
+
+    /// The account id as text, of the row alias `a` ("" for none).
+    func account(_ a: String) -> String {
+        let c = PushDown.column(a, accountColumn)
+        return accountIsText ? c : "CAST(\(c) AS TEXT)"
+    }
+    /// The UTC day of a row (standard SQL; `AT TIME ZONE` for a timestamp with a zone).
+    func day(_ a: String) -> String {
+        let c = PushDown.column(a, dateColumn)
+        switch dateKind {
+        case .date: return c
+        case .timestamp: return "CAST(\(c) AS DATE)"
+        case .timestamptz: return "CAST((\(c) AT TIME ZONE 'UTC') AS DATE)"
+        }
+    }
+    func risk(_ a: String) -> String { riskColumn.map { "CAST(\(PushDown.column(a, $0)) AS TEXT)" } ?? "CAST(NULL AS TEXT)" }
+    func factor(_ a: String, _ name: String) -> String { "CAST(\(PushDown.column(a, name)) AS DOUBLE PRECISION)" }
+}
+
 /// The as-of queries of the commands that need only as-of values (DESIGN §10): for each account and date
 /// needed, each factor's latest non-empty value on or before it (and that value's date), the date of the
 /// account's latest row and that row's risk — never the timeline itself. Standard SQL only (common table
-/// expressions, joins and grouping with CASE; no window functions, no `generate_series`, no `DISTINCT ON`), so the same text runs on
-/// PostgreSQL, on a timeline partitioned across servers (postgres_fdw), and on the distributed engines of
-/// the PostgreSQL family.
+/// expressions, joins, grouping with CASE, `COUNT(DISTINCT)`; no window functions, no `generate_series`, no
+/// `DISTINCT ON`), so the same text runs on PostgreSQL, on a timeline partitioned across servers
+/// (postgres_fdw), and on the distributed engines of the PostgreSQL family.
 public enum PushDown {
     /// Which (account, date) pairs a command needs.
     public enum Dates: Sendable, Equatable {
@@ -43,78 +85,125 @@ public enum PushDown {
         case beforeOutcomes(horizons: [Int], through: Int32?)
         /// The backtest's cutoffs, for the accounts with an outcome in `(cutoff, cutoff + horizon]` only.
         case cutoffs([Int32], horizon: Int)
+        /// Given (account, date) pairs, sent as a list.
+        case pairs([(account: String, day: Int32)])
+        /// The pairs of all of these (a backtest: its cutoffs, and every account on the last date).
+        indirect case union([Dates])
+
+        public static func == (a: Dates, b: Dates) -> Bool {
+            switch (a, b) {
+            case (.everyAccount(let x), .everyAccount(let y)): return x == y
+            case (.everyAccountAtLastDate(let x), .everyAccountAtLastDate(let y)): return x == y
+            case (.beforeOutcomes(let h1, let t1), .beforeOutcomes(let h2, let t2)): return h1 == h2 && t1 == t2
+            case (.cutoffs(let c1, let h1), .cutoffs(let c2, let h2)): return c1 == c2 && h1 == h2
+            case (.pairs(let x), .pairs(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.account == $1.account && $0.day == $1.day }
+            case (.union(let x), .union(let y)): return x == y
+            default: return false
+            }
+        }
     }
 
     /// A double-quoted SQL identifier.
     public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    /// A single-quoted SQL string literal.
+    public static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    static func column(_ alias: String, _ name: String) -> String { (alias.isEmpty ? "" : alias + ".") + quote(name) }
 
     static func date(_ d: Int32) -> String { "DATE '\(Day.format(d))'" }
 
-    /// The query. Its columns: `account_id`, `as_of`, `latest_row_date` (null: no row on or before),
-    /// `risk` (of that row), then per factor `<factor>` and `<factor>_date` (null: no value yet).
+    /// The query with the default column names (`account_id`, `date` as a `date`, `risk`), as `healthscore sql`
+    /// prints it when it has no database to ask.
     public static func asOfQuery(_ dates: Dates, factors: [String], tables: DatabaseTables = DatabaseTables(),
                                  hasRisk: Bool = true) -> String {
-        let t = tables.qualified(tables.timeline), o = tables.qualified(tables.outcomes)
+        asOfQuery(dates, timeline: TimelineSQL(table: tables.timeline, riskColumn: hasRisk ? "risk" : nil, factorColumns: factors), tables: tables)
+    }
+
+    /// The query. Its columns: `account_id`, `as_of`, `latest_row_date` (null: no row on or before), `risk`
+    /// (of that row), `duplicates` (rows on or before the date that share a date with another), then per
+    /// factor `<factor>` and `<factor>_date` (null: no value yet).
+    public static func asOfQuery(_ dates: Dates, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
+        let q = pairsQuery(dates, timeline: tl, tables: tables)
+        return valuesQuery(q, timeline: tl, tables: tables)
+    }
+
+    /// The (account_id, as_of) pairs of `dates`, as a query.
+    static func pairsQuery(_ dates: Dates, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
+        let t = tables.qualified(tl.table), o = tables.qualified(tables.outcomes)
+        let od = quote("date")
         let q: String
         switch dates {
+        case .union(let parts):
+            q = parts.map { pairsQuery($0, timeline: tl, tables: tables) }.joined(separator: "\nUNION\n")
         case .everyAccountAtLastDate(let offsets):
             let values = offsets.map { "(\($0))" }.joined(separator: ", ")
             q = """
                 SELECT a.account_id, CAST(l.last_date - d.days AS DATE) AS as_of
-                  FROM (SELECT DISTINCT account_id FROM \(t)) a
-                  CROSS JOIN (SELECT MAX(\(quote("date"))) AS last_date FROM \(t)) l
+                  FROM (SELECT DISTINCT \(tl.account("")) AS account_id FROM \(t)) a
+                  CROSS JOIN (SELECT MAX(\(tl.day(""))) AS last_date FROM \(t)) l
                   CROSS JOIN (VALUES \(values)) AS d(days)
                 """
         case .everyAccount(let days):
             let values = days.map { "(\(date($0)))" }.joined(separator: ", ")
             q = """
                 SELECT a.account_id, d.as_of
-                  FROM (SELECT DISTINCT account_id FROM \(t)) a
+                  FROM (SELECT DISTINCT \(tl.account("")) AS account_id FROM \(t)) a
                   CROSS JOIN (VALUES \(values)) AS d(as_of)
                 """
         case .beforeOutcomes(let horizons, let through):
             let values = horizons.map { "(\($0))" }.joined(separator: ", ")
-            let filter = through.map { "\n WHERE o.\(quote("date")) <= \(date($0))" } ?? ""
+            let filter = through.map { "\n WHERE o.\(od) <= \(date($0))" } ?? ""
             q = """
-                SELECT DISTINCT o.account_id, CAST(o.\(quote("date")) - h.days AS DATE) AS as_of
+                SELECT DISTINCT CAST(o.account_id AS TEXT) AS account_id, CAST(o.\(od) - h.days AS DATE) AS as_of
                   FROM \(o) o
                   CROSS JOIN (VALUES \(values)) AS h(days)\(filter)
                 """
         case .cutoffs(let days, let horizon):
             let values = days.map { "(\(date($0)))" }.joined(separator: ", ")
             q = """
-                SELECT DISTINCT o.account_id, c.as_of
+                SELECT DISTINCT CAST(o.account_id AS TEXT) AS account_id, c.as_of
                   FROM (VALUES \(values)) AS c(as_of)
-                  JOIN \(o) o ON o.\(quote("date")) > c.as_of AND o.\(quote("date")) <= CAST(c.as_of + \(horizon) AS DATE)
+                  JOIN \(o) o ON o.\(od) > c.as_of AND o.\(od) <= CAST(c.as_of + \(horizon) AS DATE)
+                """
+        case .pairs(let pairs):
+            let values = pairs.map { "(\(literal($0.account)), \(date($0.day)))" }.joined(separator: ",\n         ")
+            q = """
+                SELECT account_id, as_of
+                  FROM (VALUES \(values)) AS p(account_id, as_of)
                 """
         }
+        return q
+    }
+
+    /// The as-of values of the pairs of `q`.
+    static func valuesQuery(_ q: String, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
+        let t = tables.qualified(tl.table)
         // j: every timeline row on or before each needed date. l: per account and date, the date of the latest
         // row and, per factor, of the latest row with a value (one grouped pass: no sort). Then a second grouped
-        // pass over j picks the values of those rows ((account_id, date) is unique in a wide timeline).
-        let f = factors.map(quote)
-        var dates = ["MAX(\(quote("date"))) AS latest_row_date"]
-        for (k, c) in f.enumerated() { dates.append("MAX(CASE WHEN \(c) IS NOT NULL THEN \(quote("date")) END) AS d_\(k)") }
-        var picks = ["l.latest_row_date",
-                     hasRisk ? "MAX(CASE WHEN j.\(quote("date")) = l.latest_row_date THEN j.risk END) AS risk" : "CAST(NULL AS TEXT) AS risk"]
-        for (k, c) in f.enumerated() {
-            picks.append("MAX(CASE WHEN j.\(quote("date")) = l.d_\(k) THEN j.\(c) END) AS \(quote(factors[k]))")
-            picks.append("l.d_\(k) AS \(quote(factors[k] + "_date"))")
+        // pass over j picks the values of those rows; the duplicate count finds two rows of one account and date.
+        let f = tl.factorColumns
+        var dates = ["MAX(j.day) AS latest_row_date", "COUNT(*) - COUNT(DISTINCT j.day) AS duplicates"]
+        for k in f.indices { dates.append("MAX(CASE WHEN j.f_\(k) IS NOT NULL THEN j.day END) AS d_\(k)") }
+        var picks = ["l.latest_row_date", "MAX(CASE WHEN j.day = l.latest_row_date THEN j.risk END) AS risk", "l.duplicates"]
+        for (k, name) in f.enumerated() {
+            picks.append("MAX(CASE WHEN j.day = l.d_\(k) THEN j.f_\(k) END) AS \(quote(name))")
+            picks.append("l.d_\(k) AS \(quote(name + "_date"))")
         }
-        let groups = ["l.account_id", "l.as_of", "l.latest_row_date"] + f.indices.map { "l.d_\($0)" }
-        let columns = ([quote("date")] + (hasRisk ? ["risk"] : []) + f).map { "t.\($0)" }.joined(separator: ", ")
+        let groups = ["l.account_id", "l.as_of", "l.latest_row_date", "l.duplicates"] + f.indices.map { "l.d_\($0)" }
+        let columns = (["\(tl.day("t")) AS day", "\(tl.risk("t")) AS risk"] + f.enumerated().map { "\(tl.factor("t", $1)) AS f_\($0)" })
+            .joined(separator: ", ")
         return """
             WITH q AS (
             \(q.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             ),
             j AS (
               SELECT q.account_id, q.as_of, \(columns)
-                FROM q JOIN \(t) t ON t.account_id = q.account_id AND t.\(quote("date")) <= q.as_of
+                FROM q JOIN \(t) t ON \(tl.account("t")) = q.account_id AND \(tl.day("t")) <= q.as_of
             ),
             l AS (
-              SELECT account_id, as_of,
+              SELECT j.account_id, j.as_of,
                      \(dates.joined(separator: ",\n         "))
                 FROM j
-               GROUP BY account_id, as_of
+               GROUP BY j.account_id, j.as_of
             )
             SELECT l.account_id, l.as_of,
                    \(picks.joined(separator: ",\n       "))

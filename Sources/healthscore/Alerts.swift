@@ -15,6 +15,7 @@ struct AlertsCommand: ParsableCommand {
 
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var writeBack: WriteBackOptions
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to check (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Also alert when the score fell by more than this many points.", valueName: "points"))
@@ -23,6 +24,7 @@ struct AlertsCommand: ParsableCommand {
     var failOnAlerts = false
 
     func validate() throws {
+        try writeBack.validate(inputs)
         if let drop, !(drop >= 0) { throw ValidationError("--drop must be a non-negative number of points") }
     }
 
@@ -38,6 +40,9 @@ struct AlertsCommand: ParsableCommand {
             let found = Alerts.find(in: report, configuration: config, drop: drop)
             count = found.count
             try out.emit(Render.alerts(found, asOf: report.dates[0], format: out.resolvedFormat))
+            if writeBack.toTable != nil {
+                try writeBack.write(csv: Render.alerts(found, asOf: report.dates[0], format: .csv), asOf: report.dates[0], inputs: inputs)
+            }
             note("\(found.count) alert(s) as of \(Day.format(report.dates[0]))")
         }
         if failOnAlerts && count > 0 { throw ExitCode(1) }

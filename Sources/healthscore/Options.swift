@@ -1,4 +1,5 @@
 import AccountHealth
+import AccountHealthPostgres
 import ArgumentParser
 import Foundation
 
@@ -31,9 +32,45 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress bar on standard error.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Read the data from PostgreSQL: postgresql://user[:password]@host[:port]/dbname (the password may come from PGPASSWORD; it is never printed). The configuration still comes from --config.", valueName: "url"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --db: the schema of the tables (default: the search path).", valueName: "name"))
+    var schema: String?
+
+    @Option(name: .customLong("timeline-table"), help: ArgumentHelp("With --db: the timeline table or view.", valueName: "name"))
+    var timelineTable = "timeline"
+
+    @Option(name: .customLong("accounts-table"), help: ArgumentHelp("With --db: the accounts table or view.", valueName: "name"))
+    var accountsTable = "accounts"
+
+    @Option(name: .customLong("outcomes-table"), help: ArgumentHelp("With --db: the outcomes table or view.", valueName: "name"))
+    var outcomesTable = "outcomes"
+
+    @Option(name: .customLong("events-table"), help: ArgumentHelp("With --db: derive the timeline from this activity-log table (DESIGN §9) instead of reading a timeline table.", valueName: "name"))
+    var eventsTable: String?
+
+    var tables: DatabaseTables {
+        DatabaseTables(schema: schema, timeline: timelineTable, accounts: accountsTable, outcomes: outcomesTable, events: eventsTable ?? "events")
+    }
+
     func validate() throws {
         _ = try delimiterByte()
         if timeline != nil && events != nil { throw ValidationError("give --timeline or --events, not both") }
+        if db != nil {
+            let files = [("--data", data), ("--timeline", timeline), ("--events", events), ("--accounts", accounts), ("--outcomes", outcomes)]
+            if let (flag, _) = files.first(where: { $0.1 != nil }) {
+                throw ValidationError("--db reads the data from the database: give the configuration with --config FILE, not \(flag)")
+            }
+        } else if schema != nil || eventsTable != nil {
+            throw ValidationError("--schema and --events-table go with --db")
+        }
+    }
+
+    /// The database source of `--db` (one connection per run, opened on first use).
+    func database() throws -> DatabaseSource? {
+        guard let db else { return nil }
+        return DatabaseSource(database: try Connections.open(db), tables: tables)
     }
 
     func delimiterByte() throws -> UInt8 {
@@ -68,6 +105,24 @@ struct InputOptions: ParsableArguments {
     /// the `--data` directory).
     func dataset(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
                  command: String) throws -> Dataset {
+        if let source = try database() {
+            let files = try checkedFiles(required: required.intersection(.configuration), command: command)
+            let timeline: any TimelineSource
+            var diagnostics: [Diagnostic] = []
+            if eventsTable != nil {
+                let derived = try source.derive(metrics: files.metrics ?? files.config)
+                timeline = derived.timeline
+                diagnostics = derived.diagnostics
+            } else {
+                let t = try source.timeline()
+                timeline = loading == .memory ? try Timeline.load(from: t) : t
+            }
+            var d = Dataset(timeline: timeline, configurationName: files.config ?? "config")
+            d.diagnostics = diagnostics
+            try add(parts, required: required, to: &d, command: command)
+            for x in d.diagnostics { note(x.message) }
+            return d
+        }
         let files = try checkedFiles(required: required, command: command)
         let dataset = try files.load(parts.union(required), timeline: loading)
         for d in dataset.diagnostics { note(d.message) }
@@ -77,6 +132,19 @@ struct InputOptions: ParsableArguments {
     /// Adds parts to a loaded dataset (read only now that the configuration says they are needed), with the
     /// same checks; the timeline is not read again.
     func add(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String) throws {
+        if let source = try database() {
+            let files = try checkedFiles(required: required.intersection(.configuration), command: command)
+            let all = parts.union(required)
+            try files.read(all.intersection(.configuration), into: &dataset)
+            // A table the command can do without is used when it exists, as a file of --data is.
+            if all.contains(.accounts), try required.contains(.accounts) || source.exists(source.tables.accounts) {
+                dataset.accounts = try source.accounts()
+            }
+            if all.contains(.outcomes), try required.contains(.outcomes) || source.exists(source.tables.outcomes) {
+                dataset.outcomes = try source.outcomes()
+            }
+            return
+        }
         try checkedFiles(required: required, command: command).read(parts.union(required), into: &dataset)
     }
 
@@ -88,7 +156,7 @@ struct InputOptions: ParsableArguments {
             (.accounts, files.accounts, "accounts", "accounts.csv"), (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
             (.configuration, files.config, "config", "config.yaml"),
         ]
-        if files.timeline == nil && files.events == nil {
+        if files.timeline == nil && files.events == nil && db == nil {
             throw InputError(.invalidArgument, Location(file: "timeline"), "no timeline given: pass --timeline FILE, --events FILE or --data DIR")
         }
         for (part, path, flag, file) in needs where required.contains(part) && path == nil {
@@ -127,6 +195,23 @@ struct OutputOptions: ParsableArguments {
         } else {
             bytes.withUnsafeBufferPointer { writeStandardOutput($0) }
         }
+    }
+}
+
+/// `--to-table`: the results written back to the database as well (DESIGN §10).
+struct WriteBackOptions: ParsableArguments {
+    @Option(name: .customLong("to-table"), help: ArgumentHelp("With --db: also write the CSV rows (with as_of and run_at) to this table, replacing the rows of the same as_of in one transaction; the table is created when missing.", valueName: "name"))
+    var toTable: String?
+
+    func validate(_ inputs: InputOptions) throws {
+        if toTable != nil && inputs.db == nil { throw ValidationError("--to-table writes to the database of --db: give --db URL") }
+    }
+
+    /// Writes `csv` to the table when one is given, and says so on standard error.
+    func write(csv: String, asOf: Int32, inputs: InputOptions) throws {
+        guard let toTable, let source = try inputs.database() else { return }
+        let n = try WriteBack.write(csv: csv, asOf: asOf, to: toTable, schema: inputs.schema, database: source.database)
+        note("wrote \(n) row(s) as of \(Day.format(asOf)) to table \(source.displayName(toTable))")
     }
 }
 
@@ -251,6 +336,34 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
     } catch let e as LinearAlgebraError {
         FileHandle.standardError.write(Data("healthscore: error: numerical failure: \(e)\n".utf8))
         throw ExitCode(65)
+    } catch let e as DatabaseError {
+        FileHandle.standardError.write(Data("healthscore: error: \(e.description)\n".utf8))
+        throw ExitCode(e.exitCode)
+    }
+}
+
+extension DatabaseError {
+    /// DESIGN §10's exit statuses (sysexits): 64 usage, 69 unavailable, 77 permission, 66 no input, 65 bad data.
+    var exitCode: Int32 {
+        switch self {
+        case .badURL: return 64
+        case .unavailable: return 69
+        case .authentication: return 77
+        case .missing: return 66
+        case .badValue, .failed: return 65
+        }
+    }
+}
+
+/// The run's database connections, one per URL, opened on first use.
+enum Connections {
+    nonisolated(unsafe) private static var open: [String: Database] = [:]
+
+    static func open(_ url: String) throws -> Database {
+        if let d = open[url] { return d }
+        let d = try Database(DatabaseURL(url, environment: ProcessInfo.processInfo.environment))
+        open[url] = d
+        return d
     }
 }
 

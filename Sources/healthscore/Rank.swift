@@ -19,6 +19,7 @@ struct RankCommand: ParsableCommand {
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var writeBack: WriteBackOptions
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("A saved model (fit --save-model).", valueName: "file")) var model: String?
@@ -30,6 +31,7 @@ struct RankCommand: ParsableCommand {
         if horizon < 0 { throw ValidationError("--horizon must be zero or more days") }
         if let top, top <= 0 { throw ValidationError("--top must be positive") }
         if !(penalty >= 0) { throw ValidationError("--penalty must be non-negative") }
+        try writeBack.validate(inputs)
     }
 
     func run() throws {
@@ -39,6 +41,7 @@ struct RankCommand: ParsableCommand {
             let r = try Ranking.rank(dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty, top: top)
             for d in r.diagnostics { note(d.message) }
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
+            if writeBack.toTable != nil { try writeBack.write(csv: Render.ranking(r, format: .csv), asOf: r.asOf, inputs: inputs) }
         }
     }
 }

@@ -3,15 +3,6 @@ import AccountHealthPostgres
 import ArgumentParser
 import Foundation
 
-/// Where the tables are, for the commands that read PostgreSQL (DESIGN §10).
-struct TableOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Schema of the tables.", valueName: "name")) var schema: String?
-    @Option(name: .customLong("timeline-table"), help: ArgumentHelp("Timeline table or view.", valueName: "name")) var timelineTable = "timeline"
-    @Option(name: .customLong("outcomes-table"), help: ArgumentHelp("Outcomes table or view.", valueName: "name")) var outcomesTable = "outcomes"
-
-    var tables: DatabaseTables { DatabaseTables(schema: schema, timeline: timelineTable, outcomes: outcomesTable) }
-}
-
 struct SQLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
@@ -31,7 +22,6 @@ struct SQLCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("score, fit, indicators, rank, compare or backtest.", valueName: "command")) var command: Command
     @OptionGroup var inputs: InputOptions
-    @OptionGroup var tables: TableOptions
     @Option(name: .customLong("as-of"), help: ArgumentHelp("The date (score, rank, compare; default: the timeline's last date, found by the query).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Days before each renewal decision (fit, rank, compare).", valueName: "days")) var horizon = 90
@@ -47,7 +37,7 @@ struct SQLCommand: ParsableCommand {
                 throw InputError(.invalidArgument, Location(file: "config"), "sql needs the factors: pass --config FILE or --data DIR with config.yaml")
             }
             let config = try Configuration.load(path: path)
-            let t = tables.tables
+            let t = inputs.tables
             var out = "-- healthscore \(command.rawValue): the as-of rows it reads (DESIGN §10)\n"
             switch command {
             case .score:

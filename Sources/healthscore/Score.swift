@@ -15,6 +15,7 @@ struct Score: ParsableCommand {
 
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var writeBack: WriteBackOptions
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Replay: score every N days back from --as-of.", valueName: "days"))
@@ -25,6 +26,8 @@ struct Score: ParsableCommand {
     func validate() throws {
         if let every, every <= 0 { throw ValidationError("--every must be a positive number of days") }
         if from != nil && every == nil { throw ValidationError("--from goes with --every") }
+        try writeBack.validate(inputs)
+        if writeBack.toTable != nil && every != nil { throw ValidationError("--to-table writes the scores of one date: leave out --every") }
     }
 
     func run() throws {
@@ -37,13 +40,10 @@ struct Score: ParsableCommand {
             let skipped = report.notYetStarted.reduce(0, +)
             if skipped > 0 { note("\(skipped) account-date(s) not scored: no timeline row on or before the date") }
             let format = out.resolvedFormat
-            if format == .csv {
-                var bytes: [UInt8] = []
-                Render.scoreCSV(report, into: &bytes)
-                try out.emit(bytes: bytes)
-            } else {
-                try out.emit(Render.score(report, format: format))
-            }
+            var csv: [UInt8] = []
+            if format == .csv || writeBack.toTable != nil { Render.scoreCSV(report, into: &csv) }
+            try out.emit(bytes: format == .csv ? csv : Array(Render.score(report, format: format).utf8))
+            if let day = report.dates.last { try writeBack.write(csv: String(decoding: csv, as: UTF8.self), asOf: day, inputs: inputs) }
         }
     }
 }

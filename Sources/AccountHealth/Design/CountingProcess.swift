@@ -97,7 +97,9 @@ extension SurvivalDesign {
         var state = [Double](repeating: .nan, count: p)
         var dates: [Int32] = [], states: [Double] = []
         var lastChurn: Int32? = nil
-        for a in 0..<ids.count {
+        // Accounts in id order: the design (and the fit's sums) do not depend on the order rows came in.
+        for code in ids.codesByString {
+            let a = Int(code)
             var slice = Array(groups.rows(of: a))
             if let cut = options.censorAt {
                 let before = slice.count

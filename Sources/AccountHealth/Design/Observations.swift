@@ -68,9 +68,9 @@ public enum Observations {
     /// Builds the observations of every horizon in one read of the timeline.
     /// `factors`: the configuration's factors, or nil for every numeric timeline column.
     /// `outcomes` defaults to the dataset's.
-    public static func build(_ dataset: Dataset, outcomes: OutcomesTable? = nil, factors: [String]?,
+    public static func build(_ dataset: Dataset, outcomes subset: OutcomesTable? = nil, factors: [String]?,
                              options: ObservationOptions) throws -> [ObservationSet] {
-        let outcomes = try outcomes ?? dataset.requireOutcomes("the model observations")
+        let outcomes = try subset ?? dataset.requireOutcomes("the model observations")
         guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
             throw InputError(.invalidArgument, Location(file: "horizon"), "horizons must be zero or more days")
         }
@@ -83,6 +83,8 @@ public enum Observations {
             for h in options.horizons { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h)) }
         }
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
+        // A subset (rank's past outcomes) is every outcome up to its last date, a superset of its own dates.
+        acc.origin = .beforeOutcomes(horizons: options.horizons, through: subset == nil ? nil : outcomes.day.max())
         let summary = try dataset.timeline.read(into: &acc)
         try requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
         acc.finish()

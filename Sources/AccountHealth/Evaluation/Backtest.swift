@@ -107,7 +107,9 @@ public enum Backtest {
         if let other = against?.configuration {
             for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) { names.append(n) }
         }
-        let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: cutoffs + [lastDay], factors: names)
+        // Only the accounts with an outcome in a cutoff's window are scored at it, and every account on the last date.
+        let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: cutoffs + [lastDay], factors: names,
+                                                   origin: .cutoffs(horizon: options.horizon, everyAccountAt: [lastDay]))
         try configuration.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         if let against { try against.configuration.check(againstTimelineFactors: summary.factors, file: against.file) }
 
@@ -129,9 +131,12 @@ public enum Backtest {
         var pairs: [Pair] = []
         var unscored = 0
         let ids = summary.accounts.strings
+        // Accounts in id order: the pairs (and the sums over them) do not depend on the order rows came in.
+        let byId = summary.accounts.codesByString.map(Int.init)
         for (ci, cut) in cutoffs.enumerated() {
             let k = acc.queryIndex(cut)!
-            for (a, id) in ids.enumerated() {
+            for a in byId {
+                let id = ids[a]
                 guard let next = byAccount[id]?.first(where: { $0.0 > cut && $0.0 <= cut + Int32(options.horizon) }) else { continue }
                 let seg = segment(id)
                 let e = seg.flatMap { mine.seg[$0] } ?? mine.base

@@ -115,4 +115,13 @@ public struct Interner: Sendable {
 
     /// All strings in code order.
     public var strings: [String] { (0..<count).map { string(Int32($0)) } }
+
+    /// The codes ordered by their strings' bytes: an order that does not depend on the order rows came in
+    /// (a file's, a database's), so that sums over accounts are the same whatever the source.
+    public var codesByString: [Int32] {
+        (0..<Int32(count)).sorted { a, b in
+            let sa = offsets[Int(a)], ea = offsets[Int(a) + 1], sb = offsets[Int(b)], eb = offsets[Int(b) + 1]
+            return arena[sa..<ea].lexicographicallyPrecedes(arena[sb..<eb])
+        }
+    }
 }

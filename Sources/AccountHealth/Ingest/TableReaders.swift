@@ -269,6 +269,20 @@ public struct OutcomesTable: Sendable {
             t.accountIds.append(id); t.day.append(day); t.churned.append(churned); t.arr.append(arr); t.line.append(rec.line)
         })
         t.recordsRead = reader.records
-        return (t, errors)
+        return (t.inKeyOrder(), errors)
+    }
+
+    /// The rows ordered by account id (bytes) and date: the order every analysis sees, so that its sums do
+    /// not depend on the order of the file's (or a table's) rows.
+    public func inKeyOrder() -> OutcomesTable {
+        let keys = accountIds.map { Array($0.utf8) }
+        let order = accountIds.indices.sorted { a, b in
+            keys[a] == keys[b] ? (day[a], line[a]) < (day[b], line[b]) : keys[a].lexicographicallyPrecedes(keys[b])
+        }
+        if order.elementsEqual(accountIds.indices) { return self }
+        var t = self
+        t.accountIds = order.map { accountIds[$0] }; t.day = order.map { day[$0] }; t.churned = order.map { churned[$0] }
+        t.arr = order.map { arr[$0] }; t.line = order.map { line[$0] }
+        return t
     }
 }

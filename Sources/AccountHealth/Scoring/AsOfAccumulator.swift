@@ -6,6 +6,16 @@
 ///
 /// Rows are filed into the bucket of the first query date on or after them (one binary search a row),
 /// then buckets are carried forward once at the end: memory is accounts × dates × factors, not rows.
+/// The rule that made an accumulator's per-account query dates.
+public enum AsOfQueryOrigin: Sendable, Equatable {
+    /// Each outcome's decision date minus each horizon, for the outcomes dated on or before `through` (nil: every
+    /// outcome of the dataset).
+    case beforeOutcomes(horizons: [Int], through: Int32?)
+    /// Global mode, where only some states are read: at each query date `c` but those of `everyAccountAt`, the
+    /// accounts with an outcome in `(c, c + horizon]` (a backtest's cutoffs); at `everyAccountAt`, every account.
+    case cutoffs(horizon: Int, everyAccountAt: [Int32])
+}
+
 public struct AsOfAccumulator: TimelineSink {
     public static let noDay = Int32.min
 
@@ -16,6 +26,10 @@ public struct AsOfAccumulator: TimelineSink {
     /// The factors kept, by name (matched case-insensitively to timeline columns).
     public let wanted: [String]
     public let trendDays: Int?
+    /// How the per-account query dates were chosen, when a rule made them (nil: only the dates are known).
+    /// A source that computes as-of states itself (a database, DESIGN §10) generates the dates where the data
+    /// is from it; the states it returns for any superset of the dates are the same.
+    public var origin: AsOfQueryOrigin?
     private var slotOfColumn: [(column: Int, slot: Int)] = []
     public private(set) var accountCount = 0
     /// Per account: its query list and the index of its first cell.
@@ -51,6 +65,9 @@ public struct AsOfAccumulator: TimelineSink {
     private var finalized = false
     /// Timeline factor names, as read.
     public private(set) var timelineFactors: [String] = []
+
+    /// Per-account mode's query dates by account id (sorted, distinct); nil in global mode.
+    public var queryDaysByAccount: [String: [Int32]]? { perAccount }
 
     /// Global mode: the same query dates for every account.
     public init(queryDays: [Int32], factors: [String], trendDays: Int? = nil) {

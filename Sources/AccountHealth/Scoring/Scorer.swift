@@ -29,8 +29,11 @@ public struct ScoreReport: Sendable {
 
 public enum Scorer {
     /// Reads the timeline once and returns the as-of states at the given dates.
-    public static func accumulate(_ timeline: any TimelineSource, days: [Int32], factors: [String]) throws -> (AsOfAccumulator, TimelineSummary) {
+    /// `origin` says which (account, date) states will be read, when not all of them.
+    public static func accumulate(_ timeline: any TimelineSource, days: [Int32], factors: [String],
+                                  origin: AsOfQueryOrigin? = nil) throws -> (AsOfAccumulator, TimelineSummary) {
         var acc = AsOfAccumulator(queryDays: days, factors: factors)
+        acc.origin = origin
         let summary = try timeline.read(into: &acc)
         acc.finish()
         return (acc, summary)

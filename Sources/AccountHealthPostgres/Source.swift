@@ -1,0 +1,515 @@
+import AccountHealth
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+
+/// A dataset's tables in a PostgreSQL database (DESIGN §10): the timeline is read where it lives (as-of
+/// states pushed down as SQL, every row streamed otherwise); the accounts and outcomes are small and are
+/// read whole, through the same validation as their CSV files.
+public struct DatabaseSource: Sendable {
+    public let database: Database
+    public let tables: DatabaseTables
+
+    public init(database: Database, tables: DatabaseTables = DatabaseTables()) {
+        self.database = database
+        self.tables = tables
+    }
+
+    /// A table's name as shown in messages (`schema.table`, or the table alone).
+    public func displayName(_ table: String) -> String { (tables.schema.map { $0 + "." } ?? "") + table }
+
+    /// A table's (or view's) columns in order, with their types as PostgreSQL names them; `missing` when
+    /// there is no such table or view.
+    public func describe(_ table: String) throws -> [(name: String, type: String)] {
+        let name = displayName(table)
+        let regclass = "to_regclass(\(PushDown.literal(tables.qualified(table))))"
+        let found = try database.rows("SELECT CAST(\(regclass) AS TEXT)", table: name)
+        guard found.first?.first.flatMap({ $0 }) != nil else {
+            throw DatabaseError.missing(table: name, column: nil, reason: "no such table or view in the database \(database.url.database)")
+        }
+        let rows = try database.rows("""
+            SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
+             WHERE attrelid = \(regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
+            """, table: name)
+        return rows.map { ($0[0] ?? "", $0[1] ?? "") }
+    }
+
+    /// Whether a table or view of that name exists.
+    public func exists(_ table: String) throws -> Bool {
+        let found = try database.rows("SELECT CAST(to_regclass(\(PushDown.literal(tables.qualified(table)))) AS TEXT)", table: displayName(table))
+        return found.first?.first.flatMap({ $0 }) != nil
+    }
+
+    /// The timeline derived (DESIGN §9) from the events table (`account_id`, `time` as a date, timestamp or
+    /// timestamptz, `type`, an optional numeric `value`), streamed into an activity log, with the metric
+    /// definitions of a YAML file.
+    public func derive(metrics path: String?) throws -> DerivedTimeline {
+        guard let path else { throw DatasetError.missing(.metrics, neededBy: "derive") }
+        let definitions = try MetricsConfiguration.load(path: path)
+        return try Derive.timeline(try events(), metrics: definitions)
+    }
+
+    /// The events table as an activity log; each defect located by table, key, column and value.
+    public func events() throws -> EventLog {
+        let name = displayName(tables.events)
+        let cols = try describe(tables.events)
+        func find(_ c: String) throws -> (name: String, type: String) {
+            guard let x = cols.first(where: { $0.name.lowercased() == c }) else {
+                throw DatabaseError.missing(table: name, column: c, reason: "an events table has account_id, time, type and an optional value")
+            }
+            return x
+        }
+        let account = try find("account_id"), time = try find("time"), type = try find("type")
+        let value = cols.first { $0.name.lowercased() == "value" }
+        let micros: String
+        switch try DatabaseSource.dateKind(time, table: name) {
+        case .timestamptz: micros = "CAST(EXTRACT(EPOCH FROM \(PushDown.quote(time.name))) * 1000000 AS BIGINT)"
+        case .date, .timestamp: micros = "CAST(EXTRACT(EPOCH FROM CAST(\(PushDown.quote(time.name)) AS TIMESTAMP)) * 1000000 AS BIGINT)"
+        }
+        if let value, !DatabaseSource.isNumber(value.type) {
+            throw DatabaseError.badValue(table: name, key: "every row", column: value.name, value: value.type, reason: "the value column must have a numeric type")
+        }
+        let select = ["CAST(\(PushDown.quote(account.name)) AS TEXT)", micros, "CAST(\(PushDown.quote(type.name)) AS TEXT)",
+                      value.map { "CAST(\(PushDown.quote($0.name)) AS DOUBLE PRECISION)" } ?? "CAST(NULL AS DOUBLE PRECISION)"]
+        let log = Box(EventLogBuilder(file: name))
+        let failure = Box<(DatabaseError?, Int)>((nil, 0))
+        @Sendable func fail(_ e: DatabaseError) { if failure.value.0 == nil { failure.value.0 = e }; failure.value.1 += 1 }
+        try database.query("SELECT \(select.joined(separator: ", ")) FROM \(tables.qualified(tables.events))", table: name) { row in
+            let r = row.makeRandomAccess()
+            guard let id = r[0].bytes.map({ String(buffer: $0) }), !id.isEmpty else {
+                fail(.badValue(table: name, key: "account_id=NULL", column: account.name, value: "", reason: "account_id is empty")); return
+            }
+            guard let t = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }) else {
+                fail(.badValue(table: name, key: "account_id=\(id)", column: time.name, value: "", reason: "an event needs a time")); return
+            }
+            let when = Day.format(EventLog.day(ofMicroseconds: t))
+            guard let kind = r[2].bytes.map({ String(buffer: $0) }), !kind.trimmingCharacters(in: .whitespaces).isEmpty else {
+                fail(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: type.name, value: "", reason: "the event type is empty")); return
+            }
+            let v = r[3].bytes.flatMap(Cells.double)
+            if let v, !v.isFinite {
+                fail(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: value?.name ?? "value", value: "\(v)", reason: "not a finite number")); return
+            }
+            log.value.append(account: id, microseconds: t, type: kind, value: v)
+        }
+        if let e = failure.value.0 {
+            if failure.value.1 > 1, case .badValue(let t, let k, let c, let v, let r) = e {
+                throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(failure.value.1 - 1) more bad rows)")
+            }
+            throw e
+        }
+        return log.value.build()
+    }
+
+    /// The timeline table's columns: `account_id`, `date`, an optional `risk`, and every other column a
+    /// numeric factor (the wide layout of DESIGN §2).
+    public func timeline() throws -> DatabaseTimeline {
+        let name = displayName(tables.timeline)
+        let cols = try describe(tables.timeline)
+        func find(_ c: String) -> (name: String, type: String)? { cols.first { $0.name.lowercased() == c } }
+        guard let account = find("account_id") else {
+            throw DatabaseError.missing(table: name, column: "account_id", reason: "the timeline needs account_id, date and factor columns")
+        }
+        guard let date = find("date") else {
+            throw DatabaseError.missing(table: name, column: "date", reason: "the timeline needs account_id, date and factor columns")
+        }
+        if find("factor") != nil && find("value") != nil {
+            throw DatabaseError.failed("\(name) has the long layout (account_id, date, factor, value): the database source reads the wide layout; make a view with one column per factor")
+        }
+        let kind = try DatabaseSource.dateKind(date, table: name)
+        let risk = find("risk")
+        var factors: [String] = []
+        for c in cols where ![account.name, date.name, risk?.name].contains(c.name) {
+            guard DatabaseSource.isNumber(c.type) else {
+                throw DatabaseError.badValue(table: name, key: "every row", column: c.name, value: c.type,
+                                             reason: "a factor column must have a numeric type")
+            }
+            factors.append(c.name)
+        }
+        guard !factors.isEmpty else {
+            throw DatabaseError.missing(table: name, column: "(a factor)", reason: "the timeline has no factor column")
+        }
+        let sql = TimelineSQL(table: tables.timeline, accountColumn: account.name, accountIsText: DatabaseSource.isText(account.type),
+                              dateColumn: date.name, dateKind: kind, riskColumn: risk?.name, factorColumns: factors)
+        return DatabaseTimeline(database: database, tables: tables, sql: sql, name: name)
+    }
+
+    /// The accounts table, read with the accounts file's own rules.
+    public func accounts() throws -> AccountsTable {
+        try readSmallTable(tables.accounts, key: ["account_id"]) { path, name in try AccountsTable.read(path: path, displayName: name) }
+    }
+
+    /// The outcomes table, read with the outcomes file's own rules.
+    public func outcomes() throws -> OutcomesTable {
+        try readSmallTable(tables.outcomes, key: ["account_id", "date"]) { path, name in try OutcomesTable.read(path: path, displayName: name) }
+    }
+
+    /// Reads a small table as CSV text (dates as `YYYY-MM-DD`, numbers and the rest as text) into a temporary
+    /// file, and hands it to the CSV reader, so that a table and its CSV file are checked by the same rules;
+    /// a defect is reported with the table, the row's key, the column and the value.
+    private func readSmallTable<T>(_ table: String, key: [String], _ read: (String, String) throws -> T) throws -> T {
+        let name = displayName(table)
+        let cols = try describe(table)
+        let select = try cols.map { c -> String in
+            let q = PushDown.quote(c.name)
+            if DatabaseSource.isDateLike(c.type) {
+                let kind = try DatabaseSource.dateKind(c, table: name)
+                let day = TimelineSQL(table: table, dateColumn: c.name, dateKind: kind, factorColumns: []).day("")
+                return "TO_CHAR(\(day), 'YYYY-MM-DD')"
+            }
+            return "CAST(\(q) AS TEXT)"
+        }.joined(separator: ", ")
+        var csv = cols.map { DatabaseSource.csvCell($0.name) }.joined(separator: ",") + "\n"
+        let rows = try database.rows("SELECT \(select) FROM \(tables.qualified(table))", table: name)
+        for r in rows { csv += r.map { DatabaseSource.csvCell($0 ?? "") }.joined(separator: ",") + "\n" }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("healthscore-\(UUID().uuidString).csv").path
+        guard FileManager.default.createFile(atPath: path, contents: Data(csv.utf8)) else {
+            throw DatabaseError.failed("cannot write a temporary file for \(name)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            return try read(path, name)
+        } catch let e as InputErrors {
+            throw DatabaseSource.located(e.errors, count: e.errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
+        } catch let e as InputError {
+            throw DatabaseSource.located([e], count: 1, rows: rows, columns: cols.map(\.name), key: key, table: name)
+        }
+    }
+
+    /// A CSV file's defect as a table's: line n is row n − 1, named by its key.
+    static func located(_ errors: [InputError], count: Int, rows: [[String?]], columns: [String], key: [String], table: String) -> DatabaseError {
+        guard let e = errors.first else { return .failed("\(table): unreadable") }
+        if e.kind == .missingColumn {
+            return .missing(table: table, column: e.value ?? e.location.columnName, reason: e.message)
+        }
+        var keyText = "every row"
+        if let line = e.location.line, line >= 2, line - 2 < rows.count {
+            let row = rows[line - 2]
+            keyText = key.compactMap { k in
+                columns.firstIndex { $0.lowercased() == k }.map { "\(k)=\(row[$0] ?? "NULL")" }
+            }.joined(separator: ", ")
+        }
+        let more = count > 1 ? " (and \(count - 1) more)" : ""
+        return .badValue(table: table, key: keyText, column: e.location.columnName ?? "", value: e.value ?? "", reason: e.message + more)
+    }
+
+    static func csvCell(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func isNumber(_ type: String) -> Bool {
+        ["smallint", "integer", "bigint", "real", "double precision"].contains(type) || type.hasPrefix("numeric") || type.hasPrefix("decimal")
+    }
+    static func isText(_ type: String) -> Bool {
+        type == "text" || type.hasPrefix("character") || type.hasPrefix("varchar")
+    }
+    static func isDateLike(_ type: String) -> Bool { type == "date" || type.hasPrefix("timestamp") }
+
+    static func dateKind(_ c: (name: String, type: String), table: String) throws -> TimelineSQL.DateKind {
+        if c.type == "date" { return .date }
+        if c.type.hasPrefix("timestamp") { return c.type.hasSuffix("with time zone") && !c.type.hasSuffix("without time zone") ? .timestamptz : .timestamp }
+        throw DatabaseError.badValue(table: table, key: "every row", column: c.name, value: c.type,
+                                     reason: "a date column must be a date, timestamp or timestamptz")
+    }
+}
+
+/// The timeline in a database table. An as-of read (the `AsOfAccumulator` of score, fit, indicators, rank,
+/// compare, backtest, alerts, explain) sends the push-down query and replays only its rows; any other read
+/// streams the table row by row into the sink (bounded memory: nothing is kept here).
+public struct DatabaseTimeline: TimelineSource {
+    public let database: Database
+    public let tables: DatabaseTables
+    public let sql: TimelineSQL
+    public let name: String
+    private let cache = NIOLockedValueBox(Cache())
+
+    struct Cache {
+        var range: (first: Int32, last: Int32)?? = nil
+        var duplicatesChecked = false
+    }
+
+    init(database: Database, tables: DatabaseTables, sql: TimelineSQL, name: String) {
+        self.database = database
+        self.tables = tables
+        self.sql = sql
+        self.name = name
+    }
+
+    public var factors: [String] { sql.factorColumns }
+
+    public func columns() throws -> TimelineColumns { TimelineColumns(layout: .wide, factorNames: sql.factorColumns) }
+
+    public func dateRange() throws -> (first: Int32, last: Int32)? {
+        if let r = cache.withLockedValue({ $0.range }) { return r }
+        let t = tables.qualified(sql.table)
+        let box = Box<(first: Int32, last: Int32)?>(nil)
+        try database.query("SELECT MIN(\(sql.day(""))), MAX(\(sql.day(""))) FROM \(t)", table: name) { row in
+            let r = row.makeRandomAccess()
+            if let a = r[0].bytes.flatMap(Cells.date), let b = r[1].bytes.flatMap(Cells.date) { box.value = (a, b) }
+        }
+        cache.withLockedValue { $0.range = .some(box.value) }
+        return box.value
+    }
+
+    public func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
+        if let acc = sink as? AsOfAccumulator, acc.trendDays == nil, let dates = DatabaseTimeline.dates(of: acc) {
+            var a = acc
+            let summary = try pushDown(dates, into: &a)
+            sink = a as! S
+            return summary
+        }
+        return try stream(into: &sink)
+    }
+
+    /// The most dates at which every account's state is pushed down; more (a replay) stream the table instead,
+    /// since each date would join every row before it again.
+    public static let pushDownDates = 8
+
+    /// The dates an accumulator needs, as the push-down query's `Dates`; nil when streaming is cheaper.
+    public static func dates(of acc: AsOfAccumulator) -> PushDown.Dates? {
+        switch acc.origin {
+        case .beforeOutcomes(let horizons, let through)?:
+            return .beforeOutcomes(horizons: horizons, through: through)
+        case .cutoffs(let horizon, let everyAccountAt)?:
+            let cutoffs = acc.queryDays.filter { !everyAccountAt.contains($0) }
+            return .union([.cutoffs(cutoffs, horizon: horizon), .everyAccount(at: everyAccountAt)])
+        case nil:
+            if let perAccount = acc.queryDaysByAccount {
+                return .pairs(perAccount.keys.sorted().flatMap { id in perAccount[id]!.map { (account: id, day: $0) } })
+            }
+            return acc.queryDays.count <= pushDownDates ? .everyAccount(at: acc.queryDays) : nil
+        }
+    }
+
+    // MARK: The push-down
+
+    /// Rows moved by the last push-down read (as-of rows, and one row per account for the account list).
+    public static let lastTransfer = NIOLockedValueBox((asOfRows: 0, accountRows: 0))
+
+    /// Builds, from the as-of rows, a small timeline whose as-of states at the accumulator's dates are the
+    /// table's: for each state, the row of its latest date (with its risk) and each factor's row of its
+    /// value's date (every one a real row of the table, with a subset of its values), plus each account's
+    /// first row, empty (the account's existence and age). Rows of later states never come before an earlier
+    /// state's own rows, so replaying it gives the accumulator exactly the states of the whole table.
+    private func pushDown(_ dates: PushDown.Dates, into acc: inout AsOfAccumulator) throws -> TimelineSummary {
+        let range = try dateRange()
+        let wanted = acc.wanted.map { $0.lowercased() }
+        let factorNames = sql.factorColumns.filter { wanted.contains($0.lowercased()) }
+        var q = sql
+        q.factorColumns = factorNames
+        let query = PushDown.asOfQuery(dates, timeline: q, tables: tables)
+        let nf = sql.factorColumns.count
+        let slot = factorNames.map { n in sql.factorColumns.firstIndex(of: n)! }
+        // (account, day) → the merged row.
+        final class Rows: @unchecked Sendable {
+            var accounts = Interner(capacity: 4096)
+            var index: [UInt64: Int] = [:]
+            var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
+            var error: DatabaseError?
+            var asOfRows = 0, accountRows = 0
+            func row(_ a: Int32, _ d: Int32, nf: Int) -> Int {
+                let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
+                if let i = index[key] { return i }
+                let i = day.count
+                index[key] = i
+                account.append(a); day.append(d); risk.append(TimelineReader.riskUnspecified)
+                values.append(contentsOf: repeatElement(.nan, count: nf))
+                return i
+            }
+        }
+        let rows = Rows()
+        let table = name
+        // Every account, with its first row (an empty one), and a count of the rows the CSV rules refuse (an empty
+        // date, a risk that is not a level, a value that is not finite): rows the as-of query may not read.
+        var bad = ["\(sql.day("")) IS NULL"]
+        if let r = sql.riskColumn {
+            bad.append("LOWER(TRIM(\(PushDown.quote(r)))) NOT IN ('', 'none', 'low', 'medium', 'high')")
+        }
+        bad += sql.factorColumns.map { "\(sql.factor("", $0)) IN ('NaN', 'Infinity', '-Infinity')" }
+        let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
+        let found = Box(0)
+        try database.query("SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows) FROM \(tables.qualified(sql.table)) GROUP BY \(sql.account(""))",
+                           table: name) { row in
+            let r = row.makeRandomAccess()
+            rows.accountRows += 1
+            if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 { found.value += Int(n) }
+            guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
+                if rows.error == nil { rows.error = .badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty") }
+                return
+            }
+            guard let d = r[1].bytes.flatMap(Cells.date) else {
+                if rows.error == nil { rows.error = .badValue(table: table, key: "account_id=\(id)", column: "date", value: "", reason: "a row has no valid date") }
+                return
+            }
+            _ = rows.row(rows.accounts.intern(id), d, nf: nf)
+        }
+        if let e = rows.error { throw e }
+        if found.value > 0 {
+            // Locate the first of them, with its key, as a full read does.
+            var none = DiscardingSink()
+            _ = try stream(into: &none)
+        }
+        let hasRisk = sql.riskColumn != nil
+        try database.query(query, table: name) { row in
+            let r = row.makeRandomAccess()
+            rows.asOfRows += 1
+            guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
+            let id = String(buffer: idBytes)
+            let a = rows.accounts.intern(id)
+            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0, rows.error == nil {
+                let asOf = r[1].bytes.flatMap(Cells.date).map(Day.format) ?? ""
+                rows.error = .badValue(table: table, key: "account_id=\(id), on or before \(asOf)", column: "date", value: "",
+                                       reason: "duplicate (account_id, date): two rows of one account share a date")
+            }
+            let i = rows.row(a, latest, nf: nf)
+            if hasRisk {
+                let text = r[3].bytes.map { String(buffer: $0) } ?? ""
+                guard let level = text.utf8CString.withUnsafeBufferPointer({ b in
+                    b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: b.count) { RiskLevel.parse($0, b.count - 1) }
+                }) else {
+                    if rows.error == nil {
+                        rows.error = .badValue(table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!, value: text,
+                                               reason: "risk must be none, low, medium, high or empty")
+                    }
+                    return
+                }
+                rows.risk[i] = level.rawValue
+            } else {
+                rows.risk[i] = RiskLevel.none.rawValue
+            }
+            for (k, s) in slot.enumerated() {
+                guard let vb = r[5 + 2 * k].bytes, let v = Cells.double(vb), let d = r[6 + 2 * k].bytes.flatMap(Cells.date) else { continue }
+                guard v.isFinite else {
+                    if rows.error == nil {
+                        rows.error = .badValue(table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k], value: "\(v)",
+                                               reason: "not a finite number")
+                    }
+                    continue
+                }
+                rows.values[rows.row(a, d, nf: nf) * nf + s] = v
+            }
+        }
+        if let e = rows.error { throw e }
+        DatabaseTimeline.lastTransfer.withLockedValue { $0 = (rows.asOfRows, rows.accountRows) }
+        // Replay by account and date.
+        let order = rows.day.indices.sorted { (rows.account[$0], rows.day[$0]) < (rows.account[$1], rows.day[$1]) }
+        acc.begin(factors: sql.factorColumns)
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(1, nf))
+        defer { buffer.deallocate() }
+        var announced = Int32(-1)
+        for i in order {
+            let a = rows.account[i]
+            if a != announced { acc.newAccount(a, id: rows.accounts.string(a)); announced = a }
+            for j in 0..<nf { buffer[j] = rows.values[i * nf + j] }
+            acc.row(account: a, day: rows.day[i], risk: rows.risk[i], values: buffer, line: 0)
+        }
+        return TimelineSummary(file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: order.count,
+                               recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: rows.accounts,
+                               firstDay: range?.first, lastDay: range?.last, valueCounts: Array(repeating: 0, count: nf))
+    }
+
+    // MARK: The stream
+
+    /// Every row, as it comes, into the sink; the defects are collected and the first is thrown at the end.
+    private func stream<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
+        try checkDuplicates()
+        let nf = sql.factorColumns.count
+        let select = ([sql.account(""), sql.day(""), sql.risk("")] + sql.factorColumns.map { sql.factor("", $0) }).joined(separator: ", ")
+        sink.begin(factors: sql.factorColumns)
+        let st = StreamState(sink, nf: nf)
+        let table = name, hasRisk = sql.riskColumn != nil, riskName = sql.riskColumn ?? "risk", factorNames = sql.factorColumns
+        try database.query("SELECT \(select) FROM \(tables.qualified(sql.table))", table: name) { row in
+            var it = row.makeIterator()
+            let idCell = it.next()!, dayCell = it.next()!, riskCell = it.next()!
+            guard let idBytes = idCell.bytes else {
+                st.fail(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty")); return
+            }
+            let id = String(buffer: idBytes)
+            guard let day = dayCell.bytes.flatMap(Cells.date) else {
+                st.fail(.badValue(table: table, key: "account_id=\(id)", column: "date", value: dayCell.bytes == nil ? "" : "infinity",
+                                  reason: "a row needs a finite date")); return
+            }
+            var risk = RiskLevel.none.rawValue
+            if hasRisk, let b = riskCell.bytes {
+                let level = b.withUnsafeReadableBytes { p in RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count) }
+                guard let level else {
+                    st.fail(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName, value: String(buffer: b),
+                                      reason: "risk must be none, low, medium, high or empty")); return
+                }
+                risk = level.rawValue
+            }
+            for j in 0..<nf {
+                let cell = it.next()!
+                guard let b = cell.bytes, let v = Cells.double(b) else { st.values[j] = .nan; continue }
+                guard v.isFinite else {
+                    st.fail(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: factorNames[j], value: "\(v)",
+                                      reason: "not a finite number")); return
+                }
+                st.values[j] = v
+                st.counts[j] += 1
+            }
+            var isNew = false
+            let code = id.utf8CString.withUnsafeBufferPointer { b in
+                b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: b.count) { st.accounts.intern($0, b.count - 1, isNew: &isNew) }
+            }
+            if isNew { st.sink.newAccount(code, id: id) }
+            st.rows += 1
+            if day < st.first { st.first = day }
+            if day > st.last { st.last = day }
+            st.sink.row(account: code, day: day, risk: risk, values: st.values, line: st.rows)
+        }
+        if let e = st.error {
+            if st.errors > 1, case .badValue(let t, let k, let c, let v, let r) = e {
+                throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(st.errors - 1) more bad rows)")
+            }
+            throw e
+        }
+        sink = st.sink
+        return TimelineSummary(file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: st.rows,
+                               recordsUsed: st.rows, rows: st.rows, blankLines: 0, accounts: st.accounts,
+                               firstDay: st.rows > 0 ? st.first : nil, lastDay: st.rows > 0 ? st.last : nil, valueCounts: st.counts)
+    }
+
+    /// Two rows of one account and date are a defect, as in a CSV file (checked once, in the database).
+    private func checkDuplicates() throws {
+        if cache.withLockedValue({ $0.duplicatesChecked }) { return }
+        let a = sql.account(""), d = sql.day("")
+        let found = try database.rows("""
+            SELECT \(a), TO_CHAR(\(d), 'YYYY-MM-DD'), COUNT(*) FROM \(tables.qualified(sql.table))
+             GROUP BY \(a), \(d) HAVING COUNT(*) > 1 LIMIT 1
+            """, table: name)
+        if let r = found.first {
+            throw DatabaseError.badValue(table: name, key: "account_id=\(r[0] ?? "NULL"), date=\(r[1] ?? "")", column: "date", value: r[1] ?? "",
+                                         reason: "duplicate (account_id, date): \(r[2] ?? "2") rows")
+        }
+        cache.withLockedValue { $0.duplicatesChecked = true }
+    }
+}
+
+    /// What a streamed read fills on the connection's thread while the caller waits.
+final class StreamState<T>: @unchecked Sendable {
+        var sink: T
+        var accounts = Interner(capacity: 4096)
+        var rows = 0
+        var first = Int32.max, last = Int32.min
+        var counts: [Int]
+        var error: DatabaseError?
+        var errors = 0
+        let values: UnsafeMutablePointer<Double>
+        init(_ sink: T, nf: Int) {
+            self.sink = sink
+            counts = Array(repeating: 0, count: nf)
+            values = .allocate(capacity: max(1, nf))
+        }
+        deinit { values.deallocate() }
+        func fail(_ e: DatabaseError) { if error == nil { error = e }; errors += 1 }
+    }
+
+/// A sink that keeps nothing (a read for its checks only).
+struct DiscardingSink: TimelineSink {
+    mutating func begin(factors: [String]) {}
+    mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
+    func makeEmpty() -> DiscardingSink { self }
+    mutating func merge(_ other: DiscardingSink, accountMap: [Int32]) {}
+}
