@@ -92,6 +92,26 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension DatabaseError {
+    /// The error as `validate` reports a file's: the table as the file, the key beside it, the column and the
+    /// value; nil for a connection failure (not a defect of the data).
+    public var inputError: InputError? {
+        switch self {
+        case .missing(let table, let column, let reason):
+            return InputError(column == nil ? .missingFile : .missingColumn, Location(file: table, columnName: column), value: column, reason)
+        case .badValue(let table, let key, let column, let value, let reason):
+            let kind: InputError.Kind = reason.hasPrefix("duplicate") ? .duplicateRow : column.lowercased() == "risk" ? .invalidRisk
+                : column.lowercased() == "date" || column.lowercased() == "time" ? .invalidDate : column.lowercased() == "outcome" ? .invalidOutcome
+                : reason.contains("empty") ? .emptyValue : .invalidNumber
+            return InputError(kind, Location(file: "\(table) [\(key)]", columnName: column), value: value, reason)
+        case .failed(let message):
+            return InputError(.unreadableFile, Location(file: "database"), message)
+        case .badURL, .unavailable, .authentication:
+            return nil
+        }
+    }
+}
+
 /// One connection to a PostgreSQL server, used from synchronous code: every call waits for its answer on
 /// the connection's own event loop thread, so it may be called from any thread but that one.
 public final class Database: @unchecked Sendable {

@@ -24,10 +24,18 @@ struct DeriveCommand: ParsableCommand {
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
             let files = try inputs.files()
-            guard files.events != nil else {
-                throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
+            let log: EventLog, metrics: MetricsConfiguration
+            if let source = try inputs.database() {
+                // The activity log of the events table (--events-table, default events).
+                guard let path = files.metrics ?? files.config else { throw DatasetError.missing(.metrics, neededBy: "derive") }
+                metrics = try MetricsConfiguration.load(path: path)
+                log = try source.events()
+            } else {
+                guard files.events != nil else {
+                    throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
+                }
+                (log, metrics) = try files.eventsAndMetrics()
             }
-            let (log, metrics) = try files.eventsAndMetrics()
             // Written as it is derived, account by account: no timeline is held in memory.
             let writer = try output.map { try FileWriter(path: $0) }
             let run = try Derive.writeCSV(log, metrics: metrics) { block in

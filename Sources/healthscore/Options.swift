@@ -39,19 +39,20 @@ struct InputOptions: ParsableArguments {
     var schema: String?
 
     @Option(name: .customLong("timeline-table"), help: ArgumentHelp("With --db: the timeline table or view.", valueName: "name"))
-    var timelineTable = "timeline"
+    var timelineTable: String?
 
     @Option(name: .customLong("accounts-table"), help: ArgumentHelp("With --db: the accounts table or view.", valueName: "name"))
-    var accountsTable = "accounts"
+    var accountsTable: String?
 
     @Option(name: .customLong("outcomes-table"), help: ArgumentHelp("With --db: the outcomes table or view.", valueName: "name"))
-    var outcomesTable = "outcomes"
+    var outcomesTable: String?
 
     @Option(name: .customLong("events-table"), help: ArgumentHelp("With --db: derive the timeline from this activity-log table (DESIGN §9) instead of reading a timeline table.", valueName: "name"))
     var eventsTable: String?
 
     var tables: DatabaseTables {
-        DatabaseTables(schema: schema, timeline: timelineTable, accounts: accountsTable, outcomes: outcomesTable, events: eventsTable ?? "events")
+        DatabaseTables(schema: schema, timeline: timelineTable ?? "timeline", accounts: accountsTable ?? "accounts",
+                       outcomes: outcomesTable ?? "outcomes", events: eventsTable ?? "events")
     }
 
     func validate() throws {
@@ -136,16 +137,19 @@ struct InputOptions: ParsableArguments {
             let files = try checkedFiles(required: required.intersection(.configuration), command: command)
             let all = parts.union(required)
             try files.read(all.intersection(.configuration), into: &dataset)
-            // A table the command can do without is used when it exists, as a file of --data is.
-            if all.contains(.accounts), try required.contains(.accounts) || source.exists(source.tables.accounts) {
-                dataset.accounts = try source.accounts()
-            }
-            if all.contains(.outcomes), try required.contains(.outcomes) || source.exists(source.tables.outcomes) {
-                dataset.outcomes = try source.outcomes()
-            }
+            if all.contains(.accounts), try wanted(.accounts, required: required, source: source) { dataset.accounts = try source.accounts() }
+            if all.contains(.outcomes), try wanted(.outcomes, required: required, source: source) { dataset.outcomes = try source.outcomes() }
             return
         }
         try checkedFiles(required: required, command: command).read(parts.union(required), into: &dataset)
+    }
+
+    /// Whether to read a table: when the command needs it or its flag names it; else when it exists (a table
+    /// the command can do without is used when present, as a file of --data is).
+    func wanted(_ part: DataFiles.Parts, required: DataFiles.Parts, source: DatabaseSource) throws -> Bool {
+        let named = part == .accounts ? accountsTable : outcomesTable
+        if required.contains(part) || named != nil { return true }
+        return try source.exists(part == .accounts ? source.tables.accounts : source.tables.outcomes)
     }
 
     /// The files, with each `required` part present: else an error naming the flag (or the missing file of the

@@ -1,4 +1,5 @@
 import AccountHealth
+import AccountHealthPostgres
 import ArgumentParser
 
 struct Validate: ParsableCommand {
@@ -18,7 +19,25 @@ struct Validate: ParsableCommand {
     func run() throws {
         var code: Int32 = 0
         try reportingErrors(progress: !inputs.quiet) {
-            let report = Validator.validate(try inputs.files())
+            let report: ValidationReport
+            if let source = try inputs.database() {
+                // The tables that exist, each read in full with the rules of its file.
+                let files = try inputs.files()
+                let timeline: (any TimelineSource)?
+                if inputs.eventsTable != nil {
+                    let derived = try source.derive(metrics: files.metrics ?? files.config)
+                    timeline = derived.timeline
+                } else {
+                    timeline = try source.timeline()
+                }
+                report = Validator.validate(ValidationInputs(
+                    timeline: timeline,
+                    accounts: try inputs.wanted(.accounts, required: [], source: source) ? { try source.accounts() } : nil,
+                    outcomes: try inputs.wanted(.outcomes, required: [], source: source) ? { try source.outcomes() } : nil,
+                    config: files.config, locate: { ($0 as? DatabaseError)?.inputError }))
+            } else {
+                report = Validator.validate(try inputs.files())
+            }
             try out.emit(Render.validation(report, format: out.resolvedFormat))
             code = report.exitCode
             // Standard output stays the data; the verdict, with where to start, goes to standard error.

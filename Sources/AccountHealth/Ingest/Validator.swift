@@ -93,19 +93,82 @@ public struct ValidationReport: Sendable {
     }
 }
 
+/// Where `validate` reads each part: the files of a `DataFiles`, or another source (a database), given as
+/// readers. A reader returns the part and the defects it collected; a thrown error is a defect of that part.
+public struct ValidationInputs {
+    /// The timeline's rows and every row defect.
+    public var timeline: (() throws -> (TimelineSummary, [InputError], Int))?
+    /// An activity log's name and its derived timeline (used when there is no `timeline`).
+    public var derived: (name: String, read: () throws -> DerivedTimeline)?
+    public var accounts: (() throws -> (AccountsTable, [InputError], Int))?
+    public var outcomes: (() throws -> (OutcomesTable, [InputError], Int))?
+    public var config: String?
+    /// Turns another source's error (a database's) into a located input error.
+    public var locate: (any Error) -> InputError?
+
+    public init(timeline: (() throws -> (TimelineSummary, [InputError], Int))? = nil, derived: (name: String, read: () throws -> DerivedTimeline)? = nil,
+                accounts: (() throws -> (AccountsTable, [InputError], Int))? = nil, outcomes: (() throws -> (OutcomesTable, [InputError], Int))? = nil,
+                config: String? = nil, locate: @escaping (any Error) -> InputError? = { _ in nil }) {
+        self.timeline = timeline
+        self.derived = derived
+        self.accounts = accounts
+        self.outcomes = outcomes
+        self.config = config
+        self.locate = locate
+    }
+
+    /// A source whose parts throw their first defect (a database): each read in full, its error reported.
+    public init(timeline source: (any TimelineSource)?, accounts: (() throws -> AccountsTable)?, outcomes: (() throws -> OutcomesTable)?,
+                config: String?, locate: @escaping (any Error) -> InputError?) {
+        self.init(config: config, locate: locate)
+        if let source {
+            self.timeline = { var sink = NullSink(); return (try source.read(into: &sink), [], 0) }
+        }
+        if let accounts { self.accounts = { (try accounts(), [], 0) } }
+        if let outcomes { self.outcomes = { (try outcomes(), [], 0) } }
+    }
+}
+
 /// Checks every given input file against DESIGN §2 and reports everything found.
 public enum Validator {
     public static func validate(_ sources: DataFiles) -> ValidationReport {
+        var inputs = ValidationInputs(config: sources.config)
+        if let path = sources.timeline {
+            inputs.timeline = {
+                var sink = NullSink()
+                let (s, e) = try TimelineReader(path: path, delimiter: sources.delimiter).readCollecting(into: &sink)
+                return (s, e.errors, e.count)
+            }
+        } else if let events = sources.events {
+            inputs.derived = (events, { try sources.derive() })
+        }
+        if let path = sources.accounts {
+            inputs.accounts = { let (t, e) = try AccountsTable.readCollecting(path: path, delimiter: sources.delimiter); return (t, e.errors, e.count) }
+        }
+        if let path = sources.outcomes {
+            inputs.outcomes = { let (t, e) = try OutcomesTable.readCollecting(path: path, delimiter: sources.delimiter); return (t, e.errors, e.count) }
+        }
+        if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
+            var report = ValidationReport(problems: [], errorCount: 0)
+            report.problems.append(Problem(InputError(.invalidArgument, Location(file: "validate"), "no input file given")))
+            report.errorCount = 1
+            return report
+        }
+        return validate(inputs)
+    }
+
+    public static func validate(_ sources: ValidationInputs) -> ValidationReport {
         var report = ValidationReport(problems: [], errorCount: 0)
-        func add(_ errors: ErrorCollector) {
-            report.problems += errors.errors.map(Problem.init)
-            report.errorCount += errors.count
+        func add(_ errors: [InputError], _ count: Int) {
+            report.problems += errors.map(Problem.init)
+            report.errorCount += max(count, errors.count)
         }
         func add(_ error: Error) {
             if let e = error as? InputError { report.problems.append(Problem(e)); report.errorCount += 1 }
             else if let es = error as? InputErrors { report.problems += es.errors.map(Problem.init); report.errorCount += es.errors.count }
+            else if let e = sources.locate(error) { report.problems.append(Problem(e)); report.errorCount += 1 }
             else if let d = error as? DatasetError {
-                report.problems.append(Problem(InputError(.invalidConfiguration, Location(file: sources.events ?? "config"), d.description)))
+                report.problems.append(Problem(InputError(.invalidConfiguration, Location(file: sources.derived?.name ?? "config"), d.description)))
                 report.errorCount += 1
             }
             else {
@@ -113,18 +176,13 @@ public enum Validator {
                 report.errorCount += 1
             }
         }
-        if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
-            add(InputError(.invalidArgument, Location(file: "validate"), "no input file given"))
-            return report
-        }
 
         var timelineIds: Set<String>? = nil
         var timelineFactors: [String]? = nil
-        if let path = sources.timeline {
-            var sink = NullSink()
+        if let read = sources.timeline {
             do {
-                let (s, errors) = try TimelineReader(path: path, delimiter: sources.delimiter).readCollecting(into: &sink)
-                add(errors)
+                let (s, errors, count) = try read()
+                add(errors, count)
                 let cov = s.coverage
                 report.timeline = .init(file: s.file, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed,
                                         rowsRejected: s.recordsRead - s.recordsUsed, rows: s.rows, blankLines: s.blankLines,
@@ -139,10 +197,10 @@ public enum Validator {
                 }
             } catch { add(error) }
         }
-        if sources.timeline == nil, let events = sources.events {
+        if sources.timeline == nil, let (events, derive) = sources.derived {
             // An activity log: the timeline it derives is what the other files are checked against.
             do {
-                let d = try sources.derive()
+                let d = try derive()
                 let s = d.timeline.summary
                 let cov = s.coverage
                 report.timeline = .init(file: events, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed, rowsRejected: 0,
@@ -157,18 +215,18 @@ public enum Validator {
             } catch { add(error) }
         }
         var accountIds: Set<String>? = nil
-        if let path = sources.accounts {
+        if let read = sources.accounts {
             do {
-                let (t, errors) = try AccountsTable.readCollecting(path: path, delimiter: sources.delimiter)
-                add(errors)
+                let (t, errors, count) = try read()
+                add(errors, count)
                 report.accounts = .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count)
                 accountIds = Set(t.ids)
             } catch { add(error) }
         }
-        if let path = sources.outcomes {
+        if let read = sources.outcomes {
             do {
-                let (t, errors) = try OutcomesTable.readCollecting(path: path, delimiter: sources.delimiter)
-                add(errors)
+                let (t, errors, count) = try read()
+                add(errors, count)
                 report.outcomes = .init(table: .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count),
                                         renewed: t.renewalCount, churned: t.churnCount)
                 let known = accountIds ?? timelineIds
