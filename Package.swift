@@ -42,7 +42,9 @@ let package = Package(
         ),
         // Tests
         .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
-        .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore"]),
-        .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres", "healthscore"]),
+        // Running the built tool from the tests (not a product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres", "healthscore", "TestSupport"]),
     ]
 )

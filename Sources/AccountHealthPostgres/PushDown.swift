@@ -133,7 +133,7 @@ public enum PushDown {
         let q: String
         switch dates {
         case .union(let parts):
-            q = parts.map { pairsQuery($0, timeline: tl, tables: tables) }.joined(separator: "\nUNION\n")
+            q = parts.map { pairsQuery($0, timeline: tl, tables: tables) }.joined(separator: "\nUNION ALL\n")
         case .everyAccountAtLastDate(let offsets):
             let values = offsets.map { "(\($0))" }.joined(separator: ", ")
             q = """
@@ -153,14 +153,14 @@ public enum PushDown {
             let values = horizons.map { "(\($0))" }.joined(separator: ", ")
             let filter = through.map { "\n WHERE o.\(od) <= \(date($0))" } ?? ""
             q = """
-                SELECT DISTINCT CAST(o.account_id AS TEXT) AS account_id, CAST(o.\(od) - h.days AS DATE) AS as_of
+                SELECT CAST(o.account_id AS TEXT) AS account_id, CAST(o.\(od) - h.days AS DATE) AS as_of
                   FROM \(o) o
                   CROSS JOIN (VALUES \(values)) AS h(days)\(filter)
                 """
         case .cutoffs(let days, let horizon):
             let values = days.map { "(\(date($0)))" }.joined(separator: ", ")
             q = """
-                SELECT DISTINCT CAST(o.account_id AS TEXT) AS account_id, c.as_of
+                SELECT CAST(o.account_id AS TEXT) AS account_id, c.as_of
                   FROM (VALUES \(values)) AS c(as_of)
                   JOIN \(o) o ON o.\(od) > c.as_of AND o.\(od) <= CAST(c.as_of + \(horizon) AS DATE)
                 """
@@ -177,37 +177,46 @@ public enum PushDown {
     /// The as-of values of the pairs of `q`.
     static func valuesQuery(_ q: String, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
         let t = tables.qualified(tl.table)
-        // j: every timeline row on or before each needed date. l: per account and date, the date of the latest
-        // row and, per factor, of the latest row with a value (one grouped pass: no sort). Then a second grouped
-        // pass over j picks the values of those rows; the duplicate count finds two rows of one account and date.
+        // l: per account and date, the date of the latest row and, per factor, of the latest row with a value (one
+        // grouped pass over the rows on or before each date; a pair listed twice only repeats rows). p: those
+        // dates, once each per account. r: the rows of those dates (an equality join). Then per account and date
+        // the picked rows' values, and how many of them share a date (a duplicate (account_id, date)).
+        // The pairs are not made distinct: a plain scan lets the planner hash them, the small side.
         let f = tl.factorColumns
-        var dates = ["MAX(j.day) AS latest_row_date", "COUNT(*) - COUNT(DISTINCT j.day) AS duplicates"]
-        for k in f.indices { dates.append("MAX(CASE WHEN j.f_\(k) IS NOT NULL THEN j.day END) AS d_\(k)") }
-        var picks = ["l.latest_row_date", "MAX(CASE WHEN j.day = l.latest_row_date THEN j.risk END) AS risk", "l.duplicates"]
+        var dates = ["MAX(\(tl.day("t"))) AS latest_row_date"]
+        for (k, name) in f.enumerated() { dates.append("MAX(CASE WHEN \(PushDown.column("t", name)) IS NOT NULL THEN \(tl.day("t")) END) AS d_\(k)") }
+        let picked = (["latest_row_date"] + f.indices.map { "d_\($0)" }).map { "SELECT account_id, \($0) AS day FROM l" }
+        var picks = ["l.latest_row_date", "MAX(CASE WHEN r.day = l.latest_row_date THEN r.risk END) AS risk",
+                     "COUNT(*) - COUNT(DISTINCT r.day) AS duplicates"]
         for (k, name) in f.enumerated() {
-            picks.append("MAX(CASE WHEN j.day = l.d_\(k) THEN j.f_\(k) END) AS \(quote(name))")
+            picks.append("MAX(CASE WHEN r.day = l.d_\(k) THEN r.f_\(k) END) AS \(quote(name))")
             picks.append("l.d_\(k) AS \(quote(name + "_date"))")
         }
-        let groups = ["l.account_id", "l.as_of", "l.latest_row_date", "l.duplicates"] + f.indices.map { "l.d_\($0)" }
-        let columns = (["\(tl.day("t")) AS day", "\(tl.risk("t")) AS risk"] + f.enumerated().map { "\(tl.factor("t", $1)) AS f_\($0)" })
+        let groups = ["l.account_id", "l.as_of", "l.latest_row_date"] + f.indices.map { "l.d_\($0)" }
+        let columns = (["p.account_id", "p.day", "\(tl.risk("t")) AS risk"] + f.enumerated().map { "\(tl.factor("t", $1)) AS f_\($0)" })
             .joined(separator: ", ")
         return """
             WITH q AS (
             \(q.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             ),
-            j AS (
-              SELECT q.account_id, q.as_of, \(columns)
-                FROM q JOIN \(t) t ON \(tl.account("t")) = q.account_id AND \(tl.day("t")) <= q.as_of
-            ),
             l AS (
-              SELECT j.account_id, j.as_of,
+              SELECT q.account_id, q.as_of,
                      \(dates.joined(separator: ",\n         "))
-                FROM j
-               GROUP BY j.account_id, j.as_of
+                FROM q JOIN \(t) t ON \(tl.account("t")) = q.account_id AND \(tl.day("t")) <= q.as_of
+               GROUP BY q.account_id, q.as_of
+            ),
+            p AS (
+              SELECT DISTINCT account_id, day FROM (
+                \(picked.joined(separator: "\n    UNION ALL "))
+              ) x WHERE day IS NOT NULL
+            ),
+            r AS (
+              SELECT \(columns)
+                FROM p JOIN \(t) t ON \(tl.account("t")) = p.account_id AND \(tl.day("t")) = p.day
             )
             SELECT l.account_id, l.as_of,
                    \(picks.joined(separator: ",\n       "))
-              FROM l JOIN j ON j.account_id = l.account_id AND j.as_of = l.as_of
+              FROM l JOIN r ON r.account_id = l.account_id AND r.day <= l.as_of
              GROUP BY \(groups.joined(separator: ", "))
              ORDER BY l.account_id, l.as_of;
             """

@@ -293,7 +293,6 @@ public struct DatabaseTimeline: TimelineSource {
     /// first row, empty (the account's existence and age). Rows of later states never come before an earlier
     /// state's own rows, so replaying it gives the accumulator exactly the states of the whole table.
     private func pushDown(_ dates: PushDown.Dates, into acc: inout AsOfAccumulator) throws -> TimelineSummary {
-        let range = try dateRange()
         let wanted = acc.wanted.map { $0.lowercased() }
         let factorNames = sql.factorColumns.filter { wanted.contains($0.lowercased()) }
         var q = sql
@@ -307,6 +306,7 @@ public struct DatabaseTimeline: TimelineSource {
             var index: [UInt64: Int] = [:]
             var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
             var error: DatabaseError?
+            var duplicates = false
             var asOfRows = 0, accountRows = 0
             func row(_ a: Int32, _ d: Int32, nf: Int) -> Int {
                 let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
@@ -329,11 +329,15 @@ public struct DatabaseTimeline: TimelineSource {
         bad += sql.factorColumns.map { "\(sql.factor("", $0)) IN ('NaN', 'Infinity', '-Infinity')" }
         let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
         let found = Box(0)
-        try database.query("SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows) FROM \(tables.qualified(sql.table)) GROUP BY \(sql.account(""))",
-                           table: name) { row in
+        let last = Box(Int32.min)
+        try database.query("""
+            SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) FROM \(tables.qualified(sql.table))
+             GROUP BY \(sql.account(""))
+            """, table: name) { row in
             let r = row.makeRandomAccess()
             rows.accountRows += 1
             if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 { found.value += Int(n) }
+            if let d = r[3].bytes.flatMap(Cells.date), d > last.value { last.value = d }
             guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
                 if rows.error == nil { rows.error = .badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty") }
                 return
@@ -345,6 +349,9 @@ public struct DatabaseTimeline: TimelineSource {
             _ = rows.row(rows.accounts.intern(id), d, nf: nf)
         }
         if let e = rows.error { throw e }
+        // The table's first and last dates, from the same pass (cached for dateRange()).
+        let range: (first: Int32, last: Int32)? = rows.day.min().map { ($0, last.value) }
+        cache.withLockedValue { $0.range = .some(range) }
         if found.value > 0 {
             // Locate the first of them, with its key, as a full read does.
             var none = DiscardingSink()
@@ -357,11 +364,7 @@ public struct DatabaseTimeline: TimelineSource {
             guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
             let id = String(buffer: idBytes)
             let a = rows.accounts.intern(id)
-            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0, rows.error == nil {
-                let asOf = r[1].bytes.flatMap(Cells.date).map(Day.format) ?? ""
-                rows.error = .badValue(table: table, key: "account_id=\(id), on or before \(asOf)", column: "date", value: "",
-                                       reason: "duplicate (account_id, date): two rows of one account share a date")
-            }
+            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0 { rows.duplicates = true }
             let i = rows.row(a, latest, nf: nf)
             if hasRisk {
                 let text = r[3].bytes.map { String(buffer: $0) } ?? ""
@@ -391,6 +394,8 @@ public struct DatabaseTimeline: TimelineSource {
             }
         }
         if let e = rows.error { throw e }
+        // Two rows of one account and date among those read: located (with its date) by the table's own check.
+        if rows.duplicates { try checkDuplicates() }
         DatabaseTimeline.lastTransfer.withLockedValue { $0 = (rows.asOfRows, rows.accountRows) }
         // Replay by account and date.
         let order = rows.day.indices.sorted { (rows.account[$0], rows.day[$0]) < (rows.account[$1], rows.day[$1]) }

@@ -10,8 +10,10 @@ struct SQLCommand: ParsableCommand {
         discussion: """
             The as-of commands need, for each account and date, each factor's latest non-empty value on or before
             it: this is the query that returns only those rows (standard SQL: common table expressions, joins and
-            window functions; no generate_series, no DISTINCT ON), so it also runs on a timeline partitioned across
-            servers with postgres_fdw. The factors come from --config (or --data DIR's config.yaml).
+            grouping; no window function, no generate_series, no DISTINCT ON), so it also runs on a timeline
+            partitioned across servers with postgres_fdw. The factors come from --config (or --data DIR's
+            config.yaml). The command itself sends the same statement, with its own dates (in date order) and
+            the column types it finds in the table.
             Examples:
               healthscore sql score --data datasets/simulated --as-of 2024-06-30
               healthscore sql fit --config datasets/simulated/config.yaml --horizon 90 --schema crm

@@ -1,6 +1,7 @@
 import AccountHealth
 import Foundation
 import Testing
+import TestSupport
 
 /// `derive` (DESIGN §9) against the independent reference Tests/Reference/derive_reference.py, its bad
 /// inputs, and the events source on the other commands.

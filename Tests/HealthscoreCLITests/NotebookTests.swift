@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the walk-throughs in notebooks-md/: in every ```console block, each `$ healthscore …` line is run
 /// (from the repository root, `$TMP` replaced by a temporary directory, and that directory written back as

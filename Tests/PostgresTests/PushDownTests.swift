@@ -2,39 +2,51 @@ import AccountHealth
 import AccountHealthPostgres
 import Foundation
 import Testing
+import TestSupport
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// Loads a timeline, accounts and outcomes CSV into tables of the same names (columns as in the files:
-/// dates as `date`, factors as `double precision`, ids and labels as `text`).
-func load(_ server: PostgresServer, dataset dir: String, timelineTable: String = "create") throws {
-    let header = try String(contentsOfFile: dir + "/timeline.csv", encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
-    let cols = header.map { c -> String in
-        switch c {
-        case "account_id", "risk": return "\(PushDown.quote(c)) text"
-        case "date": return "\"date\" date"
-        default: return "\(PushDown.quote(c)) double precision"
-        }
+/// The SQL type of a CSV column of the bundled data: dates as `date`, ids and labels as `text`, numbers as
+/// `double precision`.
+func sqlType(_ column: String) -> String {
+    switch column {
+    case "date", "renewal_date": return "date"
+    case "account_id", "risk", "name", "am", "segment", "region", "outcome", "type": return "text"
+    case "time": return "timestamptz"
+    default: return "double precision"
     }
-    var sql = ""
-    if timelineTable == "create" {
-        sql += "CREATE TABLE timeline (\(cols.joined(separator: ", ")));\n"
-    }
-    sql += """
-        \\copy timeline FROM '\(dir)/timeline.csv' WITH (FORMAT csv, HEADER true)
-        CREATE TABLE outcomes (account_id text, "date" date, outcome text, arr double precision);
-        \\copy outcomes FROM '\(dir)/outcomes.csv' WITH (FORMAT csv, HEADER true)
-        ANALYZE;
-        """
-    try server.sql(sql)
 }
 
-/// The as-of rows of a query as "account|as_of" → the state's fields, from psql's CSV.
+/// The columns of a CSV file's header, as SQL column definitions.
+func columnDefinitions(_ file: String) throws -> String {
+    let header = try String(contentsOfFile: file, encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+    return header.map { "\(PushDown.quote($0)) \(sqlType($0))" }.joined(separator: ", ")
+}
+
+/// Loads the CSV files of a dataset directory into tables of the same names (`timeline`, `accounts`,
+/// `outcomes`, `events`, each when its file exists), into `schema` when given. With `timelineTable: "exists"`
+/// the timeline table is already there (a partitioned one).
+func load(_ server: PostgresServer, dataset dir: String, timelineTable: String = "create", schema: String? = nil) throws {
+    var sql = schema.map { "CREATE SCHEMA \($0);\nSET search_path TO \($0);\n" } ?? ""
+    for table in ["timeline", "accounts", "outcomes", "events"] {
+        let file = dir + "/\(table).csv"
+        guard FileManager.default.fileExists(atPath: file) else { continue }
+        if !(table == "timeline" && timelineTable == "exists") { sql += "CREATE TABLE \(table) (\(try columnDefinitions(file)));\n" }
+        sql += "\\copy \(table) FROM '\(file)' WITH (FORMAT csv, HEADER true)\n"
+    }
+    try server.sql(sql + "ANALYZE;\n")
+}
+
+/// The as-of rows of a query as "account|as_of" → the state's fields (without the duplicate count, checked to
+/// be 0), from psql's CSV.
 func rows(_ csv: String) -> [String: [String]] {
     var out: [String: [String]] = [:]
     for line in csv.split(separator: "\n").dropFirst() {
         let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        out[cells[0] + "|" + cells[1]] = Array(cells.dropFirst(2))
+        var fields = Array(cells.dropFirst(2))
+        #expect(fields[2] == "0", "no duplicate dates")
+        fields.remove(at: 2)     // the duplicate count
+        out[cells[0] + "|" + cells[1]] = fields
     }
     return out
 }
@@ -129,17 +141,14 @@ struct PushDownTests {
         let single = try PostgresServer()
         try load(single, dataset: Self.dir)
         let coordinator = try PostgresServer(), shard1 = try PostgresServer(), shard2 = try PostgresServer()
-        let header = try String(contentsOfFile: Self.dir + "/timeline.csv", encoding: .utf8).prefix { $0 != "\n" }.split(separator: ",").map(String.init)
-        let cols = header.map { c -> String in
-            c == "account_id" || c == "risk" ? "\(PushDown.quote(c)) text" : c == "date" ? "\"date\" date" : "\(PushDown.quote(c)) double precision"
-        }.joined(separator: ", ")
+        let cols = try columnDefinitions(Self.dir + "/timeline.csv")
         for (k, shard) in [shard1, shard2].enumerated() { try shard.sql("CREATE TABLE timeline_p\(k) (\(cols));") }
         try coordinator.sql("""
             CREATE EXTENSION postgres_fdw;
             CREATE SERVER shard1 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '\(shard1.port)', dbname 'postgres');
             CREATE SERVER shard2 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '\(shard2.port)', dbname 'postgres');
-            CREATE USER MAPPING FOR postgres SERVER shard1 OPTIONS (user 'postgres');
-            CREATE USER MAPPING FOR postgres SERVER shard2 OPTIONS (user 'postgres');
+            CREATE USER MAPPING FOR postgres SERVER shard1 OPTIONS (user 'postgres', password '\(shard1.password)');
+            CREATE USER MAPPING FOR postgres SERVER shard2 OPTIONS (user 'postgres', password '\(shard2.password)');
             CREATE TABLE timeline (\(cols)) PARTITION BY HASH (account_id);
             CREATE FOREIGN TABLE timeline_p0 PARTITION OF timeline FOR VALUES WITH (MODULUS 2, REMAINDER 0) SERVER shard1 OPTIONS (table_name 'timeline_p0');
             CREATE FOREIGN TABLE timeline_p1 PARTITION OF timeline FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (table_name 'timeline_p1');
@@ -152,6 +161,16 @@ struct PushDownTests {
         for dates in [PushDown.Dates.everyAccount(at: [Day.parse("2024-06-30")!]), .beforeOutcomes(horizons: [90], through: nil)] {
             let sql = PushDown.asOfQuery(dates, factors: names)
             #expect(try coordinator.sql(sql) == single.sql(sql), "\(dates)")
+        }
+        // The commands through the coordinator answer as on one server, and as on the CSV files.
+        let config = Self.dir + "/config.yaml"
+        for command in [["fit"], ["score"], ["score", "--as-of", "2024-06-30"], ["rank"]] {
+            let files = try CLI.run(command + ["--data", Self.dir, "--format", "json", "--quiet"])
+            let one = try CLI.run(command + ["--db", single.url, "--config", config, "--format", "json", "--quiet"], environment: single.environment)
+            let sharded = try CLI.run(command + ["--db", coordinator.url, "--config", config, "--format", "json", "--quiet"],
+                                      environment: coordinator.environment)
+            #expect(files.status == 0 && one.status == 0 && sharded.status == 0, "\(command): \(sharded.err)")
+            #expect(sharded.out == one.out && one.out == files.out, "\(command)")
         }
     }
 }

@@ -4,12 +4,18 @@ import Testing
 /// A throw-away PostgreSQL server for the tests: a new cluster in a temporary directory (initdb, as the
 /// `postgres` user when running as root), listening on 127.0.0.1 only, on a free port; stopped and removed
 /// when the value goes away, even when a test fails. Debian's `postgresql` package provides the binaries
-/// (scripts/setup.sh installs it).
+/// (scripts/setup.sh installs it). Connections over TCP need the password (scram-sha-256), as a real server's
+/// do; the socket in the directory trusts the local user, for the server's own tools.
 final class PostgresServer: @unchecked Sendable {
     let port: Int
     let dir: String
     let bin: String
+    let password = "pw-" + UUID().uuidString.prefix(8)
     private let asPostgres: Bool
+
+    /// The URL the tool connects with (the password comes from PGPASSWORD, see `environment`).
+    var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres" }
+    var environment: [String: String] { ["PGPASSWORD": password] }
 
     static var binDirectory: String? {
         let root = "/usr/lib/postgresql"
@@ -32,7 +38,11 @@ final class PostgresServer: @unchecked Sendable {
             if PostgresServer.portIsFree(candidate) { port = candidate; break }
         }
         self.port = port
-        try pg("initdb", ["-D", dir + "/data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C"])
+        let pwfile = dir + "/pw"
+        try password.write(toFile: pwfile, atomically: true, encoding: .utf8)
+        if asPostgres { try PostgresServer.run("/bin/chown", ["postgres:postgres", pwfile]) }
+        try pg("initdb", ["-D", dir + "/data", "--auth-local=trust", "--auth-host=scram-sha-256", "--pwfile=" + pwfile, "-U", "postgres",
+                          "--no-sync", "-E", "UTF8", "--locale", "C"])
         try pg("pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "60", "start",
                           "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(dir) -c fsync=off -c full_page_writes=off -c synchronous_commit=off"])
     }
@@ -76,7 +86,7 @@ final class PostgresServer: @unchecked Sendable {
         if asPostgres { try PostgresServer.run("/bin/chmod", ["644", file]) }
         defer { try? FileManager.default.removeItem(atPath: file) }
         return try PostgresServer.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database,
-                                                       "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-f", file])
+                                                       "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-f", file], environment: environment)
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -98,10 +108,11 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     @discardableResult
-    static func run(_ tool: String, _ args: [String]) throws -> String {
+    static func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
