@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Internals: OpenBLAS + LAPACKE (Debian: libopenblas-dev, liblapacke-dev)
@@ -30,12 +31,18 @@ let package = Package(
         ),
         // PostgreSQL as a source and a sink (DESIGN §10): the push-down SQL; the core library never links it.
         .target(name: "AccountHealthPostgres", dependencies: ["AccountHealth", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        // The studio (DESIGN §11): the web application over the library; the core library never links it.
+        .target(name: "AccountHealthStudio", dependencies: [
+            "AccountHealth", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+        ]),
         // The command-line shell over the library.
         .executableTarget(
             name: "healthscore",
             dependencies: [
                 "AccountHealth",
                 "AccountHealthPostgres",
+                "AccountHealthStudio",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "COpenBLAS",      // the dgemm peak of `healthscore bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -45,6 +52,9 @@ let package = Package(
         // Running the built tool from the tests (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore", "TestSupport"]),
+        .testTarget(name: "StudioTests", dependencies: [
+            "AccountHealth", "AccountHealthStudio", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres", "healthscore", "TestSupport"]),
     ]
 )

@@ -20,7 +20,8 @@ SELECT s.account_id, s.product, s.start_date, s.end_date, s.mrr
   FROM subscription s
  WHERE s.units = 'users';
 
--- One decision per ended period: renewed when another base period starts on its end date.
+-- One decision per ended period: renewed when another base period starts on its end date (for a
+-- simulation that stopped earlier, put its end date in place of CURRENT_DATE).
 CREATE OR REPLACE VIEW health.outcomes AS
 SELECT CAST(p.account_id AS text) AS account_id,
        p.end_date                 AS "date",
@@ -29,7 +30,7 @@ SELECT CAST(p.account_id AS text) AS account_id,
             THEN 'renewed' ELSE 'churned' END AS outcome,
        12 * p.mrr                 AS arr
   FROM health.base_periods p
- WHERE p.end_date <= (SELECT MAX(CAST(event_time AS date)) FROM event);
+ WHERE p.end_date <= CURRENT_DATE;
 
 -- The accounts: the acquisition channel stands for the account manager, the latest base plan for the
 -- segment; ARR and the renewal date are the latest period's.

@@ -7,11 +7,11 @@ import Glibc
 
 @main
 enum Entry {
-    static func main() {
+    static func main() async {
         selectBLASKernels()
         // The models parallelise over row blocks themselves; OpenBLAS gains nothing on tall-skinny products.
         BLAS.setThreads(1)
-        HealthScore.main()
+        await HealthScore.main()
     }
 
     /// Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to generic SSE3 kernels
@@ -26,7 +26,7 @@ enum Entry {
     }
 }
 
-struct HealthScore: ParsableCommand {
+struct HealthScore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "healthscore",
         abstract: "Turn customer health-score history into decisions.",
@@ -37,6 +37,6 @@ struct HealthScore: ParsableCommand {
             "Exit status: 0 ok, 1 alerts found (alerts --fail-on-alerts), 64 usage, 65 bad data, 66 missing file.",
         ].joined(separator: "\n\n"),
         version: "0.1.0",
-        subcommands: [Simulate.self, DeriveCommand.self, Validate.self, SQLCommand.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Bench.self]
+        subcommands: [Simulate.self, DeriveCommand.self, Validate.self, SQLCommand.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Serve.self, Bench.self]
     )
 }

@@ -63,8 +63,6 @@ struct InputOptions: ParsableArguments {
             if let (flag, _) = files.first(where: { $0.1 != nil }) {
                 throw ValidationError("--db reads the data from the database: give the configuration with --config FILE, not \(flag)")
             }
-        } else if schema != nil || eventsTable != nil {
-            throw ValidationError("--schema and --events-table go with --db")
         }
     }
 

@@ -9,19 +9,7 @@ public enum Render {
                 ("as_of", .array(r.dates.map { .string(Day.format($0)) })),
                 ("factors", .array(r.factorNames.map(JSON.string))),
                 ("accounts_scored", .int(r.rows.count)),
-                ("scores", .array(r.rows.map { row in
-                    .object([
-                        ("account_id", .string(row.accountId)),
-                        ("as_of", .string(Day.format(row.asOf))),
-                        ("score", .num(row.result.score)),
-                        ("band", .str(row.band)),
-                        ("change", .num(row.change)),
-                        ("risk", .string(row.result.risk.description)),
-                        ("risk_penalty", .num(row.result.penalty)),
-                        ("coverage", .num(row.result.coverage)),
-                        ("points", .object(zip(r.factorNames, row.points).map { ($0, JSON.num($1)) })),
-                    ])
-                })),
+                ("scores", .array(r.rows.map { scoreRowJSON($0, factorNames: r.factorNames) })),
             ]).serialized() + "\n"
         case .csv:
             var bytes: [UInt8] = []
@@ -40,6 +28,21 @@ public enum Render {
             }
             return t.text()
         }
+    }
+
+    /// One row of `score`'s JSON (its `scores` array).
+    public static func scoreRowJSON(_ row: ScoreRow, factorNames: [String]) -> JSON {
+        .object([
+            ("account_id", .string(row.accountId)),
+            ("as_of", .string(Day.format(row.asOf))),
+            ("score", .num(row.result.score)),
+            ("band", .str(row.band)),
+            ("change", .num(row.change)),
+            ("risk", .string(row.result.risk.description)),
+            ("risk_penalty", .num(row.result.penalty)),
+            ("coverage", .num(row.result.coverage)),
+            ("points", .object(zip(factorNames, row.points).map { ($0, JSON.num($1)) })),
+        ])
     }
 
     /// The columns of `score` output (a stable interface, DESIGN §6).

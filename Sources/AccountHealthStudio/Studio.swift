@@ -1,0 +1,336 @@
+import AccountHealth
+import Foundation
+import Synchronization
+import Yams
+
+/// What the studio serves (DESIGN §11), independent of HTTP: the dataset loaded once, in memory, and the
+/// answers of the API as the CLI's JSON (the same library calls and the same renderers, so an answer equals
+/// the CLI's output for the same inputs, number for number). Heavy answers are kept once computed.
+public final class Studio: Sendable {
+    public let dataset: Dataset
+    public let configuration: Configuration
+    /// The last timeline date: the default as-of date.
+    public let lastDay: Int32
+    public let firstDay: Int32
+    /// The scores at the last date (the portfolio's default).
+    let current: ScoreReport
+    private let cache = Mutex<[String: String]>([:])
+
+    /// A failure the API reports with an HTTP status (400 for a bad request, 404 for an unknown account).
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var status: Int
+        public var description: String
+        public init(_ status: Int, _ message: String) { self.status = status; description = message }
+    }
+
+    /// Loads the dataset into memory (its timeline read once) and scores it at the last date.
+    public init(dataset: Dataset) throws {
+        var d = try dataset.inMemory()
+        d.timeline = AsOfCache(d.timeline)
+        self.dataset = d
+        configuration = try d.requireConfiguration("the studio")
+        guard let range = try d.timeline.dateRange() else {
+            throw InputError(.noRows, Location(file: d.timeline.name), "the timeline has no valid dates")
+        }
+        firstDay = range.first
+        lastDay = range.last
+        current = try Scorer.score(d, asOf: range.last)
+    }
+
+    /// Runs `body` once per key and keeps its answer.
+    func cached(_ key: String, _ body: () throws -> String) throws -> String {
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let value = try body()
+        cache.withLock { $0[key] = value }
+        return value
+    }
+
+    func day(_ text: String?, _ name: String) throws -> Int32? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let d = Day.parse(text) else { throw Failure(400, "\(name): not a YYYY-MM-DD date (value: \"\(text)\")") }
+        return d
+    }
+
+    func int(_ text: String?, _ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let v = Int(text), range.contains(v) else {
+            throw Failure(400, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound) (value: \"\(text)\")")
+        }
+        return v
+    }
+
+    // MARK: The API (DESIGN §11): each returns a JSON document.
+
+    /// `GET /api/v1/summary`
+    public func summary(asOf: String?) throws -> String {
+        let report = try scores(at: try day(asOf, "as_of"))
+        let bands = configuration.base.bands.map(\.name)
+        var counts = [String: Int]()
+        for r in report.rows { if let b = r.band { counts[b, default: 0] += 1 } }
+        return JSON.object([
+            ("accounts", .int(report.timeline.accounts.count)), ("first_date", .string(Day.format(firstDay))),
+            ("last_date", .string(Day.format(lastDay))), ("as_of", .string(Day.format(report.dates.last ?? lastDay))),
+            ("factors", .array(report.factorNames.map(JSON.string))),
+            ("bands", .array(bands.map { .object([("name", .string($0)), ("accounts", .int(counts[$0] ?? 0))]) })),
+        ]).serialized() + "\n"
+    }
+
+    func scores(at asOf: Int32?) throws -> ScoreReport {
+        guard let asOf, asOf != lastDay else { return current }
+        return try Scorer.score(dataset, asOf: asOf)
+    }
+
+    /// The query of `GET /api/v1/scores`.
+    public struct ScoresQuery: Sendable {
+        public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?, limit: String?, offset: String?
+        public init(asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
+                    sort: String? = nil, limit: String? = nil, offset: String? = nil) {
+            self.asOf = asOf; self.band = band; self.am = am; self.segment = segment; self.search = search
+            self.sort = sort; self.limit = limit; self.offset = offset
+        }
+    }
+
+    /// The sort keys of `/api/v1/scores` (`-` in front for descending).
+    static let sortKeys = ["account_id", "score", "change", "arr", "band", "am", "segment"]
+
+    /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment` and `arr`, filtered,
+    /// sorted and paged; `total` counts the filtered rows.
+    public func scores(_ q: ScoresQuery) throws -> String {
+        let report = try scores(at: try day(q.asOf, "as_of"))
+        let accounts = dataset.accounts
+        let limit = try int(q.limit, "limit", range: 1...100_000) ?? 100
+        let offset = try int(q.offset, "offset", range: 0...Int.max) ?? 0
+        var sortKey = q.sort ?? "score"
+        let descending = sortKey.hasPrefix("-")
+        if descending { sortKey.removeFirst() }
+        guard Studio.sortKeys.contains(sortKey) else {
+            throw Failure(400, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
+        }
+        struct Row { var index: Int; var am: String?; var segment: String?; var arr: Double? }
+        let needle = q.search?.lowercased()
+        var rows: [Row] = []
+        for (i, r) in report.rows.enumerated() {
+            let k = accounts?.row(of: r.accountId)
+            let am = k.map { accounts!.am[$0] }, segment = k.map { accounts!.segment[$0] }, arr = k.map { accounts!.arr[$0] }
+            if let b = q.band, !b.isEmpty, r.band != b { continue }
+            if let a = q.am, !a.isEmpty, am != a { continue }
+            if let s = q.segment, !s.isEmpty, segment != s { continue }
+            if let needle, !needle.isEmpty, !r.accountId.lowercased().contains(needle),
+               !(k.flatMap { accounts!.name[$0] }?.lowercased().contains(needle) ?? false) { continue }
+            rows.append(Row(index: i, am: am, segment: segment, arr: arr))
+        }
+        func key(_ r: Row) -> (Double?, String?) {
+            let s = report.rows[r.index]
+            switch sortKey {
+            case "score": return (s.result.score, nil)
+            case "change": return (s.change, nil)
+            case "arr": return (r.arr, nil)
+            case "band": return (nil, s.band)
+            case "am": return (nil, r.am)
+            case "segment": return (nil, r.segment)
+            default: return (nil, s.accountId)
+            }
+        }
+        // Missing values last either way; ties by account id.
+        rows.sort { a, b in
+            let (x, y) = (key(a), key(b))
+            let ida = report.rows[a.index].accountId, idb = report.rows[b.index].accountId
+            if let u = x.0 ?? (x.1 == nil ? nil : 0), let v = y.0 ?? (y.1 == nil ? nil : 0) {
+                if let s = x.1, let t = y.1, s != t { return descending ? s > t : s < t }
+                if x.1 == nil && u != v { return descending ? u > v : u < v }
+                return ida < idb
+            }
+            if (x.0 ?? (x.1 == nil ? nil : 0)) != nil { return true }
+            if (y.0 ?? (y.1 == nil ? nil : 0)) != nil { return false }
+            return ida < idb
+        }
+        let page = rows.dropFirst(offset).prefix(limit)
+        return JSON.object([
+            ("total", .int(rows.count)),
+            ("rows", .array(page.map { r in
+                guard case .object(var fields) = Render.scoreRowJSON(report.rows[r.index], factorNames: report.factorNames) else { return .null }
+                fields += [("am", .str(r.am)), ("segment", .str(r.segment)), ("arr", .num(r.arr))]
+                return .object(fields)
+            })),
+        ]).serialized() + "\n"
+    }
+
+    /// `GET /api/v1/accounts/{id}`: the account's attributes, its raw timeline rows, its outcomes, its score
+    /// at each of its timeline dates from `from` to `to` (the score JSON rows, with points per factor), and
+    /// the waterfall between the two dates (the JSON of `explain`).
+    public func account(_ id: String, from: String?, to: String?) throws -> String {
+        guard let timeline = (dataset.timeline as? AsOfCache)?.base as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
+            throw Failure(404, "no account \(id)")
+        }
+        let range = timeline.rows(ofAccount: code)
+        guard !range.isEmpty else { throw Failure(404, "account \(id) has no timeline rows") }
+        let end = try day(to, "to") ?? timeline.days[range.last!]
+        let segment = dataset.accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
+        let start = try day(from, "from") ?? max(timeline.days[range.first!], end - Int32(configuration.rules(forSegment: segment).period))
+        guard start < end else { throw Failure(400, "from must be before to") }
+        // The account alone, scored at each of its dates in the window.
+        var builder = TimelineBuilder(name: timeline.name, factors: timeline.factors, hasRisk: timeline.summary.hasRisk)
+        for i in range {
+            try builder.append(account: id, day: timeline.days[i], risk: RiskLevel(rawValue: timeline.risks[i]),
+                               values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
+        }
+        var one = dataset
+        one.timeline = try builder.build()
+        let dates = range.map { timeline.days[$0] }.filter { $0 >= start && $0 <= end }
+        var points: [JSON] = []
+        var names: [String] = []
+        for d in dates {
+            let r = try Scorer.score(one, asOf: d)
+            names = r.factorNames
+            points += r.rows.map { Render.scoreRowJSON($0, factorNames: r.factorNames) }
+        }
+        let waterfall = try Explainer.explain(dataset, accountId: id, from: start, to: end)
+        let raw: [JSON] = range.map { i in
+            .object([("date", .string(Day.format(timeline.days[i]))),
+                     ("risk", .str(timeline.risks[i] == TimelineReader.riskUnspecified ? nil : RiskLevel(rawValue: timeline.risks[i])?.description))]
+                    + zip(timeline.factors, timeline.values).map { ($0, JSON.num($1[i].isNaN ? nil : $1[i])) })
+        }
+        var outcomes: [JSON] = []
+        if let o = dataset.outcomes {
+            for i in 0..<o.count where o.accountIds[i] == id {
+                outcomes.append(.object([("date", .string(Day.format(o.day[i]))), ("outcome", .string(o.churned[i] ? "churned" : "renewed")),
+                                         ("arr", .num(o.arr[i]))]))
+            }
+        }
+        var attributes: [(String, JSON)] = [("account_id", .string(id))]
+        if let t = dataset.accounts, let k = t.row(of: id) {
+            attributes += [("name", .str(t.name[k])), ("am", .string(t.am[k])), ("segment", .string(t.segment[k])), ("arr", .num(t.arr[k])),
+                           ("renewal_date", .str(t.renewalDay[k].map(Day.format)))]
+        }
+        // The waterfall is `explain`'s JSON, as it prints it.
+        let document = JSON.object(attributes + [
+            ("from", .string(Day.format(start))), ("to", .string(Day.format(end))),
+            ("factors", .array(names.map(JSON.string))),
+            ("scores", .array(points)),
+            ("timeline", .array(raw)),
+            ("outcomes", .array(outcomes)),
+        ]).serialized()
+        let explain = Render.waterfall(waterfall, format: .json).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(document.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) + ",\n  \"waterfall\": " + explain + "\n}\n"
+    }
+
+    /// `POST /api/v1/preview`: the body is a configuration as JSON (the YAML schema); `horizon` and `step` come
+    /// from the query or from the body's own keys of those names. The answer is `backtest --against` of the saved
+    /// configuration against it. A bad configuration is a 400 with the message `backtest --against` would give.
+    public func preview(body: String, horizon: String? = nil, step: String? = nil) throws -> String {
+        var text = body
+        var h = try int(horizon, "horizon", range: 1...3650) ?? 90, st = try int(step, "step", range: 1...3650) ?? 30
+        let object: [String: Any]
+        do {
+            guard let o = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+                throw Failure(400, "the body must be a JSON object: a configuration, with the keys of config.yaml")
+            }
+            object = o
+        } catch let f as Failure {
+            throw f
+        } catch {
+            throw Failure(400, "the body is not valid JSON: \((error as NSError).localizedDescription)")
+        }
+        if object["horizon"] != nil || object["step"] != nil {
+            for k in ["horizon", "step"] where object[k] != nil {
+                guard let n = object[k] as? Int, (1...3650).contains(n) else { throw Failure(400, "\(k): a whole number of days from 1 to 3650") }
+                if k == "horizon" { h = n } else { st = n }
+            }
+            var rest = object
+            rest["horizon"] = nil
+            rest["step"] = nil
+            text = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
+        }
+        let other: Configuration
+        do {
+            other = try Configuration.parse(yaml: text, file: "request body")
+        } catch let e as InputError {
+            throw Failure(400, e.description)
+        } catch let e as InputErrors {
+            throw Failure(400, e.description)
+        }
+        let report = try Backtest.run(dataset, options: BacktestOptions(horizon: h, step: st), against: ("request body", other))
+        return Render.backtest(report, format: .json)
+    }
+
+    /// `GET /api/v1/config`: the saved configuration as JSON (the YAML schema), what the tuner starts from.
+    public func config() throws -> String {
+        try cached("config") {
+            let tree = try Yams.load(yaml: configuration.yaml()) ?? [:]
+            return String(decoding: try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
+        }
+    }
+
+    /// `GET /api/v1/fit?horizon=`: the JSON of `fit`.
+    public func fit(horizon: String?) throws -> String {
+        let h = try int(horizon, "horizon", range: 0...3650) ?? 90
+        return try cached("fit \(h)") {
+            let obs = try Observations.build(dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
+            do {
+                return Render.fitJSON(try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())).serialized() + "\n"
+            } catch let e as ModelError {
+                throw Failure(400, "cannot fit: \(e.description)")
+            }
+        }
+    }
+
+    /// `GET /api/v1/compare?by=`: the JSON of `compare`.
+    public func compare(by: String?) throws -> String {
+        let column = by.flatMap { $0.isEmpty ? nil : $0 } ?? "am"
+        return try cached("compare \(column)") {
+            Render.comparison(try Portfolio.compare(dataset, by: column), format: .json)
+        }
+    }
+
+    /// `GET /api/v1/rank?as_of=&top=`: the JSON of `rank`.
+    public func rank(asOf: String?, top: String?) throws -> String {
+        let d = try day(asOf, "as_of"), t = try int(top, "top", range: 1...1_000_000)
+        return try cached("rank \(d.map(String.init) ?? "") \(t.map(String.init) ?? "")") {
+            Render.ranking(try Ranking.rank(dataset, asOf: d, top: t), format: .json)
+        }
+    }
+
+    /// `GET /api/v1/indicators`: the JSON of `indicators`.
+    public func indicators() throws -> String {
+        try cached("indicators") { Render.indicators(try Indicators.run(dataset), format: .json) }
+    }
+
+    /// `GET /api/v1/survival`: the JSON of `survival`.
+    public func survival() throws -> String {
+        try cached("survival") {
+            let design = try SurvivalDesign.build(dataset)
+            return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions()), format: .json)
+        }
+    }
+}
+
+/// A timeline that keeps the as-of states of the last reads (the studio asks the same dates again and
+/// again: each preview's backtest cutoffs), so a repeated read costs nothing.
+final class AsOfCache: TimelineSource, @unchecked Sendable {
+    let base: any TimelineSource
+    private let lock = NSLock()
+    private var kept: [(key: String, accumulator: AsOfAccumulator, summary: TimelineSummary)] = []
+
+    init(_ base: any TimelineSource) { self.base = base }
+
+    var name: String { base.name }
+    func columns() throws -> TimelineColumns { try base.columns() }
+    func dateRange() throws -> (first: Int32, last: Int32)? { try base.dateRange() }
+
+    func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
+        guard let acc = sink as? AsOfAccumulator else { return try base.read(into: &sink) }
+        let key = "\(acc.queryDays)|\(acc.queryDaysByAccount.map { $0.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" } } ?? [])|\(acc.wanted)|\(String(describing: acc.trendDays))"
+        if let hit = lock.withLock({ kept.first { $0.key == key } }) {
+            sink = hit.accumulator as! S
+            return hit.summary
+        }
+        var fresh = acc
+        let summary = try base.read(into: &fresh)
+        lock.withLock {
+            kept.append((key, fresh, summary))
+            if kept.count > 8 { kept.removeFirst() }
+        }
+        sink = fresh as! S
+        return summary
+    }
+}

@@ -1,0 +1,50 @@
+import AccountHealth
+import AccountHealthStudio
+import ArgumentParser
+import Foundation
+import Hummingbird
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the studio: the portfolio, accounts, the weight tuner and the comparisons in the browser.",
+        discussion: """
+            Loads the data once and serves a local web application (DESIGN §11) and its API (JSON with the CLI's
+            keys, described at /api/openapi.json). It listens on 127.0.0.1 unless --host says otherwise; any other
+            host needs --token, and then every request needs Authorization: Bearer <token> (or open a page once
+            with ?token=<token>, which sets a cookie). The data is never written. Ctrl-C or SIGTERM stops it.
+            Examples:
+              healthscore serve --data datasets/simulated
+              healthscore serve --db postgresql://analyst@localhost/crm --config config.yaml --port 9000
+            """
+    )
+
+    @OptionGroup var inputs: InputOptions
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host")) var host = "127.0.0.1"
+    @Option(help: ArgumentHelp("Port to listen on (0: any free port).", valueName: "port")) var port = 8080
+    @Option(help: ArgumentHelp("Require this token on every request (needed for any host but loopback).", valueName: "token"))
+    var token: String?
+
+    func validate() throws {
+        if !StudioServer.isLoopback(host) && (token ?? "").isEmpty {
+            throw ValidationError("--host \(host) is reachable from other machines: give --token T (every request then needs it)")
+        }
+        if let token, token.count < 8 { throw ValidationError("--token must be at least 8 characters") }
+        if !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    func run() async throws {
+        var loaded: Studio? = nil
+        try reportingErrors(progress: !inputs.quiet) {
+            let dataset = try inputs.dataset(.all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
+            loaded = try Studio(dataset: dataset)
+        }
+        guard let studio = loaded else { throw ExitCode(70) }
+        let app = Application(router: StudioServer.router(studio, token: token),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "healthscore"),
+                              onServerRunning: { channel in
+                                  let p = channel.localAddress?.port ?? port
+                                  note("serving \(studio.dataset.timeline.name) on http://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it)")
+                              })
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
