@@ -21,6 +21,8 @@ public enum StudioServer {
         router.get("/accounts/:id") { _, _ in Pages.html(Pages.account) }
         router.get("/assets/app.js") { _, _ in asset(Assets.script, type: "text/javascript; charset=utf-8") }
         router.get("/assets/app.css") { _, _ in asset(Assets.style, type: "text/css; charset=utf-8") }
+        router.get("/favicon.ico") { _, _ in asset(Assets.icon, type: "image/svg+xml") }
+        router.get("/assets/icon.svg") { _, _ in asset(Assets.icon, type: "image/svg+xml") }
         router.get("/api/openapi.json") { _, _ in json(OpenAPI.document) }
         let api = router.group("/api/v1")
         api.get("summary") { req, _ in try answer { try studio.summary(asOf: req.uri.queryParameters.get("as_of")) } }
@@ -32,7 +34,8 @@ public enum StudioServer {
             }
         }
         api.get("accounts/:id") { req, ctx in
-            let id = ctx.parameters.get("id") ?? ""
+            let raw = ctx.parameters.get("id") ?? ""
+            let id = raw.removingPercentEncoding ?? raw
             return try answer { try studio.account(id, from: req.uri.queryParameters.get("from"), to: req.uri.queryParameters.get("to")) }
         }
         api.post("preview") { req, _ in
@@ -105,6 +108,9 @@ struct Guard: RouterMiddleware {
                 response = try await next(request, context)
             } catch let e as HTTPError {
                 response = Guard.error(e.status, e.body ?? e.status.reasonPhrase)
+            } catch let e as any HTTPResponseError {
+                // NIO's too-large body (413) and the like.
+                response = Guard.error(e.status, e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
             } catch {
                 response = Guard.error(.internalServerError, "\(error)")
             }

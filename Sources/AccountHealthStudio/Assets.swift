@@ -2,6 +2,9 @@
 /// builds every element with DOM calls and sets data as text, never as markup; charts are SVG built the same
 /// way, in the report's visual language (band colours, muted axes).
 enum Assets {
+    /// The tab's icon: three bars in the band colours.
+    static let icon = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1" y="8" width="4" height="7" fill="#c0392b"/><rect x="6" y="5" width="4" height="10" fill="#d4a017"/><rect x="11" y="2" width="4" height="13" fill="#2e8b57"/></svg>"##
+
     static let style = #"""
     :root { --red: #c0392b; --yellow: #d4a017; --green: #2e8b57; --ink: #1d2330; --muted: #6b7280; --line: #e5e7eb; --accent: #2f5fb3; }
     * { box-sizing: border-box; }
@@ -41,6 +44,10 @@ enum Assets {
     svg .axis { stroke: var(--line); }
     .heat td { text-align: center; min-width: 56px; }
     .pager { display: flex; gap: 8px; align-items: center; margin-top: 8px; }
+    .tuner { flex-wrap: nowrap; }
+    .tuner > .card { flex: 0 0 560px; }
+    .tuner > #results { flex: 1 1 auto; min-width: 420px; }
+    .filters input[type=number] { width: 90px; }
     """#
 
     static let script = #"""
@@ -134,7 +141,7 @@ enum Assets {
           return el("tr", {}, el("td", {}, el("a", { href: "/accounts/" + encodeURIComponent(r.account_id), text: r.account_id })),
             el("td", { class: "num", text: fmt(r.score) }), el("td", {}, bandTag(r.band)), el("td", { class: "num", text: fmt(r.change) }),
             el("td", { class: "num", text: money(r.arr) }), el("td", { text: r.am || "–" }), el("td", { text: r.segment || "–" }),
-            el("td", { text: k.renewal_date || "–" }), el("td", { class: "num", text: pct(k.churn_probability) }));
+            el("td", { text: r.renewal_date || "–" }), el("td", { class: "num", text: k.churn_probability === undefined ? "–" : pct(k.churn_probability) }));
         });
         table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
         info.textContent = `${data.total ? state.offset + 1 : 0}–${state.offset + data.rows.length} of ${data.total}`;
@@ -173,8 +180,9 @@ enum Assets {
           });
         });
         if (n) chart.append(sv("text", { x: pad, y: h + 16, text: a.scores[0].as_of }), sv("text", { x: w - 70, y: h + 16, text: a.scores[n - 1].as_of }));
-        const legend = el("p", {}, ...f.map((name, j) => el("span", { class: "muted" }, el("span", { class: "band", text: "  " }), " " + name + "  ")));
-        [...legend.querySelectorAll(".band")].forEach((s, j) => { s.style.background = colours[j % colours.length]; });
+        const legend = sv("svg", { width: w, height: 22 * Math.ceil(f.length / 4), role: "img", "aria-label": "Factors" });
+        f.forEach((name, j) => legend.append(sv("rect", { x: 180 * (j % 4), y: 22 * Math.floor(j / 4) + 4, width: 12, height: 12, fill: colours[j % colours.length] }),
+                                             sv("text", { x: 180 * (j % 4) + 18, y: 22 * Math.floor(j / 4) + 14, text: name })));
         // The waterfall between the two dates.
         const wf = a.waterfall || {};
         const steps = (wf.steps || []).map(s => ({ label: s.label || s.factor || s.kind, value: s.points ?? s.change ?? 0 }));
@@ -244,7 +252,7 @@ enum Assets {
         const a = el("a", { href: "data:text/yaml;charset=utf-8," + encodeURIComponent(yaml(cfg)), download: "config.yaml" });
         document.body.append(a); a.click(); a.remove();
       } });
-      page("Weight tuner", el("div", { class: "row" },
+      page("Weight tuner", el("div", { class: "row tuner" },
         el("div", { class: "card" }, el("h2", { text: "Weights" }), factorRows, el("h2", { text: "Bands" }), bandInputs, el("h2", { text: "Risk penalties" }), riskInputs,
            el("p", {}, suggest, " ", save), status),
         results));

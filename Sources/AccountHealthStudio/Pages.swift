@@ -25,6 +25,7 @@ enum Pages {
               <meta name="viewport" content="width=device-width, initial-scale=1">
               <title>\(page.title) · AccountHealth studio</title>
               <link rel="stylesheet" href="/assets/app.css">
+              <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
             </head>
             <body data-page="\(page.name)">
               <header>

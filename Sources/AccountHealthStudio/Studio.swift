@@ -93,8 +93,9 @@ public final class Studio: Sendable {
     /// The sort keys of `/api/v1/scores` (`-` in front for descending).
     static let sortKeys = ["account_id", "score", "change", "arr", "band", "am", "segment"]
 
-    /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment` and `arr`, filtered,
-    /// sorted and paged; `total` counts the filtered rows.
+    /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment` and `arr` (and the
+    /// accounts file's `renewal_date`, which the portfolio shows), filtered, sorted and paged; `total` counts the
+    /// filtered rows.
     public func scores(_ q: ScoresQuery) throws -> String {
         let report = try scores(at: try day(q.asOf, "as_of"))
         let accounts = dataset.accounts
@@ -106,7 +107,7 @@ public final class Studio: Sendable {
         guard Studio.sortKeys.contains(sortKey) else {
             throw Failure(400, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
         }
-        struct Row { var index: Int; var am: String?; var segment: String?; var arr: Double? }
+        struct Row { var index: Int; var am: String?; var segment: String?; var arr: Double?; var renewal: Int32? }
         let needle = q.search?.lowercased()
         var rows: [Row] = []
         for (i, r) in report.rows.enumerated() {
@@ -117,7 +118,7 @@ public final class Studio: Sendable {
             if let s = q.segment, !s.isEmpty, segment != s { continue }
             if let needle, !needle.isEmpty, !r.accountId.lowercased().contains(needle),
                !(k.flatMap { accounts!.name[$0] }?.lowercased().contains(needle) ?? false) { continue }
-            rows.append(Row(index: i, am: am, segment: segment, arr: arr))
+            rows.append(Row(index: i, am: am, segment: segment, arr: arr, renewal: k.flatMap { accounts!.renewalDay[$0] }))
         }
         func key(_ r: Row) -> (Double?, String?) {
             let s = report.rows[r.index]
@@ -149,15 +150,15 @@ public final class Studio: Sendable {
             ("total", .int(rows.count)),
             ("rows", .array(page.map { r in
                 guard case .object(var fields) = Render.scoreRowJSON(report.rows[r.index], factorNames: report.factorNames) else { return .null }
-                fields += [("am", .str(r.am)), ("segment", .str(r.segment)), ("arr", .num(r.arr))]
+                fields += [("am", .str(r.am)), ("segment", .str(r.segment)), ("arr", .num(r.arr)), ("renewal_date", .str(r.renewal.map(Day.format)))]
                 return .object(fields)
             })),
         ]).serialized() + "\n"
     }
 
     /// `GET /api/v1/accounts/{id}`: the account's attributes, its raw timeline rows, its outcomes, its score
-    /// at each of its timeline dates from `from` to `to` (the score JSON rows, with points per factor), and
-    /// the waterfall between the two dates (the JSON of `explain`).
+    /// at each of its timeline dates (the score JSON rows, with points per factor), and the waterfall between
+    /// `from` and `to` (default: the last date and one period before it; the JSON of `explain`).
     public func account(_ id: String, from: String?, to: String?) throws -> String {
         guard let timeline = (dataset.timeline as? AsOfCache)?.base as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
             throw Failure(404, "no account \(id)")
@@ -176,7 +177,7 @@ public final class Studio: Sendable {
         }
         var one = dataset
         one.timeline = try builder.build()
-        let dates = range.map { timeline.days[$0] }.filter { $0 >= start && $0 <= end }
+        let dates = range.map { timeline.days[$0] }
         var points: [JSON] = []
         var names: [String] = []
         for d in dates {
