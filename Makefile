@@ -41,10 +41,14 @@ demo: build
 	$(BIN) indicators --data datasets/fightchurn-crm6 --horizons 7,14,30,60,90 --format table
 	$(BIN) score --data $(DATA) --format table | head -n 12
 	@echo "demo: results in $(OUT)/"
+	@echo "demo: to try the studio (the portfolio, accounts and the weight tuner in the browser), run:"
+	@echo "    $(BIN) serve --data $(DATA)      # then open http://127.0.0.1:8080/"
 
-## make test: the whole test suite (unit, reference and end-to-end tests of the binary)
+## make test: the whole test suite (unit, reference and end-to-end tests of the binary, PostgreSQL servers, the studio in headless Chromium)
 test: setup
 	swift test
+	swift build --product healthscore
+	python3 Tests/Browser/studio_browser.py .build/debug/healthscore
 
 ## make bench: the scoring, fitting, Cox and derive benchmarks against the peers, and the model kernels
 bench: build

@@ -2,7 +2,8 @@
 # Installs what AccountHealth needs on a fresh Debian machine, and nothing that is already there:
 #   libopenblas-dev + liblapacke-dev (BLAS/LAPACK for the models; DESIGN §9),
 #   python3-yaml (the independent §3 and §9 references used by the tests),
-#   postgresql (throw-away servers for the push-down tests, DESIGN §10).
+#   postgresql (throw-away servers for the push-down tests, DESIGN §10),
+#   chromium, chromium-driver and selenium (the studio's browser test, DESIGN §11).
 # Safe to run repeatedly. Uses sudo when not root.
 set -euo pipefail
 
@@ -14,6 +15,9 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # PostgreSQL (DESIGN §10): the tests start throw-away servers on loopback with its initdb and pg_ctl.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+# The studio's browser test (DESIGN §11): headless Chromium driven by selenium through Debian's chromedriver.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
@@ -21,6 +25,15 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# selenium for the python3 on PATH (PyPI; Debian's python3-selenium when pip cannot reach it).
+if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+  echo "setup: installing selenium (PyPI)" >&2
+  python3 -m pip install -q selenium >/dev/null 2>&1 || {
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-selenium >/dev/null
+  }
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -63,7 +63,7 @@ public final class Studio: Sendable {
 
     /// `GET /api/v1/summary`
     public func summary(asOf: String?) throws -> String {
-        let report = try scores(at: try day(asOf, "as_of"))
+        let report = try scoreIndex(at: try day(asOf, "as_of")).report
         let bands = configuration.base.bands.map(\.name)
         var counts = [String: Int]()
         for r in report.rows { if let b = r.band { counts[b, default: 0] += 1 } }
@@ -97,8 +97,7 @@ public final class Studio: Sendable {
     /// accounts file's `renewal_date`, which the portfolio shows), filtered, sorted and paged; `total` counts the
     /// filtered rows.
     public func scores(_ q: ScoresQuery) throws -> String {
-        let report = try scores(at: try day(q.asOf, "as_of"))
-        let accounts = dataset.accounts
+        let index = try scoreIndex(at: try day(q.asOf, "as_of"))
         let limit = try int(q.limit, "limit", range: 1...100_000) ?? 100
         let offset = try int(q.offset, "offset", range: 0...Int.max) ?? 0
         var sortKey = q.sort ?? "score"
@@ -107,53 +106,114 @@ public final class Studio: Sendable {
         guard Studio.sortKeys.contains(sortKey) else {
             throw Failure(400, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
         }
-        struct Row { var index: Int; var am: String?; var segment: String?; var arr: Double?; var renewal: Int32? }
-        let needle = q.search?.lowercased()
-        var rows: [Row] = []
-        for (i, r) in report.rows.enumerated() {
-            let k = accounts?.row(of: r.accountId)
-            let am = k.map { accounts!.am[$0] }, segment = k.map { accounts!.segment[$0] }, arr = k.map { accounts!.arr[$0] }
-            if let b = q.band, !b.isEmpty, r.band != b { continue }
-            if let a = q.am, !a.isEmpty, am != a { continue }
-            if let s = q.segment, !s.isEmpty, segment != s { continue }
-            if let needle, !needle.isEmpty, !r.accountId.lowercased().contains(needle),
-               !(k.flatMap { accounts!.name[$0] }?.lowercased().contains(needle) ?? false) { continue }
-            rows.append(Row(index: i, am: am, segment: segment, arr: arr, renewal: k.flatMap { accounts!.renewalDay[$0] }))
+        let order = index.order(sortKey, descending: descending)
+        let band = q.band.flatMap { $0.isEmpty ? nil : $0 }, am = q.am.flatMap { $0.isEmpty ? nil : $0 }
+        let segment = q.segment.flatMap { $0.isEmpty ? nil : $0 }, needle = q.search.flatMap { $0.isEmpty ? nil : Array($0.lowercased().utf8) }
+        var total = 0
+        var page: [JSON] = []
+        for i in order {
+            if let band, index.report.rows[i].band != band { continue }
+            if let am, index.am[i] != am { continue }
+            if let segment, index.segment[i] != segment { continue }
+            if let needle, !ScoreIndex.contains(index.searchText[i], needle) { continue }
+            if total >= offset && page.count < limit { page.append(index.json(i)) }
+            total += 1
         }
-        func key(_ r: Row) -> (Double?, String?) {
-            let s = report.rows[r.index]
-            switch sortKey {
-            case "score": return (s.result.score, nil)
-            case "change": return (s.change, nil)
-            case "arr": return (r.arr, nil)
-            case "band": return (nil, s.band)
-            case "am": return (nil, r.am)
-            case "segment": return (nil, r.segment)
-            default: return (nil, s.accountId)
+        return JSON.object([("total", .int(total)), ("rows", .array(page))]).serialized() + "\n"
+    }
+
+    /// The score rows of a date with what the portfolio filters and sorts on, and each sort's order, kept.
+    final class ScoreIndex: @unchecked Sendable {
+        let report: ScoreReport
+        let am: [String?], segment: [String?], arr: [Double?], renewal: [Int32?]
+        /// Each row's id and name, lower-cased, as bytes (a search looks for its bytes in them).
+        let searchText: [[UInt8]]
+        private let lock = NSLock()
+        private var orders: [String: [Int]] = [:]
+
+        init(_ report: ScoreReport, accounts: AccountsTable?) {
+            self.report = report
+            let k = report.rows.map { r in accounts?.row(of: r.accountId) }
+            am = k.map { $0.map { accounts!.am[$0] } }
+            segment = k.map { $0.map { accounts!.segment[$0] } }
+            arr = k.map { $0.map { accounts!.arr[$0] } }
+            renewal = k.map { $0.flatMap { accounts!.renewalDay[$0] } }
+            searchText = zip(report.rows, k).map { r, k in Array((r.accountId + "\u{0}" + (k.flatMap { accounts!.name[$0] } ?? "")).lowercased().utf8) }
+        }
+
+        /// Rows in the order of a key; a missing value last either way, ties by account id.
+        func order(_ key: String, descending: Bool) -> [Int] {
+            let name = (descending ? "-" : "") + key
+            if let o = lock.withLock({ orders[name] }) { return o }
+            let rows = report.rows
+            func number(_ i: Int) -> Double? {
+                switch key {
+                case "score": return rows[i].result.score
+                case "change": return rows[i].change
+                default: return arr[i]
+                }
+            }
+            func text(_ i: Int) -> String? {
+                switch key {
+                case "band": return rows[i].band
+                case "am": return am[i]
+                case "segment": return segment[i]
+                default: return rows[i].accountId
+                }
+            }
+            let numeric = ["score", "change", "arr"].contains(key)
+            let o = rows.indices.sorted { a, b in
+                if numeric {
+                    switch (number(a), number(b)) {
+                    case let (x?, y?) where x != y: return descending ? x > y : x < y
+                    case (nil, _?): return false
+                    case (_?, nil): return true
+                    default: break
+                    }
+                } else {
+                    switch (text(a), text(b)) {
+                    case let (x?, y?) where x != y: return descending ? x > y : x < y
+                    case (nil, _?): return false
+                    case (_?, nil): return true
+                    default: break
+                    }
+                }
+                return rows[a].accountId < rows[b].accountId
+            }
+            lock.withLock { orders[name] = o }
+            return o
+        }
+
+        static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+            let n = needle.count
+            guard n <= hay.count else { return false }
+            return hay.withUnsafeBufferPointer { h in
+                needle.withUnsafeBufferPointer { w in
+                    var i = 0
+                    while i + n <= h.count {
+                        if h[i] == w[0] && memcmp(h.baseAddress! + i, w.baseAddress!, n) == 0 { return true }
+                        i += 1
+                    }
+                    return false
+                }
             }
         }
-        // Missing values last either way; ties by account id.
-        rows.sort { a, b in
-            let (x, y) = (key(a), key(b))
-            let ida = report.rows[a.index].accountId, idb = report.rows[b.index].accountId
-            if let u = x.0 ?? (x.1 == nil ? nil : 0), let v = y.0 ?? (y.1 == nil ? nil : 0) {
-                if let s = x.1, let t = y.1, s != t { return descending ? s > t : s < t }
-                if x.1 == nil && u != v { return descending ? u > v : u < v }
-                return ida < idb
-            }
-            if (x.0 ?? (x.1 == nil ? nil : 0)) != nil { return true }
-            if (y.0 ?? (y.1 == nil ? nil : 0)) != nil { return false }
-            return ida < idb
+
+        func json(_ i: Int) -> JSON {
+            guard case .object(var fields) = Render.scoreRowJSON(report.rows[i], factorNames: report.factorNames) else { return .null }
+            fields += [("am", .str(am[i])), ("segment", .str(segment[i])), ("arr", .num(arr[i])), ("renewal_date", .str(renewal[i].map(Day.format)))]
+            return .object(fields)
         }
-        let page = rows.dropFirst(offset).prefix(limit)
-        return JSON.object([
-            ("total", .int(rows.count)),
-            ("rows", .array(page.map { r in
-                guard case .object(var fields) = Render.scoreRowJSON(report.rows[r.index], factorNames: report.factorNames) else { return .null }
-                fields += [("am", .str(r.am)), ("segment", .str(r.segment)), ("arr", .num(r.arr)), ("renewal_date", .str(r.renewal.map(Day.format)))]
-                return .object(fields)
-            })),
-        ]).serialized() + "\n"
+    }
+
+    private let indexes = Mutex<[Int32: ScoreIndex]>([:])
+
+    func scoreIndex(at asOf: Int32?) throws -> ScoreIndex {
+        let d = asOf ?? lastDay
+        if let hit = indexes.withLock({ $0[d] }) { return hit }
+        let index = ScoreIndex(try scores(at: d), accounts: dataset.accounts)
+        indexes.withLock { if $0.count > 16 { $0.removeAll() }; $0[d] = index }
+        return index
     }
 
     /// `GET /api/v1/accounts/{id}`: the account's attributes, its raw timeline rows, its outcomes, its score
