@@ -181,7 +181,8 @@ struct FightChurnViewsTests {
             sql += """
                 INSERT INTO event SELECT \(a), TIMESTAMP '2022-01-01 09:30' + d * INTERVAL '1 day' + k * INTERVAL '1 minute', 0, 1
                   FROM generate_series(0, \(months * 30 - 1)) AS d, generate_series(1, \(activity) + d % 3) AS k;
-                INSERT INTO event SELECT \(a), TIMESTAMP '2022-01-03 14:00' + d * INTERVAL '7 day', 1, 1 FROM generate_series(0, \(months * 4 - 1)) AS d;
+                INSERT INTO event SELECT \(a), TIMESTAMP '2022-01-03 14:00' + d * INTERVAL '\(7 * (1 + a % 3)) day', 1, 1
+                  FROM generate_series(0, \(months * 4 / (1 + a % 3))) AS d;
 
                 """
         }

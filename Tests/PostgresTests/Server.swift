@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A throw-away PostgreSQL server for the tests: a new cluster in a temporary directory (initdb, as the
 /// `postgres` user when running as root), listening on 127.0.0.1 only, on a free port; stopped and removed
@@ -107,26 +108,11 @@ final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// Runs a program (the shared test runner) and returns its standard output; a non-zero exit is a failure.
     @discardableResult
     static func run(_ tool: String, _ args: [String], environment: [String: String] = [:]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let t = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
-        t.start()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !t.isFinished { usleep(1000) }
-        guard p.terminationStatus == 0 else {
-            throw Failure("\(tool) \(args.prefix(4).joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errBox.data, as: UTF8.self))")
-        }
-        return String(decoding: o, as: UTF8.self)
+        let r = try CLI.runTool(tool, args, environment: environment)
+        guard r.status == 0 else { throw Failure("\(tool) \(args.prefix(4).joined(separator: " ")) exited \(r.status): \(r.err)") }
+        return r.out
     }
 }
