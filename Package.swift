@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: [
-            "AccountHealth", "AccountHealthStudio", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "AccountHealth", "AccountHealthStudio", "healthscore", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "PostgresTests", dependencies: ["AccountHealth", "AccountHealthPostgres", "healthscore", "TestSupport"]),
     ]

@@ -360,7 +360,8 @@ public final class Studio: Sendable {
     public func survival() throws -> String {
         try cached("survival") {
             let design = try SurvivalDesign.build(dataset)
-            return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions()), format: .json)
+            // As `survival --format json` runs it: no per-account predictions.
+            return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false)), format: .json)
         }
     }
 }

@@ -4,19 +4,17 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-/// One studio on the bundled dataset for every test (loading it is the slow part).
+/// One studio on the bundled dataset for every test (loading it is the slow part). OpenBLAS runs one thread,
+/// as in `healthscore` (which pins it at start): the sums, and so the last digits, are the CLI's.
 let studio: Studio = {
+    BLAS.setThreads(1)
     let dataset = try! DataFiles.directory(repoRoot + "/datasets/simulated").load(timeline: .memory)
     return try! Studio(dataset: dataset)
 }()
-
-/// The CLI's JSON for the same inputs, from the same library calls the commands make.
-enum CLIJSON {
-    static var dataset: Dataset { try! DataFiles.directory(repoRoot + "/datasets/simulated").load(timeline: .memory) }
-}
 
 func app(token: String? = nil) -> some ApplicationProtocol {
     Application(router: StudioServer.router(studio, token: token))
@@ -55,15 +53,22 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
         }
     }
 
-    /// Each answer equals the CLI's JSON for the same inputs (the renderers the commands use), number for number.
+    /// Each answer equals the CLI's JSON for the same inputs, number for number: the built `healthscore` is run
+    /// on the same files and its standard output compared with the route's body.
     @Test func answersEqualTheCLIsJSON() async throws {
-        let d = CLIJSON.dataset
-        let fitObs = try Observations.build(d, factors: d.configuration!.base.factors.map(\.name), options: ObservationOptions(horizons: [90]))[0]
+        let data = repoRoot + "/datasets/simulated"
+        func cli(_ args: [String]) throws -> String {
+            let r = try CLI.run(args + ["--data", data, "--format", "json", "--quiet"])
+            #expect(r.status == 0, "\(args): \(r.err)")
+            return r.out
+        }
         let expected: [(String, String)] = [
-            ("/api/v1/fit", Render.fitJSON(try FitAnalysis.run(fitObs, rules: d.configuration!.base, options: FitOptions())).serialized() + "\n"),
-            ("/api/v1/compare?by=segment", Render.comparison(try Portfolio.compare(d, by: "segment"), format: .json)),
-            ("/api/v1/rank?as_of=2024-06-30&top=10", Render.ranking(try Ranking.rank(d, asOf: Day.parse("2024-06-30"), top: 10), format: .json)),
-            ("/api/v1/indicators", Render.indicators(try Indicators.run(d), format: .json)),
+            ("/api/v1/fit", try cli(["fit"])),
+            ("/api/v1/fit?horizon=180", try cli(["fit", "--horizon", "180"])),
+            ("/api/v1/compare?by=segment", try cli(["compare", "--by", "segment"])),
+            ("/api/v1/rank?as_of=2024-06-30&top=10", try cli(["rank", "--as-of", "2024-06-30", "--top", "10"])),
+            ("/api/v1/indicators", try cli(["indicators"])),
+            ("/api/v1/survival", try cli(["survival"])),
         ]
         try await app().test(.router) { client in
             for (uri, want) in expected {
@@ -73,7 +78,8 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 }
             }
             // The scores: the CLI's score rows, with am, segment and arr.
-            let cli = try JSONSerialization.jsonObject(with: Data(Render.score(try Scorer.score(d, asOf: Day.parse("2024-06-30")), format: .json).utf8)) as! [String: Any]
+            let cliScores = try CLI.run(["score", "--data", data, "--as-of", "2024-06-30", "--format", "json", "--quiet"]).out
+            let cli = try JSONSerialization.jsonObject(with: Data(cliScores.utf8)) as! [String: Any]
             let cliRows = Dictionary(uniqueKeysWithValues: (cli["scores"] as! [[String: Any]]).map { ($0["account_id"] as! String, $0) })
             try await client.execute(uri: "/api/v1/scores?as_of=2024-06-30&limit=5000", method: .get) { r in
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
@@ -96,7 +102,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(bands.map { $0["name"] as! String } == ["red", "yellow", "green"] && bands.reduce(0) { $0 + ($1["accounts"] as! Int) } == 2500)
             }
             // The account: its waterfall is explain's JSON.
-            let w = Render.waterfall(try Explainer.explain(d, accountId: "A000941", from: Day.parse("2024-11-23")!, to: Day.parse("2024-12-23")!), format: .json)
+            let w = try CLI.run(["explain", "--data", data, "--account", "A000941", "--format", "json", "--quiet"]).out
             try await client.execute(uri: "/api/v1/accounts/A000941", method: .get) { r in
                 #expect(r.status == .ok)
                 let a = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
@@ -108,7 +114,10 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             let saved = try String(contentsOfFile: repoRoot + "/datasets/simulated/config.yaml", encoding: .utf8)
             var other = try Configuration.parse(yaml: saved)
             other.base.factors[0].weight += 10
-            let want = Render.backtest(try Backtest.run(d, options: BacktestOptions(), against: ("request body", other)), format: .json)
+            // The CLI names the other configuration by its path: run it where that path is "request body".
+            let dir = Dir()
+            dir.write("request body", other.yaml())
+            let want = try CLI.run(["backtest", "--data", data, "--against", "request body", "--format", "json", "--quiet"], cwd: dir.path).out
             let configJSON = try await client.execute(uri: "/api/v1/config", method: .get) { body($0) }
             var object = try JSONSerialization.jsonObject(with: Data(configJSON.utf8)) as! [String: Any]
             var factors = object["factors"] as! [[String: Any]]
