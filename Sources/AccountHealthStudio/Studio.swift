@@ -388,6 +388,8 @@ final class AsOfCache: TimelineSource, @unchecked Sendable {
         }
         var fresh = acc
         let summary = try base.read(into: &fresh)
+        // Kept finished: the caller's finish() is then a no-op, so the kept states are never copied.
+        fresh.finish()
         lock.withLock {
             kept.append((key, fresh, summary))
             if kept.count > 8 { kept.removeFirst() }
