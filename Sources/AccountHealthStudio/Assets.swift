@@ -297,6 +297,16 @@ enum Assets {
       const w = 520, h = 260, pad = 36, maxE = Math.max(1, ...g.map(x => x.expected_churns)), maxO = Math.max(2, ...g.map(x => x.oe_ci_high || x.oe_ratio || 0));
       const funnel = sv("svg", { width: w, height: h + 30, role: "img", "aria-label": "Funnel plot: observed over expected churns by expected churns" });
       funnel.append(sv("line", { class: "axis", x1: pad, y1: h, x2: w, y2: h }), sv("line", { x1: pad, x2: w, y1: h - h / maxO, y2: h - h / maxO, stroke: "#6b7280", "stroke-dasharray": "4 3" }));
+      // The funnel: where O/E falls by chance alone at each expected count (95 %, normal approximation to the
+      // Poisson, 1 ± 1.96/√E); a group outside it is unusual for its size.
+      for (const sign of [-1, 1]) {
+        const pts = [];
+        for (let k = 1; k <= 60; k++) {
+          const e = maxE * k / 60, r = Math.max(0, 1 + sign * 1.96 / Math.sqrt(e));
+          pts.push(`${(pad + (w - pad - 10) * e / maxE).toFixed(1)},${(h - h * Math.min(r, maxO) / maxO).toFixed(1)}`);
+        }
+        funnel.append(sv("polyline", { points: pts.join(" "), fill: "none", stroke: "#9aa3b2" }));
+      }
       for (const x of g) {
         const cx = pad + (w - pad - 10) * x.expected_churns / maxE, cy = h - h * x.oe_ratio / maxO;
         if (x.oe_ci_low !== null) funnel.append(sv("line", { x1: cx, x2: cx, y1: h - h * x.oe_ci_low / maxO, y2: h - h * Math.min(maxO, x.oe_ci_high) / maxO, stroke: "#c7ccd4" }));
