@@ -45,9 +45,16 @@ public struct DatabaseSource: Sendable {
     /// timestamptz, `type`, an optional numeric `value`), streamed into an activity log, with the metric
     /// definitions of a YAML file.
     public func derive(metrics path: String?) throws -> DerivedTimeline {
+        let (log, definitions) = try eventsAndMetrics(metrics: path)
+        return try Derive.timeline(log, metrics: definitions)
+    }
+
+    /// The events table as an activity log and the metric definitions of a YAML file, read and checked (the
+    /// definitions first: they are small), as `DataFiles.eventsAndMetrics` reads an events file.
+    public func eventsAndMetrics(metrics path: String?) throws -> (EventLog, MetricsConfiguration) {
         guard let path else { throw DatasetError.missing(.metrics, neededBy: "derive") }
         let definitions = try MetricsConfiguration.load(path: path)
-        return try Derive.timeline(try events(), metrics: definitions)
+        return (try events(), definitions)
     }
 
     /// The events table as an activity log; each defect located by table, key, column and value.
@@ -73,32 +80,26 @@ public struct DatabaseSource: Sendable {
         let select = ["CAST(\(PushDown.quote(account.name)) AS TEXT)", micros, "CAST(\(PushDown.quote(type.name)) AS TEXT)",
                       value.map { "CAST(\(PushDown.quote($0.name)) AS DOUBLE PRECISION)" } ?? "CAST(NULL AS DOUBLE PRECISION)"]
         let log = Box(EventLogBuilder(file: name))
-        let failure = Box<(DatabaseError?, Int)>((nil, 0))
-        @Sendable func fail(_ e: DatabaseError) { if failure.value.0 == nil { failure.value.0 = e }; failure.value.1 += 1 }
+        let defects = Defects()
         try database.query("SELECT \(select.joined(separator: ", ")) FROM \(tables.qualified(tables.events))", table: name) { row in
             let r = row.makeRandomAccess()
             guard let id = r[0].bytes.map({ String(buffer: $0) }), !id.isEmpty else {
-                fail(.badValue(table: name, key: "account_id=NULL", column: account.name, value: "", reason: "account_id is empty")); return
+                defects.add(.badValue(table: name, key: "account_id=NULL", column: account.name, value: "", reason: "account_id is empty")); return
             }
             guard let t = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }) else {
-                fail(.badValue(table: name, key: "account_id=\(id)", column: time.name, value: "", reason: "an event needs a time")); return
+                defects.add(.badValue(table: name, key: "account_id=\(id)", column: time.name, value: "", reason: "an event needs a time")); return
             }
             let when = Day.format(EventLog.day(ofMicroseconds: t))
             guard let kind = r[2].bytes.map({ String(buffer: $0) }), !kind.trimmingCharacters(in: .whitespaces).isEmpty else {
-                fail(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: type.name, value: "", reason: "the event type is empty")); return
+                defects.add(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: type.name, value: "", reason: "the event type is empty")); return
             }
             let v = r[3].bytes.flatMap(Cells.double)
             if let v, !v.isFinite {
-                fail(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: value?.name ?? "value", value: "\(v)", reason: "not a finite number")); return
+                defects.add(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: value?.name ?? "value", value: "\(v)", reason: "not a finite number")); return
             }
             log.value.append(account: id, microseconds: t, type: kind, value: v)
         }
-        if let e = failure.value.0 {
-            if failure.value.1 > 1, case .badValue(let t, let k, let c, let v, let r) = e {
-                throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(failure.value.1 - 1) more bad rows)")
-            }
-            throw e
-        }
+        try defects.throwIfAny()
         return log.value.build()
     }
 
@@ -284,9 +285,6 @@ public struct DatabaseTimeline: TimelineSource {
 
     // MARK: The push-down
 
-    /// Rows moved by the last push-down read (as-of rows, and one row per account for the account list).
-    public static let lastTransfer = NIOLockedValueBox((asOfRows: 0, accountRows: 0))
-
     /// Builds, from the as-of rows, a small timeline whose as-of states at the accumulator's dates are the
     /// table's: for each state, the row of its latest date (with its risk) and each factor's row of its
     /// value's date (every one a real row of the table, with a subset of its values), plus each account's
@@ -305,9 +303,8 @@ public struct DatabaseTimeline: TimelineSource {
             var accounts = Interner(capacity: 4096)
             var index: [UInt64: Int] = [:]
             var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
-            var error: DatabaseError?
+            let defects = Defects()
             var duplicates = false
-            var asOfRows = 0, accountRows = 0
             func row(_ a: Int32, _ d: Int32, nf: Int) -> Int {
                 let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
                 if let i = index[key] { return i }
@@ -335,32 +332,30 @@ public struct DatabaseTimeline: TimelineSource {
              GROUP BY \(sql.account(""))
             """, table: name) { row in
             let r = row.makeRandomAccess()
-            rows.accountRows += 1
             if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 { found.value += Int(n) }
             if let d = r[3].bytes.flatMap(Cells.date), d > last.value { last.value = d }
             guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
-                if rows.error == nil { rows.error = .badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty") }
+                rows.defects.add(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty"))
                 return
             }
             guard let d = r[1].bytes.flatMap(Cells.date) else {
-                if rows.error == nil { rows.error = .badValue(table: table, key: "account_id=\(id)", column: "date", value: "", reason: "a row has no valid date") }
+                rows.defects.add(.badValue(table: table, key: "account_id=\(id)", column: "date", value: "", reason: "a row has no valid date"))
                 return
             }
             _ = rows.row(rows.accounts.intern(id), d, nf: nf)
         }
-        if let e = rows.error { throw e }
+        try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
         let range: (first: Int32, last: Int32)? = rows.day.min().map { ($0, last.value) }
         cache.withLockedValue { $0.range = .some(range) }
         if found.value > 0 {
             // Locate the first of them, with its key, as a full read does.
-            var none = DiscardingSink()
+            var none = NullSink()
             _ = try stream(into: &none)
         }
         let hasRisk = sql.riskColumn != nil
         try database.query(query, table: name) { row in
             let r = row.makeRandomAccess()
-            rows.asOfRows += 1
             guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
             let id = String(buffer: idBytes)
             let a = rows.accounts.intern(id)
@@ -368,13 +363,9 @@ public struct DatabaseTimeline: TimelineSource {
             let i = rows.row(a, latest, nf: nf)
             if hasRisk {
                 let text = r[3].bytes.map { String(buffer: $0) } ?? ""
-                guard let level = text.utf8CString.withUnsafeBufferPointer({ b in
-                    b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: b.count) { RiskLevel.parse($0, b.count - 1) }
-                }) else {
-                    if rows.error == nil {
-                        rows.error = .badValue(table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!, value: text,
-                                               reason: "risk must be none, low, medium, high or empty")
-                    }
+                guard let level = RiskLevel(name: text) else {
+                    rows.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!, value: text,
+                                               reason: "risk must be none, low, medium, high or empty"))
                     return
                 }
                 rows.risk[i] = level.rawValue
@@ -384,19 +375,16 @@ public struct DatabaseTimeline: TimelineSource {
             for (k, s) in slot.enumerated() {
                 guard let vb = r[5 + 2 * k].bytes, let v = Cells.double(vb), let d = r[6 + 2 * k].bytes.flatMap(Cells.date) else { continue }
                 guard v.isFinite else {
-                    if rows.error == nil {
-                        rows.error = .badValue(table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k], value: "\(v)",
-                                               reason: "not a finite number")
-                    }
+                    rows.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k], value: "\(v)",
+                                               reason: "not a finite number"))
                     continue
                 }
                 rows.values[rows.row(a, d, nf: nf) * nf + s] = v
             }
         }
-        if let e = rows.error { throw e }
+        try rows.defects.throwIfAny()
         // Two rows of one account and date among those read: located (with its date) by the table's own check.
         if rows.duplicates { try checkDuplicates() }
-        DatabaseTimeline.lastTransfer.withLockedValue { $0 = (rows.asOfRows, rows.accountRows) }
         // Replay by account and date.
         let order = rows.day.indices.sorted { (rows.account[$0], rows.day[$0]) < (rows.account[$1], rows.day[$1]) }
         acc.begin(factors: sql.factorColumns)
@@ -428,18 +416,18 @@ public struct DatabaseTimeline: TimelineSource {
             var it = row.makeIterator()
             let idCell = it.next()!, dayCell = it.next()!, riskCell = it.next()!
             guard let idBytes = idCell.bytes else {
-                st.fail(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty")); return
+                st.defects.add(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty")); return
             }
             let id = String(buffer: idBytes)
             guard let day = dayCell.bytes.flatMap(Cells.date) else {
-                st.fail(.badValue(table: table, key: "account_id=\(id)", column: "date", value: dayCell.bytes == nil ? "" : "infinity",
+                st.defects.add(.badValue(table: table, key: "account_id=\(id)", column: "date", value: dayCell.bytes == nil ? "" : "infinity",
                                   reason: "a row needs a finite date")); return
             }
             var risk = RiskLevel.none.rawValue
             if hasRisk, let b = riskCell.bytes {
                 let level = b.withUnsafeReadableBytes { p in RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count) }
                 guard let level else {
-                    st.fail(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName, value: String(buffer: b),
+                    st.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName, value: String(buffer: b),
                                       reason: "risk must be none, low, medium, high or empty")); return
                 }
                 risk = level.rawValue
@@ -448,7 +436,7 @@ public struct DatabaseTimeline: TimelineSource {
                 let cell = it.next()!
                 guard let b = cell.bytes, let v = Cells.double(b) else { st.values[j] = .nan; continue }
                 guard v.isFinite else {
-                    st.fail(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: factorNames[j], value: "\(v)",
+                    st.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: factorNames[j], value: "\(v)",
                                       reason: "not a finite number")); return
                 }
                 st.values[j] = v
@@ -464,12 +452,7 @@ public struct DatabaseTimeline: TimelineSource {
             if day > st.last { st.last = day }
             st.sink.row(account: code, day: day, risk: risk, values: st.values, line: st.rows)
         }
-        if let e = st.error {
-            if st.errors > 1, case .badValue(let t, let k, let c, let v, let r) = e {
-                throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(st.errors - 1) more bad rows)")
-            }
-            throw e
-        }
+        try st.defects.throwIfAny()
         sink = st.sink
         return TimelineSummary(file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: st.rows,
                                recordsUsed: st.rows, rows: st.rows, blankLines: 0, accounts: st.accounts,
@@ -492,15 +475,14 @@ public struct DatabaseTimeline: TimelineSource {
     }
 }
 
-    /// What a streamed read fills on the connection's thread while the caller waits.
+/// What a streamed read fills on the connection's thread while the caller waits.
 final class StreamState<T>: @unchecked Sendable {
         var sink: T
         var accounts = Interner(capacity: 4096)
         var rows = 0
         var first = Int32.max, last = Int32.min
         var counts: [Int]
-        var error: DatabaseError?
-        var errors = 0
+        let defects = Defects()
         let values: UnsafeMutablePointer<Double>
         init(_ sink: T, nf: Int) {
             self.sink = sink
@@ -508,13 +490,24 @@ final class StreamState<T>: @unchecked Sendable {
             values = .allocate(capacity: max(1, nf))
         }
         deinit { values.deallocate() }
-        func fail(_ e: DatabaseError) { if error == nil { error = e }; errors += 1 }
     }
 
-/// A sink that keeps nothing (a read for its checks only).
-struct DiscardingSink: TimelineSink {
-    mutating func begin(factors: [String]) {}
-    mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
-    func makeEmpty() -> DiscardingSink { self }
-    mutating func merge(_ other: DiscardingSink, accountMap: [Int32]) {}
+/// The bad rows a read meets on the connection's thread: the first is kept and thrown at the end, with the
+/// count of the others, so a read reports every bad row's number without stopping the stream.
+final class Defects: @unchecked Sendable {
+    private(set) var first: DatabaseError?
+    private(set) var count = 0
+
+    func add(_ e: DatabaseError) {
+        if first == nil { first = e }
+        count += 1
+    }
+
+    func throwIfAny() throws {
+        guard let e = first else { return }
+        if count > 1, case .badValue(let t, let k, let c, let v, let r) = e {
+            throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(count - 1) more bad rows)")
+        }
+        throw e
+    }
 }

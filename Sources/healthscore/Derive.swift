@@ -27,9 +27,7 @@ struct DeriveCommand: ParsableCommand {
             let log: EventLog, metrics: MetricsConfiguration
             if let source = try inputs.database() {
                 // The activity log of the events table (--events-table, default events).
-                guard let path = files.metrics ?? files.config else { throw DatasetError.missing(.metrics, neededBy: "derive") }
-                metrics = try MetricsConfiguration.load(path: path)
-                log = try source.events()
+                (log, metrics) = try source.eventsAndMetrics(metrics: files.metrics ?? files.config)
             } else {
                 guard files.events != nil else {
                     throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")

@@ -106,16 +106,7 @@ struct InputOptions: ParsableArguments {
                  command: String) throws -> Dataset {
         if let source = try database() {
             let files = try checkedFiles(required: required.intersection(.configuration), command: command)
-            let timeline: any TimelineSource
-            var diagnostics: [Diagnostic] = []
-            if eventsTable != nil {
-                let derived = try source.derive(metrics: files.metrics ?? files.config)
-                timeline = derived.timeline
-                diagnostics = derived.diagnostics
-            } else {
-                let t = try source.timeline()
-                timeline = loading == .memory ? try Timeline.load(from: t) : t
-            }
+            let (timeline, diagnostics) = try databaseTimeline(source, files: files, loading: loading)
             var d = Dataset(timeline: timeline, configurationName: files.config ?? "config")
             d.diagnostics = diagnostics
             try add(parts, required: required, to: &d, command: command)
@@ -140,6 +131,18 @@ struct InputOptions: ParsableArguments {
             return
         }
         try checkedFiles(required: required, command: command).read(parts.union(required), into: &dataset)
+    }
+
+    /// The timeline of `--db`: derived from the events table with `--events-table`, else the timeline table
+    /// (streamed, or read once into memory).
+    func databaseTimeline(_ source: DatabaseSource, files: DataFiles,
+                          loading: DataFiles.TimelineLoading) throws -> (any TimelineSource, [Diagnostic]) {
+        if eventsTable != nil {
+            let derived = try source.derive(metrics: files.metrics ?? files.config)
+            return (derived.timeline, derived.diagnostics)
+        }
+        let t = try source.timeline()
+        return (loading == .memory ? try Timeline.load(from: t) : t, [])
     }
 
     /// Whether to read a table: when the command needs it or its flag names it; else when it exists (a table

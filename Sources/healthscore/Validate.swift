@@ -23,13 +23,7 @@ struct Validate: ParsableCommand {
             if let source = try inputs.database() {
                 // The tables that exist, each read in full with the rules of its file.
                 let files = try inputs.files()
-                let timeline: (any TimelineSource)?
-                if inputs.eventsTable != nil {
-                    let derived = try source.derive(metrics: files.metrics ?? files.config)
-                    timeline = derived.timeline
-                } else {
-                    timeline = try source.timeline()
-                }
+                let (timeline, _) = try inputs.databaseTimeline(source, files: files, loading: .stream)
                 report = Validator.validate(ValidationInputs(
                     timeline: timeline,
                     accounts: try inputs.wanted(.accounts, required: [], source: source) ? { try source.accounts() } : nil,

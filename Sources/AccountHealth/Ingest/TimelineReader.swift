@@ -557,12 +557,14 @@ private final class Half<T: TimelineSink>: @unchecked Sendable {
     }
 }
 
-/// A sink that keeps nothing (used to re-scan a file for line numbers).
-struct NullSink: TimelineSink {
-    mutating func begin(factors: [String]) {}
-    mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
-    func makeEmpty() -> NullSink { NullSink() }
-    mutating func merge(_ other: NullSink, accountMap: [Int32]) {}
+/// A sink that keeps nothing: a read for its checks only (a file re-scanned for line numbers, a table
+/// validated).
+public struct NullSink: TimelineSink {
+    public init() {}
+    public mutating func begin(factors: [String]) {}
+    public mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
+    public func makeEmpty() -> NullSink { NullSink() }
+    public mutating func merge(_ other: NullSink, accountMap: [Int32]) {}
 }
 
 extension String {
