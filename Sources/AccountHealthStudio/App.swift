@@ -73,8 +73,8 @@ public enum StudioServer {
         }
     }
 
-    static func json(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func asset(_ text: String, type: String) -> Response {
@@ -131,7 +131,6 @@ struct Guard: RouterMiddleware {
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        let body = JSON.object([("error", .string(message)), ("status", .int(status.code))]).serialized() + "\n"
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        StudioServer.json(JSON.object([("error", .string(message)), ("status", .int(status.code))]).serialized() + "\n", status: status)
     }
 }

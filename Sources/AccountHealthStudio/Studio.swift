@@ -12,8 +12,6 @@ public final class Studio: Sendable {
     /// The last timeline date: the default as-of date.
     public let lastDay: Int32
     public let firstDay: Int32
-    /// The scores at the last date (the portfolio's default).
-    let current: ScoreReport
     private let cache = Mutex<[String: String]>([:])
 
     /// A failure the API reports with an HTTP status (400 for a bad request, 404 for an unknown account).
@@ -34,7 +32,10 @@ public final class Studio: Sendable {
         }
         firstDay = range.first
         lastDay = range.last
-        current = try Scorer.score(d, asOf: range.last)
+        // The scores at the last date (the portfolio's default), computed now: a dataset that cannot be scored
+        // fails at start, not at the first request.
+        let index = ScoreIndex(try Scorer.score(d, asOf: range.last), accounts: d.accounts)
+        indexes.withLock { $0[range.last] = index }
     }
 
     /// Runs `body` once per key and keeps its answer.
@@ -75,10 +76,6 @@ public final class Studio: Sendable {
         ]).serialized() + "\n"
     }
 
-    func scores(at asOf: Int32?) throws -> ScoreReport {
-        guard let asOf, asOf != lastDay else { return current }
-        return try Scorer.score(dataset, asOf: asOf)
-    }
 
     /// The query of `GET /api/v1/scores`.
     public struct ScoresQuery: Sendable {
@@ -211,7 +208,7 @@ public final class Studio: Sendable {
     func scoreIndex(at asOf: Int32?) throws -> ScoreIndex {
         let d = asOf ?? lastDay
         if let hit = indexes.withLock({ $0[d] }) { return hit }
-        let index = ScoreIndex(try scores(at: d), accounts: dataset.accounts)
+        let index = ScoreIndex(try Scorer.score(dataset, asOf: d), accounts: dataset.accounts)
         indexes.withLock { if $0.count > 16 { $0.removeAll() }; $0[d] = index }
         return index
     }
