@@ -1,18 +1,23 @@
 /// Discrimination and calibration metrics for churn predictions (higher `risk` = more likely to churn).
 public enum Metrics {
     /// Area under the ROC curve: the probability that a churned observation has a higher risk than a
-    /// renewed one, ties counting ½ (Mann–Whitney with mid-ranks), O(n log n). nil with one class only.
+    /// renewed one, ties counting ½ (Mann–Whitney with mid-ranks), O(n). nil with one class only.
     public static func auc(risk: [Double], churned y: [Double]) -> Double? {
+        let order = RadixSort.ascendingOrder(risk)
+        return auc(ascendingRisk: order.map { risk[Int($0)] }, churned: order.map { y[Int($0)] })
+    }
+
+    /// The AUC of observations given in ascending order of risk (equal risks in any order).
+    static func auc(ascendingRisk risk: [Double], churned y: [Double]) -> Double? {
         let n = risk.count
-        let order = (0..<n).sorted { risk[$0] < risk[$1] }
         var rankSum = 0.0
         var positives = 0.0
         var i = 0
         while i < n {
             var j = i
-            while j + 1 < n && risk[order[j + 1]] == risk[order[i]] { j += 1 }
+            while j + 1 < n && risk[j + 1] == risk[i] { j += 1 }
             let midRank = Double(i + j) / 2 + 1
-            for k in i...j where y[order[k]] > 0.5 { rankSum += midRank; positives += 1 }
+            for k in i...j where y[k] > 0.5 { rankSum += midRank; positives += 1 }
             i = j + 1
         }
         let negatives = Double(n) - positives
@@ -36,18 +41,32 @@ public enum Metrics {
 
     /// Churn rate among the riskiest `fraction` (ties broken by input order) divided by the overall rate.
     public static func lift(risk: [Double], churned y: [Double], fraction: Double = 0.1) -> Double? {
-        let n = risk.count
-        let overall = y.reduce(0, +) / Double(max(1, n))
-        guard n > 0, overall > 0 else { return nil }
-        let k = max(1, Int((Double(n) * fraction).rounded(.up)))
-        return precisionAt(k, risk: risk, churned: y) / overall
+        lift(riskiestFirst: riskiestFirst(risk, y), fraction: fraction)
     }
 
     /// Share of churned among the `k` riskiest (stable order).
     public static func precisionAt(_ k: Int, risk: [Double], churned y: [Double]) -> Double {
-        let order = (0..<risk.count).sorted { risk[$0] > risk[$1] || (risk[$0] == risk[$1] && $0 < $1) }
-        let top = order.prefix(max(0, k))
-        return top.isEmpty ? 0 : top.reduce(0.0) { $0 + y[$1] } / Double(top.count)
+        precisionAt(k, riskiestFirst: riskiestFirst(risk, y))
+    }
+
+    /// The outcomes from the riskiest observation to the safest, equal risks in input order.
+    static func riskiestFirst(_ risk: [Double], _ y: [Double]) -> [Double] {
+        RadixSort.ascendingOrder(risk.map { -$0 }).map { y[Int($0)] }
+    }
+
+    /// `lift` of outcomes given riskiest first.
+    static func lift(riskiestFirst y: [Double], fraction: Double) -> Double? {
+        let n = y.count
+        let overall = y.reduce(0, +) / Double(max(1, n))
+        guard n > 0, overall > 0 else { return nil }
+        let k = max(1, Int((Double(n) * fraction).rounded(.up)))
+        return precisionAt(k, riskiestFirst: y) / overall
+    }
+
+    /// `precisionAt` of outcomes given riskiest first.
+    static func precisionAt(_ k: Int, riskiestFirst y: [Double]) -> Double {
+        let top = y.prefix(max(0, k))
+        return top.isEmpty ? 0 : top.reduce(0.0, +) / Double(top.count)
     }
 
     /// One row of a reliability (calibration) table.
@@ -77,23 +96,30 @@ public enum Metrics {
     /// Spearman rank correlation (mid-ranks for ties).
     public static func spearman(_ a: [Double], _ b: [Double]) -> Double? {
         guard a.count == b.count, a.count > 1 else { return nil }
-        let ra = ranks(a), rb = ranks(b)
-        let n = Double(a.count)
+        return spearman(ranks: ranks(a), ranks(b))
+    }
+
+    /// The Pearson correlation of two rank vectors.
+    static func spearman(ranks ra: [Double], _ rb: [Double]) -> Double? {
+        guard ra.count == rb.count, ra.count > 1 else { return nil }
+        let n = Double(ra.count)
         let ma = ra.reduce(0, +) / n, mb = rb.reduce(0, +) / n
         var sab = 0.0, saa = 0.0, sbb = 0.0
-        for i in 0..<a.count { sab += (ra[i] - ma) * (rb[i] - mb); saa += (ra[i] - ma) * (ra[i] - ma); sbb += (rb[i] - mb) * (rb[i] - mb) }
+        for i in 0..<ra.count { sab += (ra[i] - ma) * (rb[i] - mb); saa += (ra[i] - ma) * (ra[i] - ma); sbb += (rb[i] - mb) * (rb[i] - mb) }
         guard saa > 0, sbb > 0 else { return nil }
         return sab / (saa * sbb).squareRoot()
     }
 
-    static func ranks(_ v: [Double]) -> [Double] {
-        let order = (0..<v.count).sorted { v[$0] < v[$1] }
+    static func ranks(_ v: [Double]) -> [Double] { ranks(v, ascendingOrder: RadixSort.ascendingOrder(v)) }
+
+    /// Mid-ranks (from 1) of `v`, given its positions in ascending order.
+    static func ranks(_ v: [Double], ascendingOrder order: [Int32]) -> [Double] {
         var r = [Double](repeating: 0, count: v.count)
         var i = 0
         while i < order.count {
             var j = i
-            while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-            for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
+            while j + 1 < order.count && v[Int(order[j + 1])] == v[Int(order[i])] { j += 1 }
+            for k in i...j { r[Int(order[k])] = Double(i + j) / 2 + 1 }
             i = j + 1
         }
         return r
@@ -102,14 +128,19 @@ public enum Metrics {
     /// Pool-adjacent-violators: the non-increasing step function of `score` (higher score, lower churn
     /// probability) that fits the outcomes best in least squares. Returns breakpoints ascending by score.
     public static func isotonicDecreasing(score: [Double], churned y: [Double]) -> [(score: Double, probability: Double, count: Int)] {
-        let order = (0..<score.count).sorted { score[$0] < score[$1] }
+        let order = RadixSort.ascendingOrder(score)
+        return isotonicDecreasing(ascendingScore: order.map { score[Int($0)] }, churned: order.map { y[Int($0)] })
+    }
+
+    /// `isotonicDecreasing` of observations given in ascending order of score.
+    static func isotonicDecreasing(ascendingScore score: [Double], churned y: [Double]) -> [(score: Double, probability: Double, count: Int)] {
         // Blocks of equal score first, then pool violators (probability must not rise with score).
         var blocks: [(lo: Double, hi: Double, sum: Double, n: Double)] = []
         var i = 0
-        while i < order.count {
+        while i < score.count {
             var j = i, s = 0.0
-            while j < order.count && score[order[j]] == score[order[i]] { s += y[order[j]]; j += 1 }
-            blocks.append((score[order[i]], score[order[i]], s, Double(j - i)))
+            while j < score.count && score[j] == score[i] { s += y[j]; j += 1 }
+            blocks.append((score[i], score[i], s, Double(j - i)))
             while blocks.count > 1 {
                 let b = blocks[blocks.count - 1], a = blocks[blocks.count - 2]
                 // Pool violators, and equal neighbours too (same fit, fewer steps).

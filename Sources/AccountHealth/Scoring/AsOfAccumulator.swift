@@ -298,6 +298,15 @@ public struct AsOfAccumulator: TimelineSink {
                          trends: trends)
     }
 
+    /// What a score reads of a state (its risk, unspecified read as none, and its raw values in the order of
+    /// `wanted`, NaN for none yet) without building the state; nil when the account has no row by then.
+    func scoringInputs(account: Int, query k: Int) -> (risk: RiskLevel, values: ArraySlice<Double>)? {
+        let cell = cellStart[account] + k
+        guard rowDays[cell] != AsOfAccumulator.noDay else { return nil }
+        let nf = wanted.count
+        return (RiskLevel(rawValue: risks[cell]) ?? .none, values[(cell * nf)..<(cell * nf + nf)])
+    }
+
     /// The index of a query date (global mode).
     public func queryIndex(_ day: Int32) -> Int? {
         let b = AsOfAccumulator.bucket(queryDays, day)

@@ -32,6 +32,26 @@ public struct ScoreEngine: Sendable {
         self.slots = rules.factors.map { f in lower.firstIndex(of: f.name.lowercased()) ?? -1 }
     }
 
+    /// The score alone of raw values in the order of the states' factors (NaN: none yet) and a risk: the
+    /// `score` of `score(_:)`, by the same sums in the same order, without the drill-down (what a backtest
+    /// panel computes for every account–cutoff pair). nil when the weights that count sum to zero.
+    @inline(__always)
+    func scoreOnly(_ values: UnsafePointer<Double>, risk: RiskLevel) -> Double? {
+        var num = 0.0, den = 0.0
+        for (i, f) in rules.factors.enumerated() {
+            let slot = slots[i]
+            let raw = slot >= 0 ? values[slot] : .nan
+            if raw.isNaN {
+                if !f.optional { den += f.weight }
+                continue
+            }
+            num += f.weight * f.points(raw)
+            den += f.weight
+        }
+        guard den > 0 else { return nil }
+        return min(max(num / den - rules.riskPenalty[Int(risk.rawValue)], 0), 100)
+    }
+
     /// The score of a state; nil when the account has no row on or before the date.
     public func score(_ s: AsOfState) -> AccountScore? {
         guard s.latestRowDay != nil else { return nil }
