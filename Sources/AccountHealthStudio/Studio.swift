@@ -23,8 +23,7 @@ public final class Studio: Sendable {
 
     /// Loads the dataset into memory (its timeline read once) and scores it at the last date.
     public init(dataset: Dataset) throws {
-        var d = try dataset.inMemory()
-        d.timeline = AsOfCache(d.timeline)
+        let d = try dataset.inMemory()
         self.dataset = d
         configuration = try d.requireConfiguration("the studio")
         guard let range = try d.timeline.dateRange() else {
@@ -32,10 +31,13 @@ public final class Studio: Sendable {
         }
         firstDay = range.first
         lastDay = range.last
+        timelineFactors = try d.timeline.columns().factorNames ?? configuration.allFactorNames
         // The scores at the last date (the portfolio's default), computed now: a dataset that cannot be scored
         // fails at start, not at the first request.
         let index = ScoreIndex(try Scorer.score(d, asOf: range.last), accounts: d.accounts)
         indexes.withLock { $0[range.last] = index }
+        // The default preview's panel, read now, so the tuner's first move is as fast as the next.
+        if d.outcomes != nil { _ = try? previewPanel(BacktestOptions()) }
     }
 
     /// Runs `body` once per key and keeps its answer.
@@ -217,7 +219,7 @@ public final class Studio: Sendable {
     /// at each of its timeline dates (the score JSON rows, with points per factor), and the waterfall between
     /// `from` and `to` (default: the last date and one period before it; the JSON of `explain`).
     public func account(_ id: String, from: String?, to: String?) throws -> String {
-        guard let timeline = (dataset.timeline as? AsOfCache)?.base as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
+        guard let timeline = dataset.timeline as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
             throw Failure(404, "no account \(id)")
         }
         let range = timeline.rows(ofAccount: code)
@@ -307,8 +309,30 @@ public final class Studio: Sendable {
         } catch let e as InputErrors {
             throw Failure(400, e.description)
         }
-        let report = try Backtest.run(dataset, options: BacktestOptions(horizon: h, step: st), against: ("request body", other))
-        return Render.backtest(report, format: .json)
+        let (panel, saved) = try previewPanel(BacktestOptions(horizon: h, step: st))
+        do {
+            try panel.check(other, file: "request body")
+        } catch let e as InputError {
+            throw Failure(400, e.description)
+        } catch let e as InputErrors {
+            throw Failure(400, e.description)
+        }
+        return Render.backtest(panel.report(current: saved, against: ("request body", panel.scores(other))), format: .json)
+    }
+
+    /// The timeline's factor columns: what a preview's configuration may weigh.
+    let timelineFactors: [String]
+    private let panels = Mutex<[String: (BacktestPanel, PanelScores)]>([:])
+
+    /// The backtest panel of a horizon and step, with every timeline factor (so any configuration of the
+    /// dataset can be previewed from it), and the saved configuration's scores on it: read once, kept.
+    func previewPanel(_ options: BacktestOptions) throws -> (BacktestPanel, PanelScores) {
+        let key = "\(options.horizon) \(options.step)"
+        if let hit = panels.withLock({ $0[key] }) { return hit }
+        let panel = try BacktestPanel(dataset, options: options, factors: timelineFactors)
+        let kept = (panel, panel.scores(configuration))
+        panels.withLock { if $0.count >= 4 { $0.removeAll() }; $0[key] = kept }
+        return kept
     }
 
     /// `GET /api/v1/config`: the saved configuration as JSON (the YAML schema), what the tuner starts from.
@@ -360,38 +384,5 @@ public final class Studio: Sendable {
             // As `survival --format json` runs it: no per-account predictions.
             return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false)), format: .json)
         }
-    }
-}
-
-/// A timeline that keeps the as-of states of the last reads (the studio asks the same dates again and
-/// again: each preview's backtest cutoffs), so a repeated read costs nothing.
-final class AsOfCache: TimelineSource, @unchecked Sendable {
-    let base: any TimelineSource
-    private let lock = NSLock()
-    private var kept: [(key: String, accumulator: AsOfAccumulator, summary: TimelineSummary)] = []
-
-    init(_ base: any TimelineSource) { self.base = base }
-
-    var name: String { base.name }
-    func columns() throws -> TimelineColumns { try base.columns() }
-    func dateRange() throws -> (first: Int32, last: Int32)? { try base.dateRange() }
-
-    func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
-        guard let acc = sink as? AsOfAccumulator else { return try base.read(into: &sink) }
-        let key = "\(acc.queryDays)|\(acc.queryDaysByAccount.map { $0.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" } } ?? [])|\(acc.wanted)|\(String(describing: acc.trendDays))"
-        if let hit = lock.withLock({ kept.first { $0.key == key } }) {
-            sink = hit.accumulator as! S
-            return hit.summary
-        }
-        var fresh = acc
-        let summary = try base.read(into: &fresh)
-        // Kept finished: the caller's finish() is then a no-op, so the kept states are never copied.
-        fresh.finish()
-        lock.withLock {
-            kept.append((key, fresh, summary))
-            if kept.count > 8 { kept.removeFirst() }
-        }
-        sink = fresh as! S
-        return summary
     }
 }

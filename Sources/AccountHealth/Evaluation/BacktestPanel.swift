@@ -128,12 +128,29 @@ public struct BacktestPanel: Sendable {
         let nf = factors.count
         var score = [Double](repeating: .nan, count: rows)
         var band = [Int32](repeating: -1, count: rows)
+        let engineOfRow = segmentOf.map { $0 < 0 ? 0 : engineOfSegment[Int($0)] }
+        let used = engines.indices.filter { $0 == 0 || engineOfSegment.contains($0) }
+        // Rows are independent: a few chunks, scored on the cores there are (each row's arithmetic is the same
+        // whatever thread runs it).
+        let parts = rows < 50_000 ? 1 : 8
         values.withUnsafeBufferPointer { v in
-            for r in 0..<rows {
-                let e = segmentOf[r] < 0 ? 0 : engineOfSegment[Int(segmentOf[r])]
-                guard let s = engines[e].scoreOnly(v.baseAddress! + r * nf, risk: risks[r]) else { continue }
-                score[r] = s
-                band[r] = toBase[e][engines[e].rules.bandIndex(s)]
+            score.withUnsafeMutableBufferPointer { sc in
+                band.withUnsafeMutableBufferPointer { bd in
+                    // Each part writes its own rows only.
+                    nonisolated(unsafe) let v = v.baseAddress!, sc = sc.baseAddress!, bd = bd.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        let lo = rows * part / parts, hi = rows * (part + 1) / parts
+                        // One pass per rule set, its engine held outside the loop.
+                        for e in used {
+                            let engine = engines[e], bands = toBase[e]
+                            for r in lo..<hi where engineOfRow[r] == e {
+                                guard let s = engine.scoreOnly(v + r * nf, risk: risks[r]) else { continue }
+                                sc[r] = s
+                                bd[r] = bands[engine.rules.bandIndex(s)]
+                            }
+                        }
+                    }
+                }
             }
         }
         return PanelScores(score: score, band: band, bandNames: baseBands)
@@ -150,17 +167,25 @@ public struct BacktestPanel: Sendable {
         // The pairs both configurations score (a pair either cannot score is counted as unscored).
         let scored = (0..<pairs).filter { !current.score[$0].isNaN }
         let kept = against.map { o in scored.filter { !o.scores.score[$0].isNaN } } ?? scored
-        let side: Side
-        if kept.count == scored.count {
-            side = current.lock.withLock {
-                if let m = current.memo { return m }
-                let m = self.side(current, kept: scored, full: true)
-                current.memo = m
-                return m
+        // The two halves are independent: computed side by side.
+        final class Halves: @unchecked Sendable { var mine: Side?, theirs: Side? }
+        let halves = Halves()
+        let work: @Sendable (Int) -> Void = { part in
+            if part == 1 {
+                halves.theirs = self.side(against!.scores, kept: kept, full: false)
+            } else if kept.count == scored.count {
+                halves.mine = current.lock.withLock {
+                    if let m = current.memo { return m }
+                    let m = self.side(current, kept: scored, full: true)
+                    current.memo = m
+                    return m
+                }
+            } else {
+                halves.mine = self.side(current, kept: kept, full: true)
             }
-        } else {
-            side = self.side(current, kept: kept, full: true)
         }
+        DispatchQueue.concurrentPerform(iterations: against == nil ? 1 : 2, execute: work)
+        let side = halves.mine!
         let unscored = withoutHistory + (pairs - kept.count)
         var report = BacktestReport(options: options, cutoffs: side.cutoffs, overall: side.overall, isotonic: side.isotonic,
                                     byDecile: side.byDecile, byBand: side.byBand, comparison: nil, unscored: unscored, pairs: side.pairs)
@@ -168,7 +193,7 @@ public struct BacktestPanel: Sendable {
             report.diagnostics.append(Diagnostic(.noHistory, message: "\(unscored) account-cutoff pair(s) had no timeline row yet and were not scored"))
         }
         if let (file, other) = against {
-            let theirs = self.side(other, kept: kept, full: false)
+            let theirs = halves.theirs!
             // Band moves over every account scored on the last timeline date: what adopting the other weights would change today.
             var matrix = [[Int]](repeating: [Int](repeating: 0, count: other.bandNames.count), count: current.bandNames.count)
             var moving = 0
@@ -203,24 +228,40 @@ public struct BacktestPanel: Sendable {
         // One sort serves every metric: ascending score, equal scores in pair order, which is also the
         // riskiest-first order of the lift and the precision (ties in input order).
         let order = RadixSort.ascendingOrder(v)
-        func slice(_ positions: [Int32], cutoff: Int32?) -> BacktestSlice {
-            let sv = positions.map { v[Int($0)] }, sy = positions.map { y[Int($0)] }
+        func slice(_ positions: ArraySlice<Int32>, cutoff: Int32?) -> BacktestSlice {
+            var sv: [Double] = [], sy: [Double] = []
+            sv.reserveCapacity(positions.count)
+            sy.reserveCapacity(positions.count)
             var accounts = [Int](repeating: 0, count: s.bandNames.count), churns = accounts
-            for p in positions where band[Int(p)] >= 0 {
-                accounts[Int(band[Int(p)])] += 1
-                if y[Int(p)] > 0.5 { churns[Int(band[Int(p)])] += 1 }
+            for p in positions {
+                let p = Int(p)
+                sv.append(v[p])
+                sy.append(y[p])
+                if band[p] >= 0 {
+                    accounts[Int(band[p])] += 1
+                    if y[p] > 0.5 { churns[Int(band[p])] += 1 }
+                }
             }
             return BacktestSlice(cutoff: cutoff, accounts: positions.count, churns: Int(sy.reduce(0, +)),
-                                 auc: Metrics.auc(ascendingRisk: sv.reversed().map { -$0 }, churned: sy.reversed()),
+                                 auc: Metrics.auc(sortedRisk: sv, churned: sy, descending: true),
                                  topDecileLift: Metrics.lift(riskiestFirst: sy, fraction: 0.1),
                                  precisionAtK: positions.isEmpty ? nil : Metrics.precisionAt(options.k, riskiestFirst: sy),
                                  bands: s.bandNames.indices.map { BandRate(band: s.bandNames[$0], accounts: accounts[$0], churns: churns[$0]) })
         }
-        var out = Side(overall: slice(order, cutoff: nil), ranks: Metrics.ranks(v, ascendingOrder: order))
+        var out = Side(overall: slice(order[...], cutoff: nil), ranks: Metrics.ranks(v, ascendingOrder: order))
         guard full else { return out }
-        var byCutoff = [[Int32]](repeating: [], count: cutoffs.count)
-        for p in order { byCutoff[Int(cutoffOf[kept[Int(p)]])].append(p) }
-        out.cutoffs = cutoffs.indices.map { slice(byCutoff[$0], cutoff: cutoffs[$0]) }
+        // The order split by cutoff (a counting sort: each cutoff's pairs keep their order).
+        var start = [Int](repeating: 0, count: cutoffs.count + 1)
+        for p in kept { start[Int(cutoffOf[p]) + 1] += 1 }
+        for c in 0..<cutoffs.count { start[c + 1] += start[c] }
+        var byCutoff = [Int32](repeating: 0, count: order.count)
+        var next = start
+        for p in order {
+            let c = Int(cutoffOf[kept[Int(p)]])
+            byCutoff[next[c]] = p
+            next[c] += 1
+        }
+        out.cutoffs = cutoffs.indices.map { slice(byCutoff[start[$0]..<start[$0 + 1]], cutoff: cutoffs[$0]) }
         out.pairs = zip(v, y).map { ($0, $1 > 0.5) }
 
         // Calibration: the non-increasing step function from score to churn probability.

@@ -4,11 +4,12 @@ public enum Metrics {
     /// renewed one, ties counting ½ (Mann–Whitney with mid-ranks), O(n). nil with one class only.
     public static func auc(risk: [Double], churned y: [Double]) -> Double? {
         let order = RadixSort.ascendingOrder(risk)
-        return auc(ascendingRisk: order.map { risk[Int($0)] }, churned: order.map { y[Int($0)] })
+        return auc(sortedRisk: order.map { risk[Int($0)] }, churned: order.map { y[Int($0)] })
     }
 
-    /// The AUC of observations given in ascending order of risk (equal risks in any order).
-    static func auc(ascendingRisk risk: [Double], churned y: [Double]) -> Double? {
+    /// The AUC of observations sorted by risk, ascending (or `descending`); equal risks in any order. Only
+    /// the equality of neighbouring keys is read, so an ascending score serves as a descending risk.
+    static func auc(sortedRisk risk: [Double], churned y: [Double], descending: Bool = false) -> Double? {
         let n = risk.count
         var rankSum = 0.0
         var positives = 0.0
@@ -22,6 +23,8 @@ public enum Metrics {
         }
         let negatives = Double(n) - positives
         guard positives > 0, negatives > 0 else { return nil }
+        // A mid-rank r from the riskiest end is n + 1 − r from the safest (sums of halves: exact).
+        if descending { rankSum = positives * Double(n + 1) - rankSum }
         return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
     }
 
