@@ -128,6 +128,18 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(r.status == .ok, "\(body(r))")
                 #expect(body(r) == want)
             }
+            // Optional factors only, other bands, another horizon and step: pairs neither scores are unscored for both.
+            dir.write("request body", "factors:\n  - {name: qbr, weight: 60, optional: true, scale: {min: 1, max: 5}}\n"
+                      + "  - {name: satisfaction, weight: 40, optional: true}\nbands:\n  - {name: low, below: 50}\n  - {name: high}\n")
+            let want2 = try CLI.run(["backtest", "--data", data, "--against", "request body", "--horizon", "60", "--step", "20", "--format", "json", "--quiet"],
+                                    cwd: dir.path).out
+            #expect(want2.contains("\"unscored\": ") && !want2.contains("\"unscored\": 0,"))
+            let request2 = #"{"factors": [{"name": "qbr", "weight": 60, "optional": true, "scale": {"min": 1, "max": 5}}, "#
+                + #"{"name": "satisfaction", "weight": 40, "optional": true}], "bands": [{"name": "low", "below": 50}, {"name": "high"}], "horizon": 60}"#
+            try await client.execute(uri: "/api/v1/preview?step=20", method: .post, body: ByteBuffer(string: request2)) { r in
+                #expect(r.status == .ok, "\(body(r))")
+                #expect(body(r) == want2)
+            }
         }
     }
 
