@@ -44,6 +44,12 @@ public enum StudioServer {
             let q = req.uri.queryParameters
             return try answer { try studio.preview(body: String(buffer: body), horizon: q.get("horizon"), step: q.get("step")) }
         }
+        api.post("preview/moves") { req, _ in
+            var request = req
+            let body = try await request.collectBody(upTo: maxBody)
+            let q = req.uri.queryParameters
+            return try answer { try studio.moves(body: String(buffer: body), horizon: q.get("horizon"), step: q.get("step"), limit: q.get("limit")) }
+        }
         api.get("config") { _, _ in try answer { try studio.config() } }
         api.get("fit") { req, _ in try answer { try studio.fit(horizon: req.uri.queryParameters.get("horizon")) } }
         api.get("compare") { req, _ in try answer { try studio.compare(by: req.uri.queryParameters.get("by")) } }

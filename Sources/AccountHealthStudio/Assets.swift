@@ -36,16 +36,17 @@ enum Assets {
     input, select, button { font: inherit; }
     button { border: 1px solid var(--line); background: #fff; border-radius: 4px; padding: 4px 10px; cursor: pointer; }
     button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
-    .factor { display: grid; grid-template-columns: 170px 1fr 70px auto auto; gap: 8px; align-items: center; padding: 4px 0; border-bottom: 1px solid var(--line); }
+    .factor { display: grid; grid-template-columns: 150px 1fr 60px auto auto auto 64px auto 64px; gap: 6px; align-items: center; padding: 4px 0; border-bottom: 1px solid var(--line); }
     .factor label { flex-direction: row; align-items: center; color: var(--ink); font-size: 13px; }
     .factor input[type=range] { width: 100%; }
+    .factor input.scale { width: 64px; }
     .delta-up { color: var(--green); } .delta-down { color: var(--red); }
     svg text { font-size: 11px; fill: var(--muted); }
     svg .axis { stroke: var(--line); }
     .heat td { text-align: center; min-width: 56px; }
     .pager { display: flex; gap: 8px; align-items: center; margin-top: 8px; }
     .tuner { flex-wrap: nowrap; }
-    .tuner > .card { flex: 0 0 560px; }
+    .tuner > .card { flex: 0 0 720px; }
     .tuner > #results { flex: 1 1 auto; min-width: 420px; }
     .filters input[type=number] { width: 90px; }
     """#
@@ -225,7 +226,17 @@ enum Assets {
         slider.addEventListener("input", e => sync(e.target.value));
         num.addEventListener("change", e => sync(e.target.value));
         const box = (key, label) => el("label", {}, el("input", { type: "checkbox", checked: !!f[key], onchange: e => { f[key] = e.target.checked || undefined; schedule(); } }), " " + label);
-        return el("div", { class: "factor" }, el("label", { for: "w-" + i, text: f.name }), slider, num, box("optional", "optional"), box("invert", "invert"));
+        // The raw range mapped to 0–100 (both empty: the values are on 0–100 already).
+        const bound = key => el("input", { type: "number", step: "any", class: "scale", id: `scale-${key}-${i}`, value: f.scale ? f.scale[key] : "",
+                                           "aria-label": `${f.name} scale ${key}`, placeholder: key, onchange: () => setScale() });
+        const lo = bound("min"), hi = bound("max");
+        function setScale() {
+          if (lo.value === "" && hi.value === "") delete f.scale;
+          else f.scale = Object.fromEntries([["min", lo.value], ["max", hi.value]].filter(([, v]) => v !== "").map(([k, v]) => [k, Number(v)]));
+          schedule();
+        }
+        return el("div", { class: "factor" }, el("label", { for: "w-" + i, text: f.name }), slider, num, box("optional", "optional"), box("invert", "invert"),
+                  el("span", { class: "muted", text: " scale " }), lo, el("span", { class: "muted", text: "–" }), hi);
       }
       cfg.factors.forEach((f, i) => factorRows.append(factorRow(f, i)));
       const bandInputs = el("div", { class: "filters" }, ...(cfg.bands || []).filter(b => b.below !== undefined).map(b =>
@@ -261,9 +272,10 @@ enum Assets {
       async function preview() {
         const mine = ++seq;
         status.textContent = "Backtesting…";
-        let r;
-        try { r = await api("/api/v1/preview", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(cfg) }); }
-        catch (e) { status.textContent = e.message; return; }
+        let r, moved;
+        const post = path => api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(cfg) });
+        try { [r, moved] = await Promise.all([post("/api/v1/preview"), post("/api/v1/preview/moves?limit=25")]); }
+        catch (e) { if (mine === seq) status.textContent = e.message; return; }
         if (mine !== seq) return;
         status.textContent = "";
         const a = r.against, cur = a.current, oth = a.other;
@@ -284,6 +296,13 @@ enum Assets {
              el("div", { class: "card" }, el("div", { class: "kpi", id: "moves", text: String(m.accounts_changing_band) }, el("small", { text: "accounts change band on " + m.date })))),
           el("div", { class: "card" }, el("h2", { text: "Churn rate per band (this configuration)" }), rates),
           el("div", { class: "card" }, el("h2", { text: "Band × band against the saved configuration" }), matrix),
+          el("div", { class: "card" }, el("h2", { text: `Accounts that change band (${moved.total}; largest score changes first)` }),
+            el("table", { "aria-label": "Accounts that change band", id: "movers" },
+              el("thead", {}, el("tr", {}, ...["account", "AM", "ARR", "saved", "this"].map(t => el("th", { text: t })))),
+              el("tbody", {}, ...moved.accounts.map(x => el("tr", {},
+                el("td", {}, el("a", { href: "/accounts/" + encodeURIComponent(x.account_id), text: x.account_id })), el("td", { text: x.am || "–" }),
+                el("td", { class: "num", text: money(x.arr) }), el("td", {}, bandTag(x.from_band), " " + fmt(x.from_score)),
+                el("td", {}, bandTag(x.to_band), " " + fmt(x.to_score))))))),
           el("div", { class: "card" }, el("h2", { text: "Calibration (saved configuration)" }), cal));
       }
       await preview();
@@ -351,11 +370,46 @@ enum Assets {
                       sv("circle", { cx: X(x.hazard_ratio), cy: y, r: 4, fill: x.hazard_ratio > 1 ? "#c0392b" : "#2e8b57" }, sv("title", { text: `${x.name}: HR ${fmt(x.hazard_ratio, 3)}` })));
       });
       forest.append(sv("text", { x: X(1) - 4, y: row * c.length + 20, text: "1" }));
+      // Survival curves: Breslow's baseline at the factors' means, and a profile with one factor moved by Δ,
+      // whose survival is S0(t)^exp(β·Δ).
+      const points = (r.baseline && r.baseline.points) || [];
+      const curves = el("div", {});
+      const which = el("select", { id: "curve-factor", onchange: () => draw() }, ...c.map(x => el("option", { value: x.name, text: x.name })));
+      const delta = el("input", { id: "curve-delta", type: "number", step: "any", value: "10", onchange: () => draw() });
+      function draw() {
+        const cw = 640, ch = 240, pad = 36, tMax = Math.max(1, ...points.map(p => p.days));
+        const term = c.find(x => x.name === which.value), shift = Number(delta.value) || 0;
+        const profiles = [["at the means", 1, "#2f5fb3"]];
+        // The riskier profile (hazard ratio above 1) in red, the safer in green.
+        const colour = hr => hr > 1 ? "#c0392b" : hr < 1 ? "#2e8b57" : "#6b7280";
+        if (term) profiles.push([`${term.name} ${shift >= 0 ? "+" : "−"}${Math.abs(shift)} (hazard × ${fmt(Math.exp(term.estimate * shift), 3)})`, Math.exp(term.estimate * shift)],
+                                [`${term.name} ${shift >= 0 ? "−" : "+"}${Math.abs(shift)} (hazard × ${fmt(Math.exp(-term.estimate * shift), 3)})`, Math.exp(-term.estimate * shift)]);
+        profiles.forEach((p, k) => { if (k > 0) p.push(colour(p[1])); });
+        const last = points.length ? points[points.length - 1].survival : 1;
+        const lo = Math.max(0, Math.floor((Math.min(...profiles.map(p => Math.pow(last, p[1]))) - 0.02) * 20) / 20);
+        const Y = s => ch - (ch - 10) * (s - lo) / (1 - lo), T = t => pad + (cw - pad - 10) * t / tMax;
+        const chart = sv("svg", { width: cw, height: ch + 30, role: "img", "aria-label": "Survival curves: share of accounts not yet churned by account age" });
+        chart.append(sv("line", { class: "axis", x1: pad, y1: ch, x2: cw, y2: ch }), sv("text", { x: 0, y: 14, text: "1.00" }), sv("text", { x: 0, y: ch, text: fmt(lo, 2) }),
+                     sv("text", { x: pad, y: ch + 18, text: "0" }), sv("text", { x: cw - 110, y: ch + 18, text: `${Math.round(tMax)} days of age` }));
+        profiles.forEach(([label, hr, colour], k) => {
+          let d = `M${T(0)},${Y(1)}`;
+          for (const p of points) d += ` H${T(p.days).toFixed(1)} V${Y(Math.pow(p.survival, hr)).toFixed(1)}`;
+          const ly = ch - 14 - 18 * (profiles.length - 1 - k);
+          chart.append(sv("path", { d, fill: "none", stroke: colour, "stroke-width": 2 }, sv("title", { text: label })),
+                       sv("line", { x1: pad + 10, x2: pad + 34, y1: ly - 4, y2: ly - 4, stroke: colour, "stroke-width": 3 }),
+                       sv("text", { x: pad + 40, y: ly, text: label }));
+        });
+        curves.replaceChildren(chart);
+      }
+      draw();
       page("Time to churn", el("p", { class: "muted", text: `Cox model on ${r.intervals} intervals of ${r.accounts} accounts, ${r.events} churns; concordance ${fmt(r.concordance, 3)}.` }),
+        el("div", { class: "card" }, el("h2", { text: "Survival curves" }),
+          el("form", { class: "filters", onsubmit: e => { e.preventDefault(); draw(); } }, el("label", {}, "Move", which), el("label", {}, "by", delta)),
+          curves, el("p", { class: "muted", text: "Time is the account's age (days since its first timeline row); the baseline is Breslow's, for an account at every factor's mean." })),
         el("div", { class: "row" }, el("div", { class: "card" }, el("h2", { text: "Hazard ratios" }), forest),
           el("table", { "aria-label": "Cox coefficients" }, el("thead", {}, el("tr", {}, ...["factor", "hazard ratio", "95 % interval", "p"].map(t => el("th", { text: t })))),
             el("tbody", {}, ...c.map(x => el("tr", {}, el("td", { text: x.name }), el("td", { class: "num", text: fmt(x.hazard_ratio, 3) }),
-              el("td", { class: "num", text: fmt(Math.exp(x.ci_low), 3) + "–" + fmt(Math.exp(x.ci_high), 3) }), el("td", { class: "num", text: Number(x.p_value).toPrecision(2) })))))));
+              el("td", { class: "num", text: fmt(Math.exp(x.ci_low), 3) + "–" + fmt(Math.exp(x.ci_high), 3) }), el("td", { class: "num", text: x.p_value < 1e-16 ? "< 1e-16" : Number(x.p_value).toPrecision(2) })))))));
     }
 
     const pages = { portfolio, account, tune, managers, indicators, survival };

@@ -26,7 +26,17 @@ enum OpenAPI {
             ("/api/v1/indicators", get("indicators' JSON")),
             ("/api/v1/survival", get("survival's JSON")),
         ].map { #""\#($0.0)": \#($0.1)"# }
-        let preview = ##""/api/v1/preview": {"post": {"summary": "backtest --against: the saved configuration against the one in the body", "parameters": [{"name": "horizon", "in": "query", "required": false, "schema": {"type": "integer"}}, {"name": "step", "in": "query", "required": false, "schema": {"type": "integer"}}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": "A configuration with the keys of config.yaml (factors, bands, risk_penalty, …)"}}}}, "responses": {"200": {"description": "backtest's JSON", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}}"##
+        func post(_ summary: String, _ params: [(String, String)], answer: String) -> String {
+            let ps = params.map { #"{"name": "\#($0.0)", "in": "query", "required": false, "schema": {"type": "integer"}, "description": "\#($0.1)"}"# }
+            return ##"{"post": {"summary": "\##(summary)", "parameters": [\##(ps.joined(separator: ", "))], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": "A configuration with the keys of config.yaml (factors, bands, risk_penalty, …); horizon and step may be given here too"}}}}, "responses": {"200": {"description": "\##(answer)", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}}"##
+        }
+        let days = [("horizon", "days after a cutoff in which a decision counts (default 90)"), ("step", "days between cutoffs (default 30)")]
+        let preview = [
+            #""/api/v1/preview": "# + post("backtest --against: the saved configuration against the one in the body", days, answer: "backtest's JSON"),
+            #""/api/v1/preview/moves": "# + post("The accounts that change band on the last date under the body's configuration, largest score changes first",
+                                                days + [("limit", "accounts listed (default 50)")],
+                                                answer: "{date, total, accounts: [{account_id, am, segment, arr, from_band, to_band, from_score, to_score}]}"),
+        ]
         return """
             {
               "openapi": "3.1.0",
@@ -37,7 +47,7 @@ enum OpenAPI {
               },
               "security": [{"bearer": []}, {}],
               "paths": {
-                \((paths + [preview]).joined(separator: ",\n    "))
+                \((paths + preview).joined(separator: ",\n    "))
               }
             }
 

@@ -278,6 +278,33 @@ public final class Studio: Sendable {
     /// from the query or from the body's own keys of those names. The answer is `backtest --against` of the saved
     /// configuration against it. A bad configuration is a 400 with the message `backtest --against` would give.
     public func preview(body: String, horizon: String? = nil, step: String? = nil) throws -> String {
+        let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
+        return Render.backtest(panel.report(current: saved, against: ("request body", panel.scores(other))), format: .json)
+    }
+
+    /// `POST /api/v1/preview/moves?limit=`: the accounts that change band on the last date if the body's
+    /// configuration replaced the saved one (the off-diagonal cells of the preview's band × band matrix), the
+    /// largest score changes first: `{"date", "total", "accounts": [{"account_id", "am", "segment", "arr",
+    /// "from_band", "to_band", "from_score", "to_score"}]}`. Each is what `score` gives under either configuration.
+    public func moves(body: String, horizon: String? = nil, step: String? = nil, limit: String? = nil) throws -> String {
+        let n = try int(limit, "limit", range: 1...100_000) ?? 50
+        let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
+        let moves = panel.bandMoves(current: saved, other: panel.scores(other))
+        let t = dataset.accounts
+        return JSON.object([
+            ("date", .string(Day.format(panel.lastDay))), ("total", .int(moves.count)),
+            ("accounts", .array(moves.prefix(n).map { m in
+                let k = t?.row(of: m.accountId)
+                return .object([("account_id", .string(m.accountId)), ("am", .str(k.map { t!.am[$0] })), ("segment", .str(k.map { t!.segment[$0] })),
+                                ("arr", .num(k.flatMap { t!.arr[$0] })), ("from_band", .string(m.fromBand)), ("to_band", .string(m.toBand)),
+                                ("from_score", .number(m.fromScore)), ("to_score", .number(m.toScore))])
+            })),
+        ]).serialized() + "\n"
+    }
+
+    /// A preview's request: the configuration of the body, checked against the timeline, and the panel of the
+    /// horizon and step with the saved configuration's scores.
+    func previewRequest(body: String, horizon: String?, step: String?) throws -> (BacktestPanel, PanelScores, Configuration) {
         var text = body
         var h = try int(horizon, "horizon", range: 1...3650) ?? 90, st = try int(step, "step", range: 1...3650) ?? 30
         let object: [String: Any]
@@ -301,23 +328,16 @@ public final class Studio: Sendable {
             rest["step"] = nil
             text = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
         }
-        let other: Configuration
-        do {
-            other = try Configuration.parse(yaml: text, file: "request body")
-        } catch let e as InputError {
-            throw Failure(400, e.description)
-        } catch let e as InputErrors {
-            throw Failure(400, e.description)
-        }
         let (panel, saved) = try previewPanel(BacktestOptions(horizon: h, step: st))
         do {
+            let other = try Configuration.parse(yaml: text, file: "request body")
             try panel.check(other, file: "request body")
+            return (panel, saved, other)
         } catch let e as InputError {
             throw Failure(400, e.description)
         } catch let e as InputErrors {
             throw Failure(400, e.description)
         }
-        return Render.backtest(panel.report(current: saved, against: ("request body", panel.scores(other))), format: .json)
     }
 
     /// The timeline's factor columns: what a preview's configuration may weigh.

@@ -181,6 +181,27 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
         ], names: design.data.names, label: "\(dataset) pipeline vs lifelines")
     }
 
+    /// The survival JSON's baseline: Breslow's H0 at each distinct churn time (checked against lifelines
+    /// above) and S0 = exp(−H0), for an interval at the factors' means.
+    @Test func survivalJSONCarriesTheBaselineCurve() throws {
+        let data = try DataFiles.directory("\(repoRoot)/datasets/simulated").load([.outcomes, .configuration])
+        let report = try SurvivalAnalysis.run(try SurvivalDesign.build(data), options: SurvivalOptions(predict: false))
+        let cox = try #require(report.cox)
+        let json = try JSONSerialization.jsonObject(with: Data(Render.survival(report, format: .json).utf8)) as! [String: Any]
+        let baseline = json["baseline"] as! [String: Any]
+        let at = baseline["at"] as! [String: Double]
+        // (Foundation's JSON parser may round the last digit.)
+        #expect(Set(at.keys) == Set(cox.names))
+        for (name, mean) in zip(cox.names, cox.means) { #expect(relClose(at[name]!, mean, 1e-15)) }
+        let points = baseline["points"] as! [[String: Double]]
+        #expect(points.count == cox.baselineTimes.count && points.count > 100)
+        for (p, q) in zip(points, points.dropFirst()) { #expect(p["days"]! < q["days"]! && p["cumulative_hazard"]! <= q["cumulative_hazard"]!) }
+        for p in points {
+            #expect(relClose(p["cumulative_hazard"]!, cox.cumulativeHazard(at: p["days"]!), 1e-15))
+            #expect(abs(p["survival"]! - exp(-p["cumulative_hazard"]!)) < 1e-15)
+        }
+    }
+
     /// Every rule on a hand-made timeline. Times are days since each account's first row.
     @Test func countingProcessRules() throws {
         let dir = TempDir()

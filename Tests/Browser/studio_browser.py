@@ -85,7 +85,7 @@ def main():
         visit("/accounts/" + first, "return document.querySelectorAll('svg rect').length > 20 && document.body.innerText.includes('Waterfall')", "account")
         visit("/managers", "return document.querySelectorAll('svg circle').length >= 3 && document.querySelectorAll('tbody tr').length >= 3", "managers")
         visit("/indicators", "return document.querySelectorAll('table.heat tbody tr').length >= 3", "indicators")
-        visit("/survival", "return document.querySelectorAll('svg circle').length >= 3", "survival")
+        visit("/survival", "return document.querySelectorAll('svg circle').length >= 3 && document.querySelectorAll('svg path').length >= 3", "survival")
         visit("/tune", "return document.getElementById('auc') !== null", "tune")
         auc = d.find_element(By.ID, "auc").text
         moves = d.find_element(By.ID, "moves").text
@@ -101,9 +101,21 @@ def main():
             wait.until(lambda drv: drv.execute_script("const e = document.getElementById('moves'); return e && e.firstChild.textContent") not in ("0", d_moves))
         except Exception:
             failures.append(f"/tune: after moving a weight the AUC stayed {auc} or no account changed band ({d.find_element(By.ID, 'moves').text})")
+        if not d.find_elements(By.CSS_SELECTOR, "#movers tbody tr a"):
+            failures.append("/tune: accounts change band but none is listed")
         shot("tune-moved")
-        check_console("/tune")
         after = d.execute_script("return document.getElementById('moves').firstChild.textContent")
+        moved_auc = d.execute_script("return document.getElementById('auc').textContent")
+        # Give the first factor a scale (raw 0–50 maps to 0–100): the preview follows.
+        for key, value in (("min", "0"), ("max", "50")):
+            box = d.find_element(By.ID, f"scale-{key}-0")
+            box.clear()
+            box.send_keys(value, Keys.TAB)
+        try:
+            wait.until(lambda drv: drv.execute_script("const e = document.getElementById('auc'); return e && e.textContent") != moved_auc)
+        except Exception:
+            failures.append(f"/tune: after setting a scale the AUC stayed {moved_auc}")
+        check_console("/tune")
         print(f"tune: AUC {auc.splitlines()[0]} -> {d.find_element(By.ID, 'auc').text.splitlines()[0]}, "
               f"accounts changing band {d_moves} -> {after}")
     finally:

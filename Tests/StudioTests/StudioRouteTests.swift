@@ -47,7 +47,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
                 #expect(doc["openapi"] as? String == "3.1.0")
                 let paths = (doc["paths"] as! [String: Any]).keys.sorted()
-                for p in ["/api/v1/summary", "/api/v1/scores", "/api/v1/accounts/{id}", "/api/v1/preview", "/api/v1/fit", "/api/v1/compare",
+                for p in ["/api/v1/summary", "/api/v1/scores", "/api/v1/accounts/{id}", "/api/v1/preview", "/api/v1/preview/moves", "/api/v1/fit", "/api/v1/compare",
                           "/api/v1/rank", "/api/v1/indicators"] { #expect(paths.contains(p), "\(p)") }
             }
         }
@@ -128,6 +128,34 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(r.status == .ok, "\(body(r))")
                 #expect(body(r) == want)
             }
+            // The accounts that change band: those whose band under `score` differs between the two configurations.
+            func bands(_ args: [String]) throws -> [String: (Double, String)] {
+                let out = try CLI.run(["score", "--data", data, "--format", "json", "--quiet"] + args, cwd: dir.path).out
+                let rows = (try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [String: Any])["scores"] as! [[String: Any]]
+                var byId: [String: (Double, String)] = [:]
+                for r in rows { if let s = r["score"] as? Double, let b = r["band"] as? String { byId[r["account_id"] as! String] = (s, b) } }
+                return byId
+            }
+            let before = try bands([]), after = try bands(["--config", "request body"])
+            let moved = before.keys.filter { after[$0] != nil && before[$0]!.1 != after[$0]!.1 }
+                .sorted { a, b in
+                    let x = abs(after[a]!.0 - before[a]!.0), y = abs(after[b]!.0 - before[b]!.0)
+                    return x != y ? x > y : a < b
+                }
+            #expect(moved.count > 10)
+            try await client.execute(uri: "/api/v1/preview/moves?limit=7", method: .post, body: ByteBuffer(bytes: request)) { r in
+                #expect(r.status == .ok, "\(body(r))")
+                let m = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
+                #expect(m["total"] as? Int == moved.count && m["date"] as? String == "2024-12-23")
+                let rows = m["accounts"] as! [[String: Any]]
+                #expect(rows.map { $0["account_id"] as! String } == Array(moved.prefix(7)))
+                for row in rows {
+                    let id = row["account_id"] as! String
+                    #expect(row["from_band"] as? String == before[id]!.1 && row["to_band"] as? String == after[id]!.1)
+                    #expect(row["from_score"] as? Double == before[id]!.0 && row["to_score"] as? Double == after[id]!.0)
+                    #expect(row["am"] as? String != nil && row["segment"] as? String != nil)
+                }
+            }
             // Optional factors only, other bands, another horizon and step: pairs neither scores are unscored for both.
             dir.write("request body", "factors:\n  - {name: qbr, weight: 60, optional: true, scale: {min: 1, max: 5}}\n"
                       + "  - {name: satisfaction, weight: 40, optional: true}\nbands:\n  - {name: low, below: 50}\n  - {name: high}\n")
@@ -165,9 +193,11 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             for (payload, fragment) in [("{not json", "not valid JSON"), ("[1, 2]", "JSON object"),
                                         (#"{"factors": [{"name": "tasks", "weight": "heavy"}]}"#, "request body"),
                                         (#"{"factors": [{"name": "no_such_factor", "weight": 10}]}"#, "no_such_factor")] {
-                try await client.execute(uri: "/api/v1/preview", method: .post, body: ByteBuffer(string: payload)) { r in
-                    #expect(r.status == .badRequest, "\(payload): \(body(r))")
-                    #expect(body(r).contains(fragment), "\(payload): \(body(r))")
+                for uri in ["/api/v1/preview", "/api/v1/preview/moves"] {
+                    try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: payload)) { r in
+                        #expect(r.status == .badRequest, "\(uri) \(payload): \(body(r))")
+                        #expect(body(r).contains(fragment), "\(uri) \(payload): \(body(r))")
+                    }
                 }
             }
             // Over 1 MiB: 413.

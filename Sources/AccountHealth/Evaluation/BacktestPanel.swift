@@ -27,6 +27,8 @@ public struct BacktestPanel: Sendable {
     let segmentOf: [Int32]
     let segmentNames: [String]
     let risks: [RiskLevel]
+    /// The account of each last-date row (rows `pairs ..< rows`).
+    public let lastDateAccounts: [String]
     /// Row-major: row r's value of factor f at `r * factors.count + f`; NaN for no value yet.
     let values: [Double]
 
@@ -89,7 +91,8 @@ public struct BacktestPanel: Sendable {
         }
         let pairs = cutoffOf.count
         let kLast = acc.queryIndex(lastDay)!
-        for a in byId { _ = append(a, kLast) }
+        var lastDateAccounts: [String] = []
+        for a in byId where append(a, kLast) { lastDateAccounts.append(accounts.string(Int32(a))) }
 
         self.options = options
         self.cutoffs = cutoffs
@@ -105,6 +108,7 @@ public struct BacktestPanel: Sendable {
         self.segmentNames = segmentNames
         self.risks = risks
         self.values = values
+        self.lastDateAccounts = lastDateAccounts
     }
 
     /// Checks that a configuration can be scored from the panel: its factors are timeline columns (the error
@@ -209,6 +213,29 @@ public struct BacktestPanel: Sendable {
                                                  matrixDate: lastDay, accountsChangingBand: moving)
         }
         return report
+    }
+
+    /// An account whose band on the last date differs between two configurations.
+    public struct BandMove: Sendable, Equatable {
+        public var accountId: String
+        public var fromScore: Double, toScore: Double
+        public var fromBand: String, toBand: String
+    }
+
+    /// The accounts of the band × band matrix off its diagonal (scored by both, in a base band of each, under
+    /// another band name), the largest score changes first, ties by account id.
+    public func bandMoves(current: PanelScores, other: PanelScores) -> [BandMove] {
+        var moves: [BandMove] = []
+        for r in pairs..<rows {
+            let i = current.band[r], j = other.band[r]
+            guard i >= 0, j >= 0, current.bandNames[Int(i)] != other.bandNames[Int(j)] else { continue }
+            moves.append(BandMove(accountId: lastDateAccounts[r - pairs], fromScore: current.score[r], toScore: other.score[r],
+                                  fromBand: current.bandNames[Int(i)], toBand: other.bandNames[Int(j)]))
+        }
+        return moves.sorted {
+            let a = abs($0.toScore - $0.fromScore), b = abs($1.toScore - $1.fromScore)
+            return a != b ? a > b : $0.accountId < $1.accountId
+        }
     }
 
     /// One configuration's half of a report over the pairs `kept` (ascending): the overall slice and the

@@ -28,6 +28,15 @@ extension Render {
                 ("ties", .string(m.ties.rawValue)),
                 ("penalty", .num(m.penalty)),
                 ("follow_up_days", .num(m.followUp)),
+                // Breslow's baseline at each distinct churn time (days since the account's first row), for an
+                // interval at the factors' means: the survival curve S0(t) = exp(−H0(t)); another profile x has
+                // S0(t)^exp(β·(x − means)).
+                ("baseline", .object([
+                    ("at", .object(zip(m.names, m.means).map { ($0, JSON.num($1)) })),
+                    ("points", .array(zip(m.baselineTimes, m.baselineCumulativeHazard).map { t, h in
+                        .object([("days", .number(t)), ("cumulative_hazard", .number(h)), ("survival", .number(_exp(-h)))])
+                    })),
+                ])),
             ]
         } else {
             obj += [("coefficients", .array([])), ("log_likelihood", .null), ("concordance", .null)]
