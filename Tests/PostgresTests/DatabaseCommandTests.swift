@@ -1,6 +1,9 @@
 import AccountHealth
 import AccountHealthPostgres
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TestSupport
 
@@ -46,6 +49,56 @@ struct DatabaseCommandTests {
         for t in ["timeline", "accounts", "outcomes"] { expected = expected.replacingOccurrences(of: Self.simulated + "/\(t).csv", with: t) }
         let v = try db(server, ["validate", "--format", "json"])
         #expect(v.status == 0 && v.out == expected, "\(v.out)")
+    }
+
+    /// `serve --db`: the studio loads the tables and answers as the commands do on the files; SIGTERM stops it.
+    @Test func serveAnswersFromTheDatabase() async throws {
+        let server = try PostgresServer()
+        try load(server, dataset: Self.simulated)
+        var port = 0
+        for _ in 0..<20 where port == 0 {
+            let candidate = 20_000 + Int.random(in: 0..<20_000)
+            if PostgresServer.portIsFree(candidate) { port = candidate }
+        }
+        let studio = Process()
+        studio.executableURL = URL(fileURLWithPath: CLI.binary)
+        studio.arguments = ["serve", "--db", server.url, "--config", Self.simulated + "/config.yaml", "--port", String(port), "--quiet"]
+        studio.environment = ProcessInfo.processInfo.environment.merging(server.environment) { $1 }
+        studio.standardOutput = FileHandle.nullDevice
+        studio.standardError = FileHandle.nullDevice
+        try studio.run()
+        defer { if studio.isRunning { studio.terminate(); studio.waitUntilExit() } }
+        func request(_ path: String, body: Data? = nil) async throws -> (Int, String) {
+            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)" + path)!)
+            if let body { r.httpMethod = "POST"; r.httpBody = body }
+            let (data, response) = try await URLSession.shared.data(for: r)
+            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        }
+        var up = false
+        for _ in 0..<300 where !up {
+            if (try? await request("/api/v1/summary"))?.0 == 200 { up = true } else { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        #expect(up, "serve --db did not answer")
+        for (path, command) in [("/api/v1/rank", ["rank"]), ("/api/v1/compare?by=segment", ["compare", "--by", "segment"]), ("/api/v1/indicators", ["indicators"])] {
+            let (status, text) = try await request(path)
+            let cli = try CLI.run(command + ["--data", Self.simulated, "--format", "json", "--quiet"]).out
+            #expect(status == 200 && text == cli, "\(path)")
+        }
+        // A preview: backtest --against, on the files, of a configuration with one weight moved.
+        var other = try Configuration.parse(yaml: try String(contentsOfFile: Self.simulated + "/config.yaml", encoding: .utf8))
+        other.base.factors[1].weight += 25
+        let dir = Dir()
+        dir.write("request body", other.yaml())
+        let want = try CLI.run(["backtest", "--data", Self.simulated, "--against", "request body", "--format", "json", "--quiet"], cwd: dir.path).out
+        var object = try JSONSerialization.jsonObject(with: Data(try await request("/api/v1/config").1.utf8)) as! [String: Any]
+        var factors = object["factors"] as! [[String: Any]]
+        factors[1]["weight"] = (factors[1]["weight"] as! Double) + 25
+        object["factors"] = factors
+        let (status, text) = try await request("/api/v1/preview", body: try JSONSerialization.data(withJSONObject: object))
+        #expect(status == 200 && text == want)
+        studio.terminate()
+        studio.waitUntilExit()
+        #expect(studio.terminationStatus == 0)
     }
 
     /// An activity log in an `events` table (timestamptz times): derive, and the commands on the derived timeline.
