@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The studio's two speed targets (DESIGN §11) on loopback:
-#   POST /api/v1/preview  ≤ 50 ms median   (four configurations, REQUESTS requests each, after loading)
+#   POST /api/v1/preview  ≤ 50 ms median   (four configurations, REQUESTS requests each, after loading; and the
+#                         backtest and band movers a tuner move also asks for)
 #   GET  /api/v1/scores   ≥ 200 requests/s with p99 ≤ 100 ms (wrk; one query, then scripts/scores_mix.lua)
 # and the time to load. Usage: bash scripts/bench_studio.sh [DATA_DIR] [REQUESTS]
 # DATA_DIR defaults to /tmp/ah-bench-100000-104 (scripts/bench_score.sh creates it). Needs curl, python3, wrk.
@@ -38,6 +39,12 @@ for c in saved moved segments optional; do
   for _ in $(seq "$N"); do
     curl -s -o /dev/null -w "%{time_total}\n" -X POST --data-binary "@$W/$c.json" "http://127.0.0.1:$PORT/api/v1/preview"
   done | sort -n | awk -v c="$c" '{a[NR] = $1 * 1000} END {printf "preview %-9s median %.1f ms  p90 %.1f ms  max %.1f ms  (%d requests)\n", c, a[int((NR + 1) / 2)], a[int(NR * 0.9 + 0.5)], a[NR], NR}'
+done
+# What else a tuner move asks for (the tuner sends the three at once).
+for route in backtest "preview/moves?limit=25"; do
+  for _ in $(seq "$N"); do
+    curl -s -o /dev/null -w "%{time_total}\n" -X POST --data-binary "@$W/moved.json" "http://127.0.0.1:$PORT/api/v1/$route"
+  done | sort -n | awk -v c="$route" '{a[NR] = $1 * 1000} END {printf "%-22s median %.1f ms  p90 %.1f ms  (%d requests)\n", c, a[int((NR + 1) / 2)], a[int(NR * 0.9 + 0.5)], NR}'
 done
 wrk -t1 -c4 -d15s --latency "http://127.0.0.1:$PORT/api/v1/scores?limit=100" | grep -E "Requests/sec|50%|90%|99%"
 wrk -t1 -c4 -d15s --latency -s scripts/scores_mix.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|50%|90%|99%"

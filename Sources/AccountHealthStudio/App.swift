@@ -38,17 +38,20 @@ public enum StudioServer {
             let id = raw.removingPercentEncoding ?? raw
             return try answer { try studio.account(id, from: req.uri.queryParameters.get("from"), to: req.uri.queryParameters.get("to")) }
         }
-        api.post("preview") { req, _ in
-            var request = req
-            let body = try await request.collectBody(upTo: maxBody)
-            let q = req.uri.queryParameters
-            return try answer { try studio.preview(body: String(buffer: body), horizon: q.get("horizon"), step: q.get("step")) }
-        }
-        api.post("preview/moves") { req, _ in
-            var request = req
-            let body = try await request.collectBody(upTo: maxBody)
-            let q = req.uri.queryParameters
-            return try answer { try studio.moves(body: String(buffer: body), horizon: q.get("horizon"), step: q.get("step"), limit: q.get("limit")) }
+        // The routes that take a configuration in the body (at most `maxBody` bytes); `q` reads the query.
+        typealias Posted = @Sendable (_ body: String, _ q: @escaping (String) -> String?) throws -> String
+        let posted: [(String, Posted)] = [
+            ("preview", { try studio.preview(body: $0, horizon: $1("horizon"), step: $1("step")) }),
+            ("backtest", { try studio.backtest(body: $0, horizon: $1("horizon"), step: $1("step")) }),
+            ("preview/moves", { try studio.moves(body: $0, horizon: $1("horizon"), step: $1("step"), limit: $1("limit")) }),
+        ]
+        for (path, handler) in posted {
+            api.post(RouterPath(stringLiteral: path)) { req, _ in
+                var request = req
+                let body = try await request.collectBody(upTo: maxBody)
+                let q = req.uri.queryParameters
+                return try answer { try handler(String(buffer: body)) { q.get($0) } }
+            }
         }
         api.get("config") { _, _ in try answer { try studio.config() } }
         api.get("fit") { req, _ in try answer { try studio.fit(horizon: req.uri.queryParameters.get("horizon")) } }

@@ -272,9 +272,9 @@ enum Assets {
       async function preview() {
         const mine = ++seq;
         status.textContent = "Backtesting…";
-        let r, moved;
+        let r, moved, alone;
         const post = path => api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(cfg) });
-        try { [r, moved] = await Promise.all([post("/api/v1/preview"), post("/api/v1/preview/moves?limit=25")]); }
+        try { [r, moved, alone] = await Promise.all([post("/api/v1/preview"), post("/api/v1/preview/moves?limit=25"), post("/api/v1/backtest")]); }
         catch (e) { if (mine === seq) status.textContent = e.message; return; }
         if (mine !== seq) return;
         status.textContent = "";
@@ -285,25 +285,32 @@ enum Assets {
           el("tbody", {}, ...m.rows.map((row, i) => el("tr", {}, el("th", { text: row }), ...m.counts[i].map((n, j) => el("td", { class: "num" + (i !== j && n ? " delta-down" : ""), text: String(n) }))))));
         const rates = el("table", { "aria-label": "Churn rate per band" }, el("thead", {}, el("tr", {}, ...["band", "accounts", "churns", "churn rate"].map(t => el("th", { text: t })))),
           el("tbody", {}, ...oth.bands.map(b => el("tr", {}, el("td", {}, bandTag(b.band)), el("td", { class: "num", text: b.accounts }), el("td", { class: "num", text: b.churns }), el("td", { class: "num", text: pct(b.churn_rate) })))));
-        const iso = r.calibration.isotonic;
-        const cw = 300, ch = 160, cal = sv("svg", { width: cw, height: ch + 20, role: "img", "aria-label": "Calibration: churn probability by score" });
+        // Calibration: the isotonic map from score to churn probability, this configuration's over the saved one's.
+        const cw = 320, ch = 160, cal = sv("svg", { width: cw, height: ch + 56, role: "img", "aria-label": "Calibration: churn probability by score, this configuration and the saved one" });
         cal.append(sv("line", { class: "axis", x1: 0, y1: ch, x2: cw, y2: ch }));
-        for (const s of iso) cal.append(sv("line", { x1: cw * s.score_from / 100, x2: cw * s.score_to / 100, y1: ch - ch * s.churn_probability, y2: ch - ch * s.churn_probability, stroke: "#2f5fb3", "stroke-width": 3 }));
-        cal.append(sv("text", { x: 0, y: ch + 14, text: "score 0" }), sv("text", { x: cw - 50, y: ch + 14, text: "100" }));
+        [[r.calibration.isotonic, "#9aa3b2", "saved", "5 3"], [alone.calibration.isotonic, "#2f5fb3", "this configuration", null]].forEach(([iso, colour, label, dash], k) => {
+          for (const s of iso) cal.append(sv("line", { x1: cw * s.score_from / 100, x2: cw * Math.max(s.score_to, s.score_from + 0.3) / 100,
+                                                       y1: ch - ch * s.churn_probability, y2: ch - ch * s.churn_probability,
+                                                       stroke: colour, "stroke-width": 3, "stroke-dasharray": dash },
+                                                   sv("title", { text: `${label}: scores ${fmt(s.score_from, 1)}–${fmt(s.score_to, 1)}, churn ${pct(s.churn_probability)} of ${s.observations}` })));
+          cal.append(sv("line", { x1: 0, x2: 24, y1: ch + 30 + 16 * k, y2: ch + 30 + 16 * k, stroke: colour, "stroke-width": 3, "stroke-dasharray": dash }),
+                     sv("text", { x: 30, y: ch + 34 + 16 * k, text: label }));
+        });
+        cal.append(sv("text", { x: 0, y: ch + 14, text: "score 0" }), sv("text", { x: cw - 30, y: ch + 14, text: "100" }));
         results.replaceChildren(
           el("div", { class: "row" }, kpi("AUC", cur.auc, oth.auc, v => fmt(v, 3), "auc"), kpi("Top-decile lift", cur.top_decile_lift, oth.top_decile_lift, v => fmt(v, 2), "lift"),
              kpi("Precision at " + r.k, cur.precision_at_k, oth.precision_at_k, v => pct(v), "precision"),
              el("div", { class: "card" }, el("div", { class: "kpi", id: "moves", text: String(m.accounts_changing_band) }, el("small", { text: "accounts change band on " + m.date })))),
           el("div", { class: "card" }, el("h2", { text: "Churn rate per band (this configuration)" }), rates),
           el("div", { class: "card" }, el("h2", { text: "Band × band against the saved configuration" }), matrix),
+          el("div", { class: "card" }, el("h2", { text: "Calibration: churn probability by score" }), cal),
           el("div", { class: "card" }, el("h2", { text: `Accounts that change band (${moved.total}; largest score changes first)` }),
             el("table", { "aria-label": "Accounts that change band", id: "movers" },
               el("thead", {}, el("tr", {}, ...["account", "AM", "ARR", "saved", "this"].map(t => el("th", { text: t })))),
               el("tbody", {}, ...moved.accounts.map(x => el("tr", {},
                 el("td", {}, el("a", { href: "/accounts/" + encodeURIComponent(x.account_id), text: x.account_id })), el("td", { text: x.am || "–" }),
                 el("td", { class: "num", text: money(x.arr) }), el("td", {}, bandTag(x.from_band), " " + fmt(x.from_score)),
-                el("td", {}, bandTag(x.to_band), " " + fmt(x.to_score))))))),
-          el("div", { class: "card" }, el("h2", { text: "Calibration (saved configuration)" }), cal));
+                el("td", {}, bandTag(x.to_band), " " + fmt(x.to_score))))))));
       }
       await preview();
     }

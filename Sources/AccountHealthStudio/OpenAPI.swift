@@ -33,6 +33,7 @@ enum OpenAPI {
         let days = [("horizon", "days after a cutoff in which a decision counts (default 90)"), ("step", "days between cutoffs (default 30)")]
         let preview = [
             #""/api/v1/preview": "# + post("backtest --against: the saved configuration against the one in the body", days, answer: "backtest's JSON"),
+            #""/api/v1/backtest": "# + post("backtest --config: the body's configuration alone", days, answer: "backtest's JSON"),
             #""/api/v1/preview/moves": "# + post("The accounts that change band on the last date under the body's configuration, largest score changes first",
                                                 days + [("limit", "accounts listed (default 50)")],
                                                 answer: "{date, total, accounts: [{account_id, am, segment, arr, from_band, to_band, from_score, to_score}]}"),

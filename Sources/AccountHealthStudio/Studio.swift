@@ -282,6 +282,13 @@ public final class Studio: Sendable {
         return Render.backtest(panel.report(current: saved, against: ("request body", panel.scores(other))), format: .json)
     }
 
+    /// `POST /api/v1/backtest`: the JSON of `backtest --config` for the body's configuration alone (its own
+    /// calibration, per-cutoff AUC and bands), from the same panel as the preview.
+    public func backtest(body: String, horizon: String? = nil, step: String? = nil) throws -> String {
+        let (panel, _, other) = try previewRequest(body: body, horizon: horizon, step: step)
+        return Render.backtest(panel.report(current: panel.scores(other)), format: .json)
+    }
+
     /// `POST /api/v1/preview/moves?limit=`: the accounts that change band on the last date if the body's
     /// configuration replaced the saved one (the off-diagonal cells of the preview's band × band matrix), the
     /// largest score changes first: `{"date", "total", "accounts": [{"account_id", "am", "segment", "arr",

@@ -47,7 +47,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
                 #expect(doc["openapi"] as? String == "3.1.0")
                 let paths = (doc["paths"] as! [String: Any]).keys.sorted()
-                for p in ["/api/v1/summary", "/api/v1/scores", "/api/v1/accounts/{id}", "/api/v1/preview", "/api/v1/preview/moves", "/api/v1/fit", "/api/v1/compare",
+                for p in ["/api/v1/summary", "/api/v1/scores", "/api/v1/accounts/{id}", "/api/v1/preview", "/api/v1/preview/moves", "/api/v1/backtest", "/api/v1/fit", "/api/v1/compare",
                           "/api/v1/rank", "/api/v1/indicators"] { #expect(paths.contains(p), "\(p)") }
             }
         }
@@ -128,6 +128,12 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(r.status == .ok, "\(body(r))")
                 #expect(body(r) == want)
             }
+            // The body's configuration alone: backtest --config.
+            let alone = try CLI.run(["backtest", "--data", data, "--config", "request body", "--format", "json", "--quiet"], cwd: dir.path).out
+            try await client.execute(uri: "/api/v1/backtest", method: .post, body: ByteBuffer(bytes: request)) { r in
+                #expect(r.status == .ok, "\(body(r))")
+                #expect(body(r) == alone && alone != want)
+            }
             // The accounts that change band: those whose band under `score` differs between the two configurations.
             func bands(_ args: [String]) throws -> [String: (Double, String)] {
                 let out = try CLI.run(["score", "--data", data, "--format", "json", "--quiet"] + args, cwd: dir.path).out
@@ -193,7 +199,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             for (payload, fragment) in [("{not json", "not valid JSON"), ("[1, 2]", "JSON object"),
                                         (#"{"factors": [{"name": "tasks", "weight": "heavy"}]}"#, "request body"),
                                         (#"{"factors": [{"name": "no_such_factor", "weight": 10}]}"#, "no_such_factor")] {
-                for uri in ["/api/v1/preview", "/api/v1/preview/moves"] {
+                for uri in ["/api/v1/preview", "/api/v1/preview/moves", "/api/v1/backtest"] {
                     try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: payload)) { r in
                         #expect(r.status == .badRequest, "\(uri) \(payload): \(body(r))")
                         #expect(body(r).contains(fragment), "\(uri) \(payload): \(body(r))")
