@@ -105,8 +105,14 @@ enum Assets {
     // ---- / : the portfolio ----
     async function portfolio() {
       const summary = await api("/api/v1/summary");
-      let rank = {};
-      try { for (const r of (await api("/api/v1/rank")).accounts) rank[r.account_id] = r; } catch (e) { rank = {}; }
+      // The churn probabilities of `rank`, at the date shown.
+      let rank = {}, rankDate = null;
+      async function loadRank(asOf) {
+        if (rankDate === asOf) return;
+        rank = {}; rankDate = asOf;
+        try { for (const r of (await api("/api/v1/rank" + (asOf ? "?as_of=" + asOf : ""))).accounts) rank[r.account_id] = r; } catch (e) { rank = {}; }
+      }
+      await loadRank("");
       const state = { sort: params.get("sort") || "score", band: params.get("band") || "", am: params.get("am") || "",
                       segment: params.get("segment") || "", search: "", asOf: "", offset: 0, limit: 100 };
       const table = el("table", { "aria-label": "Accounts" });
@@ -132,7 +138,7 @@ enum Assets {
         for (const k of ["band", "am", "segment", "search"]) if (state[k]) q.set(k, state[k]);
         if (state.asOf) q.set("as_of", state.asOf);
         let data, sum;
-        try { data = await api("/api/v1/scores?" + q); sum = await api("/api/v1/summary" + (state.asOf ? "?as_of=" + state.asOf : "")); }
+        try { data = await api("/api/v1/scores?" + q); sum = await api("/api/v1/summary" + (state.asOf ? "?as_of=" + state.asOf : "")); await loadRank(state.asOf); }
         catch (e) { return fail(e); }
         const head = el("tr", {}, ...columns.map(([key, label, num]) => el("th", { class: num ? "num" : null, scope: "col" },
           key ? el("button", { type: "button", text: label + (state.sort === key ? " ▲" : state.sort === "-" + key ? " ▼" : ""),
@@ -241,8 +247,10 @@ enum Assets {
       cfg.factors.forEach((f, i) => factorRows.append(factorRow(f, i)));
       const bandInputs = el("div", { class: "filters" }, ...(cfg.bands || []).filter(b => b.below !== undefined).map(b =>
         el("label", {}, b.name + " below", el("input", { type: "number", min: 0, max: 100, value: b.below, onchange: e => { b.below = Number(e.target.value); schedule(); } }))));
-      const riskInputs = el("div", { class: "filters" }, ...Object.keys(cfg.risk_penalty || {}).map(k =>
-        el("label", {}, "risk " + k, el("input", { type: "number", min: 0, max: 100, value: cfg.risk_penalty[k], onchange: e => { cfg.risk_penalty[k] = Number(e.target.value); schedule(); } }))));
+      // Every risk level, in order (a level the saved configuration leaves out has no penalty).
+      const riskInputs = el("div", { class: "filters" }, ...["low", "medium", "high"].map(k =>
+        el("label", {}, "risk " + k, el("input", { type: "number", min: 0, max: 100, step: "any", id: "risk-" + k, value: (cfg.risk_penalty || {})[k] ?? 0,
+          onchange: e => { cfg.risk_penalty = Object.assign(cfg.risk_penalty || {}, { [k]: Number(e.target.value) }); schedule(); } }))));
       const suggest = el("button", { type: "button", id: "suggest", text: "Suggest", onclick: async () => {
         status.textContent = "Fitting…";
         try {
