@@ -30,7 +30,7 @@ enum OpenAPI {
             let ps = params.map { #"{"name": "\#($0.0)", "in": "query", "required": false, "schema": {"type": "integer"}, "description": "\#($0.1)"}"# }
             return ##"{"post": {"summary": "\##(summary)", "parameters": [\##(ps.joined(separator: ", "))], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": "A configuration with the keys of config.yaml (factors, bands, risk_penalty, …); horizon and step may be given here too"}}}}, "responses": {"200": {"description": "\##(answer)", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}}"##
         }
-        let days = [("horizon", "days after a cutoff in which a decision counts (default 90)"), ("step", "days between cutoffs (default 30)")]
+        let days = [("horizon", "days after a cutoff in which a decision counts (default 90)"), ("step", "days between cutoffs, 7 or more (default 30)")]
         let preview = [
             #""/api/v1/preview": "# + post("backtest --against: the saved configuration against the one in the body", days, answer: "backtest's JSON"),
             #""/api/v1/backtest": "# + post("backtest --config: the body's configuration alone", days, answer: "backtest's JSON"),

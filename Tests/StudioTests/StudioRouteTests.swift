@@ -206,6 +206,15 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                     }
                 }
             }
+            // A step under a week (the server's memory) and a horizon of 0: 400.
+            for uri in ["/api/v1/preview?step=3", "/api/v1/backtest?horizon=0", "/api/v1/preview/moves?step=6"] {
+                try await client.execute(uri: uri, method: .post, body: ByteBuffer(string: #"{"factors": [{"name": "tasks", "weight": 1}]}"#)) { r in
+                    #expect(r.status == .badRequest, "\(uri): \(body(r))")
+                }
+            }
+            try await client.execute(uri: "/api/v1/preview", method: .post, body: ByteBuffer(string: #"{"factors": [{"name": "tasks", "weight": 1}], "step": 1}"#)) { r in
+                #expect(r.status == .badRequest && body(r).contains("from 7 to 3650"), "\(body(r))")
+            }
             // Over 1 MiB: 413.
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
             try await client.execute(uri: "/api/v1/preview", method: .post, body: big) { r in #expect(r.status == .contentTooLarge) }
