@@ -361,11 +361,17 @@ public final class Studio: Sendable {
     /// The backtest panel of a horizon and step, with every timeline factor (so any configuration of the
     /// dataset can be previewed from it), and the saved configuration's scores on it: read once, kept.
     func previewPanel(_ options: BacktestOptions) throws -> (BacktestPanel, PanelScores) {
-        let key = "\(options.horizon) \(options.step)"
+        func name(_ o: BacktestOptions) -> String { "\(o.horizon) \(o.step)" }
+        let key = name(options)
         if let hit = panels.withLock({ $0[key] }) { return hit }
         let panel = try BacktestPanel(dataset, options: options, factors: timelineFactors)
         let kept = (panel, panel.scores(configuration))
-        panels.withLock { if $0.count >= 4 { $0.removeAll() }; $0[key] = kept }
+        // Up to four panels, and about 2 GB of values in all; the default one stays.
+        panels.withLock { cache in
+            let size = cache.values.reduce(panel.storedValues) { $0 + $1.0.storedValues }
+            if cache.count >= 4 || size > 250_000_000 { cache = cache.filter { $0.key == name(BacktestOptions()) } }
+            cache[key] = kept
+        }
         return kept
     }
 

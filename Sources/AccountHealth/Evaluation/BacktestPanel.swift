@@ -111,6 +111,9 @@ public struct BacktestPanel: Sendable {
         self.lastDateAccounts = lastDateAccounts
     }
 
+    /// The number of values held (rows × factors): what keeping the panel costs, in doubles.
+    public var storedValues: Int { values.count }
+
     /// Checks that a configuration can be scored from the panel: its factors are timeline columns (the error
     /// `backtest` gives otherwise) that the panel keeps.
     public func check(_ configuration: Configuration, file: String) throws {
