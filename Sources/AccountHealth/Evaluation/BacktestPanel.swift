@@ -280,18 +280,10 @@ public struct BacktestPanel: Sendable {
         }
         var out = Side(overall: slice(order[...], cutoff: nil), ranks: Metrics.ranks(v, ascendingOrder: order))
         guard full else { return out }
-        // The order split by cutoff (a counting sort: each cutoff's pairs keep their order).
-        var start = [Int](repeating: 0, count: cutoffs.count + 1)
-        for p in kept { start[Int(cutoffOf[p]) + 1] += 1 }
-        for c in 0..<cutoffs.count { start[c + 1] += start[c] }
-        var byCutoff = [Int32](repeating: 0, count: order.count)
-        var next = start
-        for p in order {
-            let c = Int(cutoffOf[kept[Int(p)]])
-            byCutoff[next[c]] = p
-            next[c] += 1
-        }
-        out.cutoffs = cutoffs.indices.map { slice(byCutoff[start[$0]..<start[$0 + 1]], cutoff: cutoffs[$0]) }
+        // The order split by cutoff, each cutoff's pairs still in score order.
+        let groups = AccountGroups(accounts: order.map { cutoffOf[kept[Int($0)]] }, count: cutoffs.count)
+        let byCutoff = groups.order.map { order[Int($0)] }
+        out.cutoffs = cutoffs.indices.map { slice(byCutoff[groups.start[$0]..<groups.start[$0 + 1]], cutoff: cutoffs[$0]) }
         out.pairs = zip(v, y).map { ($0, $1 > 0.5) }
 
         // Calibration: the non-increasing step function from score to churn probability.

@@ -1,5 +1,6 @@
-/// Row indices grouped by account code, each group in row order: a stable counting sort, linear in the rows.
-/// The survival design, the in-memory timeline and `derive` all group their rows this way.
+/// Row indices grouped by a small code (an account's, a backtest cutoff's), each group in row order: a stable
+/// counting sort, linear in the rows. The survival design, the in-memory timeline, `derive` and the backtest's
+/// per-cutoff slices all group their rows this way.
 struct AccountGroups {
     /// Group `a` is `order[start[a] ..< start[a + 1]]`.
     let start: [Int]
