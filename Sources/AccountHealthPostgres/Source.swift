@@ -23,11 +23,10 @@ public struct DatabaseSource: Sendable {
     /// there is no such table or view.
     public func describe(_ table: String) throws -> [(name: String, type: String)] {
         let name = displayName(table)
-        let regclass = "to_regclass(\(PushDown.literal(tables.qualified(table))))"
-        let found = try database.rows("SELECT CAST(\(regclass) AS TEXT)", table: name)
-        guard found.first?.first.flatMap({ $0 }) != nil else {
+        guard try exists(table) else {
             throw DatabaseError.missing(table: name, column: nil, reason: "no such table or view in the database \(database.url.database)")
         }
+        let regclass = DatabaseSource.regclass(tables.qualified(table))
         let rows = try database.rows("""
             SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
              WHERE attrelid = \(regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
@@ -37,9 +36,12 @@ public struct DatabaseSource: Sendable {
 
     /// Whether a table or view of that name exists.
     public func exists(_ table: String) throws -> Bool {
-        let found = try database.rows("SELECT CAST(to_regclass(\(PushDown.literal(tables.qualified(table)))) AS TEXT)", table: displayName(table))
+        let found = try database.rows("SELECT CAST(\(DatabaseSource.regclass(tables.qualified(table))) AS TEXT)", table: displayName(table))
         return found.first?.first.flatMap({ $0 }) != nil
     }
+
+    /// The catalog's id of a (qualified) table or view, NULL when there is none.
+    static func regclass(_ qualified: String) -> String { "to_regclass(\(PushDown.literal(qualified)))" }
 
     /// The timeline derived (DESIGN §9) from the events table (`account_id`, `time` as a date, timestamp or
     /// timestamptz, `type`, an optional numeric `value`), streamed into an activity log, with the metric
@@ -161,9 +163,8 @@ public struct DatabaseSource: Sendable {
             }
             return "CAST(\(q) AS TEXT)"
         }.joined(separator: ", ")
-        var csv = cols.map { DatabaseSource.csvCell($0.name) }.joined(separator: ",") + "\n"
         let rows = try database.rows("SELECT \(select) FROM \(tables.qualified(table))", table: name)
-        for r in rows { csv += r.map { DatabaseSource.csvCell($0 ?? "") }.joined(separator: ",") + "\n" }
+        let csv = ResultTable(columns: cols.map(\.name), rows: rows.map { $0.map { $0 ?? "" } }).csv()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("healthscore-\(UUID().uuidString).csv").path
         guard FileManager.default.createFile(atPath: path, contents: Data(csv.utf8)) else {
             throw DatabaseError.failed("cannot write a temporary file for \(name)")
@@ -193,10 +194,6 @@ public struct DatabaseSource: Sendable {
         }
         let more = count > 1 ? " (and \(count - 1) more)" : ""
         return .badValue(table: table, key: keyText, column: e.location.columnName ?? "", value: e.value ?? "", reason: e.message + more)
-    }
-
-    static func csvCell(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
     static func isNumber(_ type: String) -> Bool {
@@ -477,20 +474,20 @@ public struct DatabaseTimeline: TimelineSource {
 
 /// What a streamed read fills on the connection's thread while the caller waits.
 final class StreamState<T>: @unchecked Sendable {
-        var sink: T
-        var accounts = Interner(capacity: 4096)
-        var rows = 0
-        var first = Int32.max, last = Int32.min
-        var counts: [Int]
-        let defects = Defects()
-        let values: UnsafeMutablePointer<Double>
-        init(_ sink: T, nf: Int) {
-            self.sink = sink
-            counts = Array(repeating: 0, count: nf)
-            values = .allocate(capacity: max(1, nf))
-        }
-        deinit { values.deallocate() }
+    var sink: T
+    var accounts = Interner(capacity: 4096)
+    var rows = 0
+    var first = Int32.max, last = Int32.min
+    var counts: [Int]
+    let defects = Defects()
+    let values: UnsafeMutablePointer<Double>
+    init(_ sink: T, nf: Int) {
+        self.sink = sink
+        counts = Array(repeating: 0, count: nf)
+        values = .allocate(capacity: max(1, nf))
     }
+    deinit { values.deallocate() }
+}
 
 /// The bad rows a read meets on the connection's thread: the first is kept and thrown at the end, with the
 /// count of the others, so a read reports every bad row's number without stopping the stream.

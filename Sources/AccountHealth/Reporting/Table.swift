@@ -24,7 +24,8 @@ public struct ResultTable: Sendable {
         return out
     }
 
-    static func csvField(_ s: String) -> String {
+    /// One CSV field, quoted when it holds a comma, a quote or a line break.
+    public static func csvField(_ s: String) -> String {
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
