@@ -228,7 +228,7 @@ public final class Studio: Sendable {
         let segment = dataset.accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
         let start = try day(from, "from") ?? max(timeline.days[range.first!], end - Int32(configuration.rules(forSegment: segment).period))
         guard start < end else { throw Failure(400, "from must be before to") }
-        // The account alone, scored at each of its dates in the window.
+        // The account alone, scored at each of its timeline dates.
         var builder = TimelineBuilder(name: timeline.name, factors: timeline.factors, hasRisk: timeline.summary.hasRisk)
         for i in range {
             try builder.append(account: id, day: timeline.days[i], risk: RiskLevel(rawValue: timeline.risks[i]),
@@ -343,15 +343,10 @@ public final class Studio: Sendable {
             text = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
         }
         let (panel, saved) = try previewPanel(BacktestOptions(horizon: h, step: st))
-        do {
-            let other = try Configuration.parse(yaml: text, file: "request body")
-            try panel.check(other, file: "request body")
-            return (panel, saved, other)
-        } catch let e as InputError {
-            throw Failure(400, e.description)
-        } catch let e as InputErrors {
-            throw Failure(400, e.description)
-        }
+        // A configuration's located errors (InputError) are the router's 400s, as every library error is.
+        let other = try Configuration.parse(yaml: text, file: "request body")
+        try panel.check(other, file: "request body")
+        return (panel, saved, other)
     }
 
     /// The timeline's factor columns: what a preview's configuration may weigh.
@@ -388,11 +383,7 @@ public final class Studio: Sendable {
         let h = try int(horizon, "horizon", range: 0...3650) ?? 90
         return try cached("fit \(h)") {
             let obs = try Observations.build(dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
-            do {
-                return Render.fitJSON(try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())).serialized() + "\n"
-            } catch let e as ModelError {
-                throw Failure(400, "cannot fit: \(e.description)")
-            }
+            return Render.fitJSON(try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())).serialized() + "\n"
         }
     }
 
