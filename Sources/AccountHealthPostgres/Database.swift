@@ -246,3 +246,17 @@ enum Cells {
         return d &+ postgresEpoch
     }
 }
+
+extension DatabaseError: ClassifiedFailure {
+    /// DESIGN §10's classes (sysexits): a bad URL is usage (64), an unreachable server unavailable (69), refused
+    /// credentials permission (77), a missing table a missing input (66), a bad value or a failed query bad data (65).
+    public var failureClass: FailureClass {
+        switch self {
+        case .badURL: return .usage
+        case .unavailable: return .unavailable
+        case .authentication: return .permission
+        case .missing: return .missingInput
+        case .badValue, .failed: return .badData
+        }
+    }
+}

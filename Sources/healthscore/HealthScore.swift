@@ -36,7 +36,7 @@ struct HealthScore: AsyncParsableCommand {
             "Results go to standard output (or --output FILE) as a table on a terminal, CSV otherwise, or --format json; messages and progress go to standard error.",
             "Exit status: 0 ok, 1 alerts found (alerts --fail-on-alerts), 64 usage, 65 bad data, 66 missing file.",
         ].joined(separator: "\n\n"),
-        version: "0.1.0",
+        version: AccountHealthVersion.current,
         subcommands: [Simulate.self, DeriveCommand.self, Validate.self, SQLCommand.self, Score.self, Explain.self, AlertsCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self, RankCommand.self, SurvivalCommand.self, ReportCommand.self, Serve.self, Bench.self]
     )
 }

@@ -322,41 +322,28 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         // The library names its parameters; here they are flags.
         if e.kind == .invalidArgument, flagNames.contains(e.location.file) { e.location.file = "--" + e.location.file }
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        throw ExitCode(e.kind == .invalidArgument ? 64 : e.exitCode)
+        throw ExitCode(e.failureClass.exitStatus)
     } catch let e as DatasetError {
         let flag = ["accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE",
                     "timeline": "--timeline FILE or --events FILE", "metrics": "--metrics FILE, a metrics: section in --config,"][e.part.rawValue]!
         FileHandle.standardError.write(Data("healthscore: error: \(e.description) (pass \(flag) or --data DIR)\n".utf8))
-        throw ExitCode(64)
+        throw ExitCode(e.failureClass.exitStatus)
     } catch let e as InputErrors {
         let shown = e.errors.prefix(50)
         var text = shown.map(\.description).joined(separator: "\n")
         if e.errors.count > shown.count || e.truncated { text += "\n… and more errors (healthscore validate lists them all)" }
         FileHandle.standardError.write(Data((text + "\n").utf8))
-        throw ExitCode(e.exitCode)
+        throw ExitCode(e.failureClass.exitStatus)
     } catch let e as ModelError {
         // Commands map model failures to located input errors; this is the safety net (bad data, 65).
         FileHandle.standardError.write(Data("healthscore: error: cannot fit the model: \(e.description)\(modelHint(e))\n".utf8))
-        throw ExitCode(65)
+        throw ExitCode(e.failureClass.exitStatus)
     } catch let e as LinearAlgebraError {
         FileHandle.standardError.write(Data("healthscore: error: numerical failure: \(e)\n".utf8))
-        throw ExitCode(65)
+        throw ExitCode(e.failureClass.exitStatus)
     } catch let e as DatabaseError {
         FileHandle.standardError.write(Data("healthscore: error: \(e.description)\n".utf8))
-        throw ExitCode(e.exitCode)
-    }
-}
-
-extension DatabaseError {
-    /// DESIGN §10's exit statuses (sysexits): 64 usage, 69 unavailable, 77 permission, 66 no input, 65 bad data.
-    var exitCode: Int32 {
-        switch self {
-        case .badURL: return 64
-        case .unavailable: return 69
-        case .authentication: return 77
-        case .missing: return 66
-        case .badValue, .failed: return 65
-        }
+        throw ExitCode(e.failureClass.exitStatus)
     }
 }
 

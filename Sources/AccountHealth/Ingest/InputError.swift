@@ -60,13 +60,9 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// 66 for a missing or unreadable file, 65 (EX_DATAERR) for bad data.
-    public var exitCode: Int32 {
-        switch kind {
-        case .missingFile, .unreadableFile: return 66
-        default: return 65
-        }
-    }
+    /// The exit status of its `FailureClass`: 66 for a missing or unreadable file, 64 for an argument out of
+    /// range, 65 (EX_DATAERR) for bad data.
+    public var exitCode: Int32 { failureClass.exitStatus }
 
     public var description: String {
         var s = "\(location): error: \(message)"
@@ -87,7 +83,8 @@ public struct InputErrors: Error, Sendable, CustomStringConvertible {
         self.truncated = truncated
     }
 
-    public var exitCode: Int32 { errors.contains { $0.exitCode == 66 } ? 66 : 65 }
+    /// The exit status of its `FailureClass`: 66 when a file is missing, 65 otherwise.
+    public var exitCode: Int32 { failureClass.exitStatus }
 
     public var description: String {
         var lines = errors.map(\.description)
