@@ -32,9 +32,18 @@ let package = Package(
         // PostgreSQL as a source and a sink (DESIGN §10): the push-down SQL; the core library never links it.
         .target(name: "AccountHealthPostgres", dependencies: ["AccountHealth", .product(name: "PostgresNIO", package: "postgres-nio")]),
         // The studio (DESIGN §11): the web application over the library; the core library never links it.
-        .target(name: "AccountHealthStudio", dependencies: [
-            "AccountHealth", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
-        ]),
+        // Its pages, script, style and API description are real files in Web/, embedded at build time.
+        .target(
+            name: "AccountHealthStudio",
+            dependencies: [
+                "AccountHealth", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["Web"],
+            plugins: ["EmbedFiles"]
+        ),
+        // Build-time only: embeds a target's Web/ files in its code, so the binary runs alone.
+        .executableTarget(name: "embed-files"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
         // The command-line shell over the library.
         .executableTarget(
             name: "healthscore",

@@ -4,6 +4,32 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 
+/// The request context of the studio's routes.
+public struct StudioRequestContext: RequestContext {
+    /// Hummingbird's per-request storage (parameters, logger, allocator).
+    public var coreContext: CoreRequestContextStorage
+
+    /// A context for one request.
+    public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+
+    /// The request's query decoded into `T` (form encoding: `+` is a space, `%XX` a byte); a query that is not
+    /// form-encoded is a 400 that says so. The fields' values are checked where they are used, with messages
+    /// that name the parameter and the value.
+    func query<T: Decodable>(_ type: T.Type, of request: Request) throws -> T {
+        do {
+            return try URLEncodedFormDecoder().decode(T.self, from: request.uri.query ?? "")
+        } catch {
+            throw HTTPError(.badRequest, message: "the query is not form-encoded: \(error)")
+        }
+    }
+
+    /// A path capture, percent-decoded.
+    func capture(_ name: String) -> String {
+        let raw = parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+}
+
 /// The studio's HTTP side (DESIGN §11): the pages, their script and style (served from the binary, no
 /// external resource), and the API over `Studio`. Every answer carries `Content-Security-Policy:
 /// default-src 'self'`; with a token, every request needs it.
@@ -11,135 +37,272 @@ public enum StudioServer {
     /// The most a request body may hold (1 MiB); more is a 413.
     public static let maxBody = 1 << 20
 
-    /// The router of the studio: pages, assets and API; `token` (when given) guards every route.
-    public static func router(_ studio: Studio, token: String? = nil) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: Guard(token: token))
-        for page in Pages.all {
-            router.get(RouterPath(stringLiteral: page.path)) { _, _ in Pages.html(page) }
+    /// Where and how the studio listens.
+    public struct Settings: Sendable {
+        /// The address to bind (loopback unless a token guards the server).
+        public var host: String
+        /// The port (0: any free port).
+        public var port: Int
+        /// The token every request must carry (nil on loopback: none).
+        public var token: String?
+
+        /// Settings for `host`, `port` and `token`.
+        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil) {
+            self.host = host
+            self.port = port
+            self.token = token
         }
-        router.get("/accounts/:id") { _, _ in Pages.html(Pages.account) }
-        router.get("/assets/app.js") { _, _ in asset(Assets.script, type: "text/javascript; charset=utf-8") }
-        router.get("/assets/app.css") { _, _ in asset(Assets.style, type: "text/css; charset=utf-8") }
-        router.get("/favicon.ico") { _, _ in asset(Assets.icon, type: "image/svg+xml") }
-        router.get("/assets/icon.svg") { _, _ in asset(Assets.icon, type: "image/svg+xml") }
-        router.get("/api/openapi.json") { _, _ in json(OpenAPI.document) }
-        let api = router.group("/api/v1")
-        api.get("summary") { req, _ in try answer { try studio.summary(asOf: req.uri.queryParameters.get("as_of")) } }
-        api.get("scores") { req, _ in
-            let q = req.uri.queryParameters
-            return try answer {
-                try studio.scores(Studio.ScoresQuery(asOf: q.get("as_of"), band: q.get("band"), am: q.get("am"), segment: q.get("segment"),
-                                                     search: q.get("search"), sort: q.get("sort"), limit: q.get("limit"), offset: q.get("offset")))
-            }
-        }
-        api.get("accounts/:id") { req, ctx in
-            let raw = ctx.parameters.get("id") ?? ""
-            let id = raw.removingPercentEncoding ?? raw
-            return try answer { try studio.account(id, from: req.uri.queryParameters.get("from"), to: req.uri.queryParameters.get("to")) }
-        }
-        // The routes that take a configuration in the body (at most `maxBody` bytes); `q` reads the query.
-        typealias Posted = @Sendable (_ body: String, _ q: @escaping (String) -> String?) throws -> String
-        let posted: [(String, Posted)] = [
-            ("preview", { try studio.preview(body: $0, horizon: $1("horizon"), step: $1("step")) }),
-            ("backtest", { try studio.backtest(body: $0, horizon: $1("horizon"), step: $1("step")) }),
-            ("preview/moves", { try studio.moves(body: $0, horizon: $1("horizon"), step: $1("step"), limit: $1("limit")) }),
-        ]
-        for (path, handler) in posted {
-            api.post(RouterPath(stringLiteral: path)) { req, _ in
-                var request = req
-                let body = try await request.collectBody(upTo: maxBody)
-                let q = req.uri.queryParameters
-                return try answer { try handler(String(buffer: body)) { q.get($0) } }
-            }
-        }
-        api.get("config") { _, _ in try answer { try studio.config() } }
-        api.get("fit") { req, _ in try answer { try studio.fit(horizon: req.uri.queryParameters.get("horizon")) } }
-        api.get("compare") { req, _ in try answer { try studio.compare(by: req.uri.queryParameters.get("by")) } }
-        api.get("rank") { req, _ in
-            try answer { try studio.rank(asOf: req.uri.queryParameters.get("as_of"), top: req.uri.queryParameters.get("top")) }
-        }
-        api.get("indicators") { _, _ in try answer { try studio.indicators() } }
-        api.get("survival") { _, _ in try answer { try studio.survival() } }
+    }
+
+    /// The application `serve` runs and the tests exercise: the router of `studio` with its middleware, bound
+    /// as `settings` say. `onServerRunning` receives the bound port.
+    public static func buildApplication(
+        _ studio: Studio, settings: Settings = Settings(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(studio, token: settings.token),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "healthscore"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) }
+        )
+    }
+
+    /// The router of the studio: pages, assets and API behind the three middleware (security headers on every
+    /// answer, errors as JSON, then the token when there is one).
+    public static func router(_ studio: Studio, token: String? = nil) -> Router<StudioRequestContext> {
+        let router = Router(context: StudioRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: JSONErrorMiddleware())
+        if let token { router.add(middleware: TokenMiddleware(token: token)) }
+        PageController().addRoutes(to: router.group())
+        APIController(studio: studio).addRoutes(to: router.group("/api/v1"))
         return router
     }
 
-    /// An API answer; a library failure becomes a JSON error with its status (400 for bad data or a bad
-    /// request, 404 for an unknown account), never a crash.
-    static func answer(_ body: () throws -> String) throws -> Response {
+    /// A library call's text; its failure becomes the HTTP error of its `FailureClass` (a bad request is a 400,
+    /// an unknown account a 404), never a crash. The same table gives the command line its exit status.
+    static func mapped(_ body: () throws -> String) throws -> String {
         do {
-            return json(try body())
-        } catch let f as Studio.Failure {
-            throw HTTPError(HTTPResponse.Status(code: f.status), message: f.description)
-        } catch let e as InputError {
-            throw HTTPError(.badRequest, message: e.description)
-        } catch let e as InputErrors {
-            throw HTTPError(.badRequest, message: e.description)
-        } catch let e as DatasetError {
-            throw HTTPError(.badRequest, message: e.description)
-        } catch let e as ModelError {
-            throw HTTPError(.badRequest, message: "cannot fit: \(e.description)")
+            return try body()
+        } catch let e as any ClassifiedFailure {
+            let message = e is ModelError ? "cannot fit: \(e)" : "\(e)"
+            throw HTTPError(HTTPResponse.Status(code: e.failureClass.httpStatus), message: message)
+        }
+    }
+
+    /// Heavy synchronous work (a fit, survival, a preview) on a thread of its own, so that Swift's cooperative
+    /// pool, which answers every other request, is never blocked by it.
+    static func offThePool(_ body: @escaping @Sendable () throws -> String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try mapped(body) })
+            }
         }
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func asset(_ text: String, type: String) -> Response {
         Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// Whether a host name is the loopback interface (a server elsewhere needs a token).
+    /// Whether a host is the loopback interface (a server elsewhere needs a token): `localhost`, an IPv4
+    /// address in 127.0.0.0/8 written as four decimal parts, or the IPv6 address `::1` (in any spelling).
+    /// A name that merely starts with `127.` (`127.example.com`) is not: it can resolve anywhere.
     public static func isLoopback(_ host: String) -> Bool {
-        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4 {
+            let octets = parts.map { p in p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) ? Int(p) : nil }
+            return octets.allSatisfy { $0.map { (0...255).contains($0) } ?? false } && octets[0] == 127
+        }
+        var address = in6_addr()
+        guard host.contains(":"), inet_pton(AF_INET6, host, &address) == 1 else { return false }
+        return withUnsafeBytes(of: &address) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
     }
 }
 
-/// The security rules of every request: the token (a bearer header, or the cookie the page sets after
-/// `?token=`), then the security headers on every answer, errors included, as JSON.
-struct Guard: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let token: String?
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response: Response
-        if let token, !authorised(request, token) {
-            if request.uri.queryParameters.get("token") == token, request.method == .get, !request.uri.path.hasPrefix("/api/") {
-                // Opening a page with ?token=T: set the cookie and come back without the token in the address.
-                response = Response(status: .seeOther, headers: [.location: request.uri.path,
-                                                                 .setCookie: "hs_token=\(token); Path=/; HttpOnly; SameSite=Strict"])
-            } else {
-                response = Guard.error(.unauthorized, "a token is needed: Authorization: Bearer <token>, or open a page with ?token=<token>")
-            }
-        } else {
-            do {
-                response = try await next(request, context)
-            } catch let e as HTTPError {
-                response = Guard.error(e.status, e.body ?? e.status.reasonPhrase)
-            } catch let e as any HTTPResponseError {
-                // NIO's too-large body (413) and the like.
-                response = Guard.error(e.status, e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
-            } catch {
-                response = Guard.error(.internalServerError, "\(error)")
-            }
+/// The pages (one shell for every path), their script and style, the icon and the API description.
+struct PageController {
+    func addRoutes(to group: RouterGroup<StudioRequestContext>) {
+        for path in Pages.paths {
+            group.get(RouterPath(stringLiteral: path)) { _, _ in Pages.html() }
         }
-        response.headers[.contentSecurityPolicy] = "default-src 'self'"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        return response
+        group.get("/accounts/:id") { _, _ in Pages.html() }
+        // Any embedded file by its name: the name is looked up among the embedded ones, never on a disk, so no
+        // path (`..`, an encoded slash) can reach another file.
+        group.get("/assets/:name") { _, ctx in
+            let name = ctx.capture("name")
+            guard let type = Assets.types[name], EmbeddedFiles.data(name) != nil else {
+                throw HTTPError(.notFound, message: "no asset \(name)")
+            }
+            return StudioServer.asset(Assets.file(name), type: type)
+        }
+        group.get("/favicon.ico") { _, _ in StudioServer.asset(Assets.icon, type: "image/svg+xml") }
+        group.get("/api/openapi.json") { _, _ in StudioServer.json(Assets.openAPI) }
+    }
+}
+
+/// The API (`/api/v1`): each route decodes its query, calls the studio and answers its JSON.
+struct APIController {
+    let studio: Studio
+
+    /// `as_of`, the query of the routes that take a date.
+    struct DateQuery: Decodable {
+        var as_of: String?
     }
 
-    func authorised(_ request: Request, _ token: String) -> Bool {
+    /// `from` and `to`, the query of an account.
+    struct RangeQuery: Decodable {
+        var from: String?
+        var to: String?
+    }
+
+    /// `horizon`, `step` and `limit`, the query of the routes that post a configuration.
+    struct PanelQuery: Decodable {
+        var horizon: String?
+        var step: String?
+        var limit: String?
+    }
+
+    /// `horizon` of a fit, `by` of a comparison, `top` of a ranking.
+    struct ModelQuery: Decodable {
+        var horizon: String?
+        var by: String?
+        var as_of: String?
+        var top: String?
+    }
+
+    func addRoutes(to api: RouterGroup<StudioRequestContext>) {
+        let studio = self.studio
+        api.get("summary") { req, ctx in
+            let q = try ctx.query(DateQuery.self, of: req)
+            return StudioServer.json(try StudioServer.mapped { try studio.summary(asOf: q.as_of) })
+        }
+        api.get("scores") { req, ctx in
+            let q = try ctx.query(Studio.ScoresQuery.self, of: req)
+            return StudioServer.json(try StudioServer.mapped { try studio.scores(q) })
+        }
+        api.get("accounts/:id") { req, ctx in
+            let q = try ctx.query(RangeQuery.self, of: req), id = ctx.capture("id")
+            return StudioServer.json(try await StudioServer.offThePool { try studio.account(id, from: q.from, to: q.to) })
+        }
+        // The routes that take a configuration in the body (at most `maxBody` bytes).
+        typealias Posted = @Sendable (_ body: String, _ q: PanelQuery) throws -> String
+        let posted: [(String, Posted)] = [
+            ("preview", { try studio.preview(body: $0, horizon: $1.horizon, step: $1.step) }),
+            ("backtest", { try studio.backtest(body: $0, horizon: $1.horizon, step: $1.step) }),
+            ("preview/moves", { try studio.moves(body: $0, horizon: $1.horizon, step: $1.step, limit: $1.limit) }),
+        ]
+        for (path, handler) in posted {
+            api.post(RouterPath(stringLiteral: path)) { req, ctx in
+                var request = req
+                let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
+                let q = try ctx.query(PanelQuery.self, of: req)
+                return StudioServer.json(try await StudioServer.offThePool { try handler(body, q) })
+            }
+        }
+        api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try studio.config() }) }
+        api.post("config/yaml") { req, _ in
+            var request = req
+            let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
+            let yaml = try StudioServer.mapped { try studio.configYAML(body: body) }
+            return Response(status: .ok, headers: [.contentType: "text/yaml; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"config.yaml\""],
+                            body: .init(byteBuffer: ByteBuffer(string: yaml)))
+        }
+        api.get("fit") { req, ctx in
+            let q = try ctx.query(ModelQuery.self, of: req)
+            return StudioServer.json(try await StudioServer.offThePool { try studio.fit(horizon: q.horizon) })
+        }
+        api.get("compare") { req, ctx in
+            let q = try ctx.query(ModelQuery.self, of: req)
+            return StudioServer.json(try await StudioServer.offThePool { try studio.compare(by: q.by) })
+        }
+        api.get("rank") { req, ctx in
+            let q = try ctx.query(ModelQuery.self, of: req)
+            return StudioServer.json(try await StudioServer.offThePool { try studio.rank(asOf: q.as_of, top: q.top) })
+        }
+        api.get("indicators") { _, _ in StudioServer.json(try await StudioServer.offThePool { try studio.indicators() }) }
+        api.get("survival") { _, _ in StudioServer.json(try await StudioServer.offThePool { try studio.survival() }) }
+    }
+}
+
+/// The token, as a bearer header or the cookie a page sets after `?token=`; without it, a 401.
+struct TokenMiddleware: RouterMiddleware {
+    typealias Context = StudioRequestContext
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if authorised(request) { return try await next(request, context) }
+        if let q = try? context.query(TokenQuery.self, of: request), q.token == token, request.method == .get,
+            !request.uri.path.hasPrefix("/api/")
+        {
+            // Opening a page with ?token=T: set the cookie and come back without the token in the address.
+            return Response(status: .seeOther, headers: [.location: request.uri.path,
+                                                         .setCookie: "hs_token=\(token); Path=/; HttpOnly; SameSite=Strict"])
+        }
+        throw HTTPError(.unauthorized, message: "a token is needed: Authorization: Bearer <token>, or open a page with ?token=<token>")
+    }
+
+    struct TokenQuery: Decodable {
+        var token: String?
+    }
+
+    func authorised(_ request: Request) -> Bool {
         if let h = request.headers[.authorization], h == "Bearer \(token)" { return true }
         if let cookies = request.headers[.cookie] {
             for part in cookies.split(separator: ";") where part.trimmingCharacters(in: .whitespaces) == "hs_token=\(token)" { return true }
         }
         return false
     }
+}
+
+/// Every failure as JSON, `{"error", "status"}`, with its status: a route's HTTP error, NIO's too-large body
+/// (413) and the like, and anything unexpected as a 500.
+struct JSONErrorMiddleware: RouterMiddleware {
+    typealias Context = StudioRequestContext
+
+    /// The body of an error answer.
+    struct Body: Encodable {
+        var error: String
+        var status: Int
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as HTTPError {
+            return Self.error(e.status, e.body ?? e.status.reasonPhrase)
+        } catch let e as any HTTPResponseError {
+            return Self.error(e.status, e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
+        } catch {
+            return Self.error(.internalServerError, "\(error)")
+        }
+    }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        StudioServer.json(JSON.object([("error", .string(message)), ("status", .int(status.code))]).serialized() + "\n", status: status)
+        StudioServer.json(JSON.encode(Body(error: message, status: status.code)).serialized() + "\n", status: status)
+    }
+}
+
+/// The security headers on every answer, errors and refusals included.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = StudioRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let e as HTTPError {
+            response = JSONErrorMiddleware.error(e.status, e.body ?? e.status.reasonPhrase)
+        }
+        response.headers[.contentSecurityPolicy] = "default-src 'self'"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        return response
     }
 }

@@ -14,11 +14,14 @@ public final class Studio: Sendable {
     public let firstDay: Int32
     private let cache = Mutex<[String: String]>([:])
 
-    /// A failure the API reports with an HTTP status (400 for a bad request, 404 for an unknown account).
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var status: Int
+    /// A request the studio refuses: a bad parameter (usage, 400) or an unknown name (404).
+    public struct Failure: ClassifiedFailure, Sendable, CustomStringConvertible {
+        /// How the router answers it.
+        public var failureClass: FailureClass
+        /// The message, naming the parameter and its value.
         public var description: String
-        public init(_ status: Int, _ message: String) { self.status = status; description = message }
+        /// A refusal of the given class.
+        public init(_ failureClass: FailureClass, _ message: String) { self.failureClass = failureClass; description = message }
     }
 
     /// Loads the dataset into memory (its timeline read once) and scores it at the last date.
@@ -50,14 +53,14 @@ public final class Studio: Sendable {
 
     func day(_ text: String?, _ name: String) throws -> Int32? {
         guard let text, !text.isEmpty else { return nil }
-        guard let d = Day.parse(text) else { throw Failure(400, "\(name): not a YYYY-MM-DD date (value: \"\(text)\")") }
+        guard let d = Day.parse(text) else { throw Failure(.usage, "\(name): not a YYYY-MM-DD date (value: \"\(text)\")") }
         return d
     }
 
     func int(_ text: String?, _ name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let text, !text.isEmpty else { return nil }
         guard let v = Int(text), range.contains(v) else {
-            throw Failure(400, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound) (value: \"\(text)\")")
+            throw Failure(.usage, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound) (value: \"\(text)\")")
         }
         return v
     }
@@ -80,7 +83,11 @@ public final class Studio: Sendable {
 
 
     /// The query of `GET /api/v1/scores`.
-    public struct ScoresQuery: Sendable {
+    public struct ScoresQuery: Sendable, Decodable {
+        enum CodingKeys: String, CodingKey {
+            case asOf = "as_of", band, am, segment, search, sort, limit, offset
+        }
+
         public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?, limit: String?, offset: String?
         public init(asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
                     sort: String? = nil, limit: String? = nil, offset: String? = nil) {
@@ -103,7 +110,7 @@ public final class Studio: Sendable {
         let descending = sortKey.hasPrefix("-")
         if descending { sortKey.removeFirst() }
         guard Studio.sortKeys.contains(sortKey) else {
-            throw Failure(400, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
+            throw Failure(.usage, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
         }
         let order = index.order(sortKey, descending: descending)
         let band = q.band.flatMap { $0.isEmpty ? nil : $0 }, am = q.am.flatMap { $0.isEmpty ? nil : $0 }
@@ -220,14 +227,14 @@ public final class Studio: Sendable {
     /// `from` and `to` (default: the last date and one period before it; the JSON of `explain`).
     public func account(_ id: String, from: String?, to: String?) throws -> String {
         guard let timeline = dataset.timeline as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
-            throw Failure(404, "no account \(id)")
+            throw Failure(.notFound, "no account \(id)")
         }
         let range = timeline.rows(ofAccount: code)
-        guard !range.isEmpty else { throw Failure(404, "account \(id) has no timeline rows") }
+        guard !range.isEmpty else { throw Failure(.notFound, "account \(id) has no timeline rows") }
         let end = try day(to, "to") ?? timeline.days[range.last!]
         let segment = dataset.accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
         let start = try day(from, "from") ?? max(timeline.days[range.first!], end - Int32(configuration.rules(forSegment: segment).period))
-        guard start < end else { throw Failure(400, "from must be before to") }
+        guard start < end else { throw Failure(.usage, "from must be before to") }
         // The account alone, scored at each of its timeline dates.
         var builder = TimelineBuilder(name: timeline.name, factors: timeline.factors, hasRisk: timeline.summary.hasRisk)
         for i in range {
@@ -312,41 +319,47 @@ public final class Studio: Sendable {
     /// A preview's request: the configuration of the body, checked against the timeline, and the panel of the
     /// horizon and step with the saved configuration's scores.
     func previewRequest(body: String, horizon: String?, step: String?) throws -> (BacktestPanel, PanelScores, Configuration) {
-        var text = body
         // A step of at least a week: the panel holds every account at every cutoff while it is read (on 100 k
         // accounts × 2 years, `backtest --step 7` peaks at 1.7 GB, a step of 1 would take about seven times as
         // much), and a request must not take the server's memory.
         let ranges = ["horizon": 1...3650, "step": 7...3650]
-        var h = try int(horizon, "horizon", range: ranges["horizon"]!) ?? 90, st = try int(step, "step", range: ranges["step"]!) ?? 30
+        var h = try int(horizon, "horizon", range: ranges["horizon"]!) ?? 90
+        var st = try int(step, "step", range: ranges["step"]!) ?? 30
+        let (other, object) = try postedConfiguration(body, extraKeys: ["horizon", "step"])
+        for k in ["horizon", "step"] where object[k] != nil {
+            let range = ranges[k]!
+            guard let n = object[k] as? Int, range.contains(n) else {
+                throw Failure(.usage, "\(k): a whole number of days from \(range.lowerBound) to \(range.upperBound)")
+            }
+            if k == "horizon" { h = n } else { st = n }
+        }
+        let (panel, saved) = try previewPanel(BacktestOptions(horizon: h, step: st))
+        try panel.check(other, file: "request body")
+        return (panel, saved, other)
+    }
+
+    /// A posted configuration: a JSON object with the keys of config.yaml (`extraKeys` are the request's own
+    /// and are set aside), parsed by the library as the file would be. Its located errors (InputError) are the
+    /// router's 400s, as every library error is.
+    func postedConfiguration(_ body: String, extraKeys: [String] = []) throws -> (Configuration, [String: Any]) {
         let object: [String: Any]
         do {
             guard let o = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-                throw Failure(400, "the body must be a JSON object: a configuration, with the keys of config.yaml")
+                throw Failure(.usage, "the body must be a JSON object: a configuration, with the keys of config.yaml")
             }
             object = o
         } catch let f as Failure {
             throw f
         } catch {
-            throw Failure(400, "the body is not valid JSON: \((error as NSError).localizedDescription)")
+            throw Failure(.usage, "the body is not valid JSON: \((error as NSError).localizedDescription)")
         }
-        if object["horizon"] != nil || object["step"] != nil {
-            for k in ["horizon", "step"] where object[k] != nil {
-                let range = ranges[k]!
-                guard let n = object[k] as? Int, range.contains(n) else {
-                    throw Failure(400, "\(k): a whole number of days from \(range.lowerBound) to \(range.upperBound)")
-                }
-                if k == "horizon" { h = n } else { st = n }
-            }
+        var text = body
+        if extraKeys.contains(where: { object[$0] != nil }) {
             var rest = object
-            rest["horizon"] = nil
-            rest["step"] = nil
+            for k in extraKeys { rest[k] = nil }
             text = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
         }
-        let (panel, saved) = try previewPanel(BacktestOptions(horizon: h, step: st))
-        // A configuration's located errors (InputError) are the router's 400s, as every library error is.
-        let other = try Configuration.parse(yaml: text, file: "request body")
-        try panel.check(other, file: "request body")
-        return (panel, saved, other)
+        return (try Configuration.parse(yaml: text, file: "request body"), object)
     }
 
     /// The timeline's factor columns: what a preview's configuration may weigh.
@@ -376,6 +389,15 @@ public final class Studio: Sendable {
             let tree = try Yams.load(yaml: configuration.yaml()) ?? [:]
             return String(decoding: try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
         }
+    }
+
+    /// `POST /api/v1/config/yaml`: the body's configuration (JSON with the keys of config.yaml) checked against
+    /// the timeline's factors and written by the library's configuration writer, what the tuner's "save"
+    /// downloads: `score --config` reads it back as the same configuration.
+    public func configYAML(body: String) throws -> String {
+        let (configuration, _) = try postedConfiguration(body)
+        try configuration.check(againstTimelineFactors: timelineFactors, file: "request body")
+        return "# Saved from the AccountHealth studio\n" + configuration.yaml()
     }
 
     /// `GET /api/v1/fit?horizon=`: the JSON of `fit`.

@@ -39,12 +39,10 @@ struct Serve: AsyncParsableCommand {
             loaded = try Studio(dataset: dataset)
         }
         guard let studio = loaded else { throw ExitCode(70) }
-        let app = Application(router: StudioServer.router(studio, token: token),
-                              configuration: .init(address: .hostname(host, port: port), serverName: "healthscore"),
-                              onServerRunning: { channel in
-                                  let p = channel.localAddress?.port ?? port
-                                  note("serving \(studio.dataset.timeline.name) on http://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it)")
-                              })
+        let (host, name) = (host, studio.dataset.timeline.name)
+        let app = StudioServer.buildApplication(studio, settings: .init(host: host, port: port, token: token)) { p in
+            note("serving \(name) on http://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it)")
+        }
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

@@ -2,12 +2,17 @@
 """The studio in a real browser (DESIGN §11): headless Chromium, driven by selenium through Debian's
 chromedriver. It starts `healthscore serve` on the bundled dataset (on a free port of 127.0.0.1), opens each
 page and waits for its data, moves a weight on /tune with the keyboard and waits for the AUC to change and
-a band move to appear, and fails on any console error. With --screenshots DIR it saves each page as PNG.
+a band move to appear, saves the tuned configuration (the file the browser downloads must be one that
+`healthscore score --config` reads, with the moved weight), and fails on any console error. The binary is
+first copied alone to an empty temporary directory and run from there, so the pages, script and style must
+all come from inside it. A second server on a copy of the data whose account id and manager name are markup
+checks, in the rendered DOM, that names from the data are text, never elements. With --screenshots DIR it
+saves each page as PNG.
 
 usage: studio_browser.py HEALTHSCORE_BINARY [--data DIR] [--screenshots DIR]
 exit status 0 when every check passes; the server is stopped in every case.
 """
-import argparse, os, re, subprocess, sys, time
+import argparse, os, re, shutil, subprocess, sys, tempfile, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -17,8 +22,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def alone(binary, folder):
+    """The binary copied alone to an empty folder: nothing it could read beside it."""
+    copy = os.path.join(folder, "healthscore")
+    shutil.copy2(binary, copy)
+    return copy
+
+
 def start_server(binary, data):
-    p = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--quiet"], stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--quiet"], stderr=subprocess.PIPE, text=True,
+                         cwd=os.path.dirname(binary))
     deadline = time.time() + 120
     while time.time() < deadline:
         line = p.stderr.readline()
@@ -33,13 +46,79 @@ def start_server(binary, data):
     raise SystemExit("serve did not start")
 
 
-def browser():
+def browser(downloads):
     o = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1360,1000", "--disable-gpu"]:
         o.add_argument(a)
     o.binary_location = "/usr/bin/chromium"
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    o.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    return d
+
+
+MARKUP_ID = "A<script>window.__xss=1</script>"
+MARKUP_AM = '<img src=x onerror="window.__xss=2">'
+
+
+def markup_dataset(folder):
+    """datasets/simulated with one account id and one manager's name made of markup (the CSV quotes them)."""
+    src = os.path.join(ROOT, "datasets", "simulated")
+    for f in ["timeline.csv", "outcomes.csv", "config.yaml", "accounts.csv"]:
+        with open(os.path.join(src, f), encoding="utf-8") as fh:
+            text = fh.read().replace("A000941", MARKUP_ID)
+        if f == "accounts.csv":
+            text = text.replace("am_07", '"' + MARKUP_AM.replace('"', '""') + '"')
+        with open(os.path.join(folder, f), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return folder
+
+
+def check_escaping(d, wait, base, failures):
+    """Names from the data end up as text nodes: the account page's heading and the portfolio's manager cells
+    show the markup literally, and no element of it (no img, no second script) exists in the DOM."""
+    from urllib.parse import quote
+    checks = [
+        ("/accounts/" + quote(MARKUP_ID, safe=""),
+         "return document.querySelector('h1') && document.querySelector('h1').textContent.includes(arguments[0])", MARKUP_ID),
+        ("/?am=" + quote(MARKUP_AM, safe=""),
+         "return [...document.querySelectorAll('tbody td')].some(td => td.textContent === arguments[0])", MARKUP_AM),
+    ]
+    for path, shown, text in checks:
+        d.get(base + path)
+        try:
+            wait.until(lambda drv: drv.execute_script(shown, text))
+        except Exception:
+            failures.append(f"escaping {path}: the name is not shown as text: {d.find_element(By.ID, 'main').text[:300]}")
+        injected = d.execute_script("return {img: document.querySelectorAll('img').length, scripts: document.scripts.length, "
+                                    "xss: window.__xss === undefined ? null : window.__xss}")
+        if injected != {"img": 0, "scripts": 1, "xss": None}:
+            failures.append(f"escaping {path}: markup from the data became elements: {injected}")
+
+
+def check_saved(d, wait, binary, data, downloads, failures):
+    """Save YAML downloads the tuned configuration; `healthscore score --config` reads it, with the first
+    factor's weight as the slider shows it."""
+    weight = float(d.execute_script("return document.getElementById('w-0').value"))
+    d.find_element(By.XPATH, "//button[normalize-space(.)='Save YAML']").click()
+    path = os.path.join(downloads, "config.yaml")
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.exists(path):
+        time.sleep(0.2)
+    if not os.path.exists(path):
+        failures.append(f"/tune: Save YAML downloaded nothing ({os.listdir(downloads)})")
+        return
+    r = subprocess.run([binary, "score", "--data", data, "--config", path, "--format", "json", "--quiet"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        failures.append(f"/tune: the saved configuration is refused by score: {r.stderr}")
+        return
+    with open(path, encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip().startswith("- {name:")), "")
+    m = re.search(r"weight: ([0-9.eE+-]+)", first)
+    if not m or abs(float(m.group(1)) - weight) > 1e-9:
+        failures.append(f"/tune: the saved first weight is {m and m.group(1)}, the slider shows {weight}")
 
 
 def main():
@@ -48,11 +127,17 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "datasets", "simulated"))
     ap.add_argument("--screenshots")
     a = ap.parse_args()
-    server, base = start_server(a.binary, a.data)
+    work = tempfile.mkdtemp(prefix="hs-browser-")
+    os.makedirs(os.path.join(work, "bin"))
+    os.makedirs(os.path.join(work, "downloads"))
+    os.makedirs(os.path.join(work, "markup"))
+    binary = alone(os.path.abspath(a.binary), os.path.join(work, "bin"))
+    server, base = start_server(binary, os.path.abspath(a.data))
+    marked = None
     failures = []
     d = None
     try:
-        d = browser()
+        d = browser(os.path.join(work, "downloads"))
         wait = WebDriverWait(d, 60)
 
         def check_console(page):
@@ -118,9 +203,16 @@ def main():
         check_console("/tune")
         print(f"tune: AUC {auc.splitlines()[0]} -> {d.find_element(By.ID, 'auc').text.splitlines()[0]}, "
               f"accounts changing band {d_moves} -> {after}")
+        check_saved(d, wait, binary, a.data, os.path.join(work, "downloads"), failures)
+        check_console("/tune (save)")
+        marked, marked_base = start_server(binary, markup_dataset(os.path.join(work, "markup")))
+        check_escaping(d, wait, marked_base, failures)
     finally:
         if d is not None:
             d.quit()
+        if marked is not None:
+            marked.terminate()
+            marked.wait(timeout=20)
         server.terminate()
         try:
             server.wait(timeout=20)
@@ -129,6 +221,7 @@ def main():
             failures.append("serve did not stop on SIGTERM")
     if server.returncode not in (0, -15):
         failures.append(f"serve exited with {server.returncode} on SIGTERM")
+    shutil.rmtree(work, ignore_errors=True)
     for f in failures:
         print("FAIL:", f, file=sys.stderr)
     print("browser test:", "ok" if not failures else f"{len(failures)} failure(s)")
