@@ -175,6 +175,34 @@ import Testing
         #expect(comparison.accountsChangingBand == bandsA.indices.reduce(0) { s, i in s + bandsB.indices.reduce(0) { $0 + (bandsA[i] != bandsB[$1] ? matrix[i][$1] : 0) } })
     }
 
+    /// The panel's row count worked out from the CSV files alone: at each cutoff (the first timeline date, then
+    /// every `step` days up to the day before the last outcome), each account with an outcome in
+    /// (cutoff, cutoff + 90] and a timeline row on or before the cutoff; then every account on the last date.
+    func expectedRows(_ dataset: Dataset, step: Int) -> Int {
+        func lines(_ f: String) -> [[Substring]] {
+            let text = (try? String(contentsOfFile: Self.dir + "/" + f, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        }
+        var firstRow: [Substring: Int32] = [:]
+        var lastDay: Int32 = .min, firstDay: Int32 = .max
+        for row in lines("timeline.csv") {
+            let d = day(String(row[1]))
+            firstRow[row[0]] = min(firstRow[row[0]] ?? .max, d)
+            lastDay = max(lastDay, d)
+            firstDay = min(firstDay, d)
+        }
+        let outcomes = lines("outcomes.csv").map { (id: $0[0], day: day(String($0[1]))) }
+        let lastOutcome = outcomes.map(\.day).max()!
+        var rows = 0
+        var cut = firstDay
+        while cut <= lastOutcome - 1 {
+            let inWindow = Set(outcomes.filter { $0.day > cut && $0.day <= cut + 90 }.map(\.id))
+            rows += inWindow.filter { (firstRow[$0] ?? .max) <= cut }.count
+            cut += Int32(step)
+        }
+        return rows + firstRow.values.filter { $0 <= lastDay }.count
+    }
+
     /// The panel's score of every row is `ScoreEngine.score`'s, to the bit, whatever the segment.
     @Test func panelScoresAreTheEnginesScores() throws {
         let dataset = try DataFiles.directory(Self.dir).load(timeline: .memory)
@@ -183,7 +211,10 @@ import Testing
         for text in Self.others + [try String(contentsOfFile: Self.dir + "/config.yaml", encoding: .utf8)] {
             let c = try Configuration.parse(yaml: text)
             let scores = panel.scores(c)
-            var checked = 0
+            // Every account-cutoff pair has at least its cutoff row; the rows are the pairs' as-of states and the
+            // last date's accounts, counted here from the timeline independently of the panel.
+            #expect(panel.rows == expectedRows(dataset, step: 60) && scores.score.count == panel.rows)
+            var scored = 0
             for r in 0..<panel.rows {
                 let segment = panel.segmentOf[r] < 0 ? nil : panel.segmentNames[Int(panel.segmentOf[r])]
                 let engine = ScoreEngine(rules: c.rules(forSegment: segment), stateFactors: names)
@@ -191,9 +222,10 @@ import Testing
                                       valueDays: [Int32?](repeating: 0, count: names.count))
                 let want = engine.score(state)?.score
                 #expect(want?.bitPattern == (scores.score[r].isNaN ? nil : scores.score[r].bitPattern))
-                checked += 1
+                if want != nil { scored += 1 }
             }
-            #expect(checked == panel.rows && panel.rows > panel.pairs)
+            // Most rows are scored under every configuration tried (an optional-only one leaves some unscored).
+            #expect(scored > panel.rows / 2, "\(scored) of \(panel.rows) rows scored")
         }
     }
 }

@@ -73,17 +73,32 @@ import Testing
         #expect(e?.message.contains("wieght") == true && e?.message.contains("unknown key") == true)
     }
 
+    /// Each defect gives its own located message: the key path, the line and column, and the value.
     @Test func otherDefects() {
-        #expect(configError("") != nil)
-        #expect(configError("- a\n- b\n") != nil)
-        #expect(configError("factors: []\n") != nil)
-        #expect(configError("factors:\n  - {name: a, weight: x}\n")?.value == "x")
+        func expect(_ yaml: String, _ fragment: String, line: Int, column: Int? = nil, value: String? = nil,
+                    sourceLocation: SourceLocation = #_sourceLocation) {
+            let e = configError(yaml)
+            #expect(e?.kind == .invalidConfiguration, "\(yaml)", sourceLocation: sourceLocation)
+            #expect(e?.message.contains(fragment) == true, "\(e?.message ?? "no error") lacks \(fragment)", sourceLocation: sourceLocation)
+            #expect(e?.location.line == line && (column == nil || e?.location.column == column), "\(e.map { "\($0.location)" } ?? "")",
+                    sourceLocation: sourceLocation)
+            #expect(e?.value == value, "\(e?.value ?? "nil")", sourceLocation: sourceLocation)
+        }
+        expect("", "configuration is empty", line: 1)
+        expect("- a\n- b\n", "must be a mapping", line: 1)
+        expect("factors: []\n", "factors: at least one factor is needed", line: 1, column: 10)
+        expect("factors:\n  - {name: a, weight: x}\n", "factors[0].weight", line: 2, value: "x")
         #expect(configError("factors:\n  - {name: a, weight: 1}\n  - {name: A, weight: 1}\n")?.message.contains("twice") == true)
-        #expect(configError("factors:\n  - {name: a, weight: 1, scale: {min: 3, max: 3}}\n") != nil)
-        #expect(configError("factors:\n  - {name: a, weight: 1}\nrisk_penalty: {severe: 3}\n") != nil)
-        #expect(configError("factors:\n  - {name: a, weight: 1}\nperiod: 0\n") != nil)
-        #expect(configError("factors:\n  - {name: a, weight: 1, optional: maybe}\n") != nil)
-        #expect(configError("factors:\n  - {name: a, weight: .nan}\n") != nil)
+        expect("factors:\n  - {name: a, weight: 1, scale: {min: 3, max: 3}}\n", "factors[0].scale: min and max must differ", line: 2,
+               column: 47, value: "3")
+        expect("factors:\n  - {name: a, weight: 1}\nrisk_penalty: {severe: 3}\n", "risk_penalty: unknown risk level", line: 3,
+               column: 16, value: "severe")
+        expect("factors:\n  - {name: a, weight: 1}\nperiod: 0\n", "period: must be a positive number of days", line: 3, column: 9,
+               value: "0")
+        expect("factors:\n  - {name: a, weight: 1, optional: maybe}\n", "factors[0].optional: must be true or false", line: 2,
+               column: 36, value: "maybe")
+        expect("factors:\n  - {name: a, weight: .nan}\n", "factors[0].weight: must be a finite number", line: 2, column: 23,
+               value: ".nan")
     }
 
     @Test func missingConfigurationFileIs66() {

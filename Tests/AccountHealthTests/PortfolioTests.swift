@@ -39,8 +39,6 @@ struct World4 {
         for g in r.groups {
             #expect(g.renewals == direct[g.group]!.0 && g.churns == direct[g.group]!.1, "\(g.group)")
             if let ratio = g.oeRatio { #expect(g.oeLow! <= ratio && ratio <= g.oeHigh!) }
-            if g.flag == .higher { #expect(g.oeLow! > 1) }
-            if g.flag == .lower { #expect(g.oeHigh! < 1) }
         }
         #expect(r.groups.reduce(0) { $0 + $1.accounts } == accounts.count)
         // Over the fitted data (every outcome row) the expected churns add up to the observed ones
@@ -54,6 +52,46 @@ struct World4 {
         }
         // The least skilled AM (am_04, skill −1.88) is flagged as churning more than the book predicts.
         #expect(r.groups.first { $0.group == "am_04" }?.flag == .higher)
+    }
+
+    /// The per-group score summaries against an independent grouping of `score`'s rows at the same date: each
+    /// AM's median score (middle of the sorted scores, the mean of the two middle ones for an even count), mean
+    /// change and mean 0–100 value per factor; and each O/E interval is Garwood's exact Poisson interval, checked
+    /// by its defining tail sums, P(X ≥ O | low) = P(X ≤ O | high) = 2.5 %, summed term by term here.
+    @Test func groupSummariesFromAnIndependentGrouping() throws {
+        let d = World4.dataset
+        let r = try Portfolio.compare(d, by: "am")
+        let scores = try Scorer.score(d, asOf: r.asOf)
+        let accounts = d.accounts!
+        var byAM: [String: [ScoreRow]] = [:]
+        for row in scores.rows { byAM[accounts.am[accounts.row(of: row.accountId)!], default: []].append(row) }
+        for g in r.groups {
+            let rows = byAM[g.group] ?? []
+            let sorted = rows.compactMap { $0.result.score }.sorted()
+            let n = sorted.count
+            let median = n == 0 ? nil : (n.isMultiple(of: 2) ? (sorted[n / 2 - 1] + sorted[n / 2]) / 2 : sorted[n / 2])
+            #expect(g.medianScore == median, "\(g.group)")
+            let changes = rows.compactMap(\.change)
+            let meanChange = changes.isEmpty ? nil : changes.reduce(0, +) / Double(changes.count)
+            #expect(abs((g.meanChange ?? .nan) - (meanChange ?? .nan)) < 1e-12 || (g.meanChange == nil && meanChange == nil), "\(g.group)")
+            for (j, mean) in g.factorMeans.enumerated() {
+                let values = rows.compactMap { $0.result.mapped[j] }
+                let expected = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+                #expect((mean == nil && expected == nil) || abs(mean! - expected!) < 1e-9, "\(g.group) factor \(j)")
+            }
+            // Garwood: the tail sums at the interval's ends, by the Poisson terms.
+            guard g.expectedChurns > 0, let low = g.oeLow, let high = g.oeHigh else { continue }
+            let o = g.modelledChurns, e = g.expectedChurns
+            func cdf(_ k: Int, _ mu: Double) -> Double {       // P(X ≤ k), X ~ Poisson(mu)
+                var term = exp(-mu), sum = term
+                if k > 0 { for i in 1...k { term *= mu / Double(i); sum += term } }
+                return sum
+            }
+            if o > 0 { #expect(abs((1 - cdf(o - 1, low * e)) - 0.025) < 1e-9, "\(g.group) lower end") }
+            #expect(abs(cdf(o, high * e) - 0.025) < 1e-9, "\(g.group) upper end")
+            #expect(g.flag == (low > 1 ? .higher : (high < 1 ? .lower : nil)), "\(g.group)")
+        }
+        #expect(r.groups.contains { $0.flag == .higher } && r.groups.count > 10)
     }
 
     @Test func windowAndUnknownColumn() throws {
@@ -89,11 +127,68 @@ struct World4 {
         for (i, row) in r.rows.enumerated() {
             #expect(row.rank == i + 1)
             #expect(!churnedBefore.contains(row.accountId))
-            #expect(row.arrAtRisk == row.churnProbability * row.arr!)
             #expect(row.drivers.count <= 3)
             if i > 0 { #expect(r.rows[i - 1].arrAtRisk! >= row.arrAtRisk!) }
         }
         #expect(try rank(outcomes: outcomes, top: 5).rows.map(\.accountId) == r.rows.prefix(5).map(\.accountId))
+    }
+
+    /// Each row's drivers against β·(x − mean) worked out here: x is the factor's non-empty value of the latest
+    /// date on or before the as-of date, read from timeline.csv by the test itself (the as-of rule), and the drivers are
+    /// the (at most three) largest positive contributions, a tie going to the name first in order. The churn
+    /// probability is the logistic of the intercept plus β·x, and the ARR at risk that times the ARR of
+    /// accounts.csv, also read here.
+    @Test func driversProbabilityAndARRFromAnIndependentReading() throws {
+        let outcomes = try OutcomesTable.read(path: World4.files.outcomes!)
+        let r = try rank(outcomes: outcomes)
+        let m = r.model
+        #expect(m.kind == .logistic && m.trendDays == nil)
+        let text = try String(contentsOfFile: World4.dir + "/timeline.csv", encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        let columns = m.features.map { header.firstIndex(of: $0)! }
+        let cutoff = Day.format(asOf)
+        // The file is not in date order within an account: each factor keeps the value of its latest date.
+        var dated: [Substring: [(date: Substring, value: Double)?]] = [:]
+        for line in lines.dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard String(cells[1]) <= cutoff else { continue }      // ISO dates order as text
+            var v = dated[cells[0]] ?? [(date: Substring, value: Double)?](repeating: nil, count: columns.count)
+            for (j, c) in columns.enumerated() where !cells[c].isEmpty && (v[j] == nil || cells[1] >= v[j]!.date) {
+                v[j] = (cells[1], Double(cells[c])!)
+            }
+            dated[cells[0]] = v
+        }
+        let latest = dated.mapValues { $0.map { $0?.value } }
+        var arrOf: [Substring: Double] = [:]
+        for line in try String(contentsOfFile: World4.dir + "/accounts.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            arrOf[cells[0]] = Double(cells[4])!
+        }
+        var withDrivers = 0
+        for row in r.rows {
+            let values = try #require(latest[Substring(row.accountId)])
+            var eta = m.intercept
+            var contributions: [(name: String, value: Double)] = []
+            for j in m.features.indices {
+                let x = values[j] ?? m.means[j]
+                eta += m.coefficients[j] * x
+                contributions.append((m.features[j], m.coefficients[j] * (x - m.means[j])))
+            }
+            var expected: [String] = []
+            for c in contributions where c.value > 0 {
+                let at = expected.firstIndex { name in
+                    let v = contributions.first { $0.name == name }!.value
+                    return c.value > v || (c.value == v && c.name < name)
+                } ?? expected.count
+                expected.insert(c.name, at: at)
+            }
+            #expect(row.drivers == Array(expected.prefix(3)), "\(row.accountId)")
+            #expect(abs(row.churnProbability - 1 / (1 + exp(-eta))) < 1e-12, "\(row.accountId)")
+            #expect(row.arr == arrOf[Substring(row.accountId)] && abs(row.arrAtRisk! - row.churnProbability * arrOf[Substring(row.accountId)]!) == 0)
+            if !row.drivers.isEmpty { withDrivers += 1 }
+        }
+        #expect(r.rows.count > 1000 && withDrivers > 1000)
     }
 
     @Test func noLookAhead() throws {

@@ -14,7 +14,17 @@ import Testing
             specs.append(f)
         }
         if !specs.contains(where: { $0.weight > 0 }) { specs[0].weight = 1 }
-        return ScoringRules(factors: specs, riskPenalty: [0, Double(g.int(below: 10)), Double(g.int(below: 20)), Double(g.int(below: 40))])
+        var rules = ScoringRules(factors: specs, riskPenalty: [0, Double(g.int(below: 10)), Double(g.int(below: 20)),
+                                                               Double(g.int(below: 40))])
+        if g.uniform() < 0.5 {
+            // Other bands: two to four, thresholds rising, the last without `below`.
+            var below = 0.0
+            rules.bands = (0..<(1 + g.int(below: 3))).map { i in
+                below += Double(1 + g.int(below: 40))
+                return Band(name: "b\(i)", below: below)
+            } + [Band(name: "top", below: nil)]
+        }
+        return rules
     }
 
     func randomState(_ g: inout SeededGenerator, factors: Int, asOf: Int32) -> AsOfState {
@@ -23,21 +33,85 @@ import Testing
         return AsOfState(asOf: asOf, latestRowDay: asOf, risk: RiskLevel(rawValue: UInt8(g.int(below: 4)))!, values: values, valueDays: days)
     }
 
-    @Test func contributionsAddUpAndScoresStayInRange() {
+    /// DESIGN §2's band rule written from its text: the first band whose `below` exceeds the score; a band
+    /// without `below` takes every score that reaches it.
+    func referenceBand(_ rules: ScoringRules, _ score: Double) -> Int {
+        var i = 0
+        while i < rules.bands.count - 1 {
+            if let below = rules.bands[i].below, score < below { return i }
+            if rules.bands[i].below == nil { return i }
+            i += 1
+        }
+        return rules.bands.count - 1
+    }
+
+    /// Every score, band, coverage and contribution against `reference` (DESIGN §3 written again from its text).
+    @Test func scoresMatchAnIndependentRecomputation() {
         var g = SeededGenerator(seed: 101)
+        var clampedLow = 0, checked = 0
         for _ in 0..<2000 {
             let k = 1 + g.int(below: 8)
             let rules = randomRules(&g, factors: k)
             let engine = ScoreEngine(rules: rules, stateFactors: (0..<k).map { "f\($0)" })
-            let r = engine.score(randomState(&g, factors: k, asOf: 20000))!
-            guard let score = r.score, let avg = r.weightedAverage else { continue }
-            let sum = r.points.compactMap { $0 }.reduce(0, +)
-            #expect(abs(sum - avg) < 1e-9)
-            #expect(score >= 0 && score <= 100)
-            #expect(abs(score - min(max(avg - r.penalty, 0), 100)) < 1e-12)
-            #expect(r.bandIndex == rules.bandIndex(score))
-            #expect(r.coverage! >= 0 && r.coverage! <= 1)
+            let state = randomState(&g, factors: k, asOf: 20000)
+            let r = engine.score(state)!
+            guard let ref = reference(rules, state) else {
+                #expect(r.score == nil)
+                continue
+            }
+            checked += 1
+            let raw = ref.average - ref.penalty
+            let expected = raw < 0 ? 0 : (raw > 100 ? 100 : raw)
+            if raw < 0 { clampedLow += 1 }
+            #expect(abs(r.score! - expected) < 1e-9, "\(r.score!) vs \(expected)")
+            #expect(abs(r.penalty - ref.penalty) == 0)
+            #expect(r.bandIndex == referenceBand(rules, expected))
+            for i in 0..<k {
+                // Each counted factor's points are weight × value / W; a left-out one has none.
+                if let x = ref.counted[i] {
+                    #expect(abs(r.points[i]! - rules.factors[i].weight * x / ref.total) < 1e-9)
+                } else {
+                    #expect(r.points[i] == nil)
+                }
+            }
+            // Coverage: the share of W whose value is at most stale_after days old.
+            var fresh = 0.0
+            for i in ref.counted.keys {
+                if let d = state.valueDays[i], state.asOf - d <= Int32(rules.staleAfter) { fresh += rules.factors[i].weight }
+            }
+            #expect(abs(r.coverage! - fresh / ref.total) < 1e-12)
         }
+        #expect(checked > 1500 && clampedLow > 20, "\(checked) checked, \(clampedLow) clamped at 0")
+    }
+
+    /// Two states worked out by hand.
+    @Test func handWorkedScores() {
+        var tasks = FactorSpec(name: "tasks", weight: 30)
+        tasks.scaleMin = 0
+        tasks.scaleMax = 20
+        var qbr = FactorSpec(name: "qbr", weight: 20)
+        qbr.optional = true
+        qbr.scaleMin = 1
+        qbr.scaleMax = 5
+        var tickets = FactorSpec(name: "tickets", weight: 50)
+        tickets.invert = true
+        let rules = ScoringRules(factors: [tasks, qbr, tickets], riskPenalty: [0, 5, 15, 40])
+        let engine = ScoreEngine(rules: rules, stateFactors: ["tasks", "qbr", "tickets"])
+        // tasks 15/20 → 75; qbr 4 on 1–5 → 75; tickets 30 inverted → 70. (30·75 + 20·75 + 50·70)/100 = 72.5,
+        // minus the low-risk penalty 5: 67.5.
+        let all = AsOfState(asOf: 100, latestRowDay: 100, risk: RiskLevel(rawValue: 1)!, values: [15, 4, 30],
+                            valueDays: [100, 100, 100])
+        let a = engine.score(all)!
+        #expect(abs(a.score! - 67.5) < 1e-12 && a.coverage == 1)
+        // qbr missing and optional: its weight is left out (W = 80; every counted value fresh, so coverage 1):
+        // (30·75 + 50·70)/80 = 71.875; high risk −40: 31.875. tasks 40 clamps to 100: (30·100 + 50·70)/80 = 81.25.
+        let noQBR = AsOfState(asOf: 100, latestRowDay: 100, risk: RiskLevel(rawValue: 3)!, values: [15, .nan, 30],
+                              valueDays: [100, nil, 100])
+        let b = engine.score(noQBR)!
+        #expect(abs(b.score! - 31.875) < 1e-12 && b.coverage == 1 && b.points[1] == nil)
+        let clamped = AsOfState(asOf: 100, latestRowDay: 100, risk: RiskLevel(rawValue: 0)!, values: [40, .nan, 30],
+                                valueDays: [100, nil, 100])
+        #expect(abs(engine.score(clamped)!.score! - 81.25) < 1e-12)
     }
 
     @Test func raisingAHealthyFactorNeverLowersTheScore() {
