@@ -243,42 +243,28 @@ public final class Studio: Sendable {
         }
         var one = dataset
         one.timeline = try builder.build()
-        let dates = range.map { timeline.days[$0] }
-        var points: [JSON] = []
-        var names: [String] = []
-        for d in dates {
+        var detail = AccountDetail(accountId: id, from: start, to: end)
+        for d in range.map({ timeline.days[$0] }) {
             let r = try Scorer.score(one, asOf: d)
-            names = r.factorNames
-            points += r.rows.map { Render.scoreRowJSON($0, factorNames: r.factorNames) }
+            detail.factors = r.factorNames
+            detail.scores += r.rows.map { ScoreRow.Named($0, factorNames: r.factorNames) }
         }
-        let waterfall = try Explainer.explain(dataset, accountId: id, from: start, to: end)
-        let raw: [JSON] = range.map { i in
-            .object([("date", .string(Day.format(timeline.days[i]))),
-                     ("risk", .str(timeline.risks[i] == TimelineReader.riskUnspecified ? nil : RiskLevel(rawValue: timeline.risks[i])?.description))]
-                    + zip(timeline.factors, timeline.values).map { ($0, JSON.num($1[i].isNaN ? nil : $1[i])) })
+        detail.waterfall = try Explainer.explain(dataset, accountId: id, from: start, to: end)
+        detail.timeline = range.map { i in
+            let risk = timeline.risks[i] == TimelineReader.riskUnspecified ? nil : RiskLevel(rawValue: timeline.risks[i])?.description
+            return .object([("date", .string(Day.format(timeline.days[i]))), ("risk", .str(risk))]
+                + zip(timeline.factors, timeline.values).map { ($0, JSON.num($1[i].isNaN ? nil : $1[i])) })
         }
-        var outcomes: [JSON] = []
         if let o = dataset.outcomes {
             for i in 0..<o.count where o.accountIds[i] == id {
-                outcomes.append(.object([("date", .string(Day.format(o.day[i]))), ("outcome", .string(o.churned[i] ? "churned" : "renewed")),
-                                         ("arr", .num(o.arr[i]))]))
+                detail.outcomes.append(.init(date: Day.format(o.day[i]), outcome: o.churned[i] ? "churned" : "renewed", arr: o.arr[i]))
             }
         }
-        var attributes: [(String, JSON)] = [("account_id", .string(id))]
         if let t = dataset.accounts, let k = t.row(of: id) {
-            attributes += [("name", .str(t.name[k])), ("am", .string(t.am[k])), ("segment", .string(t.segment[k])), ("arr", .num(t.arr[k])),
-                           ("renewal_date", .str(t.renewalDay[k].map(Day.format)))]
+            detail.attributes = .init(name: t.name[k], am: t.am[k], segment: t.segment[k], arr: t.arr[k],
+                                      renewalDate: t.renewalDay[k].map(Day.format))
         }
-        // The waterfall is `explain`'s JSON, as it prints it.
-        let document = JSON.object(attributes + [
-            ("from", .string(Day.format(start))), ("to", .string(Day.format(end))),
-            ("factors", .array(names.map(JSON.string))),
-            ("scores", .array(points)),
-            ("timeline", .array(raw)),
-            ("outcomes", .array(outcomes)),
-        ]).serialized()
-        let explain = Render.waterfall(waterfall, format: .json).trimmingCharacters(in: .whitespacesAndNewlines)
-        return String(document.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) + ",\n  \"waterfall\": " + explain + "\n}\n"
+        return detail.jsonText()
     }
 
     /// `POST /api/v1/preview`: the body is a configuration as JSON (the YAML schema); `horizon` and `step` come
@@ -305,15 +291,13 @@ public final class Studio: Sendable {
         let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
         let moves = panel.bandMoves(current: saved, other: panel.scores(other))
         let t = dataset.accounts
-        return JSON.object([
-            ("date", .string(Day.format(panel.lastDay))), ("total", .int(moves.count)),
-            ("accounts", .array(moves.prefix(n).map { m in
-                let k = t?.row(of: m.accountId)
-                return .object([("account_id", .string(m.accountId)), ("am", .str(k.map { t!.am[$0] })), ("segment", .str(k.map { t!.segment[$0] })),
-                                ("arr", .num(k.flatMap { t!.arr[$0] })), ("from_band", .string(m.fromBand)), ("to_band", .string(m.toBand)),
-                                ("from_score", .number(m.fromScore)), ("to_score", .number(m.toScore))])
-            })),
-        ]).serialized() + "\n"
+        let listed = moves.prefix(n).map { m in
+            let k = t?.row(of: m.accountId)
+            return BandMoves.Move(accountId: m.accountId, am: k.map { t!.am[$0] }, segment: k.map { t!.segment[$0] },
+                                  arr: k.flatMap { t!.arr[$0] }, fromBand: m.fromBand, toBand: m.toBand, fromScore: m.fromScore,
+                                  toScore: m.toScore)
+        }
+        return BandMoves(date: Day.format(panel.lastDay), total: moves.count, accounts: listed).jsonText()
     }
 
     /// A preview's request: the configuration of the body, checked against the timeline, and the panel of the
@@ -438,4 +422,101 @@ public final class Studio: Sendable {
             return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false)), format: .json)
         }
     }
+}
+
+/// `GET /api/v1/accounts/{id}`'s answer: the account's attributes, its scores at each timeline date, its raw
+/// rows, its outcomes, and `explain`'s waterfall between `from` and `to`.
+struct AccountDetail: Encodable {
+    /// The accounts file's columns for the account (absent without an accounts file).
+    struct Attributes {
+        var name: String?
+        var am: String
+        var segment: String
+        var arr: Double?
+        var renewalDate: String?
+    }
+
+    /// One renewal decision.
+    struct Outcome: Encodable {
+        var date: String
+        var outcome: String
+        var arr: Double?
+    }
+
+    var accountId: String
+    var attributes: Attributes?
+    var from: Int32
+    var to: Int32
+    var factors: [String] = []
+    var scores: [ScoreRow.Named] = []
+    /// The raw rows: date, risk and each factor's value (nil when empty), keyed by the timeline's columns.
+    var timeline: [JSON] = []
+    var outcomes: [Outcome] = []
+    var waterfall: Waterfall?
+
+    init(accountId: String, from: Int32, to: Int32) {
+        self.accountId = accountId
+        self.from = from
+        self.to = to
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accountId = "account_id", name, am, segment, arr, renewalDate = "renewal_date", from, to, factors, scores
+        case timeline, outcomes, waterfall
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(accountId, forKey: .accountId)
+        if let a = attributes {
+            try c.encodeIfPresent(a.name, forKey: .name)
+            try c.encode(a.am, forKey: .am)
+            try c.encode(a.segment, forKey: .segment)
+            try c.encodeIfPresent(a.arr, forKey: .arr)
+            try c.encodeIfPresent(a.renewalDate, forKey: .renewalDate)
+        }
+        try c.encode(Day.format(from), forKey: .from)
+        try c.encode(Day.format(to), forKey: .to)
+        try c.encode(factors, forKey: .factors)
+        try c.encode(scores, forKey: .scores)
+        try c.encode(timeline, forKey: .timeline)
+        try c.encode(outcomes, forKey: .outcomes)
+        try c.encodeIfPresent(waterfall, forKey: .waterfall)
+    }
+}
+
+/// `POST /api/v1/preview/moves`'s answer: the accounts that change band on the last date.
+struct BandMoves: Encodable {
+    /// One account that changes band, with its scores under both configurations.
+    struct Move: Encodable {
+        var accountId: String
+        var am: String?
+        var segment: String?
+        var arr: Double?
+        var fromBand: String
+        var toBand: String
+        var fromScore: Double
+        var toScore: Double
+
+        enum CodingKeys: String, CodingKey {
+            case accountId = "account_id", am, segment, arr, fromBand = "from_band", toBand = "to_band"
+            case fromScore = "from_score", toScore = "to_score"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(accountId, forKey: .accountId)
+            try c.encodeIfPresent(am, forKey: .am)
+            try c.encodeIfPresent(segment, forKey: .segment)
+            try c.encodeIfPresent(arr, forKey: .arr)
+            try c.encode(fromBand, forKey: .fromBand)
+            try c.encode(toBand, forKey: .toBand)
+            try c.encode(fromScore, forKey: .fromScore)
+            try c.encode(toScore, forKey: .toScore)
+        }
+    }
+
+    var date: String
+    var total: Int
+    var accounts: [Move]
 }

@@ -528,6 +528,37 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(md.contains("## Accounts to call") && md.contains("## Weights"))
     }
 
+    /// A manager's name made of table and markup characters: in report.md every row of the managers' table
+    /// keeps its seven cells and no tag survives; in report.html the name is text.
+    @Test func namesFromTheDataAreEscapedInBothFormats() throws {
+        let d = Dir()
+        let src = CLI.packageRoot + "/datasets/simulated/"
+        let name = "am|07 <b>x</b> *y* [z]"
+        for f in ["timeline.csv", "outcomes.csv", "config.yaml", "accounts.csv"] {
+            var text = try String(contentsOfFile: src + f, encoding: .utf8)
+            if f == "accounts.csv" { text = text.replacingOccurrences(of: ",am_07,", with: ",\(name),") }
+            d.write(f, text)
+        }
+        let r = try CLI.run(["report", "--data", d.path, "--output", d.path + "/rep", "--bootstrap", "5", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let md = try String(contentsOfFile: d.path + "/rep/report.md", encoding: .utf8)
+        let managers = md.components(separatedBy: "## Account managers\n\n")[1].split(separator: "\n").filter { $0.hasPrefix("|") }
+        #expect(managers.count > 10)
+        for row in managers {
+            // Cells are split by the bars that no backslash escapes.
+            var cells = 0, escaped = false
+            for ch in row {
+                if ch == "|" && !escaped { cells += 1 }
+                escaped = ch == "\\" && !escaped
+            }
+            #expect(cells == 8, "\(row)")
+        }
+        #expect(managers.contains { $0.contains("am\\|07 &lt;b&gt;x&lt;/b&gt; \\*y\\* \\[z\\]") }, "\(managers)")
+        #expect(!md.contains("<b>"))
+        let html = try String(contentsOfFile: d.path + "/rep/report.html", encoding: .utf8)
+        #expect(!html.contains("<b>x") && html.contains("am|07 &lt;b&gt;x&lt;/b&gt;"))
+    }
+
     /// A small book (40 accounts, 10 churns) and a book with no renewal yet: the report renders and exits 0,
     /// each section that cannot be fitted replaced by its one-line reason.
     @Test func rendersOnASmallBookAndWithNoRenewalsYet() throws {

@@ -1,47 +1,6 @@
 extension Render {
-    /// The JSON of `fit` (DESIGN §6 keys first, then extras).
-    public static func fitJSON(_ r: FitReport) -> JSON {
-        let m = r.model, o = r.observations
-        var obj: [(String, JSON)] = [
-            ("observations", .int(o.count)),
-            ("dropped", .int(o.dropped + o.noHistory)),
-            ("horizon_days", .int(o.horizon)),
-            ("coefficients", termsJSON(m.terms())),
-            ("log_likelihood", .num(m.logLikelihood)),
-            ("deviance", .num(m.deviance)),
-            ("aic", .num(m.aic)),
-            ("iterations", .int(m.iterations)),
-            ("cv", .object([("auc", .num(r.cv.auc)), ("log_loss", .num(r.cv.logLoss)), ("brier", .num(r.cv.brier)), ("folds", .int(r.cv.folds)),
-                            ("seed", .int(Int(truncatingIfNeeded: r.cv.seed))), ("fold_auc", .array(r.cv.foldAUC.map(JSON.num)))])),
-        ]
-        if let w = r.weights {
-            obj.append(("suggested_weights", .array(w.factors.indices.map { j in
-                var e: [(String, JSON)] = [("name", .string(w.factors[j])), ("current", .num(w.current[j])), ("suggested", .num(w.suggested[j])),
-                                           ("coefficient", .num(w.constrained.coefficients[j]))]
-                if let l = w.bootstrapLow, let h = w.bootstrapHigh { e += [("ci_low", .num(l[j])), ("ci_high", .num(h[j]))] }
-                return .object(e)
-            })))
-            obj.append(("auc_current", .num(w.aucCurrent)))
-            obj.append(("auc_suggested", .num(w.aucSuggested)))
-            obj.append(("bootstrap", .int(w.bootstrapReplicates)))
-        } else {
-            obj.append(("suggested_weights", .array([])))
-            obj.append(("auc_current", .null))
-            obj.append(("auc_suggested", .null))
-        }
-        obj += [
-            ("churns", .int(m.churns)),
-            ("null_log_likelihood", .num(m.nullLogLikelihood)),
-            ("mcfadden_r2", .num(m.mcFaddenR2)),
-            ("bic", .num(m.bic)),
-            ("penalty", .num(m.penalty)),
-            ("imputed", .bool(o.imputed)),
-            ("missing", .object(zip(o.featureNames, o.missing).map { ($0, JSON.int($1)) })),
-            ("constrained_coefficients", r.weights.map { termsJSON($0.terms) } ?? .array([])),
-            ("diagnostics", diagnosticsJSON(r.diagnostics)),
-        ]
-        return .object(obj)
-    }
+    /// The JSON of `fit` (DESIGN §6 keys first, then extras), as a tree.
+    public static func fitJSON(_ r: FitReport) -> JSON { JSON.encode(r) }
 
     /// Tidy CSV: one row per term of the logistic model, then of the constrained model with the current and
     /// suggested weights (broom's `tidy`, one vocabulary with `survival`).
@@ -102,18 +61,7 @@ extension Render {
     public static func indicators(_ r: IndicatorReport, format: OutputFormat) -> String {
         switch format {
         case .json:
-            return JSON.object([
-                ("horizons", .array(r.horizons.map(JSON.int))),
-                ("rule", .string(IndicatorReport.rule)),
-                ("factors", .array(r.rows.map { row in
-                    .object([("name", .string(row.name)), ("peak_horizon", row.peakHorizon.map(JSON.int) ?? .null), ("kind", .string(row.kind.rawValue)),
-                             ("by_horizon", .array(row.cells.map { c in
-                                 .object([("horizon", .int(c.horizon)), ("auc", .num(c.auc)), ("direction", .str(c.direction?.rawValue)),
-                                          ("coefficient", .num(c.coefficient)), ("observations", .int(c.observations)), ("churns", .int(c.churns))])
-                             }))])
-                })),
-                ("diagnostics", diagnosticsJSON(r.diagnostics)),
-            ]).serialized() + "\n"
+            return r.jsonText()
         case .csv:
             var t = ResultTable(columns: ["factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations", "churns"])
             for row in r.rows {
@@ -137,50 +85,11 @@ extension Render {
 }
 
 extension Render {
-    static func sliceJSON(_ s: BacktestSlice) -> [(String, JSON)] {
-        var o: [(String, JSON)] = []
-        if let c = s.cutoff { o.append(("cutoff", .string(Day.format(c)))) }
-        o += [("accounts", .int(s.accounts)), ("churns", .int(s.churns)), ("auc", .num(s.auc)), ("top_decile_lift", .num(s.topDecileLift)),
-              ("precision_at_k", .num(s.precisionAtK)),
-              ("bands", .array(s.bands.map { .object([("band", .string($0.band)), ("accounts", .int($0.accounts)), ("churns", .int($0.churns)),
-                                                      ("churn_rate", .num($0.churnRate))]) }))]
-        return o
-    }
-
-    static func reliabilityJSON(_ r: ReliabilityRow) -> JSON {
-        .object([("label", .string(r.label)), ("observations", .int(r.observations)), ("mean_score", .num(r.meanScore)),
-                 ("observed_churn_rate", .num(r.observedRate)), ("calibrated_churn_probability", .num(r.predictedRate))])
-    }
-
     public static func backtest(_ r: BacktestReport, format: OutputFormat) -> String {
         func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
         switch format {
         case .json:
-            var o: [(String, JSON)] = [
-                ("horizon_days", .int(r.options.horizon)), ("step_days", .int(r.options.step)), ("k", .int(r.options.k)),
-                ("cutoffs", .array(r.cutoffs.map { .object(sliceJSON($0)) })),
-                ("overall", .object(sliceJSON(r.overall))),
-                ("calibration", .object([
-                    ("isotonic", .array(r.isotonic.map { .object([("score_from", .number($0.scoreFrom)), ("score_to", .number($0.scoreTo)),
-                                                                  ("churn_probability", .number($0.probability)), ("observations", .int($0.observations))]) })),
-                    ("by_band", .array(r.byBand.map(reliabilityJSON))),
-                    ("by_decile", .array(r.byDecile.map(reliabilityJSON))),
-                ])),
-                ("unscored", .int(r.unscored)),
-                ("diagnostics", diagnosticsJSON(r.diagnostics)),
-            ]
-            if let c = r.comparison {
-                o.append(("against", .object([
-                    ("config", .string(c.otherFile)),
-                    ("current", .object(sliceJSON(c.overallCurrent))), ("other", .object(sliceJSON(c.overall))),
-                    ("rank_correlation", .num(c.rankCorrelation)),
-                    ("band_matrix", .object([("date", .string(Day.format(c.matrixDate))), ("rows", .array(c.currentBands.map(JSON.string))),
-                                             ("columns", .array(c.otherBands.map(JSON.string))),
-                                             ("counts", .array(c.matrix.map { .array($0.map(JSON.int)) })),
-                                             ("accounts_changing_band", .int(c.accountsChangingBand))])),
-                ])))
-            }
-            return JSON.object(o).serialized() + "\n"
+            return r.jsonText()
         case .csv:
             var t = ResultTable(columns: ["cutoff", "accounts", "churns", "auc", "top_decile_lift", "precision_at_k"]
                                 + r.overall.bands.flatMap { ["\($0.band)_accounts", "\($0.band)_churn_rate"] })

@@ -3,31 +3,7 @@ extension Render {
         let e = NumberFormat.exact
         switch format {
         case .json:
-            return JSON.object([
-                ("by", .string(r.by)),
-                ("groups", .array(r.groups.map { g in
-                    .object([("group", .string(g.group)), ("accounts", .int(g.accounts)), ("arr", .num(g.arr)), ("mean_score", .num(g.meanScore)),
-                             ("renewals", .int(g.renewals)), ("churns", .int(g.churns)), ("observed_churn_rate", .num(g.observedChurnRate)),
-                             ("expected_churns", .num(g.expectedChurns)), ("oe_ratio", .num(g.oeRatio)), ("oe_ci_low", .num(g.oeLow)),
-                             ("oe_ci_high", .num(g.oeHigh)), ("shrunk_churn_rate", .num(g.shrunkChurnRate)), ("flag", .str(g.flag?.rawValue)),
-                             ("median_score", .num(g.medianScore)), ("mean_change", .num(g.meanChange)), ("churned_arr", .num(g.churnedARR)),
-                             ("modelled", .int(g.modelled)), ("modelled_churns", .int(g.modelledChurns)),
-                             ("factor_means", .object(zip(r.factorNames, g.factorMeans).map { ($0, JSON.num($1)) })),
-                             ("manual", .array(g.manual.map { m in
-                                 .object([("factor", .string(m.factor)), ("observations", .int(m.observations)), ("auc", .num(m.auc)),
-                                          ("distinct_values", .int(m.distinctValues)),
-                                          ("by_value", .array(m.byValue.map { .object([("value", .number($0.value)), ("observations", .int($0.observations)),
-                                                                                       ("churns", .int($0.churns))]) }))])
-                             }))])
-                })),
-                ("as_of", .string(Day.format(r.asOf))), ("from", .str(r.from.map(Day.format))), ("to", .str(r.to.map(Day.format))),
-                ("horizon_days", .int(r.horizon)), ("model_observations", .int(r.modelObservations)),
-                ("shrinkage", .object([("estimator", .string("beta-binomial, method of moments with size weights")),
-                                       ("pooled_rate", .num(r.shrinkage?.pooledRate)),
-                                       ("prior_strength", r.shrinkage.map { $0.priorStrength.isFinite ? JSON.number($0.priorStrength) : JSON.string("infinite") } ?? .null)])),
-                ("interval", .string("exact Poisson (Garwood) 95% interval on the observed churns, divided by the expected")),
-                ("diagnostics", diagnosticsJSON(r.diagnostics)),
-            ]).serialized() + "\n"
+            return r.jsonText()
         case .csv, .table:
             let csv = format == .csv
             let f: (Double?, Int) -> String = { v, d in csv ? e(v) : NumberFormat.fixed(v, d) }
@@ -73,18 +49,7 @@ extension Render {
         func driver(_ row: RankRow, _ i: Int) -> String { i < row.drivers.count ? row.drivers[i] : "" }
         switch format {
         case .json:
-            return JSON.object([
-                ("as_of", .string(Day.format(r.asOf))), ("horizon_days", .int(r.horizon)), ("model", .string(r.modelSource)),
-                ("excluded_churned", .int(r.excludedChurned)),
-                ("accounts", .array(r.rows.map { row in
-                    .object([("rank", .int(row.rank)), ("account_id", .string(row.accountId)), ("am", .str(row.am)), ("segment", .str(row.segment)),
-                             ("churn_probability", .number(row.churnProbability)), ("score", .num(row.score)), ("band", .str(row.band)),
-                             ("change", .num(row.change)), ("arr", .num(row.arr)), ("arr_at_risk", .num(row.arrAtRisk)),
-                             ("renewal_date", .str(row.renewalDate.map(Day.format))), ("drivers", .array(row.drivers.map(JSON.string))),
-                             ("imputed", .array(row.imputed.map(JSON.string)))])
-                })),
-                ("diagnostics", diagnosticsJSON(r.diagnostics)),
-            ]).serialized() + "\n"
+            return r.jsonText()
         case .csv:
             var t = ResultTable(columns: rankColumns + ["imputed"])
             for row in r.rows {

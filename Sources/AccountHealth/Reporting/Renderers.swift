@@ -5,12 +5,7 @@ public enum Render {
     public static func score(_ r: ScoreReport, format: OutputFormat) -> String {
         switch format {
         case .json:
-            return JSON.object([
-                ("as_of", .array(r.dates.map { .string(Day.format($0)) })),
-                ("factors", .array(r.factorNames.map(JSON.string))),
-                ("accounts_scored", .int(r.rows.count)),
-                ("scores", .array(r.rows.map { scoreRowJSON($0, factorNames: r.factorNames) })),
-            ]).serialized() + "\n"
+            return r.jsonText()
         case .csv:
             var bytes: [UInt8] = []
             scoreCSV(r, into: &bytes)
@@ -30,19 +25,9 @@ public enum Render {
         }
     }
 
-    /// One row of `score`'s JSON (its `scores` array).
+    /// One row of `score`'s JSON (its `scores` array), as a tree.
     public static func scoreRowJSON(_ row: ScoreRow, factorNames: [String]) -> JSON {
-        .object([
-            ("account_id", .string(row.accountId)),
-            ("as_of", .string(Day.format(row.asOf))),
-            ("score", .num(row.result.score)),
-            ("band", .str(row.band)),
-            ("change", .num(row.change)),
-            ("risk", .string(row.result.risk.description)),
-            ("risk_penalty", .num(row.result.penalty)),
-            ("coverage", .num(row.result.coverage)),
-            ("points", .object(zip(factorNames, row.points).map { ($0, JSON.num($1)) })),
-        ])
+        JSON.encode(ScoreRow.Named(row, factorNames: factorNames))
     }
 
     /// The columns of `score` output (a stable interface, DESIGN §6).
@@ -75,29 +60,7 @@ public enum Render {
     public static func validation(_ v: ValidationReport, format: OutputFormat) -> String {
         switch format {
         case .json:
-            var o: [(String, JSON)] = []
-            if let t = v.timeline {
-                o.append(("timeline", .object([
-                    ("file", .string(t.file)), ("layout", .string(t.layout.rawValue)),
-                    ("rows", .int(t.rows)), ("rows_read", .int(t.rowsRead)), ("rows_used", .int(t.rowsUsed)),
-                    ("rows_rejected", .int(t.rowsRejected)), ("blank_lines", .int(t.blankLines)),
-                    ("accounts", .int(t.accounts)), ("first_date", .str(t.firstDate)), ("last_date", .str(t.lastDate)),
-                    ("has_risk", .bool(t.hasRisk)),
-                    ("factors", .array(t.factors.map { .object([("name", .string($0.name)), ("coverage", .number($0.coverage)), ("values", .int($0.values))]) })),
-                ])))
-            }
-            if let a = v.accounts {
-                o.append(("accounts", .object([("file", .string(a.file)), ("rows", .int(a.rowsUsed)), ("rows_read", .int(a.rowsRead)), ("rows_rejected", .int(a.rowsRejected))])))
-            }
-            if let u = v.outcomes {
-                o.append(("outcomes", .object([("file", .string(u.table.file)), ("rows", .int(u.table.rowsUsed)), ("rows_read", .int(u.table.rowsRead)),
-                                               ("rows_rejected", .int(u.table.rowsRejected)), ("renewed", .int(u.renewed)), ("churned", .int(u.churned))])))
-            }
-            if let c = v.configurationFile { o.append(("config", .object([("file", .string(c))]))) }
-            o.append(("problems", .array(v.problems.map(problemJSON))))
-            o.append(("errors", .int(v.errorCount)))
-            o.append(("ok", .bool(!v.hasErrors)))
-            return JSON.object(o).serialized() + "\n"
+            return v.jsonText()
         case .csv:
             var t = ResultTable(columns: ["severity", "kind", "file", "line", "column", "column_name", "value", "count", "message"])
             for p in v.problems {
@@ -133,13 +96,6 @@ public enum Render {
         }
     }
 
-    static func problemJSON(_ p: Problem) -> JSON {
-        .object([("severity", .string(p.severity.rawValue)), ("kind", .string(p.kind.rawValue)), ("file", .string(p.location.file)),
-                 ("line", p.location.line.map(JSON.int) ?? .null), ("column", p.location.column.map(JSON.int) ?? .null),
-                 ("column_name", .str(p.location.columnName)), ("value", .str(p.value)), ("count", .int(p.count)),
-                 ("message", .string(p.message))])
-    }
-
     // MARK: explain
 
     public static func waterfall(_ w: Waterfall, format: OutputFormat) -> String {
@@ -155,14 +111,7 @@ public enum Render {
         }
         switch format {
         case .json:
-            return JSON.object([
-                ("account_id", .string(w.accountId)), ("from", .string(Day.format(w.fromDay))), ("to", .string(Day.format(w.toDay))),
-                ("from_score", .number(w.fromScore)), ("to_score", .number(w.toScore)), ("change", .number(w.change)),
-                ("from_band", .string(w.fromBand)), ("to_band", .string(w.toBand)),
-                ("steps", .array(w.steps.map { s in
-                    .object([("kind", .string(s.kind.rawValue)), ("factor", .str(s.factor)), ("from", .num(s.from)), ("to", .num(s.to)), ("points", .number(s.points))])
-                })),
-            ]).serialized() + "\n"
+            return w.jsonText()
         case .csv:
             var t = ResultTable(columns: ["account_id", "step", "kind", "factor", "from", "to", "points"])
             for (i, s) in w.steps.enumerated() {
@@ -188,14 +137,7 @@ public enum Render {
         let columns = ["account_id", "as_of", "reason", "score", "previous_score", "change", "band", "previous_band"]
         switch format {
         case .json:
-            return JSON.object([
-                ("as_of", .string(Day.format(asOf))), ("count", .int(alerts.count)),
-                ("alerts", .array(alerts.map { a in
-                    .object([("account_id", .string(a.row.accountId)), ("as_of", .string(Day.format(a.row.asOf))), ("reason", .string(a.reason.rawValue)),
-                             ("score", .num(a.row.result.score)), ("previous_score", .num(a.row.previousScore)), ("change", .num(a.row.change)),
-                             ("band", .str(a.row.band)), ("previous_band", .str(a.row.previousBand))])
-                })),
-            ]).serialized() + "\n"
+            return AlertReport(asOf: asOf, alerts: alerts).jsonText()
         case .csv, .table:
             let csv = format == .csv
             var t = ResultTable(columns: columns, numeric: [3, 4, 5])

@@ -143,44 +143,48 @@ public enum ReportBuilder {
                                                               title: "Observed/expected churn by AM, with 95% limits"))
         }
 
-        // The answers, in words.
-        var answers: [(String, String)] = []
-        if let w = fit?.weights {
-            let top = zip(w.factors, w.suggested).sorted { $0.1 > $1.1 }.prefix(3).map { "\($0.0) (\(NumberFormat.fixed($0.1, 0)))" }
-            let zero = zip(w.factors, w.suggested).filter { $0.1 < 0.5 }.map(\.0)
-            var text = "The data weight \(top.joined(separator: ", ")) most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known")."
-            if let indicators {
-                text += " Leading factors: \(indicators.rows.filter { $0.kind == .leading }.map(\.name).joined(separator: ", ")); lagging: \(indicators.rows.filter { $0.kind == .lagging }.map(\.name).joined(separator: ", "))."
+        // The answers, in words; `n` writes a name from the data as the format needs it.
+        func answerList(_ n: (String) -> String) -> [(String, String)] {
+            var answers: [(String, String)] = []
+            if let w = fit?.weights {
+                let top = zip(w.factors, w.suggested).sorted { $0.1 > $1.1 }.prefix(3).map { "\(n($0.0)) (\(NumberFormat.fixed($0.1, 0)))" }
+                let zero = zip(w.factors, w.suggested).filter { $0.1 < 0.5 }.map { n($0.0) }
+                var text = "The data weight \(top.joined(separator: ", ")) most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known")."
+                if let indicators {
+                    text += " Leading factors: \(indicators.rows.filter { $0.kind == .leading }.map { n($0.name) }.joined(separator: ", ")); lagging: \(indicators.rows.filter { $0.kind == .lagging }.map { n($0.name) }.joined(separator: ", "))."
+                }
+                answers.append(("Which factors matter?", text + "\n"))
+                var good = "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), suggested \(NumberFormat.fixed(w.aucSuggested, 3))."
+                if let backtest {
+                    good += " In the backtest the current score ranks next-90-day renewals with AUC \(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift \(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: \(backtest.overall.bands.map { "\(n($0.band)) \(NumberFormat.percent($0.churnRate))" }.joined(separator: ", "))."
+                }
+                answers.append(("Are our weights any good?", good + "\n"))
+            } else {
+                answers.append(("Which factors matter?", why("Suggested weights") + ".\n"))
             }
-            answers.append(("Which factors matter?", text + "\n"))
-            var good = "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), suggested \(NumberFormat.fixed(w.aucSuggested, 3))."
-            if let backtest {
-                good += " In the backtest the current score ranks next-90-day renewals with AUC \(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift \(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: \(backtest.overall.bands.map { "\($0.band) \(NumberFormat.percent($0.churnRate))" }.joined(separator: ", "))."
+            if let cox, let design {
+                let sd = cox.featureSDs
+                let ordered = cox.names.indices.sorted { abs(cox.coefficients[$0] * sd[$0]) > abs(cox.coefficients[$1] * sd[$1]) }
+                let strongest = ordered.prefix(3).map { "\(n(cox.names[$0])) (×\(NumberFormat.fixed(_exp(cox.coefficients[$0] * sd[$0]), 2)) per SD)" }
+                answers.append(("How fast do accounts leave?", "Over the whole history (\(design.data.count) intervals between timeline rows, \(cox.events) churns), the factors that move the churn hazard most, week by week, are \(strongest.joined(separator: ", ")); the Cox model orders churns with concordance \(NumberFormat.fixed(cox.concordance, 3)). `healthscore survival` gives each account's probability of churning in the next 90 days given its age.\n"))
+            } else {
+                answers.append(("How fast do accounts leave?", why("Time to churn") + ".\n"))
             }
-            answers.append(("Are our weights any good?", good + "\n"))
-        } else {
-            answers.append(("Which factors matter?", why("Suggested weights") + ".\n"))
+            if let compare {
+                let higher = compare.groups.filter { $0.flag == .higher }.map { n($0.group) }, lower = compare.groups.filter { $0.flag == .lower }.map { n($0.group) }
+                answers.append(("Who needs help?", higher.isEmpty ? "No account manager churns more than their book predicts beyond chance.\(lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")\n"
+                                : "Churning more than their book predicts (95% interval above 1): \(higher.joined(separator: ", ")).\(lower.isEmpty ? "" : " Better than predicted: \(lower.joined(separator: ", ")).")\n"))
+            } else {
+                answers.append(("Who needs help?", why("Account managers") + ".\n"))
+            }
+            if let first = rank?.rows.first {
+                answers.append(("Which accounts to call?", "\(rank!.rows.count) accounts with the most ARR at risk are listed below; first \(n(first.accountId)) (\(NumberFormat.percent(first.churnProbability)) churn probability, \(NumberFormat.fixed(first.arrAtRisk, 0)) ARR at risk).\n"))
+            } else if rank == nil {
+                answers.append(("Which accounts to call?", why("Accounts to call") + ".\n"))
+            }
+            return answers
         }
-        if let cox, let design {
-            let sd = cox.featureSDs
-            let ordered = cox.names.indices.sorted { abs(cox.coefficients[$0] * sd[$0]) > abs(cox.coefficients[$1] * sd[$1]) }
-            let strongest = ordered.prefix(3).map { "\(cox.names[$0]) (×\(NumberFormat.fixed(_exp(cox.coefficients[$0] * sd[$0]), 2)) per SD)" }
-            answers.append(("How fast do accounts leave?", "Over the whole history (\(design.data.count) intervals between timeline rows, \(cox.events) churns), the factors that move the churn hazard most, week by week, are \(strongest.joined(separator: ", ")); the Cox model orders churns with concordance \(NumberFormat.fixed(cox.concordance, 3)). `healthscore survival` gives each account's probability of churning in the next 90 days given its age.\n"))
-        } else {
-            answers.append(("How fast do accounts leave?", why("Time to churn") + ".\n"))
-        }
-        if let compare {
-            let higher = compare.groups.filter { $0.flag == .higher }.map(\.group), lower = compare.groups.filter { $0.flag == .lower }.map(\.group)
-            answers.append(("Who needs help?", higher.isEmpty ? "No account manager churns more than their book predicts beyond chance.\(lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")\n"
-                            : "Churning more than their book predicts (95% interval above 1): \(higher.joined(separator: ", ")).\(lower.isEmpty ? "" : " Better than predicted: \(lower.joined(separator: ", ")).")\n"))
-        } else {
-            answers.append(("Who needs help?", why("Account managers") + ".\n"))
-        }
-        if let first = rank?.rows.first {
-            answers.append(("Which accounts to call?", "\(rank!.rows.count) accounts with the most ARR at risk are listed below; first \(first.accountId) (\(NumberFormat.percent(first.churnProbability)) churn probability, \(NumberFormat.fixed(first.arrAtRisk, 0)) ARR at risk).\n"))
-        } else if rank == nil {
-            answers.append(("Which accounts to call?", why("Accounts to call") + ".\n"))
-        }
+        let answers = answerList { $0 }
 
         // Top-risk table.
         var riskTable = ResultTable(columns: ["rank", "account", "am", "segment", "P(churn)", "score", "band", "ARR at risk", "renewal", "drivers"], numeric: [0, 4, 5, 7])
@@ -234,12 +238,12 @@ public enum ReportBuilder {
 
         var md = "# \(title)\n\n\(meta) Charts are in `report.html`.\n\n"
         for w in warnings { md += "Note: \(w).\n\n" }
-        for (q, a) in answers { md += "## \(q)\n\n\(a)\n" }
+        for (q, a) in answerList(Markdown.name) { md += "## \(q)\n\n\(a)\n" }
         md += "## Weights\n\n"
         if let w = fit?.weights {
             md += "| factor | current | suggested | 95% bootstrap |\n|---|---:|---:|---|\n"
             for j in w.factors.indices {
-                md += "| \(w.factors[j]) | \(NumberFormat.fixed(w.current[j], 1)) | \(NumberFormat.fixed(w.suggested[j], 1)) | \(w.bootstrapLow.map { NumberFormat.fixed($0[j], 1) } ?? "") – \(w.bootstrapHigh.map { NumberFormat.fixed($0[j], 1) } ?? "") |\n"
+                md += "| \(Markdown.name(w.factors[j])) | \(NumberFormat.fixed(w.current[j], 1)) | \(NumberFormat.fixed(w.suggested[j], 1)) | \(w.bootstrapLow.map { NumberFormat.fixed($0[j], 1) } ?? "") – \(w.bootstrapHigh.map { NumberFormat.fixed($0[j], 1) } ?? "") |\n"
             }
         } else {
             md += "_\(why("Suggested weights"))._\n"
@@ -247,14 +251,14 @@ public enum ReportBuilder {
         md += "\n## Leading and lagging\n\n"
         if let indicators {
             md += "| factor | " + indicators.horizons.map { "AUC \($0)d" }.joined(separator: " | ") + " | kind |\n|---|" + indicators.horizons.map { _ in "---:" }.joined(separator: "|") + "|---|\n"
-            for r in indicators.rows { md += "| \(r.name) | " + r.cells.map { NumberFormat.fixed($0.auc, 3) }.joined(separator: " | ") + " | \(r.kind.rawValue) |\n" }
+            for r in indicators.rows { md += "| \(Markdown.name(r.name)) | " + r.cells.map { NumberFormat.fixed($0.auc, 3) }.joined(separator: " | ") + " | \(r.kind.rawValue) |\n" }
         } else {
             md += "_\(why("Leading and lagging factors"))._\n"
         }
         if let cox, let design {
             md += "\n## Time to churn (Cox, \(cox.ties.rawValue) ties)\n\n| factor | hazard ratio | per SD | 95% CI (per unit) | robust se | p |\n|---|---:|---:|---|---:|---:|\n"
             for j in cox.names.indices {
-                md += "| \(cox.names[j]) | \(NumberFormat.fixed(cox.hazardRatios[j], 4)) | \(NumberFormat.fixed(_exp(cox.coefficients[j] * cox.featureSDs[j]), 3)) | \(NumberFormat.fixed(_exp(cox.confidenceLow[j]), 4)) – \(NumberFormat.fixed(_exp(cox.confidenceHigh[j]), 4)) | \(NumberFormat.fixed(cox.robustStandardErrors[j], 5)) | \(Render.pText(cox.pValues[j])) |\n"
+                md += "| \(Markdown.name(cox.names[j])) | \(NumberFormat.fixed(cox.hazardRatios[j], 4)) | \(NumberFormat.fixed(_exp(cox.coefficients[j] * cox.featureSDs[j]), 3)) | \(NumberFormat.fixed(_exp(cox.confidenceLow[j]), 4)) – \(NumberFormat.fixed(_exp(cox.confidenceHigh[j]), 4)) | \(NumberFormat.fixed(cox.robustStandardErrors[j], 5)) | \(Render.pText(cox.pValues[j])) |\n"
             }
             md += "\nConcordance \(NumberFormat.fixed(cox.concordance, 3)); \(design.data.count) intervals, \(cox.events) churns, \(design.dropped) intervals dropped for a missing value.\n"
         } else {
@@ -263,7 +267,7 @@ public enum ReportBuilder {
         md += "\n## Accounts to call\n\n"
         if rank != nil {
             md += "| " + riskTable.columns.joined(separator: " | ") + " |\n|" + riskTable.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
-            for row in riskTable.rows { md += "| " + row.joined(separator: " | ") + " |\n" }
+            for row in riskTable.rows { md += "| " + row.map(Markdown.name).joined(separator: " | ") + " |\n" }
         } else {
             md += "_\(why("Accounts to call"))._\n"
         }
@@ -271,7 +275,7 @@ public enum ReportBuilder {
         if let compare {
             md += "| AM | accounts | churns | expected | O/E | 95% interval | flag |\n|---|---:|---:|---:|---:|---|---|\n"
             for g in compare.groups {
-                md += "| \(g.group) | \(g.accounts) | \(g.churns) | \(NumberFormat.fixed(g.expectedChurns, 1)) | \(NumberFormat.fixed(g.oeRatio, 2)) | \(NumberFormat.fixed(g.oeLow, 2)) – \(NumberFormat.fixed(g.oeHigh, 2)) | \(g.flag?.rawValue ?? "") |\n"
+                md += "| \(Markdown.name(g.group)) | \(g.accounts) | \(g.churns) | \(NumberFormat.fixed(g.expectedChurns, 1)) | \(NumberFormat.fixed(g.oeRatio, 2)) | \(NumberFormat.fixed(g.oeLow, 2)) – \(NumberFormat.fixed(g.oeHigh, 2)) | \(g.flag?.rawValue ?? "") |\n"
             }
         } else {
             md += "_\(why("Account managers"))._\n"

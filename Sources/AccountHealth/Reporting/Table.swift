@@ -84,3 +84,30 @@ public enum NumberFormat {
         return fixed(v * 100, decimals) + "%"
     }
 }
+
+/// Markdown's one escaping rule for names from the data (factors, groups, accounts, bands, drivers): a name
+/// that holds `|` would cut a table row, and `<`, `*`, `` ` `` or `[` would be read as markup. Each such
+/// character gets a backslash (`<` and `>` become entities), and a line break becomes a space.
+public enum Markdown {
+    /// A name from the data, safe in Markdown text and in a table cell.
+    public static func name(_ s: String) -> String {
+        guard s.contains(where: { "\\|<>*`[]#_~\n\r".contains($0) }) else { return s }
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\n", "\r": out += " "
+            case "\\", "|", "*", "`", "[", "]", "#", "~": out += "\\" + String(ch)
+            case "_":
+                // Inside a word (profile_completeness) an underscore is no emphasis; only a name that starts or
+                // ends with one needs it escaped.
+                out += "_"
+            default: out.append(ch)
+            }
+        }
+        if out.hasPrefix("_") { out = "\\" + out }
+        if out.hasSuffix("_") && !out.hasSuffix("\\_") { out = String(out.dropLast()) + "\\_" }
+        return out
+    }
+}
