@@ -203,7 +203,7 @@ struct DatabaseCommandTests {
     }
 }
 
-/// The README's example: the fight-churn book's schema seen through `docs/fightchurn_views.sql` — events,
+/// docs/database.md's example: the fight-churn book's schema seen through `docs/fightchurn_views.sql` — events,
 /// outcomes and accounts derived by the views, read by `validate`, `derive` and `fit`.
 @Suite(.serialized, .enabled(if: PostgresServer.available, "PostgreSQL is installed (scripts/setup.sh)"))
 struct FightChurnViewsTests {
