@@ -73,12 +73,9 @@ public final class Studio: Sendable {
         let bands = configuration.base.bands.map(\.name)
         var counts = [String: Int]()
         for r in report.rows { if let b = r.band { counts[b, default: 0] += 1 } }
-        return JSON.object([
-            ("accounts", .int(report.timeline.accounts.count)), ("first_date", .string(Day.format(firstDay))),
-            ("last_date", .string(Day.format(lastDay))), ("as_of", .string(Day.format(report.dates.last ?? lastDay))),
-            ("factors", .array(report.factorNames.map(JSON.string))),
-            ("bands", .array(bands.map { .object([("name", .string($0)), ("accounts", .int(counts[$0] ?? 0))]) })),
-        ]).serialized() + "\n"
+        return Summary(accounts: report.timeline.accounts.count, firstDate: Day.format(firstDay), lastDate: Day.format(lastDay),
+                       asOf: Day.format(report.dates.last ?? lastDay), factors: report.factorNames,
+                       bands: bands.map { Summary.Band(name: $0, accounts: counts[$0] ?? 0) }).jsonText()
     }
 
 
@@ -116,16 +113,16 @@ public final class Studio: Sendable {
         let band = q.band.flatMap { $0.isEmpty ? nil : $0 }, am = q.am.flatMap { $0.isEmpty ? nil : $0 }
         let segment = q.segment.flatMap { $0.isEmpty ? nil : $0 }, needle = q.search.flatMap { $0.isEmpty ? nil : Array($0.lowercased().utf8) }
         var total = 0
-        var page: [JSON] = []
+        var page: [ScoreIndex.Row] = []
         for i in order {
             if let band, index.report.rows[i].band != band { continue }
             if let am, index.am[i] != am { continue }
             if let segment, index.segment[i] != segment { continue }
             if let needle, !ScoreIndex.contains(index.searchText[i], needle) { continue }
-            if total >= offset && page.count < limit { page.append(index.json(i)) }
+            if total >= offset && page.count < limit { page.append(index.row(i)) }
             total += 1
         }
-        return JSON.object([("total", .int(total)), ("rows", .array(page))]).serialized() + "\n"
+        return ScoresPage(total: total, rows: page).jsonText()
     }
 
     /// The score rows of a date with what the portfolio filters and sorts on, and each sort's order, kept.
@@ -205,10 +202,29 @@ public final class Studio: Sendable {
             }
         }
 
-        func json(_ i: Int) -> JSON {
-            guard case .object(var fields) = Render.scoreRowJSON(report.rows[i], factorNames: report.factorNames) else { return .null }
-            fields += [("am", .str(am[i])), ("segment", .str(segment[i])), ("arr", .num(arr[i])), ("renewal_date", .str(renewal[i].map(Day.format)))]
-            return .object(fields)
+        /// One row of `/api/v1/scores`: `score`'s row, then the account's am, segment, arr and renewal date.
+        struct Row: Encodable {
+            var score: ScoreRow.Named
+            var am: String?
+            var segment: String?
+            var arr: Double?
+            var renewalDate: String?
+
+            enum CodingKeys: String, CodingKey { case am, segment, arr, renewalDate = "renewal_date" }
+
+            func encode(to encoder: any Encoder) throws {
+                try score.encode(to: encoder)
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encodeIfPresent(am, forKey: .am)
+                try c.encodeIfPresent(segment, forKey: .segment)
+                try c.encodeIfPresent(arr, forKey: .arr)
+                try c.encodeIfPresent(renewalDate, forKey: .renewalDate)
+            }
+        }
+
+        func row(_ i: Int) -> Row {
+            Row(score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i], arr: arr[i],
+                renewalDate: renewal[i].map(Day.format))
         }
     }
 
@@ -252,8 +268,8 @@ public final class Studio: Sendable {
         detail.waterfall = try Explainer.explain(dataset, accountId: id, from: start, to: end)
         detail.timeline = range.map { i in
             let risk = timeline.risks[i] == TimelineReader.riskUnspecified ? nil : RiskLevel(rawValue: timeline.risks[i])?.description
-            return .object([("date", .string(Day.format(timeline.days[i]))), ("risk", .str(risk))]
-                + zip(timeline.factors, timeline.values).map { ($0, JSON.num($1[i].isNaN ? nil : $1[i])) })
+            return AccountDetail.RawRow(date: Day.format(timeline.days[i]), risk: risk, factors: timeline.factors,
+                                        values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
         }
         if let o = dataset.outcomes {
             for i in 0..<o.count where o.accountIds[i] == id {
@@ -389,7 +405,7 @@ public final class Studio: Sendable {
         let h = try int(horizon, "horizon", range: 0...3650) ?? 90
         return try cached("fit \(h)") {
             let obs = try Observations.build(dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
-            return Render.fitJSON(try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())).serialized() + "\n"
+            return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions()).jsonText()
         }
     }
 
@@ -449,8 +465,32 @@ struct AccountDetail: Encodable {
     var to: Int32
     var factors: [String] = []
     var scores: [ScoreRow.Named] = []
-    /// The raw rows: date, risk and each factor's value (nil when empty), keyed by the timeline's columns.
-    var timeline: [JSON] = []
+    /// One raw timeline row: its date, risk and each factor's value (nil when empty), keyed by the columns.
+    struct RawRow: Encodable {
+        var date: String
+        var risk: String?
+        var factors: [String]
+        var values: [Double?]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: NameKey.self)
+            try c.encode(date, forKey: NameKey("date"))
+            try c.encodeIfPresent(risk, forKey: NameKey("risk"))
+            for (name, v) in zip(factors, values) { try c.encodeIfPresent(v, forKey: NameKey(name)) }
+        }
+    }
+
+    /// A coding key made of a timeline column's name.
+    struct NameKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The raw rows, in date order.
+    var timeline: [RawRow] = []
     var outcomes: [Outcome] = []
     var waterfall: Waterfall?
 
@@ -519,4 +559,30 @@ struct BandMoves: Encodable {
     var date: String
     var total: Int
     var accounts: [Move]
+}
+
+/// `GET /api/v1/summary`'s answer.
+struct Summary: Encodable {
+    /// A band and its accounts at the date.
+    struct Band: Encodable {
+        var name: String
+        var accounts: Int
+    }
+
+    var accounts: Int
+    var firstDate: String
+    var lastDate: String
+    var asOf: String
+    var factors: [String]
+    var bands: [Band]
+
+    enum CodingKeys: String, CodingKey {
+        case accounts, firstDate = "first_date", lastDate = "last_date", asOf = "as_of", factors, bands
+    }
+}
+
+/// `GET /api/v1/scores`' answer: the rows that pass the filters, and how many there are in all.
+struct ScoresPage: Encodable {
+    var total: Int
+    var rows: [Studio.ScoreIndex.Row]
 }

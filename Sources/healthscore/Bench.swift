@@ -41,14 +41,11 @@ struct Bench: ParsableCommand {
                 do { r = try ModelBenchmarks.cox(data, reps: reps, threads: threads) } catch let e as ModelError {
                     throw InputError(.modelFailure, Location(file: coxFile), "cannot fit: \(e.description)")
                 }
-                print(JSON.object([
-                    ("rows", .int(data.count)), ("events", .int(r.fit.events)), ("read_seconds", .num(read)),
-                    ("fit_seconds", .array(r.timing.seconds.map(JSON.num))), ("median_seconds", .num(r.timing.median)),
-                    ("best_seconds", .num(r.timing.best)), ("iterations", .int(r.fit.iterations)),
-                    ("names", .array(r.fit.names.map(JSON.string))), ("coefficients", .array(r.fit.coefficients.map(JSON.num))),
-                    ("std_errors", .array(r.fit.standardErrors.map(JSON.num))), ("log_likelihood", .num(r.fit.logLikelihood)),
-                    ("concordance", .num(r.fit.concordance)), ("openblas_core", .string(BLAS.coreName)),
-                ]).serialized())
+                let timing = CoxTiming(rows: data.count, events: r.fit.events, readSeconds: read, fitSeconds: r.timing.seconds,
+                                       medianSeconds: r.timing.median, bestSeconds: r.timing.best, iterations: r.fit.iterations,
+                                       names: r.fit.names, coefficients: r.fit.coefficients, stdErrors: r.fit.standardErrors,
+                                       logLikelihood: r.fit.logLikelihood, concordance: r.fit.concordance, openblasCore: BLAS.coreName)
+                print(JSON.encode(timing).serialized())
             }
             return
         }
@@ -56,5 +53,28 @@ struct Bench: ParsableCommand {
         var t = ResultTable(columns: ["benchmark", "median s", "best s", "detail"], numeric: [1, 2])
         for r in results { t.rows.append([r.name, NumberFormat.fixed(r.median, 4), NumberFormat.fixed(r.best, 4), r.detail]) }
         print(t.text(), terminator: "")
+    }
+}
+
+/// What `bench --cox-file` prints: the timings and the estimates of the Cox fit of a file.
+struct CoxTiming: Encodable {
+    var rows: Int
+    var events: Int
+    var readSeconds: Double
+    var fitSeconds: [Double]
+    var medianSeconds: Double
+    var bestSeconds: Double
+    var iterations: Int
+    var names: [String]
+    var coefficients: [Double]
+    var stdErrors: [Double]
+    var logLikelihood: Double
+    var concordance: Double?
+    var openblasCore: String
+
+    enum CodingKeys: String, CodingKey {
+        case rows, events, readSeconds = "read_seconds", fitSeconds = "fit_seconds", medianSeconds = "median_seconds"
+        case bestSeconds = "best_seconds", iterations, names, coefficients, stdErrors = "std_errors"
+        case logLikelihood = "log_likelihood", concordance, openblasCore = "openblas_core"
     }
 }

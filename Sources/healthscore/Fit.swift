@@ -71,7 +71,7 @@ struct Fit: ParsableCommand {
             }
             for d in report.diagnostics { note(d.message) }
             switch out.resolvedFormat {
-            case .json: try out.emit(Render.fitJSON(report).serialized() + "\n")
+            case .json: try out.emit(report.jsonText())
             case .csv: try out.emit(Render.fitCSV(report))
             case .table: try out.emit(Render.fitText(report))
             }

@@ -73,20 +73,8 @@ public struct SavedModel: Sendable, Equatable {
         return Logistic.sigmoid(eta)
     }
 
-    public func json() -> String {
-        var obj: [(String, JSON)] = [
-            ("kind", .string(kind.rawValue)), ("horizon_days", .int(horizonDays)),
-            ("intercept", .number(intercept)),
-            ("coefficients", .array(features.indices.map { .object([("name", .string(features[$0])), ("estimate", .number(coefficients[$0])),
-                                                                    ("mean", .number(means[$0]))]) })),
-            ("trend_days", trendDays.map(JSON.int) ?? .null), ("penalty", .number(penalty)),
-            ("observations", .int(observations)), ("last_outcome_date", .str(lastOutcomeDate)),
-        ]
-        if let t = baselineTimes, let h = baselineCumulativeHazard {
-            obj += [("ties", .str(ties?.rawValue)), ("baseline", .object([("times", .array(t.map(JSON.number))), ("cumulative_hazard", .array(h.map(JSON.number)))]))]
-        }
-        return JSON.object(obj).serialized() + "\n"
-    }
+    /// The file `--save-model` writes, which `SavedModel.load` reads back.
+    public func json() -> String { jsonText() }
 
     public static func load(path: String) throws -> SavedModel {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -130,5 +118,39 @@ public struct SavedModel: Sendable, Equatable {
         self.kind = kind; self.horizonDays = horizonDays; self.features = features; self.intercept = intercept
         self.coefficients = coefficients; self.means = means; self.trendDays = trendDays; self.penalty = penalty
         self.observations = observations; self.lastOutcomeDate = lastOutcomeDate
+    }
+}
+
+extension SavedModel: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case kind, horizonDays = "horizon_days", intercept, coefficients, trendDays = "trend_days", penalty, observations
+        case lastOutcomeDate = "last_outcome_date", ties, baseline
+    }
+    enum TermKeys: String, CodingKey { case name, estimate, mean }
+    enum BaselineKeys: String, CodingKey { case times, cumulativeHazard = "cumulative_hazard" }
+
+    /// The saved model's JSON: the kind, the terms with their training means, and a Cox model's baseline.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind.rawValue, forKey: .kind)
+        try c.encode(horizonDays, forKey: .horizonDays)
+        try c.encode(JSON.number(intercept), forKey: .intercept)
+        var terms = c.nestedUnkeyedContainer(forKey: .coefficients)
+        for j in features.indices {
+            var t = terms.nestedContainer(keyedBy: TermKeys.self)
+            try t.encode(features[j], forKey: .name)
+            try t.encode(JSON.number(coefficients[j]), forKey: .estimate)
+            try t.encode(JSON.number(means[j]), forKey: .mean)
+        }
+        try c.encodeIfPresent(trendDays, forKey: .trendDays)
+        try c.encode(JSON.number(penalty), forKey: .penalty)
+        try c.encode(observations, forKey: .observations)
+        try c.encodeIfPresent(lastOutcomeDate, forKey: .lastOutcomeDate)
+        if let t = baselineTimes, let h = baselineCumulativeHazard {
+            try c.encodeIfPresent(ties?.rawValue, forKey: .ties)
+            var b = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .baseline)
+            try b.encode(t.map(JSON.number), forKey: .times)
+            try b.encode(h.map(JSON.number), forKey: .cumulativeHazard)
+        }
     }
 }

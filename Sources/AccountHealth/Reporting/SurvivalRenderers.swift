@@ -2,71 +2,14 @@ extension Render {
     /// `survival` output: DESIGN §6's JSON keys first (Cox), then the extras and the discrete-time model.
     public static func survival(_ r: SurvivalReport, format: OutputFormat) -> String {
         switch format {
-        case .json: return survivalJSON(r).serialized() + "\n"
+        case .json: return r.jsonText()
         case .csv: return survivalCSV(r)
         case .table: return survivalText(r)
         }
     }
 
-    public static func survivalJSON(_ r: SurvivalReport) -> JSON {
-        let d = r.design
-        var obj: [(String, JSON)] = [
-            ("intervals", .int(d.data.count)),
-            ("events", .int(d.data.events)),
-            ("dropped", .int(d.dropped)),
-        ]
-        if let m = r.cox {
-            obj += [
-                ("coefficients", termsJSON(m.terms)),
-                ("log_likelihood", .num(m.logLikelihood)),
-                ("concordance", .num(m.concordance)),
-                ("null_log_likelihood", .num(m.nullLogLikelihood)),
-                ("likelihood_ratio", .object([("statistic", .num(m.likelihoodRatio.statistic)), ("df", .int(m.likelihoodRatio.df)),
-                                              ("p_value", .num(m.likelihoodRatio.pValue))])),
-                ("aic", .num(m.aic)),
-                ("iterations", .int(m.iterations)),
-                ("ties", .string(m.ties.rawValue)),
-                ("penalty", .num(m.penalty)),
-                ("follow_up_days", .num(m.followUp)),
-                // Breslow's baseline at each distinct churn time (days since the account's first row), for an
-                // interval at the factors' means: the survival curve S0(t) = exp(−H0(t)); another profile x has
-                // S0(t)^exp(β·(x − means)).
-                ("baseline", .object([
-                    ("at", .object(zip(m.names, m.means).map { ($0, JSON.num($1)) })),
-                    ("points", .array(zip(m.baselineTimes, m.baselineCumulativeHazard).map { t, h in
-                        .object([("days", .number(t)), ("cumulative_hazard", .number(h)), ("survival", .number(_exp(-h)))])
-                    })),
-                ])),
-            ]
-        } else {
-            obj += [("coefficients", .array([])), ("log_likelihood", .null), ("concordance", .null)]
-        }
-        obj += [
-            ("accounts", .int(d.accounts)),
-            ("accounts_with_intervals", .int(d.accountsWithIntervals)),
-            ("dropped_events", .int(d.droppedEvents)),
-            ("missing", .object(zip(d.data.names, d.missing).map { ($0, JSON.int($1)) })),
-            ("churns_without_history", .int(d.churnsWithoutHistory)),
-            ("churns_before_first_row", .int(d.churnsBeforeFirstRow)),
-            ("later_churns", .int(d.laterChurns)),
-            ("rows_after_churn", .int(d.rowsAfterChurn)),
-        ]
-        if let t = r.discrete {
-            let m = t.fit
-            obj.append(("discrete_time", .object([
-                ("periods", .int(t.periods)), ("events", .int(t.events)),
-                ("coefficients", termsJSON(m.terms(model: .discreteTime))),
-                ("log_likelihood", .num(m.logLikelihood)), ("iterations", .int(m.iterations)),
-            ])))
-        }
-        obj += [
-            ("prediction_date", .string(Day.format(d.predictionDay))),
-            ("horizon_days", .int(r.horizon)),
-            ("active_accounts", .int(r.predictions.count)),
-            ("diagnostics", diagnosticsJSON(r.diagnostics)),
-        ]
-        return .object(obj)
-    }
+    /// `survival`'s JSON as a tree.
+    public static func survivalJSON(_ r: SurvivalReport) -> JSON { JSON.encode(r) }
 
     /// Tidy CSV: one row per term of each model (the same columns as `fit`'s).
     public static func survivalCSV(_ r: SurvivalReport) -> String {

@@ -1,13 +1,6 @@
 extension Render {
     /// A term table's rows as JSON objects: the core keys, then the table's extras (nulls where empty).
-    public static func termsJSON(_ t: TermTable) -> JSON {
-        .array(t.terms.map { term in
-            var o: [(String, JSON)] = [("name", .string(term.name)), ("estimate", .num(term.estimate)), ("std_error", .num(term.standardError)),
-                                       ("z", .num(term.z)), ("p_value", .num(term.pValue)), ("ci_low", .num(term.ciLow)), ("ci_high", .num(term.ciHigh))]
-            for (k, e) in t.extras.enumerated() { o.append((e.rawValue, .num(k < term.extras.count ? term.extras[k] : nil))) }
-            return .object(o)
-        })
-    }
+    public static func termsJSON(_ t: TermTable) -> JSON { JSON.encode(t) }
 
     /// Tidy CSV of one or more term tables: `context` columns first (the same values on every row), then
     /// `model`, the core columns, and the union of the tables' extras in `TermTable.Extra` order.
@@ -42,7 +35,5 @@ extension Render {
     }
 
     /// Diagnostics as JSON objects `{kind, column, message}`.
-    public static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON {
-        .array(ds.map { .object([("kind", .string($0.kind.rawValue)), ("column", .str($0.column)), ("message", .string($0.message))]) })
-    }
+    public static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON { JSON.encode(ds) }
 }
