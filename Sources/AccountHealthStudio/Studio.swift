@@ -480,15 +480,6 @@ struct AccountDetail: Encodable {
         }
     }
 
-    /// A coding key made of a timeline column's name.
-    struct NameKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     /// The raw rows, in date order.
     var timeline: [RawRow] = []
     var outcomes: [Outcome] = []

@@ -1,13 +1,18 @@
 /// The JSON of the scoring commands (`score`, `explain`, `alerts`, `validate`), encoded from the result values
 /// (DESIGN §6's keys, in their documented order; `JSON.encode` writes a nil as null).
 
-/// A coding key made at run time: a factor's name as an object key.
-struct NameKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// A coding key made at run time: a factor's or a column's name as an object key.
+public struct NameKey: CodingKey {
+    /// The key.
+    public var stringValue: String
+    /// Never an index.
+    public var intValue: Int? { nil }
+    /// The key of a name.
+    public init(_ name: String) { stringValue = name }
+    /// The key of a name.
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    /// No key is an index.
+    public init?(intValue: Int) { nil }
 }
 
 extension Encodable {
