@@ -533,18 +533,6 @@ struct BandMoves: Encodable {
             case accountId = "account_id", am, segment, arr, fromBand = "from_band", toBand = "to_band"
             case fromScore = "from_score", toScore = "to_score"
         }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(accountId, forKey: .accountId)
-            try c.encodeIfPresent(am, forKey: .am)
-            try c.encodeIfPresent(segment, forKey: .segment)
-            try c.encodeIfPresent(arr, forKey: .arr)
-            try c.encode(fromBand, forKey: .fromBand)
-            try c.encode(toBand, forKey: .toBand)
-            try c.encode(fromScore, forKey: .fromScore)
-            try c.encode(toScore, forKey: .toScore)
-        }
     }
 
     var date: String
