@@ -78,9 +78,9 @@ public enum StudioServer {
         return router
     }
 
-    /// A library call's text; its failure becomes the HTTP error of its `FailureClass` (a bad request is a 400,
-    /// an unknown account a 404), never a crash. The same table gives the command line its exit status.
-    static func mapped(_ body: () throws -> String) throws -> String {
+    /// A library call's answer; its failure becomes the HTTP error of its `FailureClass` (a bad request is a
+    /// 400, an unknown account a 404), never a crash. The same table gives the command line its exit status.
+    static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as any ClassifiedFailure {
@@ -91,7 +91,7 @@ public enum StudioServer {
 
     /// Heavy synchronous work (a fit, survival, a preview) on a thread of its own, so that Swift's cooperative
     /// pool, which answers every other request, is never blocked by it.
-    static func offThePool(_ body: @escaping @Sendable () throws -> String) async throws -> String {
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
                 continuation.resume(with: Result { try mapped(body) })
@@ -179,18 +179,18 @@ struct APIController {
         let studio = self.studio
         api.get("summary") { req, ctx in
             let q = try ctx.query(DateQuery.self, of: req)
-            return StudioServer.json(try StudioServer.mapped { try studio.summary(asOf: q.as_of) })
+            return Answer(try StudioServer.mapped { try studio.summary(asOf: q.as_of) })
         }
         api.get("scores") { req, ctx in
             let q = try ctx.query(Studio.ScoresQuery.self, of: req)
-            return StudioServer.json(try StudioServer.mapped { try studio.scores(q) })
+            return Answer(try StudioServer.mapped { try studio.scores(q) })
         }
         api.get("accounts/:id") { req, ctx in
             let q = try ctx.query(RangeQuery.self, of: req), id = ctx.capture("id")
-            return StudioServer.json(try await StudioServer.offThePool { try studio.account(id, from: q.from, to: q.to) })
+            return Answer(try await StudioServer.offThePool { try studio.account(id, from: q.from, to: q.to) })
         }
         // The routes that take a configuration in the body (at most `maxBody` bytes).
-        typealias Posted = @Sendable (_ body: String, _ q: PanelQuery) throws -> String
+        typealias Posted = @Sendable (_ body: String, _ q: PanelQuery) throws -> any Encodable & Sendable
         let posted: [(String, Posted)] = [
             ("preview", { try studio.preview(body: $0, horizon: $1.horizon, step: $1.step) }),
             ("backtest", { try studio.backtest(body: $0, horizon: $1.horizon, step: $1.step) }),
@@ -201,7 +201,7 @@ struct APIController {
                 var request = req
                 let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
                 let q = try ctx.query(PanelQuery.self, of: req)
-                return StudioServer.json(try await StudioServer.offThePool { try handler(body, q) })
+                return AnyAnswer(try await StudioServer.offThePool { try handler(body, q) })
             }
         }
         api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try studio.config() }) }
@@ -215,18 +215,41 @@ struct APIController {
         }
         api.get("fit") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return StudioServer.json(try await StudioServer.offThePool { try studio.fit(horizon: q.horizon) })
+            return Answer(try await StudioServer.offThePool { try studio.fit(horizon: q.horizon) })
         }
         api.get("compare") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return StudioServer.json(try await StudioServer.offThePool { try studio.compare(by: q.by) })
+            return Answer(try await StudioServer.offThePool { try studio.compare(by: q.by) })
         }
         api.get("rank") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return StudioServer.json(try await StudioServer.offThePool { try studio.rank(asOf: q.as_of, top: q.top) })
+            return Answer(try await StudioServer.offThePool { try studio.rank(asOf: q.as_of, top: q.top) })
         }
-        api.get("indicators") { _, _ in StudioServer.json(try await StudioServer.offThePool { try studio.indicators() }) }
-        api.get("survival") { _, _ in StudioServer.json(try await StudioServer.offThePool { try studio.survival() }) }
+        api.get("indicators") { _, _ in Answer(try await StudioServer.offThePool { try studio.indicators() }) }
+        api.get("survival") { _, _ in Answer(try await StudioServer.offThePool { try studio.survival() }) }
+    }
+}
+
+/// A typed answer of the API: the value, encoded as the command line encodes it (`JSON.encode`, so an answer
+/// equals the CLI's `--format json` byte for byte).
+struct Answer<Value: Encodable & Sendable>: ResponseGenerator {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        StudioServer.json(value.jsonText())
+    }
+}
+
+/// A typed answer whose type is chosen at run time (the routes that share one handler table).
+struct AnyAnswer: ResponseGenerator {
+    let value: any Encodable & Sendable
+
+    init(_ value: any Encodable & Sendable) { self.value = value }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        StudioServer.json(value.jsonText())
     }
 }
 

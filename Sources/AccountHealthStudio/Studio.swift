@@ -12,7 +12,7 @@ public final class Studio: Sendable {
     /// The last timeline date: the default as-of date.
     public let lastDay: Int32
     public let firstDay: Int32
-    private let cache = Mutex<[String: String]>([:])
+    private let cache = Mutex<[String: any Sendable]>([:])
 
     /// A request the studio refuses: a bad parameter (usage, 400) or an unknown name (404).
     public struct Failure: ClassifiedFailure, Sendable, CustomStringConvertible {
@@ -44,8 +44,9 @@ public final class Studio: Sendable {
     }
 
     /// Runs `body` once per key and keeps its answer.
-    func cached(_ key: String, _ body: () throws -> String) throws -> String {
-        if let hit = cache.withLock({ $0[key] }) { return hit }
+    /// A heavy answer, computed once per key and kept.
+    func cached<T: Sendable>(_ key: String, _ body: () throws -> T) throws -> T {
+        if let hit = cache.withLock({ $0[key] }) as? T { return hit }
         let value = try body()
         cache.withLock { $0[key] = value }
         return value
@@ -68,14 +69,14 @@ public final class Studio: Sendable {
     // MARK: The API (DESIGN §11): each returns a JSON document.
 
     /// `GET /api/v1/summary`
-    public func summary(asOf: String?) throws -> String {
+    public func summary(asOf: String?) throws -> Summary {
         let report = try scoreIndex(at: try day(asOf, "as_of")).report
         let bands = configuration.base.bands.map(\.name)
         var counts = [String: Int]()
         for r in report.rows { if let b = r.band { counts[b, default: 0] += 1 } }
         return Summary(accounts: report.timeline.accounts.count, firstDate: Day.format(firstDay), lastDate: Day.format(lastDay),
                        asOf: Day.format(report.dates.last ?? lastDay), factors: report.factorNames,
-                       bands: bands.map { Summary.Band(name: $0, accounts: counts[$0] ?? 0) }).jsonText()
+                       bands: bands.map { Summary.Band(name: $0, accounts: counts[$0] ?? 0) })
     }
 
 
@@ -99,7 +100,7 @@ public final class Studio: Sendable {
     /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment` and `arr` (and the
     /// accounts file's `renewal_date`, which the portfolio shows), filtered, sorted and paged; `total` counts the
     /// filtered rows.
-    public func scores(_ q: ScoresQuery) throws -> String {
+    public func scores(_ q: ScoresQuery) throws -> ScoresPage {
         let index = try scoreIndex(at: try day(q.asOf, "as_of"))
         let limit = try int(q.limit, "limit", range: 1...100_000) ?? 100
         let offset = try int(q.offset, "offset", range: 0...Int.max) ?? 0
@@ -122,7 +123,7 @@ public final class Studio: Sendable {
             if total >= offset && page.count < limit { page.append(index.row(i)) }
             total += 1
         }
-        return ScoresPage(total: total, rows: page).jsonText()
+        return ScoresPage(total: total, rows: page)
     }
 
     /// The score rows of a date with what the portfolio filters and sorts on, and each sort's order, kept.
@@ -203,7 +204,7 @@ public final class Studio: Sendable {
         }
 
         /// One row of `/api/v1/scores`: `score`'s row, then the account's am, segment, arr and renewal date.
-        struct Row: Encodable {
+        public struct Row: Encodable, Sendable {
             var score: ScoreRow.Named
             var am: String?
             var segment: String?
@@ -212,7 +213,7 @@ public final class Studio: Sendable {
 
             enum CodingKeys: String, CodingKey { case am, segment, arr, renewalDate = "renewal_date" }
 
-            func encode(to encoder: any Encoder) throws {
+            public func encode(to encoder: any Encoder) throws {
                 try score.encode(to: encoder)
                 var c = encoder.container(keyedBy: CodingKeys.self)
                 try c.encodeIfPresent(am, forKey: .am)
@@ -241,7 +242,7 @@ public final class Studio: Sendable {
     /// `GET /api/v1/accounts/{id}`: the account's attributes, its raw timeline rows, its outcomes, its score
     /// at each of its timeline dates (the score JSON rows, with points per factor), and the waterfall between
     /// `from` and `to` (default: the last date and one period before it; the JSON of `explain`).
-    public func account(_ id: String, from: String?, to: String?) throws -> String {
+    public func account(_ id: String, from: String?, to: String?) throws -> AccountDetail {
         guard let timeline = dataset.timeline as? Timeline, let code = timeline.summary.accounts.lookup(id) else {
             throw Failure(.notFound, "no account \(id)")
         }
@@ -280,29 +281,29 @@ public final class Studio: Sendable {
             detail.attributes = .init(name: t.name[k], am: t.am[k], segment: t.segment[k], arr: t.arr[k],
                                       renewalDate: t.renewalDay[k].map(Day.format))
         }
-        return detail.jsonText()
+        return detail
     }
 
     /// `POST /api/v1/preview`: the body is a configuration as JSON (the YAML schema); `horizon` and `step` come
     /// from the query or from the body's own keys of those names. The answer is `backtest --against` of the saved
     /// configuration against it. A bad configuration is a 400 with the message `backtest --against` would give.
-    public func preview(body: String, horizon: String? = nil, step: String? = nil) throws -> String {
+    public func preview(body: String, horizon: String? = nil, step: String? = nil) throws -> BacktestReport {
         let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
-        return Render.backtest(panel.report(current: saved, against: ("request body", panel.scores(other))), format: .json)
+        return panel.report(current: saved, against: ("request body", panel.scores(other)))
     }
 
     /// `POST /api/v1/backtest`: the JSON of `backtest --config` for the body's configuration alone (its own
     /// calibration, per-cutoff AUC and bands), from the same panel as the preview.
-    public func backtest(body: String, horizon: String? = nil, step: String? = nil) throws -> String {
+    public func backtest(body: String, horizon: String? = nil, step: String? = nil) throws -> BacktestReport {
         let (panel, _, other) = try previewRequest(body: body, horizon: horizon, step: step)
-        return Render.backtest(panel.report(current: panel.scores(other)), format: .json)
+        return panel.report(current: panel.scores(other))
     }
 
     /// `POST /api/v1/preview/moves?limit=`: the accounts that change band on the last date if the body's
     /// configuration replaced the saved one (the off-diagonal cells of the preview's band × band matrix), the
     /// largest score changes first: `{"date", "total", "accounts": [{"account_id", "am", "segment", "arr",
     /// "from_band", "to_band", "from_score", "to_score"}]}`. Each is what `score` gives under either configuration.
-    public func moves(body: String, horizon: String? = nil, step: String? = nil, limit: String? = nil) throws -> String {
+    public func moves(body: String, horizon: String? = nil, step: String? = nil, limit: String? = nil) throws -> BandMoves {
         let n = try int(limit, "limit", range: 1...100_000) ?? 50
         let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
         let moves = panel.bandMoves(current: saved, other: panel.scores(other))
@@ -313,7 +314,7 @@ public final class Studio: Sendable {
                                   arr: k.flatMap { t!.arr[$0] }, fromBand: m.fromBand, toBand: m.toBand, fromScore: m.fromScore,
                                   toScore: m.toScore)
         }
-        return BandMoves(date: Day.format(panel.lastDay), total: moves.count, accounts: listed).jsonText()
+        return BandMoves(date: Day.format(panel.lastDay), total: moves.count, accounts: listed)
     }
 
     /// A preview's request: the configuration of the body, checked against the timeline, and the panel of the
@@ -401,48 +402,48 @@ public final class Studio: Sendable {
     }
 
     /// `GET /api/v1/fit?horizon=`: the JSON of `fit`.
-    public func fit(horizon: String?) throws -> String {
+    public func fit(horizon: String?) throws -> FitReport {
         let h = try int(horizon, "horizon", range: 0...3650) ?? 90
         return try cached("fit \(h)") {
             let obs = try Observations.build(dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
-            return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions()).jsonText()
+            return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())
         }
     }
 
     /// `GET /api/v1/compare?by=`: the JSON of `compare`.
-    public func compare(by: String?) throws -> String {
+    public func compare(by: String?) throws -> ComparisonReport {
         let column = by.flatMap { $0.isEmpty ? nil : $0 } ?? "am"
         return try cached("compare \(column)") {
-            Render.comparison(try Portfolio.compare(dataset, by: column), format: .json)
+            try Portfolio.compare(dataset, by: column)
         }
     }
 
     /// `GET /api/v1/rank?as_of=&top=`: the JSON of `rank`.
-    public func rank(asOf: String?, top: String?) throws -> String {
+    public func rank(asOf: String?, top: String?) throws -> RankReport {
         let d = try day(asOf, "as_of"), t = try int(top, "top", range: 1...1_000_000)
         return try cached("rank \(d.map(String.init) ?? "") \(t.map(String.init) ?? "")") {
-            Render.ranking(try Ranking.rank(dataset, asOf: d, top: t), format: .json)
+            try Ranking.rank(dataset, asOf: d, top: t)
         }
     }
 
     /// `GET /api/v1/indicators`: the JSON of `indicators`.
-    public func indicators() throws -> String {
-        try cached("indicators") { Render.indicators(try Indicators.run(dataset), format: .json) }
+    public func indicators() throws -> IndicatorReport {
+        try cached("indicators") { try Indicators.run(dataset) }
     }
 
     /// `GET /api/v1/survival`: the JSON of `survival`.
-    public func survival() throws -> String {
+    public func survival() throws -> SurvivalReport {
         try cached("survival") {
             let design = try SurvivalDesign.build(dataset)
             // As `survival --format json` runs it: no per-account predictions.
-            return Render.survival(try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false)), format: .json)
+            return try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false))
         }
     }
 }
 
 /// `GET /api/v1/accounts/{id}`'s answer: the account's attributes, its scores at each timeline date, its raw
 /// rows, its outcomes, and `explain`'s waterfall between `from` and `to`.
-struct AccountDetail: Encodable {
+public struct AccountDetail: Encodable, Sendable {
     /// The accounts file's columns for the account (absent without an accounts file).
     struct Attributes {
         var name: String?
@@ -496,7 +497,7 @@ struct AccountDetail: Encodable {
         case timeline, outcomes, waterfall
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(accountId, forKey: .accountId)
         if let a = attributes {
@@ -517,9 +518,9 @@ struct AccountDetail: Encodable {
 }
 
 /// `POST /api/v1/preview/moves`'s answer: the accounts that change band on the last date.
-struct BandMoves: Encodable {
+public struct BandMoves: Encodable, Sendable {
     /// One account that changes band, with its scores under both configurations.
-    struct Move: Encodable {
+    public struct Move: Encodable, Sendable {
         var accountId: String
         var am: String?
         var segment: String?
@@ -541,9 +542,9 @@ struct BandMoves: Encodable {
 }
 
 /// `GET /api/v1/summary`'s answer.
-struct Summary: Encodable {
+public struct Summary: Encodable, Sendable {
     /// A band and its accounts at the date.
-    struct Band: Encodable {
+    public struct Band: Encodable, Sendable {
         var name: String
         var accounts: Int
     }
@@ -561,7 +562,7 @@ struct Summary: Encodable {
 }
 
 /// `GET /api/v1/scores`' answer: the rows that pass the filters, and how many there are in all.
-struct ScoresPage: Encodable {
+public struct ScoresPage: Encodable, Sendable {
     var total: Int
     var rows: [Studio.ScoreIndex.Row]
 }

@@ -102,7 +102,7 @@ extension Alert: Encodable {
 extension ScoreRow {
     /// A score row with the names of its points (`ScoreReport.factorNames`): one element of `score`'s
     /// `scores` array, and of the studio's rows.
-    public struct Named: Encodable {
+    public struct Named: Encodable, Sendable {
         /// The row.
         public var row: ScoreRow
         /// The factor of each of its points.
