@@ -408,3 +408,13 @@ struct CoxProblem: Sendable {
         return (times, cumulative)
     }
 }
+
+extension CoxFit {
+    /// Each factor's hazard ratio per standard deviation of the factor, exp(β·sd), with its 95 % interval, so
+    /// that factors on different scales compare.
+    public var hazardRatiosPerSD: (estimate: [Double], low: [Double], high: [Double]) {
+        let sd = featureSDs
+        return (names.indices.map { _exp(coefficients[$0] * sd[$0]) }, names.indices.map { _exp(confidenceLow[$0] * sd[$0]) },
+                names.indices.map { _exp(confidenceHigh[$0] * sd[$0]) })
+    }
+}
