@@ -4,7 +4,7 @@ BIN := .build/release/healthscore
 DATA := datasets/simulated
 OUT := demo-out
 
-.PHONY: demo test setup build bench datasets clean report-check fuzz
+.PHONY: demo test setup build bench datasets clean report-check fuzz lint format
 
 setup:
 	@bash scripts/setup.sh
@@ -49,6 +49,15 @@ test: setup
 	swift test
 	swift build --product healthscore
 	python3 Tests/Browser/studio_browser.py .build/debug/healthscore
+
+## make lint: swift format's lint of the sources (.swift-format: 120 columns) and no line over 120 characters
+lint:
+	swift format lint --strict --recursive --configuration .swift-format Sources Plugins
+	@python3 scripts/check_line_length.py 120 Sources Plugins
+
+## make format: rewrite the sources as swift format lays them out
+format:
+	swift format format --in-place --recursive --configuration .swift-format Sources Plugins
 
 ## make bench: the scoring, fitting, Cox and derive benchmarks against the peers, and the model kernels
 bench: build

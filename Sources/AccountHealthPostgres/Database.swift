@@ -35,7 +35,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         if password == nil || password == "" { password = environment["PGPASSWORD"] }
         guard !user.isEmpty else { throw bad("it names no user (postgresql://user@host/dbname)") }
-        guard let slash = rest.firstIndex(of: "/") else { throw bad("it names no database (postgresql://user@host/dbname)") }
+        guard let slash = rest.firstIndex(of: "/") else {
+            throw bad("it names no database (postgresql://user@host/dbname)")
+        }
         var hostPort = rest[..<slash]
         database = String(rest[rest.index(after: slash)...].prefix { $0 != "?" })
         guard !database.isEmpty else { throw bad("it names no database (postgresql://user@host/dbname)") }
@@ -55,7 +57,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// A URL as text with any password replaced by `***`.
     public static func redacted(_ text: String) -> String {
-        guard let start = text.range(of: "://"), let at = text.lastIndex(of: "@"), at > start.upperBound else { return text }
+        guard let start = text.range(of: "://"), let at = text.lastIndex(of: "@"), at > start.upperBound else {
+            return text
+        }
         let credentials = text[start.upperBound..<at]
         guard let colon = credentials.firstIndex(of: ":") else { return text }
         return String(text[..<colon]) + ":***" + String(text[at...])
@@ -80,11 +84,15 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badURL(let url, let why): return "\(url): not a database URL: \(why)"
-        case .unavailable(let host, let port, let reason): return "cannot reach the database at \(host):\(port): \(reason)"
+        case .unavailable(let host, let port, let reason):
+            return "cannot reach the database at \(host):\(port): \(reason)"
         case .authentication(let user, let host, let port, let reason):
-            return "the database at \(host):\(port) refused user '\(user)': \(reason) (the password comes from the URL or PGPASSWORD)"
+            return
+                "the database at \(host):\(port) refused user '\(user)': \(reason) (the password comes from the URL "
+                + "or PGPASSWORD)"
         case .missing(let table, let column, let reason):
-            return column.map { "table \(table) has no column '\($0)': \(reason)" } ?? "no table or view \(table): \(reason)"
+            return column.map { "table \(table) has no column '\($0)': \(reason)" }
+                ?? "no table or view \(table): \(reason)"
         case .badValue(let table, let key, let column, let value, let reason):
             return "\(table) [\(key)] column '\(column)': \(reason) (value: \"\(value)\")"
         case .failed(let message): return "the database refused: \(message)"
@@ -98,11 +106,20 @@ extension DatabaseError {
     public var inputError: InputError? {
         switch self {
         case .missing(let table, let column, let reason):
-            return InputError(column == nil ? .missingFile : .missingColumn, Location(file: table, columnName: column), value: column, reason)
+            return InputError(
+                column == nil ? .missingFile : .missingColumn, Location(file: table, columnName: column), value: column,
+                reason)
         case .badValue(let table, let key, let column, let value, let reason):
-            let kind: InputError.Kind = reason.hasPrefix("duplicate") ? .duplicateRow : column.lowercased() == "risk" ? .invalidRisk
-                : column.lowercased() == "date" || column.lowercased() == "time" ? .invalidDate : column.lowercased() == "outcome" ? .invalidOutcome
-                : reason.contains("empty") ? .emptyValue : .invalidNumber
+            let kind: InputError.Kind =
+                reason.hasPrefix("duplicate")
+                ? .duplicateRow
+                : column.lowercased() == "risk"
+                    ? .invalidRisk
+                    : column.lowercased() == "date" || column.lowercased() == "time"
+                        ? .invalidDate
+                        : column.lowercased() == "outcome"
+                            ? .invalidOutcome
+                            : reason.contains("empty") ? .emptyValue : .invalidNumber
             return InputError(kind, Location(file: "\(table) [\(key)]", columnName: column), value: value, reason)
         case .failed(let message):
             return InputError(.unreadableFile, Location(file: "database"), message)
@@ -124,10 +141,12 @@ public final class Database: @unchecked Sendable {
     public init(_ url: DatabaseURL) throws {
         self.url = url
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let config = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.user, password: url.password,
-                                                      database: url.database, tls: .disable)
+        let config = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password,
+            database: url.database, tls: .disable)
         do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger).wait()
+            connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger)
+                .wait()
         } catch {
             try? group.syncShutdownGracefully()
             throw Database.classify(error, url: url, table: nil, connecting: true)
@@ -141,7 +160,9 @@ public final class Database: @unchecked Sendable {
 
     /// Runs one statement (or several separated by `;` when it has no parameters), handing each row to
     /// `onRow` on the connection's thread as it arrives. `table` names the table in a "missing" error.
-    public func query(_ sql: String, table: String? = nil, _ onRow: @escaping @Sendable (PostgresRow) throws -> Void = { _ in }) throws {
+    public func query(
+        _ sql: String, table: String? = nil, _ onRow: @escaping @Sendable (PostgresRow) throws -> Void = { _ in }
+    ) throws {
         do {
             _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger, onRow).wait()
         } catch let e as DatabaseError {
@@ -174,7 +195,9 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Maps a connection or server error to the DESIGN §10 cases, never repeating the password.
-    static func classify(_ error: any Error, url: DatabaseURL, table: String?, connecting: Bool = false) -> DatabaseError {
+    static func classify(
+        _ error: any Error, url: DatabaseURL, table: String?, connecting: Bool = false
+    ) -> DatabaseError {
         guard let e = error as? PSQLError else {
             let text = Database.scrub("\(error)", url)
             return connecting ? .unavailable(host: url.host, port: url.port, reason: text) : .failed(text)

@@ -8,8 +8,11 @@ public struct DatabaseTables: Sendable, Equatable {
     public var outcomes: String
     public var events: String
 
-    public init(schema: String? = nil, timeline: String = "timeline", accounts: String = "accounts", outcomes: String = "outcomes",
-                events: String = "events") {
+    public init(
+        schema: String? = nil, timeline: String = "timeline", accounts: String = "accounts",
+        outcomes: String = "outcomes",
+        events: String = "events"
+    ) {
         self.schema = schema
         self.timeline = timeline
         self.accounts = accounts
@@ -36,8 +39,10 @@ public struct TimelineSQL: Sendable, Equatable {
     public var riskColumn: String?
     public var factorColumns: [String]
 
-    public init(table: String, accountColumn: String = "account_id", accountIsText: Bool = true, dateColumn: String = "date",
-                dateKind: DateKind = .date, riskColumn: String? = "risk", factorColumns: [String]) {
+    public init(
+        table: String, accountColumn: String = "account_id", accountIsText: Bool = true, dateColumn: String = "date",
+        dateKind: DateKind = .date, riskColumn: String? = "risk", factorColumns: [String]
+    ) {
         self.table = table
         self.accountColumn = accountColumn
         self.accountIsText = accountIsText
@@ -61,7 +66,9 @@ public struct TimelineSQL: Sendable, Equatable {
         case .timestamptz: return "CAST((\(c) AT TIME ZONE 'UTC') AS DATE)"
         }
     }
-    func risk(_ a: String) -> String { riskColumn.map { "CAST(\(PushDown.column(a, $0)) AS TEXT)" } ?? "CAST(NULL AS TEXT)" }
+    func risk(_ a: String) -> String {
+        riskColumn.map { "CAST(\(PushDown.column(a, $0)) AS TEXT)" } ?? "CAST(NULL AS TEXT)"
+    }
     func factor(_ a: String, _ name: String) -> String { "CAST(\(PushDown.column(a, name)) AS DOUBLE PRECISION)" }
 }
 
@@ -96,7 +103,8 @@ public enum PushDown {
             case (.everyAccountAtLastDate(let x), .everyAccountAtLastDate(let y)): return x == y
             case (.beforeOutcomes(let h1, let t1), .beforeOutcomes(let h2, let t2)): return h1 == h2 && t1 == t2
             case (.cutoffs(let c1, let h1), .cutoffs(let c2, let h2)): return c1 == c2 && h1 == h2
-            case (.pairs(let x), .pairs(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0.account == $1.account && $0.day == $1.day }
+            case (.pairs(let x), .pairs(let y)):
+                return x.count == y.count && zip(x, y).allSatisfy { $0.account == $1.account && $0.day == $1.day }
             case (.union(let x), .union(let y)): return x == y
             default: return false
             }
@@ -104,7 +112,9 @@ public enum PushDown {
     }
 
     /// A double-quoted SQL identifier.
-    public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    public static func quote(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
     /// A single-quoted SQL string literal.
     public static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
     static func column(_ alias: String, _ name: String) -> String { (alias.isEmpty ? "" : alias + ".") + quote(name) }
@@ -113,9 +123,14 @@ public enum PushDown {
 
     /// The query with the default column names (`account_id`, `date` as a `date`, `risk`), as `healthscore sql`
     /// prints it when it has no database to ask.
-    public static func asOfQuery(_ dates: Dates, factors: [String], tables: DatabaseTables = DatabaseTables(),
-                                 hasRisk: Bool = true) -> String {
-        asOfQuery(dates, timeline: TimelineSQL(table: tables.timeline, riskColumn: hasRisk ? "risk" : nil, factorColumns: factors), tables: tables)
+    public static func asOfQuery(
+        _ dates: Dates, factors: [String], tables: DatabaseTables = DatabaseTables(),
+        hasRisk: Bool = true
+    ) -> String {
+        asOfQuery(
+            dates,
+            timeline: TimelineSQL(table: tables.timeline, riskColumn: hasRisk ? "risk" : nil, factorColumns: factors),
+            tables: tables)
     }
 
     /// The query. Its columns: `account_id`, `as_of`, `latest_row_date` (null: no row on or before), `risk`
@@ -184,16 +199,24 @@ public enum PushDown {
         // The pairs are not made distinct: a plain scan lets the planner hash them, the small side.
         let f = tl.factorColumns
         var dates = ["MAX(\(tl.day("t"))) AS latest_row_date"]
-        for (k, name) in f.enumerated() { dates.append("MAX(CASE WHEN \(PushDown.column("t", name)) IS NOT NULL THEN \(tl.day("t")) END) AS d_\(k)") }
-        let picked = (["latest_row_date"] + f.indices.map { "d_\($0)" }).map { "SELECT account_id, \($0) AS day FROM l" }
-        var picks = ["l.latest_row_date", "MAX(CASE WHEN r.day = l.latest_row_date THEN r.risk END) AS risk",
-                     "COUNT(*) - COUNT(DISTINCT r.day) AS duplicates"]
+        for (k, name) in f.enumerated() {
+            dates.append("MAX(CASE WHEN \(PushDown.column("t", name)) IS NOT NULL THEN \(tl.day("t")) END) AS d_\(k)")
+        }
+        let picked = (["latest_row_date"] + f.indices.map { "d_\($0)" }).map {
+            "SELECT account_id, \($0) AS day FROM l"
+        }
+        var picks = [
+            "l.latest_row_date", "MAX(CASE WHEN r.day = l.latest_row_date THEN r.risk END) AS risk",
+            "COUNT(*) - COUNT(DISTINCT r.day) AS duplicates",
+        ]
         for (k, name) in f.enumerated() {
             picks.append("MAX(CASE WHEN r.day = l.d_\(k) THEN r.f_\(k) END) AS \(quote(name))")
             picks.append("l.d_\(k) AS \(quote(name + "_date"))")
         }
         let groups = ["l.account_id", "l.as_of", "l.latest_row_date"] + f.indices.map { "l.d_\($0)" }
-        let columns = (["p.account_id", "p.day", "\(tl.risk("t")) AS risk"] + f.enumerated().map { "\(tl.factor("t", $1)) AS f_\($0)" })
+        let columns =
+            (["p.account_id", "p.day", "\(tl.risk("t")) AS risk"]
+            + f.enumerated().map { "\(tl.factor("t", $1)) AS f_\($0)" })
             .joined(separator: ", ")
         return """
             WITH q AS (

@@ -24,10 +24,12 @@ public struct DatabaseSource: Sendable {
     public func describe(_ table: String) throws -> [(name: String, type: String)] {
         let name = displayName(table)
         guard try exists(table) else {
-            throw DatabaseError.missing(table: name, column: nil, reason: "no such table or view in the database \(database.url.database)")
+            throw DatabaseError.missing(
+                table: name, column: nil, reason: "no such table or view in the database \(database.url.database)")
         }
         let regclass = DatabaseSource.regclass(tables.qualified(table))
-        let rows = try database.rows("""
+        let rows = try database.rows(
+            """
             SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
              WHERE attrelid = \(regclass) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
             """, table: name)
@@ -36,7 +38,8 @@ public struct DatabaseSource: Sendable {
 
     /// Whether a table or view of that name exists.
     public func exists(_ table: String) throws -> Bool {
-        let found = try database.rows("SELECT CAST(\(DatabaseSource.regclass(tables.qualified(table))) AS TEXT)", table: displayName(table))
+        let found = try database.rows(
+            "SELECT CAST(\(DatabaseSource.regclass(tables.qualified(table))) AS TEXT)", table: displayName(table))
         return found.first?.first.flatMap({ $0 }) != nil
     }
 
@@ -65,7 +68,8 @@ public struct DatabaseSource: Sendable {
         let cols = try describe(tables.events)
         func find(_ c: String) throws -> (name: String, type: String) {
             guard let x = cols.first(where: { $0.name.lowercased() == c }) else {
-                throw DatabaseError.missing(table: name, column: c, reason: "an events table has account_id, time, type and an optional value")
+                throw DatabaseError.missing(
+                    table: name, column: c, reason: "an events table has account_id, time, type and an optional value")
             }
             return x
         }
@@ -74,30 +78,54 @@ public struct DatabaseSource: Sendable {
         let micros: String
         switch try DatabaseSource.dateKind(time, table: name) {
         case .timestamptz: micros = "CAST(EXTRACT(EPOCH FROM \(PushDown.quote(time.name))) * 1000000 AS BIGINT)"
-        case .date, .timestamp: micros = "CAST(EXTRACT(EPOCH FROM CAST(\(PushDown.quote(time.name)) AS TIMESTAMP)) * 1000000 AS BIGINT)"
+        case .date, .timestamp:
+            micros = "CAST(EXTRACT(EPOCH FROM CAST(\(PushDown.quote(time.name)) AS TIMESTAMP)) * 1000000 AS BIGINT)"
         }
         if let value, !DatabaseSource.isNumber(value.type) {
-            throw DatabaseError.badValue(table: name, key: "every row", column: value.name, value: value.type, reason: "the value column must have a numeric type")
+            throw DatabaseError.badValue(
+                table: name, key: "every row", column: value.name, value: value.type,
+                reason: "the value column must have a numeric type")
         }
-        let select = ["CAST(\(PushDown.quote(account.name)) AS TEXT)", micros, "CAST(\(PushDown.quote(type.name)) AS TEXT)",
-                      value.map { "CAST(\(PushDown.quote($0.name)) AS DOUBLE PRECISION)" } ?? "CAST(NULL AS DOUBLE PRECISION)"]
+        let select = [
+            "CAST(\(PushDown.quote(account.name)) AS TEXT)", micros, "CAST(\(PushDown.quote(type.name)) AS TEXT)",
+            value.map { "CAST(\(PushDown.quote($0.name)) AS DOUBLE PRECISION)" } ?? "CAST(NULL AS DOUBLE PRECISION)",
+        ]
         let log = Box(EventLogBuilder(file: name))
         let defects = Defects()
-        try database.query("SELECT \(select.joined(separator: ", ")) FROM \(tables.qualified(tables.events))", table: name) { row in
+        try database.query(
+            "SELECT \(select.joined(separator: ", ")) FROM \(tables.qualified(tables.events))", table: name
+        ) { row in
             let r = row.makeRandomAccess()
             guard let id = r[0].bytes.map({ String(buffer: $0) }), !id.isEmpty else {
-                defects.add(.badValue(table: name, key: "account_id=NULL", column: account.name, value: "", reason: "account_id is empty")); return
+                defects.add(
+                    .badValue(
+                        table: name, key: "account_id=NULL", column: account.name, value: "",
+                        reason: "account_id is empty"));
+                return
             }
             guard let t = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }) else {
-                defects.add(.badValue(table: name, key: "account_id=\(id)", column: time.name, value: "", reason: "an event needs a time")); return
+                defects.add(
+                    .badValue(
+                        table: name, key: "account_id=\(id)", column: time.name, value: "",
+                        reason: "an event needs a time"));
+                return
             }
             let when = Day.format(EventLog.day(ofMicroseconds: t))
-            guard let kind = r[2].bytes.map({ String(buffer: $0) }), !kind.trimmingCharacters(in: .whitespaces).isEmpty else {
-                defects.add(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: type.name, value: "", reason: "the event type is empty")); return
+            guard let kind = r[2].bytes.map({ String(buffer: $0) }), !kind.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
+                defects.add(
+                    .badValue(
+                        table: name, key: "account_id=\(id), time on \(when)", column: type.name, value: "",
+                        reason: "the event type is empty"));
+                return
             }
             let v = r[3].bytes.flatMap(Cells.double)
             if let v, !v.isFinite {
-                defects.add(.badValue(table: name, key: "account_id=\(id), time on \(when)", column: value?.name ?? "value", value: "\(v)", reason: "not a finite number")); return
+                defects.add(
+                    .badValue(
+                        table: name, key: "account_id=\(id), time on \(when)", column: value?.name ?? "value",
+                        value: "\(v)", reason: "not a finite number"));
+                return
             }
             log.value.append(account: id, microseconds: t, type: kind, value: v)
         }
@@ -112,40 +140,51 @@ public struct DatabaseSource: Sendable {
         let cols = try describe(tables.timeline)
         func find(_ c: String) -> (name: String, type: String)? { cols.first { $0.name.lowercased() == c } }
         guard let account = find("account_id") else {
-            throw DatabaseError.missing(table: name, column: "account_id", reason: "the timeline needs account_id, date and factor columns")
+            throw DatabaseError.missing(
+                table: name, column: "account_id", reason: "the timeline needs account_id, date and factor columns")
         }
         guard let date = find("date") else {
-            throw DatabaseError.missing(table: name, column: "date", reason: "the timeline needs account_id, date and factor columns")
+            throw DatabaseError.missing(
+                table: name, column: "date", reason: "the timeline needs account_id, date and factor columns")
         }
         if find("factor") != nil && find("value") != nil {
-            throw DatabaseError.failed("\(name) has the long layout (account_id, date, factor, value): the database source reads the wide layout; make a view with one column per factor")
+            throw DatabaseError.failed(
+                "\(name) has the long layout (account_id, date, factor, value): the database source reads the wide "
+                    + "layout; make a view with one column per factor"
+            )
         }
         let kind = try DatabaseSource.dateKind(date, table: name)
         let risk = find("risk")
         var factors: [String] = []
         for c in cols where ![account.name, date.name, risk?.name].contains(c.name) {
             guard DatabaseSource.isNumber(c.type) else {
-                throw DatabaseError.badValue(table: name, key: "every row", column: c.name, value: c.type,
-                                             reason: "a factor column must have a numeric type")
+                throw DatabaseError.badValue(
+                    table: name, key: "every row", column: c.name, value: c.type,
+                    reason: "a factor column must have a numeric type")
             }
             factors.append(c.name)
         }
         guard !factors.isEmpty else {
             throw DatabaseError.missing(table: name, column: "(a factor)", reason: "the timeline has no factor column")
         }
-        let sql = TimelineSQL(table: tables.timeline, accountColumn: account.name, accountIsText: DatabaseSource.isText(account.type),
-                              dateColumn: date.name, dateKind: kind, riskColumn: risk?.name, factorColumns: factors)
+        let sql = TimelineSQL(
+            table: tables.timeline, accountColumn: account.name, accountIsText: DatabaseSource.isText(account.type),
+            dateColumn: date.name, dateKind: kind, riskColumn: risk?.name, factorColumns: factors)
         return DatabaseTimeline(database: database, tables: tables, sql: sql, name: name)
     }
 
     /// The accounts table, read with the accounts file's own rules.
     public func accounts() throws -> AccountsTable {
-        try readSmallTable(tables.accounts, key: ["account_id"]) { path, name in try AccountsTable.read(path: path, displayName: name) }
+        try readSmallTable(tables.accounts, key: ["account_id"]) { path, name in
+            try AccountsTable.read(path: path, displayName: name)
+        }
     }
 
     /// The outcomes table, read with the outcomes file's own rules.
     public func outcomes() throws -> OutcomesTable {
-        try readSmallTable(tables.outcomes, key: ["account_id", "date"]) { path, name in try OutcomesTable.read(path: path, displayName: name) }
+        try readSmallTable(tables.outcomes, key: ["account_id", "date"]) { path, name in
+            try OutcomesTable.read(path: path, displayName: name)
+        }
     }
 
     /// Reads a small table as CSV text (dates as `YYYY-MM-DD`, numbers and the rest as text) into a temporary
@@ -165,7 +204,8 @@ public struct DatabaseSource: Sendable {
         }.joined(separator: ", ")
         let rows = try database.rows("SELECT \(select) FROM \(tables.qualified(table))", table: name)
         let csv = ResultTable(columns: cols.map(\.name), rows: rows.map { $0.map { $0 ?? "" } }).csv()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("healthscore-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("healthscore-\(UUID().uuidString).csv")
+            .path
         guard FileManager.default.createFile(atPath: path, contents: Data(csv.utf8)) else {
             throw DatabaseError.failed("cannot write a temporary file for \(name)")
         }
@@ -173,14 +213,17 @@ public struct DatabaseSource: Sendable {
         do {
             return try read(path, name)
         } catch let e as InputErrors {
-            throw DatabaseSource.located(e.errors, count: e.errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
+            throw DatabaseSource.located(
+                e.errors, count: e.errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
         } catch let e as InputError {
             throw DatabaseSource.located([e], count: 1, rows: rows, columns: cols.map(\.name), key: key, table: name)
         }
     }
 
     /// A CSV file's defect as a table's: line n is row n − 1, named by its key.
-    static func located(_ errors: [InputError], count: Int, rows: [[String?]], columns: [String], key: [String], table: String) -> DatabaseError {
+    static func located(
+        _ errors: [InputError], count: Int, rows: [[String?]], columns: [String], key: [String], table: String
+    ) -> DatabaseError {
         guard let e = errors.first else { return .failed("\(table): unreadable") }
         if e.kind == .missingColumn {
             return .missing(table: table, column: e.value ?? e.location.columnName, reason: e.message)
@@ -193,11 +236,14 @@ public struct DatabaseSource: Sendable {
             }.joined(separator: ", ")
         }
         let more = count > 1 ? " (and \(count - 1) more)" : ""
-        return .badValue(table: table, key: keyText, column: e.location.columnName ?? "", value: e.value ?? "", reason: e.message + more)
+        return .badValue(
+            table: table, key: keyText, column: e.location.columnName ?? "", value: e.value ?? "",
+            reason: e.message + more)
     }
 
     static func isNumber(_ type: String) -> Bool {
-        ["smallint", "integer", "bigint", "real", "double precision"].contains(type) || type.hasPrefix("numeric") || type.hasPrefix("decimal")
+        ["smallint", "integer", "bigint", "real", "double precision"].contains(type) || type.hasPrefix("numeric")
+            || type.hasPrefix("decimal")
     }
     static func isText(_ type: String) -> Bool {
         type == "text" || type.hasPrefix("character") || type.hasPrefix("varchar")
@@ -206,9 +252,13 @@ public struct DatabaseSource: Sendable {
 
     static func dateKind(_ c: (name: String, type: String), table: String) throws -> TimelineSQL.DateKind {
         if c.type == "date" { return .date }
-        if c.type.hasPrefix("timestamp") { return c.type.hasSuffix("with time zone") && !c.type.hasSuffix("without time zone") ? .timestamptz : .timestamp }
-        throw DatabaseError.badValue(table: table, key: "every row", column: c.name, value: c.type,
-                                     reason: "a date column must be a date, timestamp or timestamptz")
+        if c.type.hasPrefix("timestamp") {
+            return c.type.hasSuffix("with time zone") && !c.type.hasSuffix("without time zone")
+                ? .timestamptz : .timestamp
+        }
+        throw DatabaseError.badValue(
+            table: table, key: "every row", column: c.name, value: c.type,
+            reason: "a date column must be a date, timestamp or timestamptz")
     }
 }
 
@@ -324,19 +374,30 @@ public struct DatabaseTimeline: TimelineSource {
         let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
         let found = Box(0)
         let last = Box(Int32.min)
-        try database.query("""
-            SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) FROM \(tables.qualified(sql.table))
+        try database.query(
+            """
+            SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) \
+            FROM \(tables.qualified(sql.table))
              GROUP BY \(sql.account(""))
-            """, table: name) { row in
+            """, table: name
+        ) { row in
             let r = row.makeRandomAccess()
-            if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 { found.value += Int(n) }
+            if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
+                found.value += Int(n)
+            }
             if let d = r[3].bytes.flatMap(Cells.date), d > last.value { last.value = d }
             guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
-                rows.defects.add(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty"))
+                rows.defects.add(
+                    .badValue(
+                        table: table, key: "account_id=NULL", column: "account_id", value: "",
+                        reason: "account_id is empty"))
                 return
             }
             guard let d = r[1].bytes.flatMap(Cells.date) else {
-                rows.defects.add(.badValue(table: table, key: "account_id=\(id)", column: "date", value: "", reason: "a row has no valid date"))
+                rows.defects.add(
+                    .badValue(
+                        table: table, key: "account_id=\(id)", column: "date", value: "",
+                        reason: "a row has no valid date"))
                 return
             }
             _ = rows.row(rows.accounts.intern(id), d, nf: nf)
@@ -356,13 +417,18 @@ public struct DatabaseTimeline: TimelineSource {
             guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
             let id = String(buffer: idBytes)
             let a = rows.accounts.intern(id)
-            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0 { rows.duplicates = true }
+            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0 {
+                rows.duplicates = true
+            }
             let i = rows.row(a, latest, nf: nf)
             if hasRisk {
                 let text = r[3].bytes.map { String(buffer: $0) } ?? ""
                 guard let level = RiskLevel(name: text) else {
-                    rows.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!, value: text,
-                                               reason: "risk must be none, low, medium, high or empty"))
+                    rows.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!,
+                            value: text,
+                            reason: "risk must be none, low, medium, high or empty"))
                     return
                 }
                 rows.risk[i] = level.rawValue
@@ -370,10 +436,15 @@ public struct DatabaseTimeline: TimelineSource {
                 rows.risk[i] = RiskLevel.none.rawValue
             }
             for (k, s) in slot.enumerated() {
-                guard let vb = r[5 + 2 * k].bytes, let v = Cells.double(vb), let d = r[6 + 2 * k].bytes.flatMap(Cells.date) else { continue }
+                guard let vb = r[5 + 2 * k].bytes, let v = Cells.double(vb),
+                    let d = r[6 + 2 * k].bytes.flatMap(Cells.date)
+                else { continue }
                 guard v.isFinite else {
-                    rows.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k], value: "\(v)",
-                                               reason: "not a finite number"))
+                    rows.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k],
+                            value: "\(v)",
+                            reason: "not a finite number"))
                     continue
                 }
                 rows.values[rows.row(a, d, nf: nf) * nf + s] = v
@@ -394,9 +465,10 @@ public struct DatabaseTimeline: TimelineSource {
             for j in 0..<nf { buffer[j] = rows.values[i * nf + j] }
             acc.row(account: a, day: rows.day[i], risk: rows.risk[i], values: buffer, line: 0)
         }
-        return TimelineSummary(file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: order.count,
-                               recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: rows.accounts,
-                               firstDay: range?.first, lastDay: range?.last, valueCounts: Array(repeating: 0, count: nf))
+        return TimelineSummary(
+            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: order.count,
+            recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: rows.accounts,
+            firstDay: range?.first, lastDay: range?.last, valueCounts: Array(repeating: 0, count: nf))
     }
 
     // MARK: The stream
@@ -405,27 +477,43 @@ public struct DatabaseTimeline: TimelineSource {
     private func stream<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
         try checkDuplicates()
         let nf = sql.factorColumns.count
-        let select = ([sql.account(""), sql.day(""), sql.risk("")] + sql.factorColumns.map { sql.factor("", $0) }).joined(separator: ", ")
+        let select = ([sql.account(""), sql.day(""), sql.risk("")] + sql.factorColumns.map { sql.factor("", $0) })
+            .joined(separator: ", ")
         sink.begin(factors: sql.factorColumns)
         let st = StreamState(sink, nf: nf)
-        let table = name, hasRisk = sql.riskColumn != nil, riskName = sql.riskColumn ?? "risk", factorNames = sql.factorColumns
+        let table = name, hasRisk = sql.riskColumn != nil, riskName = sql.riskColumn ?? "risk",
+            factorNames = sql.factorColumns
         try database.query("SELECT \(select) FROM \(tables.qualified(sql.table))", table: name) { row in
             var it = row.makeIterator()
             let idCell = it.next()!, dayCell = it.next()!, riskCell = it.next()!
             guard let idBytes = idCell.bytes else {
-                st.defects.add(.badValue(table: table, key: "account_id=NULL", column: "account_id", value: "", reason: "account_id is empty")); return
+                st.defects.add(
+                    .badValue(
+                        table: table, key: "account_id=NULL", column: "account_id", value: "",
+                        reason: "account_id is empty"));
+                return
             }
             let id = String(buffer: idBytes)
             guard let day = dayCell.bytes.flatMap(Cells.date) else {
-                st.defects.add(.badValue(table: table, key: "account_id=\(id)", column: "date", value: dayCell.bytes == nil ? "" : "infinity",
-                                  reason: "a row needs a finite date")); return
+                st.defects.add(
+                    .badValue(
+                        table: table, key: "account_id=\(id)", column: "date",
+                        value: dayCell.bytes == nil ? "" : "infinity",
+                        reason: "a row needs a finite date"));
+                return
             }
             var risk = RiskLevel.none.rawValue
             if hasRisk, let b = riskCell.bytes {
-                let level = b.withUnsafeReadableBytes { p in RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count) }
+                let level = b.withUnsafeReadableBytes { p in
+                    RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count)
+                }
                 guard let level else {
-                    st.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName, value: String(buffer: b),
-                                      reason: "risk must be none, low, medium, high or empty")); return
+                    st.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName,
+                            value: String(buffer: b),
+                            reason: "risk must be none, low, medium, high or empty"));
+                    return
                 }
                 risk = level.rawValue
             }
@@ -433,15 +521,21 @@ public struct DatabaseTimeline: TimelineSource {
                 let cell = it.next()!
                 guard let b = cell.bytes, let v = Cells.double(b) else { st.values[j] = .nan; continue }
                 guard v.isFinite else {
-                    st.defects.add(.badValue(table: table, key: "account_id=\(id), date=\(Day.format(day))", column: factorNames[j], value: "\(v)",
-                                      reason: "not a finite number")); return
+                    st.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=\(id), date=\(Day.format(day))", column: factorNames[j],
+                            value: "\(v)",
+                            reason: "not a finite number"));
+                    return
                 }
                 st.values[j] = v
                 st.counts[j] += 1
             }
             var isNew = false
             let code = id.utf8CString.withUnsafeBufferPointer { b in
-                b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: b.count) { st.accounts.intern($0, b.count - 1, isNew: &isNew) }
+                b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: b.count) {
+                    st.accounts.intern($0, b.count - 1, isNew: &isNew)
+                }
             }
             if isNew { st.sink.newAccount(code, id: id) }
             st.rows += 1
@@ -451,22 +545,25 @@ public struct DatabaseTimeline: TimelineSource {
         }
         try st.defects.throwIfAny()
         sink = st.sink
-        return TimelineSummary(file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: st.rows,
-                               recordsUsed: st.rows, rows: st.rows, blankLines: 0, accounts: st.accounts,
-                               firstDay: st.rows > 0 ? st.first : nil, lastDay: st.rows > 0 ? st.last : nil, valueCounts: st.counts)
+        return TimelineSummary(
+            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: st.rows,
+            recordsUsed: st.rows, rows: st.rows, blankLines: 0, accounts: st.accounts,
+            firstDay: st.rows > 0 ? st.first : nil, lastDay: st.rows > 0 ? st.last : nil, valueCounts: st.counts)
     }
 
     /// Two rows of one account and date are a defect, as in a CSV file (checked once, in the database).
     private func checkDuplicates() throws {
         if cache.withLockedValue({ $0.duplicatesChecked }) { return }
         let a = sql.account(""), d = sql.day("")
-        let found = try database.rows("""
+        let found = try database.rows(
+            """
             SELECT \(a), TO_CHAR(\(d), 'YYYY-MM-DD'), COUNT(*) FROM \(tables.qualified(sql.table))
              GROUP BY \(a), \(d) HAVING COUNT(*) > 1 LIMIT 1
             """, table: name)
         if let r = found.first {
-            throw DatabaseError.badValue(table: name, key: "account_id=\(r[0] ?? "NULL"), date=\(r[1] ?? "")", column: "date", value: r[1] ?? "",
-                                         reason: "duplicate (account_id, date): \(r[2] ?? "2") rows")
+            throw DatabaseError.badValue(
+                table: name, key: "account_id=\(r[0] ?? "NULL"), date=\(r[1] ?? "")", column: "date", value: r[1] ?? "",
+                reason: "duplicate (account_id, date): \(r[2] ?? "2") rows")
         }
         cache.withLockedValue { $0.duplicatesChecked = true }
     }
@@ -503,7 +600,8 @@ final class Defects: @unchecked Sendable {
     func throwIfAny() throws {
         guard let e = first else { return }
         if count > 1, case .badValue(let t, let k, let c, let v, let r) = e {
-            throw DatabaseError.badValue(table: t, key: k, column: c, value: v, reason: r + " (and \(count - 1) more bad rows)")
+            throw DatabaseError.badValue(
+                table: t, key: k, column: c, value: v, reason: r + " (and \(count - 1) more bad rows)")
         }
         throw e
     }

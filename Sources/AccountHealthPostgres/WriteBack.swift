@@ -7,8 +7,10 @@ import AccountHealth
 /// ids and labels as `text`, `run_at` as `timestamptz`.
 public enum WriteBack {
     /// The columns known to hold text or dates; any other is a number.
-    static let textColumns: Set<String> = ["account_id", "am", "segment", "band", "previous_band", "reason", "imputed", "driver_1", "driver_2",
-                                           "driver_3", "name"]
+    static let textColumns: Set<String> = [
+        "account_id", "am", "segment", "band", "previous_band", "reason", "imputed", "driver_1", "driver_2",
+        "driver_3", "name",
+    ]
     static let dateColumns: Set<String> = ["as_of", "renewal_date"]
 
     static func type(of column: String) -> String {
@@ -19,7 +21,9 @@ public enum WriteBack {
 
     /// Writes `csv` (a header and rows, as the command renders them) to `table`; returns the rows written.
     @discardableResult
-    public static func write(csv: String, asOf: Int32, to table: String, schema: String?, database: Database) throws -> Int {
+    public static func write(
+        csv: String, asOf: Int32, to table: String, schema: String?, database: Database
+    ) throws -> Int {
         var records = parse(csv)
         guard !records.isEmpty else { throw DatabaseError.failed("nothing to write to \(table)") }
         var header = records.removeFirst()
@@ -32,17 +36,22 @@ public enum WriteBack {
         let qualified = tables.qualified(table)
         let columns = header.map(PushDown.quote).joined(separator: ", ")
         var sql: [String] = []
-        sql.append("CREATE TABLE IF NOT EXISTS \(qualified) (\(header.map { "\(PushDown.quote($0)) \(type(of: $0))" }.joined(separator: ", ")), run_at timestamptz NOT NULL)")
+        sql.append(
+            "CREATE TABLE IF NOT EXISTS \(qualified) "
+                + "(\(header.map { "\(PushDown.quote($0)) \(type(of: $0))" }.joined(separator: ", ")), run_at "
+                + "timestamptz NOT NULL)"
+        )
         sql.append("DELETE FROM \(qualified) WHERE as_of = DATE '\(day)'")
         let batch = 500
         var start = 0
         while start < records.count {
             let rows = records[start..<min(start + batch, records.count)].map { r in
-                "(" + header.indices.map { i in
-                    let cell = i < r.count ? r[i] : ""
-                    if cell.isEmpty { return "NULL" }
-                    return "CAST(\(PushDown.literal(cell)) AS \(type(of: header[i]).uppercased()))"
-                }.joined(separator: ", ") + ", now())"
+                "("
+                    + header.indices.map { i in
+                        let cell = i < r.count ? r[i] : ""
+                        if cell.isEmpty { return "NULL" }
+                        return "CAST(\(PushDown.literal(cell)) AS \(type(of: header[i]).uppercased()))"
+                    }.joined(separator: ", ") + ", now())"
             }
             sql.append("INSERT INTO \(qualified) (\(columns), run_at) VALUES\n" + rows.joined(separator: ",\n"))
             start += batch
@@ -71,8 +80,12 @@ public enum WriteBack {
                 if c == "\"" {
                     if let n = it.next() {
                         if n == "\"" { cell.append("\"") } else { quoted = false; pending = n }
-                    } else { quoted = false }
-                } else { cell.append(c) }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    cell.append(c)
+                }
                 continue
             }
             switch c {

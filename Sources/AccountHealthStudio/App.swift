@@ -57,7 +57,8 @@ public enum StudioServer {
     /// The application `serve` runs and the tests exercise: the router of `studio` with its middleware, bound
     /// as `settings` say. `onServerRunning` receives the bound port.
     public static func buildApplication(
-        _ studio: Studio, settings: Settings = Settings(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ studio: Studio, settings: Settings = Settings(),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
             router: router(studio, token: settings.token),
@@ -100,12 +101,15 @@ public enum StudioServer {
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func asset(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Whether a host is the loopback interface (a server elsewhere needs a token): `localhost`, an IPv4
@@ -115,7 +119,9 @@ public enum StudioServer {
         if host == "localhost" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         if parts.count == 4 {
-            let octets = parts.map { p in p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) ? Int(p) : nil }
+            let octets = parts.map { p in
+                p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) ? Int(p) : nil
+            }
             return octets.allSatisfy { $0.map { (0...255).contains($0) } ?? false } && octets[0] == 127
         }
         var address = in6_addr()
@@ -209,9 +215,13 @@ struct APIController {
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
             let yaml = try StudioServer.mapped { try studio.configYAML(body: body) }
-            return Response(status: .ok, headers: [.contentType: "text/yaml; charset=utf-8",
-                                                   .contentDisposition: "attachment; filename=\"config.yaml\""],
-                            body: .init(byteBuffer: ByteBuffer(string: yaml)))
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/yaml; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"config.yaml\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: yaml)))
         }
         api.get("fit") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
@@ -258,16 +268,24 @@ struct TokenMiddleware: RouterMiddleware {
     typealias Context = StudioRequestContext
     let token: String
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         if authorised(request) { return try await next(request, context) }
         if let q = try? context.query(TokenQuery.self, of: request), q.token == token, request.method == .get,
             !request.uri.path.hasPrefix("/api/")
         {
             // Opening a page with ?token=T: set the cookie and come back without the token in the address.
-            return Response(status: .seeOther, headers: [.location: request.uri.path,
-                                                         .setCookie: "hs_token=\(token); Path=/; HttpOnly; SameSite=Strict"])
+            return Response(
+                status: .seeOther,
+                headers: [
+                    .location: request.uri.path,
+                    .setCookie: "hs_token=\(token); Path=/; HttpOnly; SameSite=Strict",
+                ])
         }
-        throw HTTPError(.unauthorized, message: "a token is needed: Authorization: Bearer <token>, or open a page with ?token=<token>")
+        throw HTTPError(
+            .unauthorized,
+            message: "a token is needed: Authorization: Bearer <token>, or open a page with ?token=<token>")
     }
 
     struct TokenQuery: Decodable {
@@ -277,7 +295,8 @@ struct TokenMiddleware: RouterMiddleware {
     func authorised(_ request: Request) -> Bool {
         if let h = request.headers[.authorization], h == "Bearer \(token)" { return true }
         if let cookies = request.headers[.cookie] {
-            for part in cookies.split(separator: ";") where part.trimmingCharacters(in: .whitespaces) == "hs_token=\(token)" { return true }
+            for part in cookies.split(separator: ";")
+            where part.trimmingCharacters(in: .whitespaces) == "hs_token=\(token)" { return true }
         }
         return false
     }
@@ -294,13 +313,17 @@ struct JSONErrorMiddleware: RouterMiddleware {
         var status: Int
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let e as HTTPError {
             return Self.error(e.status, e.body ?? e.status.reasonPhrase)
         } catch let e as any HTTPResponseError {
-            return Self.error(e.status, e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
+            return Self.error(
+                e.status,
+                e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
         } catch {
             return Self.error(.internalServerError, "\(error)")
         }
@@ -315,7 +338,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = StudioRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)

@@ -13,6 +13,8 @@ enum Pages {
 
     /// The shell as a response.
     static func html() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: shell)))
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: shell)))
     }
 }

@@ -21,7 +21,9 @@ public final class Studio: Sendable {
         /// The message, naming the parameter and its value.
         public var description: String
         /// A refusal of the given class.
-        public init(_ failureClass: FailureClass, _ message: String) { self.failureClass = failureClass; description = message }
+        public init(_ failureClass: FailureClass, _ message: String) {
+            self.failureClass = failureClass; description = message
+        }
     }
 
     /// Loads the dataset into memory (its timeline read once) and scores it at the last date.
@@ -54,14 +56,17 @@ public final class Studio: Sendable {
 
     func day(_ text: String?, _ name: String) throws -> Int32? {
         guard let text, !text.isEmpty else { return nil }
-        guard let d = Day.parse(text) else { throw Failure(.usage, "\(name): not a YYYY-MM-DD date (value: \"\(text)\")") }
+        guard let d = Day.parse(text) else {
+            throw Failure(.usage, "\(name): not a YYYY-MM-DD date (value: \"\(text)\")")
+        }
         return d
     }
 
     func int(_ text: String?, _ name: String, range: ClosedRange<Int>) throws -> Int? {
         guard let text, !text.isEmpty else { return nil }
         guard let v = Int(text), range.contains(v) else {
-            throw Failure(.usage, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound) (value: \"\(text)\")")
+            throw Failure(
+                .usage, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound) (value: \"\(text)\")")
         }
         return v
     }
@@ -74,11 +79,11 @@ public final class Studio: Sendable {
         let bands = configuration.base.bands.map(\.name)
         var counts = [String: Int]()
         for r in report.rows { if let b = r.band { counts[b, default: 0] += 1 } }
-        return Summary(accounts: report.timeline.accounts.count, firstDate: Day.format(firstDay), lastDate: Day.format(lastDay),
-                       asOf: Day.format(report.dates.last ?? lastDay), factors: report.factorNames,
-                       bands: bands.map { Summary.Band(name: $0, accounts: counts[$0] ?? 0) })
+        return Summary(
+            accounts: report.timeline.accounts.count, firstDate: Day.format(firstDay), lastDate: Day.format(lastDay),
+            asOf: Day.format(report.dates.last ?? lastDay), factors: report.factorNames,
+            bands: bands.map { Summary.Band(name: $0, accounts: counts[$0] ?? 0) })
     }
-
 
     /// The query of `GET /api/v1/scores`.
     public struct ScoresQuery: Sendable, Decodable {
@@ -86,9 +91,12 @@ public final class Studio: Sendable {
             case asOf = "as_of", band, am, segment, search, sort, limit, offset
         }
 
-        public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?, limit: String?, offset: String?
-        public init(asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
-                    sort: String? = nil, limit: String? = nil, offset: String? = nil) {
+        public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?,
+            limit: String?, offset: String?
+        public init(
+            asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
+            sort: String? = nil, limit: String? = nil, offset: String? = nil
+        ) {
             self.asOf = asOf; self.band = band; self.am = am; self.segment = segment; self.search = search
             self.sort = sort; self.limit = limit; self.offset = offset
         }
@@ -108,11 +116,16 @@ public final class Studio: Sendable {
         let descending = sortKey.hasPrefix("-")
         if descending { sortKey.removeFirst() }
         guard Studio.sortKeys.contains(sortKey) else {
-            throw Failure(.usage, "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: \"\(q.sort ?? "")\")")
+            throw Failure(
+                .usage,
+                "sort: one of \(Studio.sortKeys.joined(separator: ", ")), with - for descending (value: "
+                    + "\"\(q.sort ?? "")\")"
+            )
         }
         let order = index.order(sortKey, descending: descending)
         let band = q.band.flatMap { $0.isEmpty ? nil : $0 }, am = q.am.flatMap { $0.isEmpty ? nil : $0 }
-        let segment = q.segment.flatMap { $0.isEmpty ? nil : $0 }, needle = q.search.flatMap { $0.isEmpty ? nil : Array($0.lowercased().utf8) }
+        let segment = q.segment.flatMap { $0.isEmpty ? nil : $0 },
+            needle = q.search.flatMap { $0.isEmpty ? nil : Array($0.lowercased().utf8) }
         var total = 0
         var page: [ScoreIndex.Row] = []
         for i in order {
@@ -142,7 +155,9 @@ public final class Studio: Sendable {
             segment = k.map { $0.map { accounts!.segment[$0] } }
             arr = k.map { $0.map { accounts!.arr[$0] } }
             renewal = k.map { $0.flatMap { accounts!.renewalDay[$0] } }
-            searchText = zip(report.rows, k).map { r, k in Array((r.accountId + "\u{0}" + (k.flatMap { accounts!.name[$0] } ?? "")).lowercased().utf8) }
+            searchText = zip(report.rows, k).map { r, k in
+                Array((r.accountId + "\u{0}" + (k.flatMap { accounts!.name[$0] } ?? "")).lowercased().utf8)
+            }
         }
 
         /// Rows in the order of a key; a missing value last either way, ties by account id.
@@ -224,7 +239,9 @@ public final class Studio: Sendable {
         }
 
         func row(_ i: Int) -> Row {
-            Row(score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i], arr: arr[i],
+            Row(
+                score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i],
+                arr: arr[i],
                 renewalDate: renewal[i].map(Day.format))
         }
     }
@@ -235,7 +252,9 @@ public final class Studio: Sendable {
         let d = asOf ?? lastDay
         if let hit = indexes.withLock({ $0[d] }) { return hit }
         let index = ScoreIndex(try Scorer.score(dataset, asOf: d), accounts: dataset.accounts)
-        indexes.withLock { if $0.count > 16 { $0.removeAll() }; $0[d] = index }
+        indexes.withLock {
+            if $0.count > 16 { $0.removeAll() }; $0[d] = index
+        }
         return index
     }
 
@@ -250,13 +269,16 @@ public final class Studio: Sendable {
         guard !range.isEmpty else { throw Failure(.notFound, "account \(id) has no timeline rows") }
         let end = try day(to, "to") ?? timeline.days[range.last!]
         let segment = dataset.accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
-        let start = try day(from, "from") ?? max(timeline.days[range.first!], end - Int32(configuration.rules(forSegment: segment).period))
+        let start =
+            try day(from, "from")
+            ?? max(timeline.days[range.first!], end - Int32(configuration.rules(forSegment: segment).period))
         guard start < end else { throw Failure(.usage, "from must be before to") }
         // The account alone, scored at each of its timeline dates.
         var builder = TimelineBuilder(name: timeline.name, factors: timeline.factors, hasRisk: timeline.summary.hasRisk)
         for i in range {
-            try builder.append(account: id, day: timeline.days[i], risk: RiskLevel(rawValue: timeline.risks[i]),
-                               values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
+            try builder.append(
+                account: id, day: timeline.days[i], risk: RiskLevel(rawValue: timeline.risks[i]),
+                values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
         }
         var one = dataset
         one.timeline = try builder.build()
@@ -268,18 +290,23 @@ public final class Studio: Sendable {
         }
         detail.waterfall = try Explainer.explain(dataset, accountId: id, from: start, to: end)
         detail.timeline = range.map { i in
-            let risk = timeline.risks[i] == TimelineReader.riskUnspecified ? nil : RiskLevel(rawValue: timeline.risks[i])?.description
-            return AccountDetail.RawRow(date: Day.format(timeline.days[i]), risk: risk, factors: timeline.factors,
-                                        values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
+            let risk =
+                timeline.risks[i] == TimelineReader.riskUnspecified
+                ? nil : RiskLevel(rawValue: timeline.risks[i])?.description
+            return AccountDetail.RawRow(
+                date: Day.format(timeline.days[i]), risk: risk, factors: timeline.factors,
+                values: timeline.values.map { $0[i].isNaN ? nil : $0[i] })
         }
         if let o = dataset.outcomes {
             for i in 0..<o.count where o.accountIds[i] == id {
-                detail.outcomes.append(.init(date: Day.format(o.day[i]), outcome: o.churned[i] ? "churned" : "renewed", arr: o.arr[i]))
+                detail.outcomes.append(
+                    .init(date: Day.format(o.day[i]), outcome: o.churned[i] ? "churned" : "renewed", arr: o.arr[i]))
             }
         }
         if let t = dataset.accounts, let k = t.row(of: id) {
-            detail.attributes = .init(name: t.name[k], am: t.am[k], segment: t.segment[k], arr: t.arr[k],
-                                      renewalDate: t.renewalDay[k].map(Day.format))
+            detail.attributes = .init(
+                name: t.name[k], am: t.am[k], segment: t.segment[k], arr: t.arr[k],
+                renewalDate: t.renewalDay[k].map(Day.format))
         }
         return detail
     }
@@ -303,23 +330,28 @@ public final class Studio: Sendable {
     /// configuration replaced the saved one (the off-diagonal cells of the preview's band × band matrix), the
     /// largest score changes first: `{"date", "total", "accounts": [{"account_id", "am", "segment", "arr",
     /// "from_band", "to_band", "from_score", "to_score"}]}`. Each is what `score` gives under either configuration.
-    public func moves(body: String, horizon: String? = nil, step: String? = nil, limit: String? = nil) throws -> BandMoves {
+    public func moves(
+        body: String, horizon: String? = nil, step: String? = nil, limit: String? = nil
+    ) throws -> BandMoves {
         let n = try int(limit, "limit", range: 1...100_000) ?? 50
         let (panel, saved, other) = try previewRequest(body: body, horizon: horizon, step: step)
         let moves = panel.bandMoves(current: saved, other: panel.scores(other))
         let t = dataset.accounts
         let listed = moves.prefix(n).map { m in
             let k = t?.row(of: m.accountId)
-            return BandMoves.Move(accountId: m.accountId, am: k.map { t!.am[$0] }, segment: k.map { t!.segment[$0] },
-                                  arr: k.flatMap { t!.arr[$0] }, fromBand: m.fromBand, toBand: m.toBand, fromScore: m.fromScore,
-                                  toScore: m.toScore)
+            return BandMoves.Move(
+                accountId: m.accountId, am: k.map { t!.am[$0] }, segment: k.map { t!.segment[$0] },
+                arr: k.flatMap { t!.arr[$0] }, fromBand: m.fromBand, toBand: m.toBand, fromScore: m.fromScore,
+                toScore: m.toScore)
         }
         return BandMoves(date: Day.format(panel.lastDay), total: moves.count, accounts: listed)
     }
 
     /// A preview's request: the configuration of the body, checked against the timeline, and the panel of the
     /// horizon and step with the saved configuration's scores.
-    func previewRequest(body: String, horizon: String?, step: String?) throws -> (BacktestPanel, PanelScores, Configuration) {
+    func previewRequest(
+        body: String, horizon: String?, step: String?
+    ) throws -> (BacktestPanel, PanelScores, Configuration) {
         // A step of at least a week: the panel holds every account at every cutoff while it is read (on 100 k
         // accounts × 2 years, `backtest --step 7` peaks at 1.7 GB, a step of 1 would take about seven times as
         // much), and a request must not take the server's memory.
@@ -358,7 +390,8 @@ public final class Studio: Sendable {
         if extraKeys.contains(where: { object[$0] != nil }) {
             var rest = object
             for k in extraKeys { rest[k] = nil }
-            text = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
+            text = String(
+                decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
         }
         return (try Configuration.parse(yaml: text, file: "request body"), object)
     }
@@ -388,7 +421,9 @@ public final class Studio: Sendable {
     public func config() throws -> String {
         try cached("config") {
             let tree = try Yams.load(yaml: configuration.yaml()) ?? [:]
-            return String(decoding: try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self) + "\n"
+            return String(
+                decoding: try JSONSerialization.data(withJSONObject: tree, options: [.prettyPrinted, .sortedKeys]),
+                as: UTF8.self) + "\n"
         }
     }
 
@@ -405,7 +440,8 @@ public final class Studio: Sendable {
     public func fit(horizon: String?) throws -> FitReport {
         let h = try int(horizon, "horizon", range: 0...3650) ?? 90
         return try cached("fit \(h)") {
-            let obs = try Observations.build(dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
+            let obs = try Observations.build(
+                dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
             return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())
         }
     }

@@ -16,7 +16,9 @@ struct AlertsCommand: ParsableCommand {
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Date to check (default: the last timeline date).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Date to check (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Also alert when the score fell by more than this many points.", valueName: "points"))
     var drop: Double?
@@ -41,7 +43,9 @@ struct AlertsCommand: ParsableCommand {
             count = found.count
             try out.emit(Render.alerts(found, asOf: report.dates[0], format: out.resolvedFormat))
             if writeBack.toTable != nil {
-                try writeBack.write(csv: Render.alerts(found, asOf: report.dates[0], format: .csv), asOf: report.dates[0], inputs: inputs)
+                try writeBack.write(
+                    csv: Render.alerts(found, asOf: report.dates[0], format: .csv), asOf: report.dates[0],
+                    inputs: inputs)
             }
             note("\(found.count) alert(s) as of \(Day.format(report.dates[0]))")
         }

@@ -5,7 +5,8 @@ import Foundation
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "How would this configuration have done? Backtest, calibration, and preview of another configuration.",
+        abstract:
+            "How would this configuration have done? Backtest, calibration, and preview of another configuration.",
         discussion: """
             Cutoffs every --step days; at each, every account with a renewal decision in (cutoff, cutoff + horizon]
             is scored as of the cutoff. Reports AUC, top-decile lift, precision at k and churn rate per band, per
@@ -19,12 +20,16 @@ struct BacktestCommand: ParsableCommand {
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
-    @Option(help: ArgumentHelp("Days after each cutoff in which a renewal decision counts.", valueName: "days")) var horizon: Int = 90
+    @Option(help: ArgumentHelp("Days after each cutoff in which a renewal decision counts.", valueName: "days"))
+    var horizon: Int = 90
     @Option(help: ArgumentHelp("Days between cutoffs.", valueName: "days")) var step: Int = 30
-    @Option(help: ArgumentHelp("First cutoff (default: the first timeline date).", valueName: "date")) var from: DateArgument?
-    @Option(help: ArgumentHelp("Last cutoff (default: the day before the last outcome).", valueName: "date")) var to: DateArgument?
+    @Option(help: ArgumentHelp("First cutoff (default: the first timeline date).", valueName: "date")) var from:
+        DateArgument?
+    @Option(help: ArgumentHelp("Last cutoff (default: the day before the last outcome).", valueName: "date")) var to:
+        DateArgument?
     @Option(name: .customLong("k"), help: ArgumentHelp("k of precision at k.", valueName: "k")) var k: Int = 50
-    @Option(help: ArgumentHelp("Another configuration to preview against this one.", valueName: "file")) var against: String?
+    @Option(help: ArgumentHelp("Another configuration to preview against this one.", valueName: "file")) var against:
+        String?
 
     func validate() throws {
         if horizon <= 0 || step <= 0 || k <= 0 { throw ValidationError("--horizon, --step and --k must be positive") }
@@ -36,11 +41,14 @@ struct BacktestCommand: ParsableCommand {
             let config = try dataset.requireConfiguration("backtest")
             let other = try against.map { ($0, try Configuration.load(path: $0)) }
             // The accounts file only matters for per-segment weights.
-            if !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true) { try inputs.add(.accounts, to: &dataset, command: "backtest") }
+            if !config.segments.isEmpty || !(other?.1.segments.isEmpty ?? true) {
+                try inputs.add(.accounts, to: &dataset, command: "backtest")
+            }
             try inputs.add([], required: .outcomes, to: &dataset, command: "backtest")
-            let report = try Backtest.run(dataset,
-                                          options: BacktestOptions(horizon: horizon, step: step, from: from?.day, to: to?.day, k: k),
-                                          against: other.map { (file: $0.0, configuration: $0.1) })
+            let report = try Backtest.run(
+                dataset,
+                options: BacktestOptions(horizon: horizon, step: step, from: from?.day, to: to?.day, k: k),
+                against: other.map { (file: $0.0, configuration: $0.1) })
             try out.emit(Render.backtest(report, format: out.resolvedFormat))
         }
     }

@@ -19,8 +19,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Rows of the fit benchmark.") var rows: Int = 1_000_000
     @Option(help: "Columns (factors).") var columns: Int = 32
     @Option(name: .customLong("cv-rows"), help: "Rows of the cross-validation benchmark.") var cvRows: Int = 100_000
-    @Option(name: .customLong("cox-rows"), help: "Subjects of the Cox benchmark (8 factors).") var coxRows: Int = 100_000
-    @Option(name: .customLong("cox-file"), help: ArgumentHelp("Time the Cox fit of this counting-process CSV only.", valueName: "file"))
+    @Option(name: .customLong("cox-rows"), help: "Subjects of the Cox benchmark (8 factors).") var coxRows: Int =
+        100_000
+    @Option(
+        name: .customLong("cox-file"),
+        help: ArgumentHelp("Time the Cox fit of this counting-process CSV only.", valueName: "file"))
     var coxFile: String?
     @Option(help: "Repetitions.") var reps: Int = 5
     @Option(help: "Threads over row blocks.") var threads: Int = 2
@@ -41,17 +44,21 @@ struct Bench: ParsableCommand {
                 do { r = try ModelBenchmarks.cox(data, reps: reps, threads: threads) } catch let e as ModelError {
                     throw InputError(.modelFailure, Location(file: coxFile), "cannot fit: \(e.description)")
                 }
-                let timing = CoxTiming(rows: data.count, events: r.fit.events, readSeconds: read, fitSeconds: r.timing.seconds,
-                                       medianSeconds: r.timing.median, bestSeconds: r.timing.best, iterations: r.fit.iterations,
-                                       names: r.fit.names, coefficients: r.fit.coefficients, stdErrors: r.fit.standardErrors,
-                                       logLikelihood: r.fit.logLikelihood, concordance: r.fit.concordance, openblasCore: BLAS.coreName)
+                let timing = CoxTiming(
+                    rows: data.count, events: r.fit.events, readSeconds: read, fitSeconds: r.timing.seconds,
+                    medianSeconds: r.timing.median, bestSeconds: r.timing.best, iterations: r.fit.iterations,
+                    names: r.fit.names, coefficients: r.fit.coefficients, stdErrors: r.fit.standardErrors,
+                    logLikelihood: r.fit.logLikelihood, concordance: r.fit.concordance, openblasCore: BLAS.coreName)
                 print(JSON.encode(timing).serialized())
             }
             return
         }
-        let results = try ModelBenchmarks.run(n: rows, k: columns, cvN: cvRows, coxN: coxRows, reps: reps, threads: threads)
+        let results = try ModelBenchmarks.run(
+            n: rows, k: columns, cvN: cvRows, coxN: coxRows, reps: reps, threads: threads)
         var t = ResultTable(columns: ["benchmark", "median s", "best s", "detail"], numeric: [1, 2])
-        for r in results { t.rows.append([r.name, NumberFormat.fixed(r.median, 4), NumberFormat.fixed(r.best, 4), r.detail]) }
+        for r in results {
+            t.rows.append([r.name, NumberFormat.fixed(r.median, 4), NumberFormat.fixed(r.best, 4), r.detail])
+        }
         print(t.text(), terminator: "")
     }
 }

@@ -21,9 +21,14 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("am, segment, or any accounts column.", valueName: "column")) var by: String = "am"
     @Option(help: ArgumentHelp("First outcome date counted (default: all).", valueName: "date")) var from: DateArgument?
     @Option(help: ArgumentHelp("Last outcome date counted (default: all).", valueName: "date")) var to: DateArgument?
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Date of the current scores (default: the last timeline date).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Date of the current scores (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
-    @Option(help: ArgumentHelp("Days before each decision at which the case-mix model takes the features.", valueName: "days")) var horizon: Int = 90
+    @Option(
+        help: ArgumentHelp(
+            "Days before each decision at which the case-mix model takes the features.", valueName: "days"))
+    var horizon: Int = 90
     @Option(help: ArgumentHelp("L2 penalty of the case-mix model.", valueName: "lambda")) var penalty: Double = 0
 
     func validate() throws {
@@ -35,8 +40,9 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
             let dataset = try inputs.dataset(.configuration, required: [.accounts, .outcomes], command: "compare")
-            let r = try Portfolio.compare(dataset, by: by,
-                                          from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty)
+            let r = try Portfolio.compare(
+                dataset, by: by,
+                from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty)
             try out.emit(Render.comparison(r, format: out.resolvedFormat))
         }
     }

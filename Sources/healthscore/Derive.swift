@@ -13,12 +13,15 @@ struct DeriveCommand: ParsableCommand {
             Every command that reads a timeline also takes --events FILE (or an events.csv in --data DIR with no
             timeline.csv) and derives it first.
             Examples:
-              healthscore derive --events datasets/activity/events.csv --config datasets/activity/config.yaml -o timeline.csv
+              healthscore derive --events datasets/activity/events.csv --config datasets/activity/config.yaml \
+            -o timeline.csv
               healthscore score --data datasets/activity
             """
     )
     @OptionGroup var inputs: InputOptions
-    @Option(name: [.short, .long], help: ArgumentHelp("Write the timeline here instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("Write the timeline here instead of standard output.", valueName: "file"))
     var output: String?
 
     func run() throws {
@@ -30,7 +33,9 @@ struct DeriveCommand: ParsableCommand {
                 (log, metrics) = try source.eventsAndMetrics(metrics: files.metrics ?? files.config)
             } else {
                 guard files.events != nil else {
-                    throw InputError(.invalidArgument, Location(file: "events"), "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
+                    throw InputError(
+                        .invalidArgument, Location(file: "events"),
+                        "derive needs --events FILE (or --data DIR with events.csv and no timeline.csv)")
                 }
                 (log, metrics) = try files.eventsAndMetrics()
             }
@@ -41,7 +46,11 @@ struct DeriveCommand: ParsableCommand {
             }
             try writer?.close()
             for d in run.diagnostics { note(d.message) }
-            note("derived \(metrics.factors.count) factors for \(log.accounts.count - run.accountsWithoutRows) accounts on \(run.grid.count) grid dates (\(Day.format(run.grid.first!)) to \(Day.format(run.grid.last!))) from \(log.count) events")
+            note(
+                "derived \(metrics.factors.count) factors for \(log.accounts.count - run.accountsWithoutRows) "
+                    + "accounts on \(run.grid.count) grid dates (\(Day.format(run.grid.first!)) to "
+                    + "\(Day.format(run.grid.last!))) from \(log.count) events"
+            )
         }
     }
 }

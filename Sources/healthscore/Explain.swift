@@ -27,10 +27,14 @@ struct Explain: ParsableCommand {
             let accounts = dataset.accounts
             var end = to?.day
             if end == nil { end = try dataset.timeline.dateRange()?.last }
-            guard let end else { throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates") }
+            guard let end else {
+                throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates")
+            }
             let segment = accounts.flatMap { t in t.row(of: account).map { t.segment[$0] } }
             let start = from?.day ?? end - Int32(config.rules(forSegment: segment).period)
-            guard start < end else { throw InputError(.invalidArgument, Location(file: "--from"), "--from must be before --to") }
+            guard start < end else {
+                throw InputError(.invalidArgument, Location(file: "--from"), "--from must be before --to")
+            }
             let w = try Explainer.explain(dataset, accountId: account, from: start, to: end)
             try out.emit(Render.waterfall(w, format: out.resolvedFormat))
         }

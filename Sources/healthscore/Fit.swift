@@ -6,9 +6,13 @@ import Foundation
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Days before each renewal decision at which the features are taken.", valueName: "days"))
     var horizon: Int = 90
-    @Option(help: ArgumentHelp("'mean' fills a missing feature with its mean instead of dropping the observation.", valueName: "mean"))
+    @Option(
+        help: ArgumentHelp(
+            "'mean' fills a missing feature with its mean instead of dropping the observation.", valueName: "mean"))
     var impute: String?
-    @Option(help: ArgumentHelp("Add each factor's least-squares slope per 30 days over the DAYS before T − h.", valueName: "days"))
+    @Option(
+        help: ArgumentHelp(
+            "Add each factor's least-squares slope per 30 days over the DAYS before T − h.", valueName: "days"))
     var trend: Int?
     @Option(help: ArgumentHelp("L2 (ridge) penalty λ on the coefficients, not the intercept.", valueName: "lambda"))
     var penalty: Double = 0
@@ -20,7 +24,9 @@ struct ModelOptions: ParsableArguments {
         if !(penalty >= 0) || !penalty.isFinite { throw ValidationError("--penalty must be a non-negative number") }
     }
 
-    var observationOptions: ObservationOptions { ObservationOptions(horizons: [horizon], imputeMean: impute == "mean", trendDays: trend) }
+    var observationOptions: ObservationOptions {
+        ObservationOptions(horizons: [horizon], imputeMean: impute == "mean", trendDays: trend)
+    }
 }
 
 struct Fit: ParsableCommand {
@@ -34,7 +40,8 @@ struct Fit: ParsableCommand {
             ones by AUC on the same folds.
             Examples:
               healthscore fit --data datasets/simulated
-              healthscore fit --data datasets/simulated --bootstrap 200 --write-config suggested.yaml --save-model model.json
+              healthscore fit --data datasets/simulated --bootstrap 200 --write-config suggested.yaml \
+            --save-model model.json
               healthscore fit --data datasets/simulated --horizon 180 --impute mean --format json
             """
     )
@@ -44,10 +51,16 @@ struct Fit: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @Option(help: ArgumentHelp("Cross-validation folds (grouped by account).", valueName: "k")) var folds: Int = 5
     @Option(help: "Seed for the folds and the bootstrap.") var seed: UInt64 = 1
-    @Option(help: ArgumentHelp("Bootstrap resamples of accounts for intervals on the suggested weights.", valueName: "n")) var bootstrap: Int = 0
-    @Option(name: .customLong("write-config"), help: ArgumentHelp("Write the configuration with the suggested weights here.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Bootstrap resamples of accounts for intervals on the suggested weights.", valueName: "n"))
+    var bootstrap: Int = 0
+    @Option(
+        name: .customLong("write-config"),
+        help: ArgumentHelp("Write the configuration with the suggested weights here.", valueName: "file"))
     var writeConfig: String?
-    @Option(name: .customLong("save-model"), help: ArgumentHelp("Save the fitted model (JSON) for `rank --model`.", valueName: "file"))
+    @Option(
+        name: .customLong("save-model"),
+        help: ArgumentHelp("Save the fitted model (JSON) for `rank --model`.", valueName: "file"))
     var saveModel: String?
 
     func validate() throws {
@@ -59,15 +72,21 @@ struct Fit: ParsableCommand {
         try reportingErrors(progress: !inputs.quiet) {
             let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "fit")
             let config = dataset.configuration
-            let sets = try Observations.build(dataset, factors: config?.base.factors.map(\.name), options: model.observationOptions)
+            let sets = try Observations.build(
+                dataset, factors: config?.base.factors.map(\.name), options: model.observationOptions)
             let obs = sets[0]
-            if config == nil { note("no configuration: every timeline factor is a feature, and no weights are suggested") }
+            if config == nil {
+                note("no configuration: every timeline factor is a feature, and no weights are suggested")
+            }
             let report: FitReport
             do {
-                report = try FitAnalysis.run(obs, rules: config?.base,
-                                             options: FitOptions(penalty: model.penalty, folds: folds, seed: seed, bootstrap: bootstrap))
+                report = try FitAnalysis.run(
+                    obs, rules: config?.base,
+                    options: FitOptions(penalty: model.penalty, folds: folds, seed: seed, bootstrap: bootstrap))
             } catch let e as ModelError {
-                throw InputError(.modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"), "cannot fit: \(e.description)\(modelHint(e))")
+                throw InputError(
+                    .modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"),
+                    "cannot fit: \(e.description)\(modelHint(e))")
             }
             for d in report.diagnostics { note(d.message) }
             switch out.resolvedFormat {
@@ -78,14 +97,24 @@ struct Fit: ParsableCommand {
             if let writeConfig, let config, let w = report.weights {
                 var c = config
                 for (i, f) in c.base.factors.enumerated() {
-                    if let k = w.factors.firstIndex(where: { $0.lowercased() == f.name.lowercased() }) { c.base.factors[i].weight = w.suggested[k] }
+                    if let k = w.factors.firstIndex(where: { $0.lowercased() == f.name.lowercased() }) {
+                        c.base.factors[i].weight = w.suggested[k]
+                    }
                 }
-                guard FileManager.default.createFile(atPath: writeConfig, contents: Data(("# Suggested by healthscore fit (horizon \(obs.horizon) days, \(obs.count) observations)\n" + c.yaml()).utf8)) else {
+                guard
+                    FileManager.default.createFile(
+                        atPath: writeConfig,
+                        contents: Data(
+                            ("# Suggested by healthscore fit (horizon \(obs.horizon) days, \(obs.count) observations)\n"
+                                + c.yaml()).utf8))
+                else {
                     throw InputError(.unreadableFile, Location(file: writeConfig), "cannot write the configuration")
                 }
                 note("wrote the suggested configuration to \(writeConfig)")
             } else if writeConfig != nil {
-                throw InputError(.invalidArgument, Location(file: "--write-config"), "--write-config needs a configuration to start from")
+                throw InputError(
+                    .invalidArgument, Location(file: "--write-config"),
+                    "--write-config needs a configuration to start from")
             }
             if let saveModel {
                 let m = SavedModel(fit: report.model, observations: obs, trendDays: model.trend)

@@ -17,11 +17,14 @@ struct IndicatorsCommand: ParsableCommand {
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
-    @Option(help: ArgumentHelp("Comma-separated horizons in days.", valueName: "days")) var horizons: String = "30,60,90,180,365"
+    @Option(help: ArgumentHelp("Comma-separated horizons in days.", valueName: "days")) var horizons: String =
+        "30,60,90,180,365"
 
     func parsedHorizons() throws -> [Int] {
         let hs = horizons.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !hs.isEmpty, hs.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw ValidationError("--horizons must be comma-separated whole numbers of days") }
+        guard !hs.isEmpty, hs.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw ValidationError("--horizons must be comma-separated whole numbers of days")
+        }
         return hs.map { $0! }
     }
 

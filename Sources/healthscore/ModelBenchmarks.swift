@@ -44,17 +44,24 @@ enum ModelBenchmarks {
     }
 
     /// Runs the model benchmarks: dgemm peak, XᵀWX, logistic fit, 5-fold CV AUC.
-    public static func run(n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, coxN: Int = 100_000, reps: Int = 5, threads: Int = 2) throws -> [Timing] {
+    public static func run(
+        n: Int = 1_000_000, k: Int = 32, cvN: Int = 100_000, coxN: Int = 100_000, reps: Int = 5, threads: Int = 2
+    ) throws -> [Timing] {
         var results: [Timing] = []
         // 1-thread dgemm peak, 2000² (the reference for the XᵀWX efficiency).
         let m = 2000
         let a = Matrix(rows: m, columns: m, repeating: 1.0 / Double(m))
         var c = Matrix(rows: m, columns: m)
         let gemm = time(reps) {
-            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(m), Int32(m), 1, a.storage, Int32(m), a.storage, Int32(m), 0, &c.storage, Int32(m))
+            cblas_dgemm(
+                CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(m), Int32(m), 1, a.storage, Int32(m),
+                a.storage, Int32(m), 0, &c.storage, Int32(m))
         }
         let peak = 2 * pow(Double(m), 3) / (gemm.min() ?? 1) / 1e9
-        results.append(Timing(name: "dgemm \(m)² (1 thread)", seconds: gemm, detail: String(format: "%.1f GFLOP/s, OpenBLAS core %@", peak, BLAS.coreName)))
+        results.append(
+            Timing(
+                name: "dgemm \(m)² (1 thread)", seconds: gemm,
+                detail: String(format: "%.1f GFLOP/s, OpenBLAS core %@", peak, BLAS.coreName)))
 
         let (x, y) = design(n: n, k: k, seed: 1)
         let P = k + 1
@@ -64,17 +71,26 @@ enum ModelBenchmarks {
             let kernel = IRLSKernel(x: x, y: y, threads: t)
             let gram = time(reps) { _ = kernel.weightedGram(weights) }
             let gflops = Double(n) * Double(P) * Double(P + 1) / (gram.min() ?? 1) / 1e9
-            results.append(Timing(name: "XᵀWX alone (√w-scaled blocks + dsyrk), \(n)×\(P), \(t) thread(s)", seconds: gram,
-                                  detail: String(format: "%.1f GFLOP/s, %.0f%% of the 1-thread dgemm peak", gflops, 100 * gflops / peak)))
+            results.append(
+                Timing(
+                    name: "XᵀWX alone (√w-scaled blocks + dsyrk), \(n)×\(P), \(t) thread(s)", seconds: gram,
+                    detail: String(
+                        format: "%.1f GFLOP/s, %.0f%% of the 1-thread dgemm peak", gflops, 100 * gflops / peak)))
             let pass = time(reps) { _ = kernel.evaluate(beta) }
-            let flops = Double(n) * Double(P) * Double(P + 1)   // dsyrk on the upper triangle: n·P·(P+1) flops
-            results.append(Timing(name: "IRLS pass (XᵀWX + gradient + deviance), \(n)×\(P), \(t) thread(s)", seconds: pass,
-                                  detail: String(format: "%.1f GFLOP/s in dsyrk terms, %.0f%% of the 1-thread dgemm peak", flops / (pass.min() ?? 1) / 1e9,
-                                                 100 * flops / (pass.min() ?? 1) / 1e9 / peak)))
+            let flops = Double(n) * Double(P) * Double(P + 1)  // dsyrk on the upper triangle: n·P·(P+1) flops
+            results.append(
+                Timing(
+                    name: "IRLS pass (XᵀWX + gradient + deviance), \(n)×\(P), \(t) thread(s)", seconds: pass,
+                    detail: String(
+                        format: "%.1f GFLOP/s in dsyrk terms, %.0f%% of the 1-thread dgemm peak",
+                        flops / (pass.min() ?? 1) / 1e9,
+                        100 * flops / (pass.min() ?? 1) / 1e9 / peak)))
         }
         var iterations = 0
         let names = (1...k).map { "x\($0)" }
-        let fit = try time(reps) { iterations = try LogisticRegression(threads: threads).fit(x, y, names: names).iterations }
+        let fit = try time(reps) {
+            iterations = try LogisticRegression(threads: threads).fit(x, y, names: names).iterations
+        }
         results.append(Timing(name: "logistic fit \(n)×\(k)", seconds: fit, detail: "\(iterations) Newton iterations"))
 
         let (cx, cy) = design(n: cvN, k: k, seed: 2)
@@ -90,7 +106,8 @@ enum ModelBenchmarks {
             }
             meanAUC = s / 5
         }
-        results.append(Timing(name: "5-fold CV AUC \(cvN)×\(k)", seconds: cv, detail: String(format: "mean AUC %.4f", meanAUC)))
+        results.append(
+            Timing(name: "5-fold CV AUC \(cvN)×\(k)", seconds: cv, detail: String(format: "mean AUC %.4f", meanAUC)))
         let survival = try coxDesign(n: coxN, k: 8, seed: 3)
         results.append(try cox(survival, reps: reps, threads: threads).timing)
         return results
@@ -111,7 +128,8 @@ enum ModelBenchmarks {
             stop[i] = max(min(tEvent, tCensor), 1e-9)
             event[i] = tEvent <= tCensor
         }
-        return try SurvivalData(names: (0..<k).map { "x\($0)" }, start: [Double](repeating: 0, count: n), stop: stop, event: event, x: x)
+        return try SurvivalData(
+            names: (0..<k).map { "x\($0)" }, start: [Double](repeating: 0, count: n), stop: stop, event: event, x: x)
     }
 
     /// Times the Cox fit (Efron) of `data`, `reps` times.
@@ -119,7 +137,10 @@ enum ModelBenchmarks {
         var fit: CoxFit? = nil
         let seconds = try time(reps) { fit = try CoxRegression(threads: threads).fit(data) }
         let f = fit!
-        return (Timing(name: "Cox PH (Efron) \(data.count)×\(data.x.columns), \(f.events) events", seconds: seconds,
-                       detail: String(format: "%d Newton iterations, concordance %.4f", f.iterations, f.concordance)), f)
+        return (
+            Timing(
+                name: "Cox PH (Efron) \(data.count)×\(data.x.columns), \(f.events) events", seconds: seconds,
+                detail: String(format: "%d Newton iterations, concordance %.4f", f.iterations, f.concordance)), f
+        )
     }
 }

@@ -5,16 +5,26 @@ import Foundation
 
 /// Where the inputs are: `--data DIR` or single-file flags (an explicit flag wins).
 struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Directory holding timeline.csv, accounts.csv, outcomes.csv and config.yaml.", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Directory holding timeline.csv, accounts.csv, outcomes.csv and config.yaml.", valueName: "dir"))
     var data: String?
 
     @Option(name: .long, help: ArgumentHelp("Timeline CSV (wide or long layout).", valueName: "file"))
     var timeline: String?
 
-    @Option(name: .long, help: ArgumentHelp("Activity log CSV (account_id, time, type[, value]): the timeline is derived from it (DESIGN §9).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Activity log CSV (account_id, time, type[, value]): the timeline is derived from it (DESIGN §9).",
+            valueName: "file"))
     var events: String?
 
-    @Option(name: .long, help: ArgumentHelp("Metric definitions for --events (default: the metrics: section of --config).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Metric definitions for --events (default: the metrics: section of --config).", valueName: "file"))
     var metrics: String?
 
     @Option(name: .long, help: ArgumentHelp("Accounts CSV (account_id, am, segment, arr, …).", valueName: "file"))
@@ -26,42 +36,67 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Weight configuration (YAML).", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Field separator of the CSV inputs: one character, or 'tab'.", valueName: "char"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Field separator of the CSV inputs: one character, or 'tab'.", valueName: "char"))
     var delimiter: String = ","
 
     @Flag(name: .long, help: "No progress bar on standard error.")
     var quiet = false
 
-    @Option(name: .long, help: ArgumentHelp("Read the data from PostgreSQL: postgresql://user[:password]@host[:port]/dbname (the password may come from PGPASSWORD; it is never printed). The configuration still comes from --config.", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the data from PostgreSQL: postgresql://user[:password]@host[:port]/dbname (the password may come "
+                + "from PGPASSWORD; it is never printed). The configuration still comes from --config.",
+            valueName: "url"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --db: the schema of the tables (default: the search path).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("With --db: the schema of the tables (default: the search path).", valueName: "name"))
     var schema: String?
 
-    @Option(name: .customLong("timeline-table"), help: ArgumentHelp("With --db: the timeline table or view.", valueName: "name"))
+    @Option(
+        name: .customLong("timeline-table"),
+        help: ArgumentHelp("With --db: the timeline table or view.", valueName: "name"))
     var timelineTable: String?
 
-    @Option(name: .customLong("accounts-table"), help: ArgumentHelp("With --db: the accounts table or view.", valueName: "name"))
+    @Option(
+        name: .customLong("accounts-table"),
+        help: ArgumentHelp("With --db: the accounts table or view.", valueName: "name"))
     var accountsTable: String?
 
-    @Option(name: .customLong("outcomes-table"), help: ArgumentHelp("With --db: the outcomes table or view.", valueName: "name"))
+    @Option(
+        name: .customLong("outcomes-table"),
+        help: ArgumentHelp("With --db: the outcomes table or view.", valueName: "name"))
     var outcomesTable: String?
 
-    @Option(name: .customLong("events-table"), help: ArgumentHelp("With --db: derive the timeline from this activity-log table (DESIGN §9) instead of reading a timeline table.", valueName: "name"))
+    @Option(
+        name: .customLong("events-table"),
+        help: ArgumentHelp(
+            "With --db: derive the timeline from this activity-log table (DESIGN §9) instead of reading a timeline "
+                + "table.",
+            valueName: "name"))
     var eventsTable: String?
 
     var tables: DatabaseTables {
-        DatabaseTables(schema: schema, timeline: timelineTable ?? "timeline", accounts: accountsTable ?? "accounts",
-                       outcomes: outcomesTable ?? "outcomes", events: eventsTable ?? "events")
+        DatabaseTables(
+            schema: schema, timeline: timelineTable ?? "timeline", accounts: accountsTable ?? "accounts",
+            outcomes: outcomesTable ?? "outcomes", events: eventsTable ?? "events")
     }
 
     func validate() throws {
         _ = try delimiterByte()
         if timeline != nil && events != nil { throw ValidationError("give --timeline or --events, not both") }
         if db != nil {
-            let files = [("--data", data), ("--timeline", timeline), ("--events", events), ("--accounts", accounts), ("--outcomes", outcomes)]
+            let files = [
+                ("--data", data), ("--timeline", timeline), ("--events", events), ("--accounts", accounts),
+                ("--outcomes", outcomes),
+            ]
             if let (flag, _) = files.first(where: { $0.1 != nil }) {
-                throw ValidationError("--db reads the data from the database: give the configuration with --config FILE, not \(flag)")
+                throw ValidationError(
+                    "--db reads the data from the database: give the configuration with --config FILE, not \(flag)")
             }
         }
     }
@@ -75,7 +110,8 @@ struct InputOptions: ParsableArguments {
     func delimiterByte() throws -> UInt8 {
         let d = delimiter == "tab" || delimiter == "\\t" ? "\t" : delimiter
         guard d.utf8.count == 1, let b = d.utf8.first, b != 0x22, b != 0x0A, b != 0x0D else {
-            throw ValidationError("--delimiter must be a single ASCII character other than a quote or newline (got '\(delimiter)')")
+            throw ValidationError(
+                "--delimiter must be a single ASCII character other than a quote or newline (got '\(delimiter)')")
         }
         return b
     }
@@ -102,8 +138,10 @@ struct InputOptions: ParsableArguments {
     /// Loads the dataset: the timeline (streamed by default: the bounded-memory path) and the given parts
     /// that have a file; a `required` part without one is an error naming the flag (or the missing file of
     /// the `--data` directory).
-    func dataset(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
-                 command: String) throws -> Dataset {
+    func dataset(
+        _ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
+        command: String
+    ) throws -> Dataset {
         if let source = try database() {
             let files = try checkedFiles(required: required.intersection(.configuration), command: command)
             let (timeline, diagnostics) = try databaseTimeline(source, files: files, loading: loading)
@@ -121,13 +159,19 @@ struct InputOptions: ParsableArguments {
 
     /// Adds parts to a loaded dataset (read only now that the configuration says they are needed), with the
     /// same checks; the timeline is not read again.
-    func add(_ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String) throws {
+    func add(
+        _ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String
+    ) throws {
         if let source = try database() {
             let files = try checkedFiles(required: required.intersection(.configuration), command: command)
             let all = parts.union(required)
             try files.read(all.intersection(.configuration), into: &dataset)
-            if all.contains(.accounts), try wanted(.accounts, required: required, source: source) { dataset.accounts = try source.accounts() }
-            if all.contains(.outcomes), try wanted(.outcomes, required: required, source: source) { dataset.outcomes = try source.outcomes() }
+            if all.contains(.accounts), try wanted(.accounts, required: required, source: source) {
+                dataset.accounts = try source.accounts()
+            }
+            if all.contains(.outcomes), try wanted(.outcomes, required: required, source: source) {
+                dataset.outcomes = try source.outcomes()
+            }
             return
         }
         try checkedFiles(required: required, command: command).read(parts.union(required), into: &dataset)
@@ -135,8 +179,10 @@ struct InputOptions: ParsableArguments {
 
     /// The timeline of `--db`: derived from the events table with `--events-table`, else the timeline table
     /// (streamed, or read once into memory).
-    func databaseTimeline(_ source: DatabaseSource, files: DataFiles,
-                          loading: DataFiles.TimelineLoading) throws -> (any TimelineSource, [Diagnostic]) {
+    func databaseTimeline(
+        _ source: DatabaseSource, files: DataFiles,
+        loading: DataFiles.TimelineLoading
+    ) throws -> (any TimelineSource, [Diagnostic]) {
         if eventsTable != nil {
             let derived = try source.derive(metrics: files.metrics ?? files.config)
             return (derived.timeline, derived.diagnostics)
@@ -158,18 +204,23 @@ struct InputOptions: ParsableArguments {
     private func checkedFiles(required: DataFiles.Parts, command: String) throws -> DataFiles {
         let files = try self.files()
         let needs: [(DataFiles.Parts, String?, String, String)] = [
-            (.accounts, files.accounts, "accounts", "accounts.csv"), (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
+            (.accounts, files.accounts, "accounts", "accounts.csv"),
+            (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
             (.configuration, files.config, "config", "config.yaml"),
         ]
         if files.timeline == nil && files.events == nil && db == nil {
-            throw InputError(.invalidArgument, Location(file: "timeline"), "no timeline given: pass --timeline FILE, --events FILE or --data DIR")
+            throw InputError(
+                .invalidArgument, Location(file: "timeline"),
+                "no timeline given: pass --timeline FILE, --events FILE or --data DIR")
         }
         for (part, path, flag, file) in needs where required.contains(part) && path == nil {
             if let dir = files.directory {
-                throw InputError(.missingFile, Location(file: (dir as NSString).appendingPathComponent(file)),
-                                 "no such file (\(command) needs it: pass --\(flag) FILE or add it to \(dir))")
+                throw InputError(
+                    .missingFile, Location(file: (dir as NSString).appendingPathComponent(file)),
+                    "no such file (\(command) needs it: pass --\(flag) FILE or add it to \(dir))")
             }
-            throw InputError(.invalidArgument, Location(file: flag), "\(command) needs --\(flag) FILE (or --data DIR with \(file))")
+            throw InputError(
+                .invalidArgument, Location(file: flag), "\(command) needs --\(flag) FILE (or --data DIR with \(file))")
         }
         return files
     }
@@ -177,10 +228,14 @@ struct InputOptions: ParsableArguments {
 
 /// How results are written.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("table, csv or json (default: table on a terminal, csv otherwise).", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("table, csv or json (default: table on a terminal, csv otherwise).", valueName: "format"))
     var format: OutputFormatArgument?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("Write results to this file instead of standard output.", valueName: "file"))
     var output: String?
 
     var resolvedFormat: OutputFormat {
@@ -205,11 +260,18 @@ struct OutputOptions: ParsableArguments {
 
 /// `--to-table`: the results written back to the database as well (DESIGN §10).
 struct WriteBackOptions: ParsableArguments {
-    @Option(name: .customLong("to-table"), help: ArgumentHelp("With --db: also write the CSV rows (with as_of and run_at) to this table, replacing the rows of the same as_of in one transaction; the table is created when missing.", valueName: "name"))
+    @Option(
+        name: .customLong("to-table"),
+        help: ArgumentHelp(
+            "With --db: also write the CSV rows (with as_of and run_at) to this table, replacing the rows of the "
+                + "same as_of in one transaction; the table is created when missing.",
+            valueName: "name"))
     var toTable: String?
 
     func validate(_ inputs: InputOptions) throws {
-        if toTable != nil && inputs.db == nil { throw ValidationError("--to-table writes to the database of --db: give --db URL") }
+        if toTable != nil && inputs.db == nil {
+            throw ValidationError("--to-table writes to the database of --db: give --db URL")
+        }
     }
 
     /// Writes `csv` to the table when one is given, and says so on standard error.
@@ -281,7 +343,8 @@ final class ProgressBar: @unchecked Sendable {
                 let (done, total, file) = progress.snapshot
                 let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
                 let width = 30, filled = Int(fraction * Double(width))
-                let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                let line =
+                    "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                     + String(format: "%3.0f%% %@  %.1f s ", fraction * 100, file, elapsed)
                 bar.draw(line)
             }
@@ -309,7 +372,9 @@ final class ProgressBar: @unchecked Sendable {
 }
 
 /// Library parameter names that an `.invalidArgument` error may name, shown as the flags that set them.
-let flagNames: Set<String> = ["step", "horizon", "from", "to", "every", "trend", "folds", "as-of", "penalty", "drop", "top"]
+let flagNames: Set<String> = [
+    "step", "horizon", "from", "to", "every", "trend", "folds", "as-of", "penalty", "drop", "top",
+]
 
 /// Runs a command body, turning data errors into messages on stderr and exit status 65/66;
 /// with `progress`, shows a progress bar on a terminal while it runs.
@@ -324,19 +389,25 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         FileHandle.standardError.write(Data((e.description + "\n").utf8))
         throw ExitCode(e.failureClass.exitStatus)
     } catch let e as DatasetError {
-        let flag = ["accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE",
-                    "timeline": "--timeline FILE or --events FILE", "metrics": "--metrics FILE, a metrics: section in --config,"][e.part.rawValue]!
+        let flag = [
+            "accounts": "--accounts FILE", "outcomes": "--outcomes FILE", "configuration": "--config FILE",
+            "timeline": "--timeline FILE or --events FILE",
+            "metrics": "--metrics FILE, a metrics: section in --config,",
+        ][e.part.rawValue]!
         FileHandle.standardError.write(Data("healthscore: error: \(e.description) (pass \(flag) or --data DIR)\n".utf8))
         throw ExitCode(e.failureClass.exitStatus)
     } catch let e as InputErrors {
         let shown = e.errors.prefix(50)
         var text = shown.map(\.description).joined(separator: "\n")
-        if e.errors.count > shown.count || e.truncated { text += "\n… and more errors (healthscore validate lists them all)" }
+        if e.errors.count > shown.count || e.truncated {
+            text += "\n… and more errors (healthscore validate lists them all)"
+        }
         FileHandle.standardError.write(Data((text + "\n").utf8))
         throw ExitCode(e.failureClass.exitStatus)
     } catch let e as ModelError {
         // Commands map model failures to located input errors; this is the safety net (bad data, 65).
-        FileHandle.standardError.write(Data("healthscore: error: cannot fit the model: \(e.description)\(modelHint(e))\n".utf8))
+        FileHandle.standardError.write(
+            Data("healthscore: error: cannot fit the model: \(e.description)\(modelHint(e))\n".utf8))
         throw ExitCode(e.failureClass.exitStatus)
     } catch let e as LinearAlgebraError {
         FileHandle.standardError.write(Data("healthscore: error: numerical failure: \(e)\n".utf8))

@@ -20,7 +20,9 @@ struct RankCommand: ParsableCommand {
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("A saved model (fit --save-model).", valueName: "file")) var model: String?
     @Option(help: ArgumentHelp("Horizon of the fitted model, in days.", valueName: "days")) var horizon: Int = 90
@@ -36,12 +38,17 @@ struct RankCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let dataset = try inputs.dataset(.all, required: model == nil ? .outcomes : [], command: "rank without --model")
+            let dataset = try inputs.dataset(
+                .all, required: model == nil ? .outcomes : [], command: "rank without --model")
             let saved = try model.map { try SavedModel.load(path: $0) }
-            let r = try Ranking.rank(dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty, top: top)
+            let r = try Ranking.rank(
+                dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty,
+                top: top)
             for d in r.diagnostics { note(d.message) }
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
-            if writeBack.toTable != nil { try writeBack.write(csv: Render.ranking(r, format: .csv), asOf: r.asOf, inputs: inputs) }
+            if writeBack.toTable != nil {
+                try writeBack.write(csv: Render.ranking(r, format: .csv), asOf: r.asOf, inputs: inputs)
+            }
         }
     }
 }

@@ -18,9 +18,14 @@ struct ReportCommand: ParsableCommand {
             """
     )
     @OptionGroup var inputs: InputOptions
-    @Option(name: [.short, .long], help: ArgumentHelp("Directory for report.html and report.md.", valueName: "dir")) var output: String
+    @Option(name: [.short, .long], help: ArgumentHelp("Directory for report.html and report.md.", valueName: "dir"))
+    var output: String
     @Option(help: ArgumentHelp("Bootstrap resamples for the weight intervals.", valueName: "n")) var bootstrap: Int = 50
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Report as the data stood on this date: later timeline rows and outcomes are left out (default: all data).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp(
+            "Report as the data stood on this date: later timeline rows and outcomes are left out (default: all data).",
+            valueName: "date"))
     var asOf: DateArgument?
 
     func run() throws {
@@ -31,7 +36,9 @@ struct ReportCommand: ParsableCommand {
             do {
                 r = try ReportBuilder.build(dataset, options: ReportOptions(asOf: asOf?.day, bootstrap: bootstrap))
             } catch let e as ModelError {
-                throw InputError(.modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"), "cannot build the report: \(e.description)")
+                throw InputError(
+                    .modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"),
+                    "cannot build the report: \(e.description)")
             }
             for d in r.diagnostics { note(d.message) }
             do {
@@ -39,7 +46,8 @@ struct ReportCommand: ParsableCommand {
                 try r.html.write(toFile: output + "/report.html", atomically: true, encoding: .utf8)
                 try r.markdown.write(toFile: output + "/report.md", atomically: true, encoding: .utf8)
             } catch {
-                throw InputError(.unreadableFile, Location(file: output), "cannot write the report: \(error.localizedDescription)")
+                throw InputError(
+                    .unreadableFile, Location(file: output), "cannot write the report: \(error.localizedDescription)")
             }
             note("wrote \(output)/report.html (\(r.charts) charts) and \(output)/report.md")
         }

@@ -16,25 +16,32 @@ struct Score: ParsableCommand {
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date (default: the last timeline date).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Score as of this date (default: the last timeline date).", valueName: "date"))
     var asOf: DateArgument?
     @Option(help: ArgumentHelp("Replay: score every N days back from --as-of.", valueName: "days"))
     var every: Int?
-    @Option(help: ArgumentHelp("With --every: the earliest date (default: the first timeline date).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp("With --every: the earliest date (default: the first timeline date).", valueName: "date"))
     var from: DateArgument?
 
     func validate() throws {
         if let every, every <= 0 { throw ValidationError("--every must be a positive number of days") }
         if from != nil && every == nil { throw ValidationError("--from goes with --every") }
         try writeBack.validate(inputs)
-        if writeBack.toTable != nil && every != nil { throw ValidationError("--to-table writes the scores of one date: leave out --every") }
+        if writeBack.toTable != nil && every != nil {
+            throw ValidationError("--to-table writes the scores of one date: leave out --every")
+        }
     }
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
             var dataset = try inputs.dataset(.configuration, command: "score")
             // The accounts file only matters for per-segment weights (its problems are validate's business).
-            if !(dataset.configuration?.segments.isEmpty ?? true) { try inputs.add(.accounts, to: &dataset, command: "score") }
+            if !(dataset.configuration?.segments.isEmpty ?? true) {
+                try inputs.add(.accounts, to: &dataset, command: "score")
+            }
             let report = try Scorer.score(dataset, asOf: asOf?.day, every: every, from: from?.day)
             for d in report.diagnostics { note(d.message) }
             let skipped = report.notYetStarted.reduce(0, +)
@@ -43,7 +50,9 @@ struct Score: ParsableCommand {
             var csv: [UInt8] = []
             if format == .csv || writeBack.toTable != nil { Render.scoreCSV(report, into: &csv) }
             try out.emit(bytes: format == .csv ? csv : Array(Render.score(report, format: format).utf8))
-            if let day = report.dates.last { try writeBack.write(csv: String(decoding: csv, as: UTF8.self), asOf: day, inputs: inputs) }
+            if let day = report.dates.last {
+                try writeBack.write(csv: String(decoding: csv, as: UTF8.self), asOf: day, inputs: inputs)
+            }
         }
     }
 }

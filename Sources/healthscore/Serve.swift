@@ -21,12 +21,15 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var inputs: InputOptions
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host")) var host = "127.0.0.1"
     @Option(help: ArgumentHelp("Port to listen on (0: any free port).", valueName: "port")) var port = 8080
-    @Option(help: ArgumentHelp("Require this token on every request (needed for any host but loopback).", valueName: "token"))
+    @Option(
+        help: ArgumentHelp(
+            "Require this token on every request (needed for any host but loopback).", valueName: "token"))
     var token: String?
 
     func validate() throws {
         if !StudioServer.isLoopback(host) && (token ?? "").isEmpty {
-            throw ValidationError("--host \(host) is reachable from other machines: give --token T (every request then needs it)")
+            throw ValidationError(
+                "--host \(host) is reachable from other machines: give --token T (every request then needs it)")
         }
         if let token, token.count < 8 { throw ValidationError("--token must be at least 8 characters") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
@@ -35,7 +38,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var loaded: Studio? = nil
         try reportingErrors(progress: !inputs.quiet) {
-            let dataset = try inputs.dataset(.all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
+            let dataset = try inputs.dataset(
+                .all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
             loaded = try Studio(dataset: dataset)
         }
         guard let studio = loaded else { throw ExitCode(70) }

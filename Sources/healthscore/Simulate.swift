@@ -18,7 +18,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Number of accounts.") var accounts: Int = 3000
     @Option(help: "Weeks of weekly timeline rows.") var weeks: Int = 104
     @Option(help: "Random seed (same seed, same files).") var seed: UInt64 = 1
-    @Option(name: [.short, .long], help: ArgumentHelp("Directory to write into (created if needed).", valueName: "dir"))
+    @Option(
+        name: [.short, .long], help: ArgumentHelp("Directory to write into (created if needed).", valueName: "dir"))
     var output: String
     @Flag(help: "Write the CRM's activity log (events.csv) and a metrics: section instead of timeline.csv (DESIGN §9).")
     var events = false
@@ -33,12 +34,18 @@ struct Simulate: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             } catch {
-                throw InputError(.unreadableFile, Location(file: output), "cannot create the directory: \(error.localizedDescription)")
+                throw InputError(
+                    .unreadableFile, Location(file: output),
+                    "cannot create the directory: \(error.localizedDescription)")
             }
             var sim = Simulator(accounts: accounts, weeks: weeks, seed: seed)
             sim.events = events
             let s = try sim.write(to: output)
-            note("wrote \(s.files.joined(separator: ", ")) to \(output): \(s.timelineRows) \(events ? "events" : "timeline rows"), \(s.accounts) accounts, \(s.outcomes) outcomes (\(s.churns) churned)")
+            note(
+                "wrote \(s.files.joined(separator: ", ")) to \(output): \(s.timelineRows) "
+                    + "\(events ? "events" : "timeline rows"), \(s.accounts) accounts, \(s.outcomes) outcomes "
+                    + "(\(s.churns) churned)"
+            )
         }
     }
 }

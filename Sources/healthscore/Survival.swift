@@ -26,18 +26,34 @@ struct SurvivalCommand: ParsableCommand {
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
-    @Option(help: ArgumentHelp("Tied churn days: efron or breslow.", valueName: "method")) var ties: CoxRegression.Ties = .efron
-    @Option(help: ArgumentHelp("L2 (ridge) penalty λ on the coefficients.", valueName: "lambda")) var penalty: Double = 0
-    @Option(help: ArgumentHelp("Which models: cox, discrete or both.", valueName: "which")) var models: SurvivalOptions.Models = .both
+    @Option(help: ArgumentHelp("Tied churn days: efron or breslow.", valueName: "method")) var ties:
+        CoxRegression.Ties = .efron
+    @Option(help: ArgumentHelp("L2 (ridge) penalty λ on the coefficients.", valueName: "lambda")) var penalty: Double =
+        0
+    @Option(help: ArgumentHelp("Which models: cox, discrete or both.", valueName: "which")) var models:
+        SurvivalOptions.Models = .both
     @Option(help: ArgumentHelp("Days ahead for the churn probabilities.", valueName: "days")) var horizon: Int = 90
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Fit only what was known on this date (later rows and churns left out) and predict for the accounts active then (default: all data, predictions at the last timeline date).", valueName: "date"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp(
+            "Fit only what was known on this date (later rows and churns left out) and predict for the accounts "
+                + "active then (default: all data, predictions at the last timeline date).",
+            valueName: "date"))
     var asOf: DateArgument?
-    @Option(help: ArgumentHelp("Write each active account's churn probability (CSV) here.", valueName: "file")) var predictions: String?
-    @Option(help: ArgumentHelp("Also write each account's survival curve at these days ahead (columns survival_<d>d of --predictions).", valueName: "days,…"))
+    @Option(help: ArgumentHelp("Write each active account's churn probability (CSV) here.", valueName: "file"))
+    var predictions: String?
+    @Option(
+        help: ArgumentHelp(
+            "Also write each account's survival curve at these days ahead (columns survival_<d>d of --predictions).",
+            valueName: "days,…"))
     var curve: String?
 
-    var curveDays: [Int] { curve.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } ?? [] }
-    @Option(name: .customLong("save-model"), help: ArgumentHelp("Save the Cox model (JSON) for `rank --model`.", valueName: "file"))
+    var curveDays: [Int] {
+        curve.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } ?? []
+    }
+    @Option(
+        name: .customLong("save-model"),
+        help: ArgumentHelp("Save the Cox model (JSON) for `rank --model`.", valueName: "file"))
     var saveModel: String?
 
     func validate() throws {
@@ -45,10 +61,14 @@ struct SurvivalCommand: ParsableCommand {
         if !(penalty >= 0) || !penalty.isFinite { throw ValidationError("--penalty must be a non-negative number") }
         if let curve {
             let parts = curve.split(separator: ",", omittingEmptySubsequences: false)
-            guard !parts.isEmpty, parts.allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { $0 > 0 } ?? false }) else {
+            guard !parts.isEmpty,
+                parts.allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { $0 > 0 } ?? false })
+            else {
                 throw ValidationError("--curve takes positive whole days separated by commas, e.g. 30,90,180,365")
             }
-            if predictions == nil { throw ValidationError("--curve adds columns to --predictions: give --predictions FILE too") }
+            if predictions == nil {
+                throw ValidationError("--curve adds columns to --predictions: give --predictions FILE too")
+            }
         }
         if models == .discrete && (predictions != nil || saveModel != nil) {
             throw ValidationError("--predictions and --save-model need the Cox model (--models cox or both)")
@@ -62,10 +82,15 @@ struct SurvivalCommand: ParsableCommand {
             let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(censorAt: asOf?.day))
             let report: SurvivalReport
             do {
-                report = try SurvivalAnalysis.run(design, options: SurvivalOptions(ties: ties, penalty: penalty, models: models, horizon: horizon,
-                                                                                   curve: curveDays, predict: predictions != nil || out.resolvedFormat == .table))
+                report = try SurvivalAnalysis.run(
+                    design,
+                    options: SurvivalOptions(
+                        ties: ties, penalty: penalty, models: models, horizon: horizon,
+                        curve: curveDays, predict: predictions != nil || out.resolvedFormat == .table))
             } catch let e as ModelError {
-                throw InputError(.modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"), "cannot fit the time-to-churn model: \(e.description)\(modelHint(e))")
+                throw InputError(
+                    .modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"),
+                    "cannot fit the time-to-churn model: \(e.description)\(modelHint(e))")
             }
             for d in report.diagnostics { note(d.message) }
             try out.emit(Render.survival(report, format: out.resolvedFormat))

@@ -24,11 +24,14 @@ struct Validate: ParsableCommand {
                 // The tables that exist, each read in full with the rules of its file.
                 let files = try inputs.files()
                 let (timeline, _) = try inputs.databaseTimeline(source, files: files, loading: .stream)
-                report = Validator.validate(ValidationInputs(
-                    timeline: timeline,
-                    accounts: try inputs.wanted(.accounts, required: [], source: source) ? { try source.accounts() } : nil,
-                    outcomes: try inputs.wanted(.outcomes, required: [], source: source) ? { try source.outcomes() } : nil,
-                    config: files.config, locate: { ($0 as? DatabaseError)?.inputError }))
+                report = Validator.validate(
+                    ValidationInputs(
+                        timeline: timeline,
+                        accounts: try inputs.wanted(.accounts, required: [], source: source)
+                            ? { try source.accounts() } : nil,
+                        outcomes: try inputs.wanted(.outcomes, required: [], source: source)
+                            ? { try source.outcomes() } : nil,
+                        config: files.config, locate: { ($0 as? DatabaseError)?.inputError }))
             } else {
                 report = Validator.validate(try inputs.files())
             }
@@ -37,7 +40,10 @@ struct Validate: ParsableCommand {
             // Standard output stays the data; the verdict, with where to start, goes to standard error.
             if report.hasErrors, let first = report.problems.first(where: { $0.severity == .error }) {
                 let value = first.value.map { " (value: \"\($0)\")" } ?? ""
-                note("\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"); the first: \(first.location): \(first.message)\(value)")
+                note(
+                    "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"); the first: \(first.location): "
+                        + "\(first.message)\(value)"
+                )
             }
         }
         if code != 0 { throw ExitCode(code) }

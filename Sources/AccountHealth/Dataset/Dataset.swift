@@ -12,8 +12,10 @@ public struct Dataset: Sendable {
     /// What building the dataset found (a derived timeline's duplicate events, unknown types, …).
     public var diagnostics: [Diagnostic] = []
 
-    public init(timeline: any TimelineSource, accounts: AccountsTable? = nil, outcomes: OutcomesTable? = nil,
-                configuration: Configuration? = nil, configurationName: String = "config") {
+    public init(
+        timeline: any TimelineSource, accounts: AccountsTable? = nil, outcomes: OutcomesTable? = nil,
+        configuration: Configuration? = nil, configurationName: String = "config"
+    ) {
         self.timeline = timeline
         self.accounts = accounts
         self.outcomes = outcomes
@@ -61,8 +63,12 @@ public struct Dataset: Sendable {
     func scoringConfiguration(_ given: Configuration?, diagnostics: inout [Diagnostic]) throws -> Configuration {
         if let c = given ?? configuration { return c }
         let cols = try timeline.columns()
-        guard let names = cols.factorNames else { throw DatasetError.missing(.configuration, neededBy: "a long-layout timeline") }
-        diagnostics.append(Diagnostic(.noConfiguration, message: "no configuration given: every timeline factor scored at equal weight"))
+        guard let names = cols.factorNames else {
+            throw DatasetError.missing(.configuration, neededBy: "a long-layout timeline")
+        }
+        diagnostics.append(
+            Diagnostic(
+                .noConfiguration, message: "no configuration given: every timeline factor scored at equal weight"))
         return .equalWeights(names)
     }
 }
@@ -72,7 +78,11 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Part: String, Sendable { case timeline, accounts, outcomes, configuration, metrics }
     case missing(Part, neededBy: String)
 
-    public var part: Part { switch self { case .missing(let p, _): return p } }
+    public var part: Part {
+        switch self {
+        case .missing(let p, _): return p
+        }
+    }
 
     public var description: String {
         switch self {
@@ -95,8 +105,10 @@ public struct DataFiles: Sendable {
     /// The directory the files came from, if any (a required file missing there is a missing file).
     public var directory: String?
 
-    public init(timeline: String? = nil, accounts: String? = nil, outcomes: String? = nil, config: String? = nil,
-                delimiter: UInt8 = 0x2C, directory: String? = nil) {
+    public init(
+        timeline: String? = nil, accounts: String? = nil, outcomes: String? = nil, config: String? = nil,
+        delimiter: UInt8 = 0x2C, directory: String? = nil
+    ) {
         self.timeline = timeline
         self.accounts = accounts
         self.outcomes = outcomes
@@ -110,8 +122,9 @@ public struct DataFiles: Sendable {
     public static func directory(_ dir: String, delimiter: UInt8 = 0x2C) -> DataFiles {
         func path(_ name: String) -> String { dir.hasSuffix("/") ? dir + name : dir + "/" + name }
         func inDir(_ name: String) -> String? { access(path(name), F_OK) == 0 ? path(name) : nil }
-        var files = DataFiles(timeline: path("timeline.csv"), accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
-                              config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
+        var files = DataFiles(
+            timeline: path("timeline.csv"), accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
+            config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
         if inDir("timeline.csv") == nil, let events = inDir("events.csv") {
             files.timeline = nil
             files.events = events
@@ -173,7 +186,11 @@ public struct DataFiles: Sendable {
     /// only once the configuration is known, without reading or deriving the timeline again).
     public func read(_ parts: Parts, into d: inout Dataset) throws {
         if parts.contains(.configuration), let config { d.configuration = try Configuration.load(path: config) }
-        if parts.contains(.accounts), let accounts { d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter) }
-        if parts.contains(.outcomes), let outcomes { d.outcomes = try OutcomesTable.read(path: outcomes, delimiter: delimiter) }
+        if parts.contains(.accounts), let accounts {
+            d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter)
+        }
+        if parts.contains(.outcomes), let outcomes {
+            d.outcomes = try OutcomesTable.read(path: outcomes, delimiter: delimiter)
+        }
     }
 }

@@ -86,15 +86,17 @@ public struct TimelineBuilder: Sendable {
     /// Adds one row: `values` has one entry per factor, NaN (or nil) where empty; `risk` nil means none.
     public mutating func append(account: String, day: Int32, risk: RiskLevel? = nil, values: [Double?]) throws {
         guard values.count == factors.count else {
-            throw InputError(.raggedRow, Location(file: name), value: account,
-                             "a row has \(values.count) values for \(factors.count) factors")
+            throw InputError(
+                .raggedRow, Location(file: name), value: account,
+                "a row has \(values.count) values for \(factors.count) factors")
         }
         let code = collector.accounts.intern(account)
         let row = values.map { $0 ?? .nan }
         for (j, v) in row.enumerated() where !v.isNaN {
             guard v.isFinite else {
-                throw InputError(.invalidNumber, Location(file: name, columnName: factors[j]), value: "\(v)",
-                                 "account \(account), \(Day.format(day)): not a finite number")
+                throw InputError(
+                    .invalidNumber, Location(file: name, columnName: factors[j]), value: "\(v)",
+                    "account \(account), \(Day.format(day)): not a finite number")
             }
             valueCounts[j] += 1
         }
@@ -102,16 +104,19 @@ public struct TimelineBuilder: Sendable {
         firstDay = min(firstDay, day)
         lastDay = max(lastDay, day)
         row.withUnsafeBufferPointer { b in
-            collector.row(account: code, day: day, risk: (risk ?? RiskLevel.none).rawValue, values: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, line: records)
+            collector.row(
+                account: code, day: day, risk: (risk ?? RiskLevel.none).rawValue,
+                values: b.baseAddress ?? UnsafePointer(bitPattern: 8)!, line: records)
         }
     }
 
     /// The timeline; throws `InputErrors` naming each duplicated (account, date).
     public func build() throws -> Timeline {
-        let summary = TimelineSummary(file: name, layout: .wide, factors: factors, hasRisk: hasRisk, recordsRead: records,
-                                      recordsUsed: records, rows: records, blankLines: 0, accounts: collector.accounts,
-                                      firstDay: records > 0 ? firstDay : nil, lastDay: records > 0 ? lastDay : nil,
-                                      valueCounts: valueCounts)
+        let summary = TimelineSummary(
+            file: name, layout: .wide, factors: factors, hasRisk: hasRisk, recordsRead: records,
+            recordsUsed: records, rows: records, blankLines: 0, accounts: collector.accounts,
+            firstDay: records > 0 ? firstDay : nil, lastDay: records > 0 ? lastDay : nil,
+            valueCounts: valueCounts)
         var duplicates: [InputError] = []
         let t = collector.timeline(summary: summary, duplicates: &duplicates)
         if !duplicates.isEmpty { throw InputErrors(Array(duplicates.prefix(200)), truncated: duplicates.count > 200) }
@@ -186,9 +191,11 @@ struct RowCollector: TimelineSink, Sendable {
                         risks[out] = rowRisks[i]
                     }
                     if clash {
-                        duplicates.append(InputError(.duplicateRow, Location(file: summary.file),
-                                                     value: "\(summary.accounts.string(Int32(a))),\(Day.format(d))",
-                                                     "duplicate (account_id, date)"))
+                        duplicates.append(
+                            InputError(
+                                .duplicateRow, Location(file: summary.file),
+                                value: "\(summary.accounts.string(Int32(a))),\(Day.format(d))",
+                                "duplicate (account_id, date)"))
                     }
                 } else {
                     days.append(d)

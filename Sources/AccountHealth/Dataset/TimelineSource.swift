@@ -40,15 +40,21 @@ extension TimelineReader: TimelineSource {
         var dcol = -1
         var lo = Int32.max, hi = Int32.min
         let file = displayName
-        try reader.read(header: { h in
-            dcol = h.firstIndex { $0.trimmingASCIISpaces().lowercased() == "date" } ?? -1
-            if dcol < 0 { throw InputError(.missingColumn, Location(file: file, line: 1), value: "date", "required column 'date' is missing") }
-        }, onError: { _ in }, record: { rec in
-            if let d = Day.parse(rec.pointer(dcol), rec.length(dcol)) {
-                if d < lo { lo = d }
-                if d > hi { hi = d }
-            }
-        })
+        try reader.read(
+            header: { h in
+                dcol = h.firstIndex { $0.trimmingASCIISpaces().lowercased() == "date" } ?? -1
+                if dcol < 0 {
+                    throw InputError(
+                        .missingColumn, Location(file: file, line: 1), value: "date",
+                        "required column 'date' is missing")
+                }
+            }, onError: { _ in },
+            record: { rec in
+                if let d = Day.parse(rec.pointer(dcol), rec.length(dcol)) {
+                    if d < lo { lo = d }
+                    if d > hi { hi = d }
+                }
+            })
         return lo <= hi ? (lo, hi) : nil
     }
 }

@@ -60,10 +60,13 @@ extension SurvivalDesign {
     /// Reads the timeline once and builds the intervals. `factors`: the configuration's factors, or nil for
     /// every numeric timeline column.
     /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
-    public static func build(_ dataset: Dataset, factors: [String]? = nil,
-                             options: SurvivalDesignOptions = SurvivalDesignOptions()) throws -> SurvivalDesign {
+    public static func build(
+        _ dataset: Dataset, factors: [String]? = nil,
+        options: SurvivalDesignOptions = SurvivalDesignOptions()
+    ) throws -> SurvivalDesign {
         let outcomes = try dataset.requireOutcomes("the survival design")
-        let factorNames = try Observations.modelFactors(factors ?? dataset.configuration?.base.factors.map(\.name), timeline: dataset.timeline)
+        let factorNames = try Observations.modelFactors(
+            factors ?? dataset.configuration?.base.factors.map(\.name), timeline: dataset.timeline)
         var rows = TimelineRows(factors: factorNames)
         let summary = try dataset.timeline.read(into: &rows)
         try Observations.requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
@@ -108,7 +111,9 @@ extension SurvivalDesign {
             }
             if slice.isEmpty { if churnDay[a] != .max { churnsWithoutHistory += 1 }; continue }
             var sorted = true
-            for k in 1..<max(slice.count, 1) where rows.days[Int(slice[k])] < rows.days[Int(slice[k - 1])] { sorted = false; break }
+            for k in 1..<max(slice.count, 1) where rows.days[Int(slice[k])] < rows.days[Int(slice[k - 1])] {
+                sorted = false; break
+            }
             if !sorted {
                 // By date, then file order (row indices are in file order).
                 slice = AccountGroups.byDay(slice, days: rows.days, into: &keys)
@@ -140,9 +145,13 @@ extension SurvivalDesign {
                 let next: Int32? = k + 1 < dates.count ? dates[k + 1] : nil
                 let stop: Int32
                 let isEvent: Bool
-                if churn != .max, next == nil || next! >= churn { stop = churn; isEvent = true }
-                else if let next { stop = next; isEvent = false }
-                else { break }     // the last row of a censored account opens no interval
+                if churn != .max, next == nil || next! >= churn {
+                    stop = churn; isEvent = true
+                } else if let next {
+                    stop = next; isEvent = false
+                } else {
+                    break
+                }  // the last row of a censored account opens no interval
                 var complete = true
                 for j in 0..<p where states[k * p + j].isNaN { missing[j] += 1; complete = false }
                 if !complete {
@@ -157,22 +166,26 @@ extension SurvivalDesign {
                 if isEvent { lastChurn = max(lastChurn ?? churn, churn); break }
             }
             // The state at the prediction date, for accounts still active then.
-            let k = dates.upperBound(predictDay) - 1      // the last row on or before the prediction date
+            let k = dates.upperBound(predictDay) - 1  // the last row on or before the prediction date
             if churn > predictDay, k >= 0 {
-                current.append(SurvivalDesign.CurrentState(accountId: id, age: Int(predictDay - first),
-                                                           values: Array(states[(k * p)..<(k * p + p)])))
+                current.append(
+                    SurvivalDesign.CurrentState(
+                        accountId: id, age: Int(predictDay - first),
+                        values: Array(states[(k * p)..<(k * p + p)])))
             }
         }
         var storage: [Double] = []
         storage.reserveCapacity(stopT.count * p)
         for j in 0..<p { storage += cols[j]; cols[j] = [] }
-        let data = try SurvivalData(names: factorNames, start: startT, stop: stopT, event: event,
-                                    x: Matrix(rows: stopT.count, columns: p, storage: storage), subject: subject, subjectIds: subjectIds)
-        return SurvivalDesign(data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,
-                              accountsWithIntervals: subjectIds.count, churnsWithoutHistory: churnsWithoutHistory,
-                              churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
-                              rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
-                              lastChurnDay: lastChurn)
+        let data = try SurvivalData(
+            names: factorNames, start: startT, stop: stopT, event: event,
+            x: Matrix(rows: stopT.count, columns: p, storage: storage), subject: subject, subjectIds: subjectIds)
+        return SurvivalDesign(
+            data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,
+            accountsWithIntervals: subjectIds.count, churnsWithoutHistory: churnsWithoutHistory,
+            churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
+            rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
+            lastChurnDay: lastChurn)
     }
 }
 

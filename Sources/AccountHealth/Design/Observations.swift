@@ -34,8 +34,9 @@ public struct ObservationSet: Sendable {
         var filled = x
         for j in 0..<x.columns {
             guard means[j].isFinite else {
-                throw InputError(.modelFailure, Location(file: file), value: featureNames[j],
-                                 "factor '\(featureNames[j])' has no value in any observation: \(what) cannot use it")
+                throw InputError(
+                    .modelFailure, Location(file: file), value: featureNames[j],
+                    "factor '\(featureNames[j])' has no value in any observation: \(what) cannot use it")
             }
             for i in 0..<x.rows where filled[i, j].isNaN { filled[i, j] = means[j] }
         }
@@ -54,8 +55,10 @@ public struct ObservationOptions: Sendable {
     /// With `keepMissing`: also keep outcome rows whose account has no timeline row by T − h (all NaN).
     public var keepNoHistory = false
 
-    public init(horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false,
-                keepNoHistory: Bool = false) {
+    public init(
+        horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false,
+        keepNoHistory: Bool = false
+    ) {
         self.horizons = horizons
         self.imputeMean = imputeMean
         self.trendDays = trendDays
@@ -68,19 +71,25 @@ public enum Observations {
     /// Builds the observations of every horizon in one read of the timeline.
     /// `factors`: the configuration's factors, or nil for every numeric timeline column.
     /// `outcomes` defaults to the dataset's.
-    public static func build(_ dataset: Dataset, outcomes subset: OutcomesTable? = nil, factors: [String]?,
-                             options: ObservationOptions) throws -> [ObservationSet] {
+    public static func build(
+        _ dataset: Dataset, outcomes subset: OutcomesTable? = nil, factors: [String]?,
+        options: ObservationOptions
+    ) throws -> [ObservationSet] {
         let outcomes = try subset ?? dataset.requireOutcomes("the model observations")
         guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
             throw InputError(.invalidArgument, Location(file: "horizon"), "horizons must be zero or more days")
         }
         if let t = options.trendDays, t <= 0 {
-            throw InputError(.invalidArgument, Location(file: "trend"), value: String(t), "the trend window must be a positive number of days")
+            throw InputError(
+                .invalidArgument, Location(file: "trend"), value: String(t),
+                "the trend window must be a positive number of days")
         }
         let factorNames = try modelFactors(factors, timeline: dataset.timeline)
         var queries: [String: [Int32]] = [:]
         for i in 0..<outcomes.count {
-            for h in options.horizons { queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h)) }
+            for h in options.horizons {
+                queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h))
+            }
         }
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
         // A subset (rank's past outcomes) is every outcome up to its last date, a superset of its own dates.
@@ -119,7 +128,8 @@ public enum Observations {
                 }
                 var anyMissing = false
                 for j in 0..<p {
-                    let v = state.map { j < factorNames.count ? $0.values[j] : $0.trends![j - factorNames.count] } ?? .nan
+                    let v =
+                        state.map { j < factorNames.count ? $0.values[j] : $0.trends![j - factorNames.count] } ?? .nan
                     row[j] = v
                     if v.isNaN { missing[j] += 1; anyMissing = true }
                 }
@@ -138,8 +148,11 @@ public enum Observations {
                 means[j] = n > 0 ? s / Double(n) : .nan
                 if options.imputeMean {
                     if n == 0 {
-                        throw InputError(.invalidArgument, Location(file: dataset.timeline.name), value: featureNames[j],
-                                         "feature '\(featureNames[j])' has no value in any observation at horizon \(h): it cannot be imputed")
+                        throw InputError(
+                            .invalidArgument, Location(file: dataset.timeline.name), value: featureNames[j],
+                            "feature '\(featureNames[j])' has no value in any observation at horizon \(h): it cannot "
+                                + "be imputed"
+                        )
                     }
                     for r in 0..<cols[j].count where cols[j][r].isNaN { cols[j][r] = means[j] }
                 }
@@ -148,10 +161,12 @@ public enum Observations {
             var storage: [Double] = []
             storage.reserveCapacity(n * p)
             for j in 0..<p { storage += cols[j] }
-            sets.append(ObservationSet(horizon: h, featureNames: featureNames, baseFactors: baseFactors,
-                                       x: Matrix(rows: n, columns: p, storage: storage), y: y, account: account,
-                                       accountIds: accountIds, outcomeDays: days, outcomeLines: lines, dropped: dropped,
-                                       missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
+            sets.append(
+                ObservationSet(
+                    horizon: h, featureNames: featureNames, baseFactors: baseFactors,
+                    x: Matrix(rows: n, columns: p, storage: storage), y: y, account: account,
+                    accountIds: accountIds, outcomeDays: days, outcomeLines: lines, dropped: dropped,
+                    missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
         }
         return sets
     }
@@ -160,7 +175,8 @@ public enum Observations {
     static func modelFactors(_ factors: [String]?, timeline: any TimelineSource) throws -> [String] {
         if let factors { return factors }
         guard let names = try timeline.columns().factorNames else {
-            throw DatasetError.missing(.configuration, neededBy: "a model on a long-layout timeline (to name the factors)")
+            throw DatasetError.missing(
+                .configuration, neededBy: "a model on a long-layout timeline (to name the factors)")
         }
         return names
     }
@@ -169,8 +185,11 @@ public enum Observations {
     static func requireFactors(_ factorNames: [String], in summary: TimelineSummary, configurationName: String) throws {
         let have = Set(summary.factors.map { $0.lowercased() })
         for f in factorNames where !have.contains(f.lowercased()) {
-            throw InputError(.unknownFactor, Location(file: configurationName), value: f,
-                             "factor '\(f)' is not a column of the timeline (timeline factors: \(summary.factors.joined(separator: ", ")))")
+            throw InputError(
+                .unknownFactor, Location(file: configurationName), value: f,
+                "factor '\(f)' is not a column of the timeline (timeline factors: "
+                    + "\(summary.factors.joined(separator: ", ")))"
+            )
         }
     }
 }

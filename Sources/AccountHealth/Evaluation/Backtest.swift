@@ -12,8 +12,15 @@ public struct BacktestOptions: Sendable {
 
     /// Throws when the step or the horizon is not a positive number of days.
     public func check() throws {
-        guard step > 0 else { throw InputError(.invalidArgument, Location(file: "step"), value: String(step), "must be a positive number of days") }
-        guard horizon > 0 else { throw InputError(.invalidArgument, Location(file: "horizon"), value: String(horizon), "must be a positive number of days") }
+        guard step > 0 else {
+            throw InputError(
+                .invalidArgument, Location(file: "step"), value: String(step), "must be a positive number of days")
+        }
+        guard horizon > 0 else {
+            throw InputError(
+                .invalidArgument, Location(file: "horizon"), value: String(horizon), "must be a positive number of days"
+            )
+        }
     }
 }
 
@@ -92,13 +99,17 @@ public struct BacktestReport: Sendable {
 public enum Backtest {
     /// `configuration` defaults to the dataset's; `against` is a second configuration (and its name) to preview.
     /// The timeline is read once into a `BacktestPanel`, from which the report is computed.
-    public static func run(_ dataset: Dataset, configuration: Configuration? = nil,
-                           options: BacktestOptions, against: (file: String, configuration: Configuration)? = nil) throws -> BacktestReport {
+    public static func run(
+        _ dataset: Dataset, configuration: Configuration? = nil,
+        options: BacktestOptions, against: (file: String, configuration: Configuration)? = nil
+    ) throws -> BacktestReport {
         try options.check()
         let configuration = try configuration ?? dataset.requireConfiguration("backtest")
         var names = configuration.allFactorNames
         if let other = against?.configuration {
-            for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) { names.append(n) }
+            for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) {
+                names.append(n)
+            }
         }
         let panel = try BacktestPanel(dataset, options: options, factors: names)
         try panel.check(configuration, file: dataset.configurationName)

@@ -40,21 +40,30 @@ public struct BacktestPanel: Sendable {
         guard let (firstDay, lastDay) = try dataset.timeline.dateRange() else {
             throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates")
         }
-        guard let lastOutcome = outcomes.day.max() else { throw InputError(.noRows, Location(file: outcomes.file), "no outcomes") }
+        guard let lastOutcome = outcomes.day.max() else {
+            throw InputError(.noRows, Location(file: outcomes.file), "no outcomes")
+        }
         let start = options.from ?? firstDay
         let end = options.to ?? (lastOutcome - 1)
         var cutoffs: [Int32] = []
         var c = start
         while c <= end { cutoffs.append(c); c += Int32(options.step) }
-        guard !cutoffs.isEmpty else { throw InputError(.invalidArgument, Location(file: "from"), value: Day.format(start), "no cutoff dates between the first and the last date") }
+        guard !cutoffs.isEmpty else {
+            throw InputError(
+                .invalidArgument, Location(file: "from"), value: Day.format(start),
+                "no cutoff dates between the first and the last date")
+        }
         // Only the accounts with an outcome in a cutoff's window are read at it, and every account on the last date.
-        let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: cutoffs + [lastDay], factors: factors,
-                                                   origin: .cutoffs(horizon: options.horizon, everyAccountAt: [lastDay]))
+        let (acc, summary) = try Scorer.accumulate(
+            dataset.timeline, days: cutoffs + [lastDay], factors: factors,
+            origin: .cutoffs(horizon: options.horizon, everyAccountAt: [lastDay]))
         let accounts = summary.accounts
         // Outcomes by account, in date order.
         var outcomesOf = [[(day: Int32, churned: Bool)]](repeating: [], count: accounts.count)
         for i in 0..<outcomes.count {
-            if let a = accounts.lookup(outcomes.accountIds[i]) { outcomesOf[Int(a)].append((outcomes.day[i], outcomes.churned[i])) }
+            if let a = accounts.lookup(outcomes.accountIds[i]) {
+                outcomesOf[Int(a)].append((outcomes.day[i], outcomes.churned[i]))
+            }
         }
         for a in outcomesOf.indices where outcomesOf[a].count > 1 { outcomesOf[a].sort { $0.day < $1.day } }
         var segmentNames: [String] = []
@@ -68,7 +77,8 @@ public struct BacktestPanel: Sendable {
             return Int32(segmentNames.count - 1)
         }
 
-        var cutoffOf: [Int32] = [], churned: [Double] = [], segmentOf: [Int32] = [], risks: [RiskLevel] = [], values: [Double] = []
+        var cutoffOf: [Int32] = [], churned: [Double] = [], segmentOf: [Int32] = [], risks: [RiskLevel] = [],
+            values: [Double] = []
         var withoutHistory = 0
         func append(_ a: Int, _ k: Int) -> Bool {
             guard let (risk, v) = acc.scoringInputs(account: a, query: k) else { return false }
@@ -164,7 +174,9 @@ public struct BacktestPanel: Sendable {
     }
 
     /// The backtest report of `configuration`, and with `against`, its comparison with a second one.
-    public func report(_ configuration: Configuration, against: (file: String, configuration: Configuration)? = nil) -> BacktestReport {
+    public func report(
+        _ configuration: Configuration, against: (file: String, configuration: Configuration)? = nil
+    ) -> BacktestReport {
         report(current: scores(configuration), against: against.map { ($0.file, scores($0.configuration)) })
     }
 
@@ -194,15 +206,21 @@ public struct BacktestPanel: Sendable {
         DispatchQueue.concurrentPerform(iterations: against == nil ? 1 : 2, execute: work)
         let side = halves.mine!
         let unscored = withoutHistory + (pairs - kept.count)
-        var report = BacktestReport(options: options, cutoffs: side.cutoffs, overall: side.overall, isotonic: side.isotonic,
-                                    byDecile: side.byDecile, byBand: side.byBand, comparison: nil, unscored: unscored, pairs: side.pairs)
+        var report = BacktestReport(
+            options: options, cutoffs: side.cutoffs, overall: side.overall, isotonic: side.isotonic,
+            byDecile: side.byDecile, byBand: side.byBand, comparison: nil, unscored: unscored, pairs: side.pairs)
         if unscored > 0 {
-            report.diagnostics.append(Diagnostic(.noHistory, message: "\(unscored) account-cutoff pair(s) had no timeline row yet and were not scored"))
+            report.diagnostics.append(
+                Diagnostic(
+                    .noHistory,
+                    message: "\(unscored) account-cutoff pair(s) had no timeline row yet and were not scored"))
         }
         if let (file, other) = against {
             let theirs = halves.theirs!
-            // Band moves over every account scored on the last timeline date: what adopting the other weights would change today.
-            var matrix = [[Int]](repeating: [Int](repeating: 0, count: other.bandNames.count), count: current.bandNames.count)
+            // Band moves over every account scored on the last timeline date: what adopting the other weights would
+            // change today.
+            var matrix = [[Int]](
+                repeating: [Int](repeating: 0, count: other.bandNames.count), count: current.bandNames.count)
             var moving = 0
             for r in pairs..<rows {
                 let i = current.band[r], j = other.band[r]
@@ -210,10 +228,11 @@ public struct BacktestPanel: Sendable {
                 matrix[Int(i)][Int(j)] += 1
                 if current.bandNames[Int(i)] != other.bandNames[Int(j)] { moving += 1 }
             }
-            report.comparison = ConfigComparison(otherFile: file, overall: theirs.overall, overallCurrent: side.overall,
-                                                 rankCorrelation: Metrics.spearman(ranks: side.ranks, theirs.ranks),
-                                                 matrix: matrix, currentBands: current.bandNames, otherBands: other.bandNames,
-                                                 matrixDate: lastDay, accountsChangingBand: moving)
+            report.comparison = ConfigComparison(
+                otherFile: file, overall: theirs.overall, overallCurrent: side.overall,
+                rankCorrelation: Metrics.spearman(ranks: side.ranks, theirs.ranks),
+                matrix: matrix, currentBands: current.bandNames, otherBands: other.bandNames,
+                matrixDate: lastDay, accountsChangingBand: moving)
         }
         return report
     }
@@ -232,8 +251,10 @@ public struct BacktestPanel: Sendable {
         for r in pairs..<rows {
             let i = current.band[r], j = other.band[r]
             guard i >= 0, j >= 0, current.bandNames[Int(i)] != other.bandNames[Int(j)] else { continue }
-            moves.append(BandMove(accountId: lastDateAccounts[r - pairs], fromScore: current.score[r], toScore: other.score[r],
-                                  fromBand: current.bandNames[Int(i)], toBand: other.bandNames[Int(j)]))
+            moves.append(
+                BandMove(
+                    accountId: lastDateAccounts[r - pairs], fromScore: current.score[r], toScore: other.score[r],
+                    fromBand: current.bandNames[Int(i)], toBand: other.bandNames[Int(j)]))
         }
         return moves.sorted {
             let a = abs($0.toScore - $0.fromScore), b = abs($1.toScore - $1.fromScore)
@@ -272,25 +293,33 @@ public struct BacktestPanel: Sendable {
                     if y[p] > 0.5 { churns[Int(band[p])] += 1 }
                 }
             }
-            return BacktestSlice(cutoff: cutoff, accounts: positions.count, churns: Int(sy.reduce(0, +)),
-                                 auc: Metrics.auc(sortedRisk: sv, churned: sy, descending: true),
-                                 topDecileLift: Metrics.lift(riskiestFirst: sy, fraction: 0.1),
-                                 precisionAtK: positions.isEmpty ? nil : Metrics.precisionAt(options.k, riskiestFirst: sy),
-                                 bands: s.bandNames.indices.map { BandRate(band: s.bandNames[$0], accounts: accounts[$0], churns: churns[$0]) })
+            return BacktestSlice(
+                cutoff: cutoff, accounts: positions.count, churns: Int(sy.reduce(0, +)),
+                auc: Metrics.auc(sortedRisk: sv, churned: sy, descending: true),
+                topDecileLift: Metrics.lift(riskiestFirst: sy, fraction: 0.1),
+                precisionAtK: positions.isEmpty ? nil : Metrics.precisionAt(options.k, riskiestFirst: sy),
+                bands: s.bandNames.indices.map {
+                    BandRate(band: s.bandNames[$0], accounts: accounts[$0], churns: churns[$0])
+                })
         }
         var out = Side(overall: slice(order[...], cutoff: nil), ranks: Metrics.ranks(v, ascendingOrder: order))
         guard full else { return out }
         // The order split by cutoff, each cutoff's pairs still in score order.
         let groups = AccountGroups(accounts: order.map { cutoffOf[kept[Int($0)]] }, count: cutoffs.count)
         let byCutoff = groups.order.map { order[Int($0)] }
-        out.cutoffs = cutoffs.indices.map { slice(byCutoff[groups.start[$0]..<groups.start[$0 + 1]], cutoff: cutoffs[$0]) }
+        out.cutoffs = cutoffs.indices.map {
+            slice(byCutoff[groups.start[$0]..<groups.start[$0 + 1]], cutoff: cutoffs[$0])
+        }
         out.pairs = zip(v, y).map { ($0, $1 > 0.5) }
 
         // Calibration: the non-increasing step function from score to churn probability.
         let sv = order.map { v[Int($0)] }, sy = order.map { y[Int($0)] }
         var offset = 0
         for st in Metrics.isotonicDecreasing(ascendingScore: sv, churned: sy) {
-            out.isotonic.append(CalibrationStep(scoreFrom: st.score, scoreTo: sv[offset + st.count - 1], probability: st.probability, observations: st.count))
+            out.isotonic.append(
+                CalibrationStep(
+                    scoreFrom: st.score, scoreTo: sv[offset + st.count - 1], probability: st.probability,
+                    observations: st.count))
             offset += st.count
         }
         // Each pair's calibrated probability (`BacktestReport.probability(ofScore:)`, walked in score order).
@@ -302,13 +331,16 @@ public struct BacktestPanel: Sendable {
         }
         func reliability(_ label: String, _ positions: some Collection<Int32>) -> ReliabilityRow {
             let n = Double(positions.count)
-            return ReliabilityRow(label: label, observations: positions.count,
-                                  meanScore: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + v[Int($1)] } / n,
-                                  observedRate: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + y[Int($1)] } / n,
-                                  predictedRate: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + probability[Int($1)] } / n)
+            return ReliabilityRow(
+                label: label, observations: positions.count,
+                meanScore: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + v[Int($1)] } / n,
+                observedRate: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + y[Int($1)] } / n,
+                predictedRate: positions.isEmpty ? nil : positions.reduce(0.0) { $0 + probability[Int($1)] } / n)
         }
         let n = order.count
-        out.byDecile = (0..<10).map { d in reliability("decile \(d + 1) (lowest scores first)", order[(n * d / 10)..<(n * (d + 1) / 10)]) }
+        out.byDecile = (0..<10).map { d in
+            reliability("decile \(d + 1) (lowest scores first)", order[(n * d / 10)..<(n * (d + 1) / 10)])
+        }
         var inBand = [[Int32]](repeating: [], count: s.bandNames.count)
         for p in 0..<Int32(kept.count) where band[Int(p)] >= 0 { inBand[Int(band[Int(p)])].append(p) }
         out.byBand = s.bandNames.indices.map { reliability(s.bandNames[$0], inBand[$0]) }

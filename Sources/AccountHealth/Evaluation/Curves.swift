@@ -23,7 +23,8 @@ public enum Curves {
         for d in replay.dates {
             let rows = replay.rows.filter { $0.asOf == d && $0.band != nil }
             guard !rows.isEmpty else { continue }
-            shares.append((Day.format(d), bandNames.map { b in Double(rows.filter { $0.band == b }.count) / Double(rows.count) }))
+            shares.append(
+                (Day.format(d), bandNames.map { b in Double(rows.filter { $0.band == b }.count) / Double(rows.count) }))
         }
         return shares
     }

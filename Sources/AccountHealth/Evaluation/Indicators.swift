@@ -34,17 +34,22 @@ public struct IndicatorReport: Sendable {
     public var rows: [IndicatorRow]
     /// Soft problems (a factor that separates nothing at some horizon: one class, or no values there).
     public var diagnostics: [Diagnostic] = []
-    public static let rule = "leading: at some horizon of at least 90 days the factor keeps at least half of its peak separation (AUC − 0.5); lagging: its separation is concentrated at shorter horizons"
+    public static let rule =
+        "leading: at some horizon of at least 90 days the factor keeps at least half of its peak separation (AUC − "
+        + "0.5); lagging: its separation is concentrated at shorter horizons"
 
     public static let defaultHorizons = [30, 60, 90, 180, 365]
 }
 
 public enum Indicators {
     /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
-    public static func run(_ dataset: Dataset, factors: [String]? = nil, horizons: [Int] = IndicatorReport.defaultHorizons) throws -> IndicatorReport {
+    public static func run(
+        _ dataset: Dataset, factors: [String]? = nil, horizons: [Int] = IndicatorReport.defaultHorizons
+    ) throws -> IndicatorReport {
         let factors = factors ?? dataset.configuration?.base.factors.map(\.name)
-        let sets = try Observations.build(dataset, factors: factors,
-                                          options: ObservationOptions(horizons: horizons, keepMissing: true))
+        let sets = try Observations.build(
+            dataset, factors: factors,
+            options: ObservationOptions(horizons: horizons, keepMissing: true))
         let names = sets.first?.featureNames ?? []
         var rows: [IndicatorRow] = []
         for (j, name) in names.enumerated() {
@@ -52,11 +57,15 @@ public enum Indicators {
             for set in sets {
                 var x: [Double] = [], y: [Double] = []
                 for i in 0..<set.count where !set.x[i, j].isNaN { x.append(set.x[i, j]); y.append(set.y[i]) }
-                var cell = IndicatorCell(horizon: set.horizon, auc: nil, direction: nil, coefficient: nil, observations: x.count, churns: Int(y.reduce(0, +)))
+                var cell = IndicatorCell(
+                    horizon: set.horizon, auc: nil, direction: nil, coefficient: nil, observations: x.count,
+                    churns: Int(y.reduce(0, +)))
                 if let a = Metrics.auc(risk: x, churned: y) {
                     cell.auc = max(a, 1 - a)
                     cell.direction = a >= 0.5 ? .higherIsRiskier : .higherIsHealthier
-                    if let f = try? LogisticRegression(threads: 1).fit(Matrix(rows: x.count, columns: 1, storage: x), y, names: [name]) {
+                    if let f = try? LogisticRegression(threads: 1).fit(
+                        Matrix(rows: x.count, columns: 1, storage: x), y, names: [name])
+                    {
                         cell.coefficient = f.coefficients[1]
                     }
                 }
@@ -74,8 +83,13 @@ public enum Indicators {
         for row in rows {
             let none = row.cells.filter { $0.auc == nil }.map(\.horizon)
             if !none.isEmpty {
-                report.diagnostics.append(Diagnostic(.mostlyMissing, column: row.name,
-                                                     message: "'\(row.name)' has no AUC at \(none.map { "\($0)d" }.joined(separator: ", ")): no values there, or only one outcome among them"))
+                report.diagnostics.append(
+                    Diagnostic(
+                        .mostlyMissing, column: row.name,
+                        message:
+                            "'\(row.name)' has no AUC at \(none.map { "\($0)d" }.joined(separator: ", ")): no values "
+                            + "there, or only one outcome among them"
+                    ))
             }
         }
         return report

@@ -89,9 +89,11 @@ public enum Metrics {
             let lo = order.count * b / bins, hi = order.count * (b + 1) / bins
             let idx = order[lo..<hi]
             let c = idx.reduce(0.0) { $0 + y[$1] }
-            out.append(ReliabilityBin(label: "decile \(b + 1)", count: idx.count,
-                                      meanPredicted: idx.isEmpty ? nil : idx.reduce(0.0) { $0 + p[$1] } / Double(idx.count),
-                                      observedRate: idx.isEmpty ? nil : c / Double(idx.count), churns: Int(c)))
+            out.append(
+                ReliabilityBin(
+                    label: "decile \(b + 1)", count: idx.count,
+                    meanPredicted: idx.isEmpty ? nil : idx.reduce(0.0) { $0 + p[$1] } / Double(idx.count),
+                    observedRate: idx.isEmpty ? nil : c / Double(idx.count), churns: Int(c)))
         }
         return out
     }
@@ -108,7 +110,9 @@ public enum Metrics {
         let n = Double(ra.count)
         let ma = ra.reduce(0, +) / n, mb = rb.reduce(0, +) / n
         var sab = 0.0, saa = 0.0, sbb = 0.0
-        for i in 0..<ra.count { sab += (ra[i] - ma) * (rb[i] - mb); saa += (ra[i] - ma) * (ra[i] - ma); sbb += (rb[i] - mb) * (rb[i] - mb) }
+        for i in 0..<ra.count {
+            sab += (ra[i] - ma) * (rb[i] - mb); saa += (ra[i] - ma) * (ra[i] - ma); sbb += (rb[i] - mb) * (rb[i] - mb)
+        }
         guard saa > 0, sbb > 0 else { return nil }
         return sab / (saa * sbb).squareRoot()
     }
@@ -130,13 +134,17 @@ public enum Metrics {
 
     /// Pool-adjacent-violators: the non-increasing step function of `score` (higher score, lower churn
     /// probability) that fits the outcomes best in least squares. Returns breakpoints ascending by score.
-    public static func isotonicDecreasing(score: [Double], churned y: [Double]) -> [(score: Double, probability: Double, count: Int)] {
+    public static func isotonicDecreasing(
+        score: [Double], churned y: [Double]
+    ) -> [(score: Double, probability: Double, count: Int)] {
         let order = RadixSort.ascendingOrder(score)
         return isotonicDecreasing(ascendingScore: order.map { score[Int($0)] }, churned: order.map { y[Int($0)] })
     }
 
     /// `isotonicDecreasing` of observations given in ascending order of score.
-    static func isotonicDecreasing(ascendingScore score: [Double], churned y: [Double]) -> [(score: Double, probability: Double, count: Int)] {
+    static func isotonicDecreasing(
+        ascendingScore score: [Double], churned y: [Double]
+    ) -> [(score: Double, probability: Double, count: Int)] {
         // Blocks of equal score first, then pool violators (probability must not rise with score).
         var blocks: [(lo: Double, hi: Double, sum: Double, n: Double)] = []
         var i = 0

@@ -30,13 +30,15 @@ public enum Derive {
         while filled < log.accounts.count { accountStart[filled + 1] = days.count; filled += 1 }
         var counts = [Int](repeating: 0, count: nf)
         for j in 0..<nf { counts[j] = columns[j].reduce(0) { $0 + ($1.isNaN ? 0 : 1) } }
-        let summary = TimelineSummary(file: log.file, layout: .wide, factors: metrics.factors.map(\.name), hasRisk: false,
-                                      recordsRead: days.count, recordsUsed: days.count, rows: days.count, blankLines: 0,
-                                      accounts: log.accounts, firstDay: days.min(), lastDay: days.max(), valueCounts: counts)
+        let summary = TimelineSummary(
+            file: log.file, layout: .wide, factors: metrics.factors.map(\.name), hasRisk: false,
+            recordsRead: days.count, recordsUsed: days.count, rows: days.count, blankLines: 0,
+            accounts: log.accounts, firstDay: days.min(), lastDay: days.max(), valueCounts: counts)
         let risks = [UInt8](repeating: RiskLevel.none.rawValue, count: days.count)
-        return DerivedTimeline(timeline: Timeline(summary: summary, accountStart: accountStart, days: days, risks: risks, values: columns),
-                               grid: run.grid, duplicateEvents: run.duplicateEvents, accountsWithoutRows: run.accountsWithoutRows,
-                               diagnostics: run.diagnostics)
+        return DerivedTimeline(
+            timeline: Timeline(summary: summary, accountStart: accountStart, days: days, risks: risks, values: columns),
+            grid: run.grid, duplicateEvents: run.duplicateEvents, accountsWithoutRows: run.accountsWithoutRows,
+            diagnostics: run.diagnostics)
     }
 
     /// What a sweep found besides the rows.
@@ -50,24 +52,35 @@ public enum Derive {
     /// Computes every account's rows in account order (codes: first appearance in the file) and hands them to
     /// `emit`: the account, its grid dates, and per factor the values of those dates (NaN = empty). Nothing
     /// but one account's rows is held, so a caller that writes them out needs no memory for the timeline.
-    public static func sweep(_ log: EventLog, metrics: MetricsConfiguration,
-                             emit: (_ account: Int32, _ days: ArraySlice<Int32>, _ values: [[Double]]) throws -> Void) throws -> Sweep {
-        guard log.count > 0 else { throw InputError(.noRows, Location(file: log.file), "the events file has no events") }
+    public static func sweep(
+        _ log: EventLog, metrics: MetricsConfiguration,
+        emit: (_ account: Int32, _ days: ArraySlice<Int32>, _ values: [[Double]]) throws -> Void
+    ) throws -> Sweep {
+        guard log.count > 0 else {
+            throw InputError(.noRows, Location(file: log.file), "the events file has no events")
+        }
         // Definitions built in code bypass the parser's checks: the same limits here.
         guard metrics.every > 0, metrics.every <= MetricsConfiguration.maxDays,
-              metrics.factors.allSatisfy({ ($0.window ?? 1) > 0 && ($0.window ?? 1) <= MetricsConfiguration.maxDays }) else {
-            throw InputError(.invalidConfiguration, Location(file: metrics.file), "metrics: every and each window must be whole numbers of days from 1 to \(MetricsConfiguration.maxDays)")
+            metrics.factors.allSatisfy({ ($0.window ?? 1) > 0 && ($0.window ?? 1) <= MetricsConfiguration.maxDays })
+        else {
+            throw InputError(
+                .invalidConfiguration, Location(file: metrics.file),
+                "metrics: every and each window must be whole numbers of days from 1 to \(MetricsConfiguration.maxDays)"
+            )
         }
         // The grid.
         var firstDay = Int32.max, lastDay = Int32.min
-        for t in log.time { let d = EventLog.day(ofMicroseconds: t); if d < firstDay { firstDay = d }; if d > lastDay { lastDay = d } }
+        for t in log.time {
+            let d = EventLog.day(ofMicroseconds: t); if d < firstDay { firstDay = d }; if d > lastDay { lastDay = d }
+        }
         let start = metrics.start ?? firstDay, end = metrics.end ?? lastDay
         var grid: [Int32] = []
         var g = start
         while g <= end { grid.append(g); g += Int32(metrics.every) }
         guard !grid.isEmpty else {
-            throw InputError(.invalidConfiguration, Location(file: metrics.file), value: Day.format(start),
-                             "metrics: no grid date between the start \(Day.format(start)) and the end \(Day.format(end))")
+            throw InputError(
+                .invalidConfiguration, Location(file: metrics.file), value: Day.format(start),
+                "metrics: no grid date between the start \(Day.format(start)) and the end \(Day.format(end))")
         }
         // Per metric, which types it reads (by the log's type codes); a listed type that never occurs is reported.
         var diagnostics = metrics.diagnostics
@@ -79,10 +92,18 @@ public enum Derive {
         }
         var missingTypes: [String] = []
         for f in metrics.factors {
-            for t in f.kind.types where log.types.lookup(t) == nil && !missingTypes.contains(t) { missingTypes.append(t) }
+            for t in f.kind.types where log.types.lookup(t) == nil && !missingTypes.contains(t) {
+                missingTypes.append(t)
+            }
         }
         if !missingTypes.isEmpty {
-            diagnostics.append(Diagnostic(.unknownEventType, message: "\(missingTypes.count) listed event type(s) never occur in \(log.file): \(missingTypes.map { "'\($0)'" }.joined(separator: ", ")) (their metrics are 0 or empty)"))
+            diagnostics.append(
+                Diagnostic(
+                    .unknownEventType,
+                    message:
+                        "\(missingTypes.count) listed event type(s) never occur in \(log.file): "
+                        + "\(missingTypes.map { "'\($0)'" }.joined(separator: ", ")) (their metrics are 0 or empty)"
+                ))
         }
         // One plan per factor: what it computes and the type sets it reads (the denominator's for a ratio).
         enum Op { case count, sum, mean, ratio, daysSince, latest }
@@ -102,7 +123,7 @@ public enum Derive {
         let nAccounts = log.accounts.count
         let groups = AccountGroups(accounts: log.account, count: nAccounts)
         let nf = plans.count
-        var columns = [[Double]](repeating: [], count: nf)      // one account's rows at a time
+        var columns = [[Double]](repeating: [], count: nf)  // one account's rows at a time
         var duplicates = 0, withoutRows = 0
         // Reused per account: the events in time order, and per metric the matching days and values.
         var sorted: [Int32] = []
@@ -115,7 +136,9 @@ public enum Derive {
             sorted.append(contentsOf: groups.rows(of: a))
             // By time, then file order (the slice is in file order; a stable sort keeps it).
             var isSorted = true
-            for k in 1..<max(sorted.count, 1) where log.time[Int(sorted[k])] < log.time[Int(sorted[k - 1])] { isSorted = false; break }
+            for k in 1..<max(sorted.count, 1) where log.time[Int(sorted[k])] < log.time[Int(sorted[k - 1])] {
+                isSorted = false; break
+            }
             if !isSorted {
                 let t = log.time
                 sorted.sort { t[Int($0)] != t[Int($1)] ? t[Int($0)] < t[Int($1)] : $0 < $1 }
@@ -129,14 +152,18 @@ public enum Derive {
                 var dup = false
                 for j in runStart..<kept.count {
                     let o = Int(kept[j])
-                    if log.type[o] == log.type[i] && (log.value[o] == log.value[i] || (log.value[o].isNaN && log.value[i].isNaN)) { dup = true; break }
+                    if log.type[o] == log.type[i]
+                        && (log.value[o] == log.value[i] || (log.value[o].isNaN && log.value[i].isNaN))
+                    {
+                        dup = true; break
+                    }
                 }
                 if dup { duplicates += 1 } else { kept.append(Int32(i)) }
                 k += 1
             }
             guard let firstEvent = kept.first else { continue }
             let first = EventLog.day(ofMicroseconds: log.time[Int(firstEvent)])
-            let g0 = grid.upperBound(first - 1)          // the first grid date on or after the first event
+            let g0 = grid.upperBound(first - 1)  // the first grid date on or after the first event
             if g0 == grid.count { withoutRows += 1; continue }
             let rows = grid.count - g0
             for j in 0..<nf { columns[j].removeAll(keepingCapacity: true) }
@@ -217,12 +244,25 @@ public enum Derive {
             try emit(Int32(a), grid[g0...], columns)
         }
         if duplicates > 0 {
-            diagnostics.append(Diagnostic(.duplicateEvents, message: "\(duplicates) event row(s) exactly repeat an earlier one (same account, time, type and value): each used once"))
+            diagnostics.append(
+                Diagnostic(
+                    .duplicateEvents,
+                    message:
+                        "\(duplicates) event row(s) exactly repeat an earlier one (same account, time, type and "
+                        + "value): each used once"
+                ))
         }
         if withoutRows > 0 {
-            diagnostics.append(Diagnostic(.accountsWithoutRows, message: "\(withoutRows) account(s) have their first event after the last grid date (\(Day.format(grid.last!))): no rows"))
+            diagnostics.append(
+                Diagnostic(
+                    .accountsWithoutRows,
+                    message:
+                        "\(withoutRows) account(s) have their first event after the last grid date "
+                        + "(\(Day.format(grid.last!))): no rows"
+                ))
         }
-        return Sweep(grid: grid, duplicateEvents: duplicates, accountsWithoutRows: withoutRows, diagnostics: diagnostics)
+        return Sweep(
+            grid: grid, duplicateEvents: duplicates, accountsWithoutRows: withoutRows, diagnostics: diagnostics)
     }
 
     /// (hi, lo) + v with the rounding error kept (Knuth's two-sum).
@@ -243,8 +283,10 @@ public enum Derive {
 
     /// Derives the timeline CSV (DESIGN §9) and hands it to `output` in blocks of about 1 MB, one account at a
     /// time: the memory is the events', not the timeline's.
-    public static func writeCSV(_ log: EventLog, metrics: MetricsConfiguration,
-                                to output: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Sweep {
+    public static func writeCSV(
+        _ log: EventLog, metrics: MetricsConfiguration,
+        to output: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws -> Sweep {
         var line = ByteLine()
         line.append("account_id,date" + metrics.factors.map { "," + ResultTable.csvField($0.name) }.joined() + "\n")
         let ids = log.accounts

@@ -25,8 +25,11 @@ public struct EventLog: Sendable {
         return Int32(truncatingIfNeeded: t % perDay < 0 ? q - 1 : q)
     }
 
-    public init(file: String, accounts: Interner, types: Interner, account: [Int32], type: [Int32], time: [Int64], value: [Double],
-                recordsRead: Int) {
+    public init(
+        file: String, accounts: Interner, types: Interner, account: [Int32], type: [Int32], time: [Int64],
+        value: [Double],
+        recordsRead: Int
+    ) {
         self.file = file
         self.accounts = accounts
         self.types = types
@@ -57,8 +60,9 @@ public struct EventLogBuilder: Sendable {
     }
 
     public func build() -> EventLog {
-        EventLog(file: file, accounts: accounts, types: types, account: account, type: type, time: time, value: value,
-                 recordsRead: account.count)
+        EventLog(
+            file: file, accounts: accounts, types: types, account: account, type: type, time: time, value: value,
+            recordsRead: account.count)
     }
 }
 
@@ -75,7 +79,7 @@ public enum EventTime {
         var micros = Int64(day) &* 86_400_000_000
         var i = s &+ 10
         if i == e { return micros }
-        guard p[i] == 0x54 else { return nil }     // 'T'
+        guard p[i] == 0x54 else { return nil }  // 'T'
         i &+= 1
         @inline(__always) func two(_ at: Int) -> Int? {
             guard at &+ 1 < e else { return nil }
@@ -104,7 +108,7 @@ public enum EventTime {
         }
         var offsetMinutes = 0
         if i < e {
-            if p[i] == 0x5A && i &+ 1 == e {        // 'Z'
+            if p[i] == 0x5A && i &+ 1 == e {  // 'Z'
                 i &+= 1
             } else if (p[i] == 0x2B || p[i] == 0x2D) && e &- i == 6 && p[i &+ 3] == 0x3A {
                 guard let oh = two(i &+ 1), oh < 24, let om = two(i &+ 4), om < 60 else { return nil }

@@ -24,12 +24,15 @@ public struct EventsReader: Sendable {
         var accounts = Interner(capacity: 4096), types = Interner(capacity: 64)
         var account: [Int32] = [], type: [Int32] = [], time: [Int64] = [], value: [Double] = []
         let estimate = max(1024, reader.fileSize / 40)
-        account.reserveCapacity(estimate); type.reserveCapacity(estimate); time.reserveCapacity(estimate); value.reserveCapacity(estimate)
+        account.reserveCapacity(estimate); type.reserveCapacity(estimate); time.reserveCapacity(estimate);
+        value.reserveCapacity(estimate)
         var lastAccount: Int32 = -1, lastType: Int32 = -1
 
-        let cells = CellReader(file: file, header: header)     // the small tables' cell locations
+        let cells = CellReader(file: file, header: header)  // the small tables' cell locations
         /// Interns a cell (unescaped when it was quoted with doubled quotes), trimming spaces for types.
-        func intern(_ rec: borrowing CSVRecord, _ i: Int, into table: inout Interner, last: inout Int32, trim: Bool) -> Int32? {
+        func intern(
+            _ rec: borrowing CSVRecord, _ i: Int, into table: inout Interner, last: inout Int32, trim: Bool
+        ) -> Int32? {
             var p = rec.pointer(i), n = rec.length(i)
             if trim {
                 while n > 0 && (p[0] == 0x20 || p[0] == 0x09) { p += 1; n -= 1 }
@@ -49,7 +52,7 @@ public struct EventsReader: Sendable {
             } else {
                 code = table.intern(p, n, isNew: &isNew)
             }
-            if isNew && !rec.isValidUTF8(i) { return nil }   // the file fails: the stray entry is never used
+            if isNew && !rec.isValidUTF8(i) { return nil }  // the file fails: the stray entry is never used
             last = code
             return code
         }
@@ -63,25 +66,40 @@ public struct EventsReader: Sendable {
             let rec = reader.record
             let before = errors.count
             guard let t = EventTime.parse(rec.pointer(tc), rec.length(tc)) else {
-                let what = rec.isEmpty(tc) ? "time is empty" : "not a date (YYYY-MM-DD) or an ISO 8601 date-time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])"
-                errors.add(InputError(rec.isValidUTF8(tc) ? .invalidDate : .invalidUTF8, cells.loc(rec, tc), value: rec.lossyString(tc), what))
+                let what =
+                    rec.isEmpty(tc)
+                    ? "time is empty"
+                    : "not a date (YYYY-MM-DD) or an ISO 8601 date-time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])"
+                errors.add(
+                    InputError(
+                        rec.isValidUTF8(tc) ? .invalidDate : .invalidUTF8, cells.loc(rec, tc),
+                        value: rec.lossyString(tc), what))
                 continue
             }
             var v = Double.nan
             if let vc, !rec.isEmpty(vc) {
-                if let x = DecimalParser.parse(rec.pointer(vc), rec.length(vc)) { v = x } else {
-                    errors.add(InputError(rec.isValidUTF8(vc) ? .invalidNumber : .invalidUTF8, cells.loc(rec, vc), value: rec.lossyString(vc),
-                                          "not a finite number"))
+                if let x = DecimalParser.parse(rec.pointer(vc), rec.length(vc)) {
+                    v = x
+                } else {
+                    errors.add(
+                        InputError(
+                            rec.isValidUTF8(vc) ? .invalidNumber : .invalidUTF8, cells.loc(rec, vc),
+                            value: rec.lossyString(vc),
+                            "not a finite number"))
                 }
             }
             guard let a = intern(rec, ac, into: &accounts, last: &lastAccount, trim: false) else {
-                errors.add(InputError(rec.isEmpty(ac) ? .emptyValue : .invalidUTF8, cells.loc(rec, ac), value: rec.lossyString(ac),
-                                      rec.isEmpty(ac) ? "account_id is empty" : "account_id is not valid UTF-8"))
+                errors.add(
+                    InputError(
+                        rec.isEmpty(ac) ? .emptyValue : .invalidUTF8, cells.loc(rec, ac), value: rec.lossyString(ac),
+                        rec.isEmpty(ac) ? "account_id is empty" : "account_id is not valid UTF-8"))
                 continue
             }
             guard let y = intern(rec, yc, into: &types, last: &lastType, trim: true) else {
-                errors.add(InputError(rec.isEmpty(yc) ? .emptyValue : .invalidUTF8, cells.loc(rec, yc), value: rec.lossyString(yc),
-                                      rec.isEmpty(yc) ? "type is empty" : "type is not valid UTF-8"))
+                errors.add(
+                    InputError(
+                        rec.isEmpty(yc) ? .emptyValue : .invalidUTF8, cells.loc(rec, yc), value: rec.lossyString(yc),
+                        rec.isEmpty(yc) ? "type is empty" : "type is not valid UTF-8"))
                 continue
             }
             if errors.count != before { continue }
@@ -91,7 +109,8 @@ public struct EventsReader: Sendable {
             throw InputError(.noRows, Location(file: file, line: 2), "file has a header but no data rows")
         }
         try errors.throwIfAny()
-        return EventLog(file: file, accounts: accounts, types: types, account: account, type: type, time: time, value: value,
-                        recordsRead: reader.records)
+        return EventLog(
+            file: file, accounts: accounts, types: types, account: account, type: type, time: time, value: value,
+            recordsRead: reader.records)
     }
 }

@@ -89,32 +89,44 @@ extension MetricsConfiguration {
     public static func parse(yaml: String, file: String = "metrics.yaml") throws -> MetricsConfiguration {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch let e as YamlError {
-            throw InputError(.invalidConfiguration, ConfigParser.location(of: e, file: file), "invalid YAML: \(ConfigParser.problem(of: e))")
+            throw InputError(
+                .invalidConfiguration, ConfigParser.location(of: e, file: file),
+                "invalid YAML: \(ConfigParser.problem(of: e))")
         }
         let p = ConfigParser(file: file)
         guard let root, let top = root.mapping else {
-            throw InputError(.invalidConfiguration, Location(file: file, line: 1), "metrics: missing (a mapping with every, start, end and factors)")
+            throw InputError(
+                .invalidConfiguration, Location(file: file, line: 1),
+                "metrics: missing (a mapping with every, start, end and factors)")
         }
         var section = top
         if let m = top["metrics"] {
-            guard let mm = m.mapping else { throw p.error(m, "metrics", "must be a mapping with every, start, end and factors") }
+            guard let mm = m.mapping else {
+                throw p.error(m, "metrics", "must be a mapping with every, start, end and factors")
+            }
             section = mm
         } else if top["factors"] == nil || isWeights(top["factors"]) {
             // A weight configuration without the section (a file of its own may hold the section at its root).
-            throw InputError(.invalidConfiguration, Location(file: file, line: 1), "metrics: missing (the section that says how factors are computed from the events)")
+            throw InputError(
+                .invalidConfiguration, Location(file: file, line: 1),
+                "metrics: missing (the section that says how factors are computed from the events)")
         }
         try p.checkKeys(section, ["every", "start", "end", "factors"], "metrics.")
         var config = MetricsConfiguration(factors: [], file: file)
         if let e = section["every"] {
             let v = try p.integer(e, "metrics.every")
             guard v > 0, v <= MetricsConfiguration.maxDays else {
-                throw p.error(e, "metrics.every", "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
+                throw p.error(
+                    e, "metrics.every",
+                    "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
             }
             config.every = v
         }
         func date(_ key: String) throws -> Int32? {
             guard let n = section[key] else { return nil }
-            guard let s = n.scalar?.string, let d = Day.parse(s) else { throw p.error(n, "metrics.\(key)", "must be a date YYYY-MM-DD") }
+            guard let s = n.scalar?.string, let d = Day.parse(s) else {
+                throw p.error(n, "metrics.\(key)", "must be a date YYYY-MM-DD")
+            }
             return d
         }
         config.start = try date("start")
@@ -123,21 +135,30 @@ extension MetricsConfiguration {
             throw p.error(section["end"]!, "metrics.end", "is before metrics.start")
         }
         guard let fn = section["factors"] else {
-            throw InputError(.invalidConfiguration, Location(file: file), "metrics.factors: missing (a list of {name, <kind>: [types], window})")
+            throw InputError(
+                .invalidConfiguration, Location(file: file),
+                "metrics.factors: missing (a list of {name, <kind>: [types], window})")
         }
-        guard let list = fn.sequence, !list.isEmpty else { throw p.error(fn, "metrics.factors", "must be a non-empty list") }
+        guard let list = fn.sequence, !list.isEmpty else {
+            throw p.error(fn, "metrics.factors", "must be a non-empty list")
+        }
         var seen: [String: Int] = [:]
         for (i, item) in list.enumerated() {
             let path = "metrics.factors[\(i)]"
-            guard let m = item.mapping else { throw p.error(item, path, "must be a mapping like {name: notes, count: [note], window: 28}") }
-            guard let nameNode = m["name"], let name = nameNode.scalar?.string.trimmingASCIISpaces(), !name.isEmpty else {
+            guard let m = item.mapping else {
+                throw p.error(item, path, "must be a mapping like {name: notes, count: [note], window: 28}")
+            }
+            guard let nameNode = m["name"], let name = nameNode.scalar?.string.trimmingASCIISpaces(), !name.isEmpty
+            else {
                 throw p.error(item, "\(path).name", "missing or empty")
             }
             let lower = name.lowercased()
             if ["account_id", "date", "risk"].contains(lower) {
                 throw p.error(nameNode, "\(path).name", "'\(name)' is a timeline column of its own")
             }
-            if let j = seen[lower] { throw p.error(nameNode, "\(path).name", "'\(name)' is defined twice (factors[\(j)] and factors[\(i)])") }
+            if let j = seen[lower] {
+                throw p.error(nameNode, "\(path).name", "'\(name)' is defined twice (factors[\(j)] and factors[\(i)])")
+            }
             seen[lower] = i
             var kind: Kind? = nil
             var window: Int? = nil
@@ -153,7 +174,9 @@ extension MetricsConfiguration {
                 }
                 let at = "\(path).\(key)"
                 func set(_ k: Kind) throws {
-                    if kind != nil { throw p.error(v, at, "a factor has one metric kind (this one has \(kind!.name) and \(key))") }
+                    if kind != nil {
+                        throw p.error(v, at, "a factor has one metric kind (this one has \(kind!.name) and \(key))")
+                    }
                     kind = k
                 }
                 switch key {
@@ -161,7 +184,8 @@ extension MetricsConfiguration {
                 case "window":
                     let w = try p.integer(v, at)
                     guard w > 0, w <= MetricsConfiguration.maxDays else {
-                        throw p.error(v, at, "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
+                        throw p.error(
+                            v, at, "must be a positive whole number of days (at most \(MetricsConfiguration.maxDays))")
                     }
                     window = w
                 case "count": try set(.count(try types(v, at)))
@@ -174,15 +198,25 @@ extension MetricsConfiguration {
                         throw p.error(v, at, "must be {numerator: [types], denominator: [types]}")
                     }
                     try p.checkKeys(r, ["numerator", "denominator"], "\(at).")
-                    try set(.ratio(numerator: try types(num, "\(at).numerator"), denominator: try types(den, "\(at).denominator")))
+                    try set(
+                        .ratio(
+                            numerator: try types(num, "\(at).numerator"),
+                            denominator: try types(den, "\(at).denominator")))
                 default:
-                    throw p.error(k, at, "unknown metric kind (expected count, sum, mean, ratio, days_since or latest, and name, window)")
+                    throw p.error(
+                        k, at,
+                        "unknown metric kind (expected count, sum, mean, ratio, days_since or latest, and name, window)"
+                    )
                 }
             }
-            guard let kind else { throw p.error(item, path, "no metric kind (count, sum, mean, ratio, days_since or latest)") }
+            guard let kind else {
+                throw p.error(item, path, "no metric kind (count, sum, mean, ratio, days_since or latest)")
+            }
             if case .daysSince = kind, window != nil {
-                config.diagnostics.append(Diagnostic(.unusedSetting, column: name,
-                                                     message: "\(file): \(path).window: days_since does not use a window (ignored)"))
+                config.diagnostics.append(
+                    Diagnostic(
+                        .unusedSetting, column: name,
+                        message: "\(file): \(path).window: days_since does not use a window (ignored)"))
                 window = nil
             }
             config.factors.append(Factor(name: name, kind: kind, window: window))

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One field of the current record: a byte range in the reader's buffer.
@@ -94,8 +94,10 @@ public final class CSVReader {
     /// Where the bytes read are counted (the task's `ReadProgress.current` by default).
     let progress: ReadProgress?
 
-    public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22,
-                startOffset: Int = 0, progress: ReadProgress? = ReadProgress.current) throws {
+    public init(
+        path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22,
+        startOffset: Int = 0, progress: ReadProgress? = ReadProgress.current
+    ) throws {
         self.progress = progress
         self.path = path
         self.displayName = displayName ?? path
@@ -104,16 +106,18 @@ public final class CSVReader {
         var st = stat()
         if stat(path, &st) != 0 {
             let code = errno
-            throw InputError(code == ENOENT ? .missingFile : .unreadableFile, Location(file: self.displayName),
-                             code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
+            throw InputError(
+                code == ENOENT ? .missingFile : .unreadableFile, Location(file: self.displayName),
+                code == ENOENT ? "no such file" : "cannot open: \(String(cString: strerror(code)))")
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw InputError(.unreadableFile, Location(file: self.displayName), "is a directory, not a file")
         }
         fd = open(path, O_RDONLY)
         if fd < 0 {
-            throw InputError(.unreadableFile, Location(file: self.displayName),
-                             "cannot open: \(String(cString: strerror(errno)))")
+            throw InputError(
+                .unreadableFile, Location(file: self.displayName),
+                "cannot open: \(String(cString: strerror(errno)))")
         }
         fileSize = Int(st.st_size)
         buffer = .allocate(capacity: capacity + 1)
@@ -122,7 +126,9 @@ public final class CSVReader {
         progress?.opened((path as NSString).lastPathComponent, bytes: startOffset > 0 ? 0 : fileSize)
         if startOffset > 0 {
             if lseek(fd, off_t(startOffset), SEEK_SET) < 0 {
-                throw InputError(.unreadableFile, Location(file: self.displayName), "cannot seek: \(String(cString: strerror(errno)))")
+                throw InputError(
+                    .unreadableFile, Location(file: self.displayName),
+                    "cannot seek: \(String(cString: strerror(errno)))")
             }
             bufferBase = startOffset
         }
@@ -172,8 +178,9 @@ public final class CSVReader {
             let n = Glibc.read(fd, buffer + filled, capacity - filled)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw InputError(.unreadableFile, Location(file: displayName),
-                                 "read failed: \(String(cString: strerror(errno)))")
+                throw InputError(
+                    .unreadableFile, Location(file: displayName),
+                    "read failed: \(String(cString: strerror(errno)))")
             }
             filled += n
             if n > 0 { progress?.read(n) }
@@ -213,7 +220,8 @@ public final class CSVReader {
         while true {
             switch try advance() {
             case .end:
-                throw InputError(.emptyFile, Location(file: displayName, line: 1), "file is empty (a header row is required)")
+                throw InputError(
+                    .emptyFile, Location(file: displayName, line: 1), "file is empty (a header row is required)")
             case .rowError(let e):
                 throw e
             case .record:
@@ -221,8 +229,9 @@ public final class CSVReader {
                 var names: [String] = []
                 for i in 0..<rec.count {
                     guard let s = rec.string(i) else {
-                        throw InputError(.invalidUTF8, Location(file: displayName, line: rec.line, column: i + 1),
-                                         value: rec.lossyString(i), "header is not valid UTF-8")
+                        throw InputError(
+                            .invalidUTF8, Location(file: displayName, line: rec.line, column: i + 1),
+                            value: rec.lossyString(i), "header is not valid UTF-8")
                     }
                     names.append(s)
                 }
@@ -249,8 +258,10 @@ public final class CSVReader {
         case .record:
             records += 1
             if currentCount != headerCount {
-                return .rowError(InputError(.raggedRow, Location(file: displayName, line: currentLine),
-                                            "row has \(currentCount) fields, the header has \(headerCount)"))
+                return .rowError(
+                    InputError(
+                        .raggedRow, Location(file: displayName, line: currentLine),
+                        "row has \(currentCount) fields, the header has \(headerCount)"))
             }
             return .record
         }
@@ -285,13 +296,15 @@ public final class CSVReader {
                 line = lineCount
                 currentLine = startLine
                 if currentCount == 1 && !fieldStore[0].quoted && record.isEmpty(0) {
-                    blankLines += 1      // an empty or all-blank line is not a row
+                    blankLines += 1  // an empty or all-blank line is not a row
                     continue
                 }
                 if let bad = malformedField {
                     malformedField = nil
-                    return .rowError(InputError(.malformedQuote, Location(file: displayName, line: startLine, column: bad + 1),
-                                                "unexpected character after a closing quote (quotes inside a field must be doubled)"))
+                    return .rowError(
+                        InputError(
+                            .malformedQuote, Location(file: displayName, line: startLine, column: bad + 1),
+                            "unexpected character after a closing quote (quotes inside a field must be doubled)"))
                 }
                 return .record
             }
@@ -299,9 +312,11 @@ public final class CSVReader {
     }
 
     /// Convenience for small files: the header, then every data record; row defects go to `onError`.
-    public func read(header onHeader: ([String]) throws -> Void,
-                     onError: (InputError) -> Void,
-                     record body: (borrowing CSVRecord) throws -> Void) throws {
+    public func read(
+        header onHeader: ([String]) throws -> Void,
+        onError: (InputError) -> Void,
+        record body: (borrowing CSVRecord) throws -> Void
+    ) throws {
         try onHeader(try readHeader())
         while true {
             switch try next() {
@@ -349,8 +364,10 @@ public final class CSVReader {
                 while true {
                     if k >= limit {
                         if eof {
-                            return .fatal(InputError(.unterminatedQuote, Location(file: displayName, line: startLine, column: count + 1),
-                                                     "quoted field is never closed (opened on line \(startLine))"))
+                            return .fatal(
+                                InputError(
+                                    .unterminatedQuote, Location(file: displayName, line: startLine, column: count + 1),
+                                    "quoted field is never closed (opened on line \(startLine))"))
                         }
                         line = startLine
                         return .needMore
@@ -383,7 +400,7 @@ public final class CSVReader {
                 pushField(CSVField(start: s, end: i, hasEscapes: false, quoted: false))
             }
             // after a field
-            if i >= limit { return .record(next: i) }   // end of file without newline
+            if i >= limit { return .record(next: i) }  // end of file without newline
             let c = b[i]
             if c == d { i += 1; continue }
             if c == 0x0D {

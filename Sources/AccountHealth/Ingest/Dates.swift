@@ -49,7 +49,8 @@ public enum Day {
             return c < 10 ? Int(c) : nil
         }
         guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
-              let m0 = digit(5), let m1 = digit(6), let d0 = digit(8), let d1 = digit(9) else { return nil }
+            let m0 = digit(5), let m1 = digit(6), let d0 = digit(8), let d1 = digit(9)
+        else { return nil }
         // Single digits: no overflow possible.
         let year = y0 &* 1000 &+ y1 &* 100 &+ y2 &* 10 &+ y3
         let month = m0 &* 10 &+ m1

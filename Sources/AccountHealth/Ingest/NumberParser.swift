@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Exact decimal-to-double parsing of plain decimal numbers (`-12.5`, `3e4`, `.5`).
@@ -34,7 +34,9 @@ public enum DecimalParser {
             var frac = 0
             if k < e && p[k] == 0x2E {
                 k &+= 1
-                while k < e, case let c = p[k] &- 0x30, c < 10 { m = m &* 10 &+ UInt64(c); k &+= 1; frac &+= 1; any = true }
+                while k < e, case let c = p[k] &- 0x30, c < 10 {
+                    m = m &* 10 &+ UInt64(c); k &+= 1; frac &+= 1; any = true
+                }
             }
             if k == e && any && m <= (1 << 53) && frac <= 22 {
                 let v = frac == 0 ? Double(m) : Double(m) / powerOf10(frac)
@@ -45,9 +47,9 @@ public enum DecimalParser {
         var negative = false
         if p[i] == 0x2D { negative = true; i += 1 } else if p[i] == 0x2B { i += 1 }
         var mantissa: UInt64 = 0
-        var digits = 0          // significant digits accumulated into mantissa
+        var digits = 0  // significant digits accumulated into mantissa
         var sawDigit = false
-        var dropped = 0         // integer digits beyond 19 (scale up)
+        var dropped = 0  // integer digits beyond 19 (scale up)
         var fracDigits = 0
         while i < e {
             let c = p[i] &- 0x30
@@ -56,7 +58,9 @@ public enum DecimalParser {
             if digits < 19 {
                 if mantissa != 0 || c != 0 { digits += 1 }
                 mantissa = mantissa &* 10 &+ UInt64(c)
-            } else { dropped += 1 }
+            } else {
+                dropped += 1
+            }
             i += 1
         }
         var inexact = dropped > 0
@@ -70,7 +74,9 @@ public enum DecimalParser {
                     if mantissa != 0 || c != 0 { digits += 1 }
                     mantissa = mantissa &* 10 &+ UInt64(c)
                     fracDigits += 1
-                } else if c != 0 { inexact = true }
+                } else if c != 0 {
+                    inexact = true
+                }
                 i += 1
             }
         }

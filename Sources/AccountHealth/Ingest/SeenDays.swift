@@ -3,7 +3,7 @@
 /// `slots` is 1 for the wide layout (a row per date) and the number of factors (+ risk) for the long one.
 struct SeenDays: Sendable {
     let slots: Int
-    private var base: [Int32] = []          // first day of each account's bitmap
+    private var base: [Int32] = []  // first day of each account's bitmap
     private var bits: [[UInt64]] = []
     /// Inserts that found the pair new.
     private(set) var distinct = 0
@@ -29,7 +29,9 @@ struct SeenDays: Sendable {
         }
         let index = offset * slots + slot
         let w = index >> 6
-        if w >= bits[a].count { bits[a].append(contentsOf: repeatElement(0, count: max(w + 1 - bits[a].count, bits[a].count / 2 + 1))) }
+        if w >= bits[a].count {
+            bits[a].append(contentsOf: repeatElement(0, count: max(w + 1 - bits[a].count, bits[a].count / 2 + 1)))
+        }
         let mask = UInt64(1) << UInt64(index & 63)
         // One access to the account's bitmap (w is in range: grown above), not a bounds-checked nested subscript.
         let isNew = bits[a].withUnsafeMutableBufferPointer { b -> Bool in

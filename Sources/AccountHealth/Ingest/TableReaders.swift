@@ -8,17 +8,21 @@ struct HeaderMap {
         for (i, n) in names.enumerated() {
             let k = n.lowercased()
             if k.isEmpty {
-                throw InputError(.missingColumn, Location(file: file, line: 1, column: i + 1), "header cell \(i + 1) is empty: every column needs a name")
+                throw InputError(
+                    .missingColumn, Location(file: file, line: 1, column: i + 1),
+                    "header cell \(i + 1) is empty: every column needs a name")
             }
             if let j = index[k] {
-                throw InputError(.duplicateColumn, Location(file: file, line: 1, column: i + 1), value: n,
-                                 "column '\(n)' appears twice (columns \(j + 1) and \(i + 1))")
+                throw InputError(
+                    .duplicateColumn, Location(file: file, line: 1, column: i + 1), value: n,
+                    "column '\(n)' appears twice (columns \(j + 1) and \(i + 1))")
             }
             index[k] = i
         }
         for r in required where index[r] == nil {
-            throw InputError(.missingColumn, Location(file: file, line: 1), value: r,
-                             "required column '\(r)' is missing (header: \(header.joined(separator: ",")))")
+            throw InputError(
+                .missingColumn, Location(file: file, line: 1), value: r,
+                "required column '\(r)' is missing (header: \(header.joined(separator: ",")))")
         }
     }
 
@@ -88,8 +92,11 @@ public struct AccountsTable: Sendable {
     public var count: Int { ids.count }
 
     /// Account rows given as columns; `attributes` holds any other column by name.
-    public init(file: String, ids: [String] = [], am: [String] = [], segment: [String] = [], arr: [Double] = [],
-                name: [String?]? = nil, renewalDay: [Int32?]? = nil, attributes: [String: [String]] = [:], attributeNames: [String] = []) {
+    public init(
+        file: String, ids: [String] = [], am: [String] = [], segment: [String] = [], arr: [Double] = [],
+        name: [String?]? = nil, renewalDay: [Int32?]? = nil, attributes: [String: [String]] = [:],
+        attributeNames: [String] = []
+    ) {
         self.file = file
         self.ids = ids
         self.am = am
@@ -125,7 +132,9 @@ public struct AccountsTable: Sendable {
         return t
     }
 
-    static func readCollecting(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> (AccountsTable, ErrorCollector) {
+    static func readCollecting(
+        path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C
+    ) throws -> (AccountsTable, ErrorCollector) {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
         let file = reader.displayName
         var t = AccountsTable(file: file)
@@ -134,48 +143,57 @@ public struct AccountsTable: Sendable {
         var h: HeaderMap! = nil
         var lineOf: [String: Int] = [:]
         var extra: [Int] = []
-        try reader.read(header: { header in
-            h = try HeaderMap(header, file: file, required: ["account_id", "am", "segment", "arr"])
-            cells = CellReader(file: file, header: h)
-            let known: Set<String> = ["account_id", "am", "segment", "arr", "name", "renewal_date"]
-            for (i, n) in h.names.enumerated() where !known.contains(n.lowercased()) {
-                extra.append(i)
-                t.attributeNames.append(n)
-                t.attributes[n] = []
-            }
-        }, onError: { errors.add($0) }, record: { rec in
-            let before = errors.count
-            let id = cells.text(rec, h["account_id"]!, required: true, &errors)
-            let am = cells.text(rec, h["am"]!, required: false, &errors)
-            let seg = cells.text(rec, h["segment"]!, required: false, &errors)
-            let arrCell = cells.number(rec, h["arr"]!, &errors)
-            var arr: Double? = nil
-            if case .some(.some(let v)) = arrCell {
-                if v < 0 {
-                    errors.add(InputError(.invalidNumber, cells.loc(rec, h["arr"]!), value: rec.lossyString(h["arr"]!), "arr must not be negative"))
-                } else { arr = v }
-            } else if case .some(.none) = arrCell {
-                errors.add(InputError(.emptyValue, cells.loc(rec, h["arr"]!), "arr is empty"))
-            }
-            let name = h["name"].flatMap { cells.text(rec, $0, required: false, &errors) }
-            var renewal: Int32? = nil
-            if let ri = h["renewal_date"] {
-                if let d = cells.date(rec, ri, &errors) { renewal = d }
-            }
-            var attrs: [String] = []
-            for i in extra { attrs.append(cells.text(rec, i, required: false, &errors) ?? "") }
-            guard errors.count == before, let id, let am, let seg, let arr else { return }
-            if let first = lineOf[id] {
-                errors.add(InputError(.duplicateRow, Location(file: file, line: rec.line), value: id,
-                                      "duplicate account_id: lines \(first) and \(rec.line)"))
-                return
-            }
-            lineOf[id] = rec.line
-            t.index[id] = t.ids.count
-            t.ids.append(id); t.am.append(am); t.segment.append(seg); t.arr.append(arr)
-            t.name.append(name); t.renewalDay.append(renewal)
-            for (k, i) in extra.enumerated() { _ = i; t.attributes[t.attributeNames[k]]!.append(attrs[k]) }
-        })
+        try reader.read(
+            header: { header in
+                h = try HeaderMap(header, file: file, required: ["account_id", "am", "segment", "arr"])
+                cells = CellReader(file: file, header: h)
+                let known: Set<String> = ["account_id", "am", "segment", "arr", "name", "renewal_date"]
+                for (i, n) in h.names.enumerated() where !known.contains(n.lowercased()) {
+                    extra.append(i)
+                    t.attributeNames.append(n)
+                    t.attributes[n] = []
+                }
+            }, onError: { errors.add($0) },
+            record: { rec in
+                let before = errors.count
+                let id = cells.text(rec, h["account_id"]!, required: true, &errors)
+                let am = cells.text(rec, h["am"]!, required: false, &errors)
+                let seg = cells.text(rec, h["segment"]!, required: false, &errors)
+                let arrCell = cells.number(rec, h["arr"]!, &errors)
+                var arr: Double? = nil
+                if case .some(.some(let v)) = arrCell {
+                    if v < 0 {
+                        errors.add(
+                            InputError(
+                                .invalidNumber, cells.loc(rec, h["arr"]!), value: rec.lossyString(h["arr"]!),
+                                "arr must not be negative"))
+                    } else {
+                        arr = v
+                    }
+                } else if case .some(.none) = arrCell {
+                    errors.add(InputError(.emptyValue, cells.loc(rec, h["arr"]!), "arr is empty"))
+                }
+                let name = h["name"].flatMap { cells.text(rec, $0, required: false, &errors) }
+                var renewal: Int32? = nil
+                if let ri = h["renewal_date"] {
+                    if let d = cells.date(rec, ri, &errors) { renewal = d }
+                }
+                var attrs: [String] = []
+                for i in extra { attrs.append(cells.text(rec, i, required: false, &errors) ?? "") }
+                guard errors.count == before, let id, let am, let seg, let arr else { return }
+                if let first = lineOf[id] {
+                    errors.add(
+                        InputError(
+                            .duplicateRow, Location(file: file, line: rec.line), value: id,
+                            "duplicate account_id: lines \(first) and \(rec.line)"))
+                    return
+                }
+                lineOf[id] = rec.line
+                t.index[id] = t.ids.count
+                t.ids.append(id); t.am.append(am); t.segment.append(seg); t.arr.append(arr)
+                t.name.append(name); t.renewalDay.append(renewal)
+                for (k, i) in extra.enumerated() { _ = i; t.attributes[t.attributeNames[k]]!.append(attrs[k]) }
+            })
         t.recordsRead = reader.records
         return (t, errors)
     }
@@ -194,7 +212,10 @@ public struct OutcomesTable: Sendable {
     public var count: Int { accountIds.count }
 
     /// Outcome rows given as columns (`line`: where each row came from, its position when there is no file).
-    public init(file: String, accountIds: [String] = [], day: [Int32] = [], churned: [Bool] = [], arr: [Double?]? = nil, line: [Int]? = nil) {
+    public init(
+        file: String, accountIds: [String] = [], day: [Int32] = [], churned: [Bool] = [], arr: [Double?]? = nil,
+        line: [Int]? = nil
+    ) {
         self.file = file
         self.accountIds = accountIds
         self.day = day
@@ -221,7 +242,9 @@ public struct OutcomesTable: Sendable {
         return t
     }
 
-    static func readCollecting(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> (OutcomesTable, ErrorCollector) {
+    static func readCollecting(
+        path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C
+    ) throws -> (OutcomesTable, ErrorCollector) {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
         let file = reader.displayName
         var t = OutcomesTable(file: file)
@@ -229,45 +252,58 @@ public struct OutcomesTable: Sendable {
         var cells: CellReader! = nil
         var h: HeaderMap! = nil
         var lineOf: [String: Int] = [:]
-        try reader.read(header: { header in
-            h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
-            cells = CellReader(file: file, header: h)
-        }, onError: { errors.add($0) }, record: { rec in
-            let before = errors.count
-            let id = cells.text(rec, h["account_id"]!, required: true, &errors)
-            let dcell = cells.date(rec, h["date"]!, &errors)
-            var day: Int32? = nil
-            if case .some(.some(let d)) = dcell { day = d } else if case .some(.none) = dcell {
-                errors.add(InputError(.invalidDate, cells.loc(rec, h["date"]!), "date is empty"))
-            }
-            var churned: Bool? = nil
-            let oi = h["outcome"]!
-            if let word = cells.text(rec, oi, required: false, &errors) {
-                switch word.lowercased() {
-                case "churned": churned = true
-                case "renewed": churned = false
-                default:
-                    errors.add(InputError(.invalidOutcome, cells.loc(rec, oi), value: word,
-                                          word.isEmpty ? "outcome is empty (renewed or churned)" : "outcome must be renewed or churned"))
+        try reader.read(
+            header: { header in
+                h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
+                cells = CellReader(file: file, header: h)
+            }, onError: { errors.add($0) },
+            record: { rec in
+                let before = errors.count
+                let id = cells.text(rec, h["account_id"]!, required: true, &errors)
+                let dcell = cells.date(rec, h["date"]!, &errors)
+                var day: Int32? = nil
+                if case .some(.some(let d)) = dcell {
+                    day = d
+                } else if case .some(.none) = dcell {
+                    errors.add(InputError(.invalidDate, cells.loc(rec, h["date"]!), "date is empty"))
                 }
-            }
-            var arr: Double? = nil
-            if let ai = h["arr"], let v = cells.number(rec, ai, &errors) {
-                if let x = v, x < 0 {
-                    errors.add(InputError(.invalidNumber, cells.loc(rec, ai), value: rec.lossyString(ai), "arr must not be negative"))
+                var churned: Bool? = nil
+                let oi = h["outcome"]!
+                if let word = cells.text(rec, oi, required: false, &errors) {
+                    switch word.lowercased() {
+                    case "churned": churned = true
+                    case "renewed": churned = false
+                    default:
+                        errors.add(
+                            InputError(
+                                .invalidOutcome, cells.loc(rec, oi), value: word,
+                                word.isEmpty
+                                    ? "outcome is empty (renewed or churned)" : "outcome must be renewed or churned"))
+                    }
                 }
-                arr = v
-            }
-            guard errors.count == before, let id, let day, let churned else { return }
-            let key = "\(id)\u{0}\(day)"
-            if let first = lineOf[key] {
-                errors.add(InputError(.duplicateRow, Location(file: file, line: rec.line), value: "\(id),\(Day.format(day))",
-                                      "duplicate outcome for (account_id, date): lines \(first) and \(rec.line)"))
-                return
-            }
-            lineOf[key] = rec.line
-            t.accountIds.append(id); t.day.append(day); t.churned.append(churned); t.arr.append(arr); t.line.append(rec.line)
-        })
+                var arr: Double? = nil
+                if let ai = h["arr"], let v = cells.number(rec, ai, &errors) {
+                    if let x = v, x < 0 {
+                        errors.add(
+                            InputError(
+                                .invalidNumber, cells.loc(rec, ai), value: rec.lossyString(ai),
+                                "arr must not be negative"))
+                    }
+                    arr = v
+                }
+                guard errors.count == before, let id, let day, let churned else { return }
+                let key = "\(id)\u{0}\(day)"
+                if let first = lineOf[key] {
+                    errors.add(
+                        InputError(
+                            .duplicateRow, Location(file: file, line: rec.line), value: "\(id),\(Day.format(day))",
+                            "duplicate outcome for (account_id, date): lines \(first) and \(rec.line)"))
+                    return
+                }
+                lineOf[key] = rec.line
+                t.accountIds.append(id); t.day.append(day); t.churned.append(churned); t.arr.append(arr);
+                t.line.append(rec.line)
+            })
         t.recordsRead = reader.records
         return (t.inKeyOrder(), errors)
     }
@@ -281,7 +317,8 @@ public struct OutcomesTable: Sendable {
         }
         if order.elementsEqual(accountIds.indices) { return self }
         var t = self
-        t.accountIds = order.map { accountIds[$0] }; t.day = order.map { day[$0] }; t.churned = order.map { churned[$0] }
+        t.accountIds = order.map { accountIds[$0] }; t.day = order.map { day[$0] };
+        t.churned = order.map { churned[$0] }
         t.arr = order.map { arr[$0] }; t.line = order.map { line[$0] }
         return t
     }

@@ -50,8 +50,11 @@ public struct TimelineSummary: Sendable {
     /// 2 when the file was read in two halves at once, 1 otherwise.
     public var readers: Int = 1
 
-    public init(file: String, layout: TimelineLayout, factors: [String], hasRisk: Bool, recordsRead: Int, recordsUsed: Int,
-                rows: Int, blankLines: Int, accounts: Interner, firstDay: Int32?, lastDay: Int32?, valueCounts: [Int], readers: Int = 1) {
+    public init(
+        file: String, layout: TimelineLayout, factors: [String], hasRisk: Bool, recordsRead: Int, recordsUsed: Int,
+        rows: Int, blankLines: Int, accounts: Interner, firstDay: Int32?, lastDay: Int32?, valueCounts: [Int],
+        readers: Int = 1
+    ) {
         self.file = file
         self.layout = layout
         self.factors = factors
@@ -106,17 +109,21 @@ public struct TimelineReader: Sendable {
         var seen: [String: Int] = [:]
         for (i, n) in lower.enumerated() {
             if n.isEmpty {
-                throw InputError(.missingColumn, Location(file: file, line: 1, column: i + 1), "header cell \(i + 1) is empty: every column needs a name")
+                throw InputError(
+                    .missingColumn, Location(file: file, line: 1, column: i + 1),
+                    "header cell \(i + 1) is empty: every column needs a name")
             }
             if let j = seen[n] {
-                throw InputError(.duplicateColumn, Location(file: file, line: 1, column: i + 1), value: header[i],
-                                 "column '\(header[i])' appears twice (columns \(j + 1) and \(i + 1))")
+                throw InputError(
+                    .duplicateColumn, Location(file: file, line: 1, column: i + 1), value: header[i],
+                    "column '\(header[i])' appears twice (columns \(j + 1) and \(i + 1))")
             }
             seen[n] = i
         }
         for required in ["account_id", "date"] where seen[required] == nil {
-            throw InputError(.missingColumn, Location(file: file, line: 1), value: required,
-                             "required column '\(required)' is missing (header: \(header.joined(separator: ",")))")
+            throw InputError(
+                .missingColumn, Location(file: file, line: 1), value: required,
+                "required column '\(required)' is missing (header: \(header.joined(separator: ",")))")
         }
         let others = Set(lower).subtracting(["account_id", "date"])
         var c: Columns
@@ -132,8 +139,11 @@ public struct TimelineReader: Sendable {
                 c.factorNames.append(header[i].trimmingASCIISpaces())
             }
             if c.factorColumns.isEmpty {
-                throw InputError(.missingColumn, Location(file: file, line: 1),
-                                 "no factor columns: a wide timeline needs at least one numeric column besides account_id, date and risk")
+                throw InputError(
+                    .missingColumn, Location(file: file, line: 1),
+                    "no factor columns: a wide timeline needs at least one numeric column besides account_id, date "
+                        + "and risk"
+                )
             }
         }
         c.account = seen["account_id"]!
@@ -165,19 +175,29 @@ public struct TimelineReader: Sendable {
             var ignored = (duplicates: [UInt64](), count: 0, distinctRows: 0)
             var e2 = ErrorCollector(limit: 1)
             let wanted = Set(dups.prefix(errorLimit))
-            _ = try scan(into: &finder, found: &ignored, errors: &e2, findLinesOf: (wanted, { key, line in
-                lines[key, default: []].append(line)
-            }))
+            _ = try scan(
+                into: &finder, found: &ignored, errors: &e2,
+                findLinesOf: (
+                    wanted,
+                    { key, line in
+                        lines[key, default: []].append(line)
+                    }
+                ))
             for key in dups.prefix(errorLimit) {
                 let ls = (lines[key] ?? []).sorted()
                 let acct = Int32(truncatingIfNeeded: key >> UInt64(TimelineReader.accountBitsShift))
-                let day = Int32(Int64((key >> UInt64(TimelineReader.factorBits)) & ((1 << 24) - 1)) - TimelineReader.dayBias)
+                let day = Int32(
+                    Int64((key >> UInt64(TimelineReader.factorBits)) & ((1 << 24) - 1)) - TimelineReader.dayBias)
                 let f = Int(key & ((1 << UInt64(TimelineReader.factorBits)) - 1))
-                let what = summary.layout == .long ? (f < summary.factors.count ? " and factor '\(summary.factors[f])'" : " and factor 'risk'") : ""
+                let what =
+                    summary.layout == .long
+                    ? (f < summary.factors.count ? " and factor '\(summary.factors[f])'" : " and factor 'risk'") : ""
                 let lineText = ls.map(String.init).joined(separator: " and ")
-                errors.add(InputError(.duplicateRow, Location(file: displayName, line: ls.last),
-                                      value: "\(summary.accounts.string(acct)),\(Day.format(day))",
-                                      "duplicate (account_id, date)\(what): lines \(lineText)"))
+                errors.add(
+                    InputError(
+                        .duplicateRow, Location(file: displayName, line: ls.last),
+                        value: "\(summary.accounts.string(acct)),\(Day.format(day))",
+                        "duplicate (account_id, date)\(what): lines \(lineText)"))
             }
             errors.count += found.count - min(dups.count, errorLimit)
         }
@@ -188,7 +208,8 @@ public struct TimelineReader: Sendable {
 
     @inline(__always)
     static func key(account: Int32, day: Int32, factor: Int) -> UInt64 {
-        (UInt64(account) << UInt64(accountBitsShift)) | (UInt64(Int64(day) + dayBias) << UInt64(factorBits)) | UInt64(factor)
+        (UInt64(account) << UInt64(accountBitsShift)) | (UInt64(Int64(day) + dayBias) << UInt64(factorBits))
+            | UInt64(factor)
     }
 
     private struct StopAfterHeader: Error {}
@@ -198,7 +219,10 @@ public struct TimelineReader: Sendable {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter, blockSize: 1 << 16)
         var names: [String] = []
         do {
-            try reader.read(header: { names = $0; throw StopAfterHeader() }, onError: { _ in }, record: { _ in })
+            try reader.read(
+                header: {
+                    names = $0; throw StopAfterHeader()
+                }, onError: { _ in }, record: { _ in })
         } catch is StopAfterHeader {}
         return names
     }
@@ -209,16 +233,18 @@ public struct TimelineReader: Sendable {
         var seen = Set<String>()
         var names: [String] = []
         var last: [UInt8] = []
-        try reader.read(header: { _ in }, onError: { _ in }, record: { rec in
-            guard rec.count > cols.factor else { return }
-            let b = rec.bytes(cols.factor)
-            if b == last { return }
-            last = b
-            guard let s = String(validating: b, as: UTF8.self) else { return }
-            let t = s.trimmingASCIISpaces()
-            let k = t.lowercased()
-            if !k.isEmpty && k != "risk" && seen.insert(k).inserted { names.append(t) }
-        })
+        try reader.read(
+            header: { _ in }, onError: { _ in },
+            record: { rec in
+                guard rec.count > cols.factor else { return }
+                let b = rec.bytes(cols.factor)
+                if b == last { return }
+                last = b
+                guard let s = String(validating: b, as: UTF8.self) else { return }
+                let t = s.trimmingASCIISpaces()
+                let k = t.lowercased()
+                if !k.isEmpty && k != "risk" && seen.insert(k).inserted { names.append(t) }
+            })
         return names
     }
 
@@ -257,34 +283,40 @@ public struct TimelineReader: Sendable {
             let s = slot == riskSlot ? seen.slots - 1 : slot
             if !seen.insert(account: Int(account), day: day, slot: s) {
                 duplicateCount += 1
-                if duplicates.count < limit { duplicates.append(TimelineReader.key(account: account, day: day, factor: slot)) }
+                if duplicates.count < limit {
+                    duplicates.append(TimelineReader.key(account: account, day: day, factor: slot))
+                }
             }
             if rowsSeen != nil { _ = rowsSeen!.insert(account: Int(account), day: day, slot: 0) }
         }
     }
 
-
-    private func scan<S: TimelineSink>(into sink: inout S, found: inout (duplicates: [UInt64], count: Int, distinctRows: Int),
-                                       errors: inout ErrorCollector,
-                                       findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws -> TimelineSummary {
+    private func scan<S: TimelineSink>(
+        into sink: inout S, found: inout (duplicates: [UInt64], count: Int, distinctRows: Int),
+        errors: inout ErrorCollector,
+        findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?
+    ) throws -> TimelineSummary {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
         let file = displayName
         let headerNames = try reader.readHeader()
         let cols = try TimelineReader.columns(headerNames, file: file)
         let factorNames = cols.layout == .wide ? cols.factorNames : try longFactorNames(cols)
         if factorNames.count >= (1 << TimelineReader.factorBits) - 1 {
-            throw InputError(.tooLarge, Location(file: file, line: 1), "more than \((1 << TimelineReader.factorBits) - 2) factors")
+            throw InputError(
+                .tooLarge, Location(file: file, line: 1), "more than \((1 << TimelineReader.factorBits) - 2) factors")
         }
-        var factorIndex: [String: Int] = [:]          // long layout: factor name (lowercased) → index
+        var factorIndex: [String: Int] = [:]  // long layout: factor name (lowercased) → index
         for (j, n) in factorNames.enumerated() { factorIndex[n.lowercased()] = j }
-        let ctx = ScanContext(file: file, headerNames: headerNames, cols: cols, factorNames: factorNames, factorIndex: factorIndex)
+        let ctx = ScanContext(
+            file: file, headerNames: headerNames, cols: cols, factorNames: factorNames, factorIndex: factorIndex)
         sink.begin(factors: factorNames)
         var state = ScanState(factors: factorNames.count, errorLimit: errorLimit, layout: cols.layout)
         state.errors = errors
 
         var readers = 1
         if findLinesOf == nil, reader.fileSize >= parallelThreshold,
-           let split = try splitOffset(after: reader.position, fileSize: reader.fileSize) {
+            let split = try splitOffset(after: reader.position, fileSize: reader.fileSize)
+        {
             readers = try scanInTwo(reader: reader, split: split, ctx: ctx, state: &state, sink: &sink)
         } else {
             try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: findLinesOf)
@@ -294,10 +326,11 @@ public struct TimelineReader: Sendable {
         }
         found = (state.duplicates, state.duplicateCount, state.rowsSeen?.distinct ?? state.used)
         errors = state.errors
-        return TimelineSummary(file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
-                               recordsRead: reader.records, recordsUsed: state.used, rows: state.used, blankLines: reader.blankLines,
-                               accounts: state.accounts, firstDay: state.used > 0 ? state.firstDay : nil,
-                               lastDay: state.used > 0 ? state.lastDay : nil, valueCounts: state.valueCounts, readers: readers)
+        return TimelineSummary(
+            file: file, layout: cols.layout, factors: factorNames, hasRisk: cols.risk >= 0,
+            recordsRead: reader.records, recordsUsed: state.used, rows: state.used, blankLines: reader.blankLines,
+            accounts: state.accounts, firstDay: state.used > 0 ? state.firstDay : nil,
+            lastDay: state.used > 0 ? state.lastDay : nil, valueCounts: state.valueCounts, readers: readers)
     }
 
     /// The offset just after the first newline at or after the middle of the file, or nil.
@@ -316,8 +349,10 @@ public struct TimelineReader: Sendable {
     /// Reads the file in two halves at once. The split is speculative: it is kept only when the first
     /// half's last record ends exactly at `split` (so the newline there really ended a record and was not
     /// inside a quoted field); otherwise the first reader goes on to the end and the second half is dropped.
-    private func scanInTwo<S: TimelineSink>(reader: CSVReader, split: Int, ctx: ScanContext,
-                                            state: inout ScanState, sink: inout S) throws -> Int {
+    private func scanInTwo<S: TimelineSink>(
+        reader: CSVReader, split: Int, ctx: ScanContext,
+        state: inout ScanState, sink: inout S
+    ) throws -> Int {
         var backSink = sink.makeEmpty()
         backSink.begin(factors: ctx.factorNames)
         let backState = ScanState(factors: ctx.factorNames.count, errorLimit: errorLimit, layout: ctx.cols.layout)
@@ -328,7 +363,9 @@ public struct TimelineReader: Sendable {
         // The other thread has no task-local values: it counts into the same progress explicitly.
         let progress = reader.progress
         let thread = Thread {
-            back.run(me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx, progress: progress)
+            back.run(
+                me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx,
+                progress: progress)
             done.signal()
         }
         thread.stackSize = 1 << 22
@@ -336,7 +373,9 @@ public struct TimelineReader: Sendable {
         reader.requireRows = false
         thread.start()
         var frontError: Error?
-        do { try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil) } catch { frontError = error }
+        do { try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil) } catch {
+            frontError = error
+        }
         done.wait()
         if let frontError { throw frontError }
         reader.stopAt = .max
@@ -349,7 +388,9 @@ public struct TimelineReader: Sendable {
         if var e = back.error as? InputError {
             if let l = e.location.line { e.location.line = l + lineBase }
             throw e
-        } else if let e = back.error { throw e }
+        } else if let e = back.error {
+            throw e
+        }
         // Merge the second half into the first.
         var map = [Int32](repeating: 0, count: back.state.accounts.count)
         for c in 0..<back.state.accounts.count {
@@ -371,7 +412,9 @@ public struct TimelineReader: Sendable {
         let low = (UInt64(1) << shift) - 1
         for k in back.state.duplicates {
             state.duplicateCount += 1
-            if state.duplicates.count < errorLimit { state.duplicates.append((UInt64(map[Int(k >> shift)]) << shift) | (k & low)) }
+            if state.duplicates.count < errorLimit {
+                state.duplicates.append((UInt64(map[Int(k >> shift)]) << shift) | (k & low))
+            }
         }
         state.duplicateCount += back.state.duplicateCount - back.state.duplicates.count
         let riskSlot = (1 << TimelineReader.factorBits) - 1
@@ -388,8 +431,10 @@ public struct TimelineReader: Sendable {
     }
 
     /// Reads records until the reader ends, validating each and passing it to the sink.
-    fileprivate func scanRows<S: TimelineSink>(reader: CSVReader, ctx: ScanContext, state st: inout ScanState, sink: inout S,
-                                           findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?) throws {
+    fileprivate func scanRows<S: TimelineSink>(
+        reader: CSVReader, ctx: ScanContext, state st: inout ScanState, sink: inout S,
+        findLinesOf: (Set<UInt64>, (UInt64, Int) -> Void)?
+    ) throws {
         let cols = ctx.cols, headerNames = ctx.headerNames, file = ctx.file
         let nf = ctx.factorNames.count
         let values = UnsafeMutablePointer<Double>.allocate(capacity: max(1, nf))
@@ -409,7 +454,8 @@ public struct TimelineReader: Sendable {
         let riskFactor = (1 << TimelineReader.factorBits) - 1
 
         func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String) -> InputError {
-            let loc = Location(file: file, line: rec.line, column: i + 1, columnName: headerNames[i].trimmingASCIISpaces())
+            let loc = Location(
+                file: file, line: rec.line, column: i + 1, columnName: headerNames[i].trimmingASCIISpaces())
             if !rec.isValidUTF8(i) {
                 return InputError(.invalidUTF8, loc, value: rec.lossyString(i), "cell is not valid UTF-8")
             }
@@ -424,7 +470,9 @@ public struct TimelineReader: Sendable {
             }
             let rec = reader.record
             guard let day = Day.parse(rec.pointer(dcol), rec.length(dcol)) else {
-                st.errors.add(cellError(rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
+                st.errors.add(
+                    cellError(
+                        rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
                 continue
             }
             var risk = TimelineReader.riskUnspecified
@@ -448,7 +496,8 @@ public struct TimelineReader: Sendable {
                     if let r = RiskLevel.parse(rec.pointer(rcol), rec.length(rcol)) {
                         risk = r.rawValue
                     } else {
-                        st.errors.add(cellError(rec, rcol, .invalidRisk, "risk must be none, low, medium, high or empty"))
+                        st.errors.add(
+                            cellError(rec, rcol, .invalidRisk, "risk must be none, low, medium, high or empty"))
                         rowOK = false
                     }
                 } else {
@@ -469,7 +518,8 @@ public struct TimelineReader: Sendable {
                 for j in 0..<nf { values[j] = .nan }
                 if key == "risk" {
                     guard let r = RiskLevel.parse(rec.pointer(cols.value), rec.length(cols.value)) else {
-                        st.errors.add(cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty"))
+                        st.errors.add(
+                            cellError(rec, cols.value, .invalidRisk, "risk must be none, low, medium, high or empty"))
                         continue
                     }
                     risk = r.rawValue
@@ -483,14 +533,19 @@ public struct TimelineReader: Sendable {
                         }
                         v = parsed
                     }
-                    guard let idx = ctx.factorIndex[key] else { continue }  // cannot happen: the pre-pass saw every name
+                    // Cannot fail: the pre-pass saw every name.
+                    guard let idx = ctx.factorIndex[key] else { continue }
                     values[idx] = v
                     factorOfRow = idx
                 }
             }
             // account: interned straight from the buffer; bytes are copied only for a new id
             if rec.isEmpty(acol) {
-                st.errors.add(InputError(.emptyValue, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]), "account_id is empty"))
+                st.errors.add(
+                    InputError(
+                        .emptyValue,
+                        Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
+                        "account_id is empty"))
                 continue
             }
             var account: Int32
@@ -502,20 +557,27 @@ public struct TimelineReader: Sendable {
                 var isNew = false
                 if escaped {
                     let idBytes = rec.bytes(acol)
-                    account = idBytes.withUnsafeBufferPointer { b in st.accounts.intern(b.baseAddress!, b.count, isNew: &isNew) }
+                    account = idBytes.withUnsafeBufferPointer { b in
+                        st.accounts.intern(b.baseAddress!, b.count, isNew: &isNew)
+                    }
                 } else {
                     account = st.accounts.intern(ap, an, isNew: &isNew)
                 }
                 if isNew {
                     guard let id = rec.string(acol) else {
-                        st.errors.add(InputError(.invalidUTF8, Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
-                                                 value: rec.lossyString(acol), "account_id is not valid UTF-8"))
+                        st.errors.add(
+                            InputError(
+                                .invalidUTF8,
+                                Location(file: file, line: rec.line, column: acol + 1, columnName: headerNames[acol]),
+                                value: rec.lossyString(acol), "account_id is not valid UTF-8"))
                         continue
                     }
                     sink.newAccount(account, id: id)
                 }
                 if Int(account) >= (1 << TimelineReader.accountBits) {
-                    throw InputError(.tooLarge, Location(file: file, line: rec.line), "more than \(1 << TimelineReader.accountBits) accounts")
+                    throw InputError(
+                        .tooLarge, Location(file: file, line: rec.line),
+                        "more than \(1 << TimelineReader.accountBits) accounts")
                 }
                 lastAccount = account
             }
@@ -546,10 +608,13 @@ private final class Half<T: TimelineSink>: @unchecked Sendable {
     var error: Error?
     init(sink: T, state: TimelineReader.ScanState) { self.sink = sink; self.state = state }
 
-    func run(_ timeline: TimelineReader, path: String, name: String, delimiter: UInt8, split: Int, width: Int,
-             ctx: TimelineReader.ScanContext, progress: ReadProgress?) {
+    func run(
+        _ timeline: TimelineReader, path: String, name: String, delimiter: UInt8, split: Int, width: Int,
+        ctx: TimelineReader.ScanContext, progress: ReadProgress?
+    ) {
         do {
-            let r = try CSVReader(path: path, displayName: name, delimiter: delimiter, startOffset: split, progress: progress)
+            let r = try CSVReader(
+                path: path, displayName: name, delimiter: delimiter, startOffset: split, progress: progress)
             try r.startHeaderless(fieldCount: width)
             reader = r
             try timeline.scanRows(reader: r, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil)

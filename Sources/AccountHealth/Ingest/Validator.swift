@@ -4,8 +4,10 @@ public struct Problem: Sendable {
     /// An input error (its kind), or one of the soft problems that `validate` reports.
     public enum Kind: Sendable, Equatable, CustomStringConvertible {
         case error(InputError.Kind)
-        case factorWithoutValues, outcomeForUnknownAccount, outcomeWithoutTimeline, accountWithoutTimeline, timelineAccountNotInAccounts
-        /// A soft problem of deriving the timeline from an activity log (duplicate events, a type that never occurs, …).
+        case factorWithoutValues, outcomeForUnknownAccount, outcomeWithoutTimeline, accountWithoutTimeline,
+            timelineAccountNotInAccounts
+        /// A soft problem of deriving the timeline from an activity log (duplicate events, a type that never occurs,
+        /// …).
         case derived(Diagnostic.Kind)
 
         /// The snake_case name in the JSON and CSV output.
@@ -51,7 +53,9 @@ public struct Problem: Sendable {
 
 /// What `validate` found in each file (DESIGN §6).
 public struct ValidationReport: Sendable {
-    public struct FactorCoverage: Sendable { public var name: String; public var coverage: Double; public var values: Int }
+    public struct FactorCoverage: Sendable {
+        public var name: String; public var coverage: Double; public var values: Int
+    }
     public struct TimelinePart: Sendable {
         public var file: String
         public var layout: TimelineLayout
@@ -88,7 +92,9 @@ public struct ValidationReport: Sendable {
     public var hasErrors: Bool { errorCount > 0 }
     /// 66 when a file is missing or unreadable, 65 for bad data, 0 otherwise.
     public var exitCode: Int32 {
-        if problems.contains(where: { $0.kind == .error(.missingFile) || $0.kind == .error(.unreadableFile) }) { return 66 }
+        if problems.contains(where: { $0.kind == .error(.missingFile) || $0.kind == .error(.unreadableFile) }) {
+            return 66
+        }
         return hasErrors ? 65 : 0
     }
 }
@@ -106,9 +112,13 @@ public struct ValidationInputs {
     /// Turns another source's error (a database's) into a located input error.
     public var locate: (any Error) -> InputError?
 
-    public init(timeline: (() throws -> (TimelineSummary, [InputError], Int))? = nil, derived: (name: String, read: () throws -> DerivedTimeline)? = nil,
-                accounts: (() throws -> (AccountsTable, [InputError], Int))? = nil, outcomes: (() throws -> (OutcomesTable, [InputError], Int))? = nil,
-                config: String? = nil, locate: @escaping (any Error) -> InputError? = { _ in nil }) {
+    public init(
+        timeline: (() throws -> (TimelineSummary, [InputError], Int))? = nil,
+        derived: (name: String, read: () throws -> DerivedTimeline)? = nil,
+        accounts: (() throws -> (AccountsTable, [InputError], Int))? = nil,
+        outcomes: (() throws -> (OutcomesTable, [InputError], Int))? = nil,
+        config: String? = nil, locate: @escaping (any Error) -> InputError? = { _ in nil }
+    ) {
         self.timeline = timeline
         self.derived = derived
         self.accounts = accounts
@@ -118,11 +128,16 @@ public struct ValidationInputs {
     }
 
     /// A source whose parts throw their first defect (a database): each read in full, its error reported.
-    public init(timeline source: (any TimelineSource)?, accounts: (() throws -> AccountsTable)?, outcomes: (() throws -> OutcomesTable)?,
-                config: String?, locate: @escaping (any Error) -> InputError?) {
+    public init(
+        timeline source: (any TimelineSource)?, accounts: (() throws -> AccountsTable)?,
+        outcomes: (() throws -> OutcomesTable)?,
+        config: String?, locate: @escaping (any Error) -> InputError?
+    ) {
         self.init(config: config, locate: locate)
         if let source {
-            self.timeline = { var sink = NullSink(); return (try source.read(into: &sink), [], 0) }
+            self.timeline = {
+                var sink = NullSink(); return (try source.read(into: &sink), [], 0)
+            }
         }
         if let accounts { self.accounts = { (try accounts(), [], 0) } }
         if let outcomes { self.outcomes = { (try outcomes(), [], 0) } }
@@ -143,14 +158,23 @@ public enum Validator {
             inputs.derived = (events, { try sources.derive() })
         }
         if let path = sources.accounts {
-            inputs.accounts = { let (t, e) = try AccountsTable.readCollecting(path: path, delimiter: sources.delimiter); return (t, e.errors, e.count) }
+            inputs.accounts = {
+                let (t, e) = try AccountsTable.readCollecting(path: path, delimiter: sources.delimiter);
+                return (t, e.errors, e.count)
+            }
         }
         if let path = sources.outcomes {
-            inputs.outcomes = { let (t, e) = try OutcomesTable.readCollecting(path: path, delimiter: sources.delimiter); return (t, e.errors, e.count) }
+            inputs.outcomes = {
+                let (t, e) = try OutcomesTable.readCollecting(path: path, delimiter: sources.delimiter);
+                return (t, e.errors, e.count)
+            }
         }
-        if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil && sources.config == nil {
+        if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil
+            && sources.config == nil
+        {
             var report = ValidationReport(problems: [], errorCount: 0)
-            report.problems.append(Problem(InputError(.invalidArgument, Location(file: "validate"), "no input file given")))
+            report.problems.append(
+                Problem(InputError(.invalidArgument, Location(file: "validate"), "no input file given")))
             report.errorCount = 1
             return report
         }
@@ -164,14 +188,19 @@ public enum Validator {
             report.errorCount += max(count, errors.count)
         }
         func add(_ error: Error) {
-            if let e = error as? InputError { report.problems.append(Problem(e)); report.errorCount += 1 }
-            else if let es = error as? InputErrors { report.problems += es.errors.map(Problem.init); report.errorCount += es.errors.count }
-            else if let e = sources.locate(error) { report.problems.append(Problem(e)); report.errorCount += 1 }
-            else if let d = error as? DatasetError {
-                report.problems.append(Problem(InputError(.invalidConfiguration, Location(file: sources.derived?.name ?? "config"), d.description)))
+            if let e = error as? InputError {
+                report.problems.append(Problem(e)); report.errorCount += 1
+            } else if let es = error as? InputErrors {
+                report.problems += es.errors.map(Problem.init); report.errorCount += es.errors.count
+            } else if let e = sources.locate(error) {
+                report.problems.append(Problem(e)); report.errorCount += 1
+            } else if let d = error as? DatasetError {
+                report.problems.append(
+                    Problem(
+                        InputError(
+                            .invalidConfiguration, Location(file: sources.derived?.name ?? "config"), d.description)))
                 report.errorCount += 1
-            }
-            else {
+            } else {
                 report.problems.append(Problem(InputError(.unreadableFile, Location(file: "?"), "\(error)")))
                 report.errorCount += 1
             }
@@ -184,16 +213,22 @@ public enum Validator {
                 let (s, errors, count) = try read()
                 add(errors, count)
                 let cov = s.coverage
-                report.timeline = .init(file: s.file, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed,
-                                        rowsRejected: s.recordsRead - s.recordsUsed, rows: s.rows, blankLines: s.blankLines,
-                                        accounts: s.accounts.count, firstDate: s.firstDay.map(Day.format), lastDate: s.lastDay.map(Day.format),
-                                        hasRisk: s.hasRisk,
-                                        factors: s.factors.enumerated().map { .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0]) })
+                report.timeline = .init(
+                    file: s.file, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed,
+                    rowsRejected: s.recordsRead - s.recordsUsed, rows: s.rows, blankLines: s.blankLines,
+                    accounts: s.accounts.count, firstDate: s.firstDay.map(Day.format),
+                    lastDate: s.lastDay.map(Day.format),
+                    hasRisk: s.hasRisk,
+                    factors: s.factors.enumerated().map {
+                        .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0])
+                    })
                 timelineIds = Set(s.accounts.strings)
                 timelineFactors = s.factors
                 for (i, n) in s.factors.enumerated() where s.valueCounts[i] == 0 {
-                    report.problems.append(Problem(warning: .factorWithoutValues, file: s.file, count: 1, example: n,
-                                                   "factor '\(n)' has no value in any row"))
+                    report.problems.append(
+                        Problem(
+                            warning: .factorWithoutValues, file: s.file, count: 1, example: n,
+                            "factor '\(n)' has no value in any row"))
                 }
             } catch { add(error) }
         }
@@ -203,14 +238,22 @@ public enum Validator {
                 let d = try derive()
                 let s = d.timeline.summary
                 let cov = s.coverage
-                report.timeline = .init(file: events, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed, rowsRejected: 0,
-                                        rows: s.rows, blankLines: 0, accounts: s.accounts.count - d.accountsWithoutRows,
-                                        firstDate: s.firstDay.map(Day.format), lastDate: s.lastDay.map(Day.format), hasRisk: false,
-                                        factors: s.factors.enumerated().map { .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0]) })
-                timelineIds = Set((0..<s.accounts.count).filter { !d.timeline.rows(ofAccount: Int32($0)).isEmpty }.map { s.accounts.string(Int32($0)) })
+                report.timeline = .init(
+                    file: events, layout: s.layout, rowsRead: s.recordsRead, rowsUsed: s.recordsUsed, rowsRejected: 0,
+                    rows: s.rows, blankLines: 0, accounts: s.accounts.count - d.accountsWithoutRows,
+                    firstDate: s.firstDay.map(Day.format), lastDate: s.lastDay.map(Day.format), hasRisk: false,
+                    factors: s.factors.enumerated().map {
+                        .init(name: $1, coverage: cov[$0], values: s.valueCounts[$0])
+                    })
+                timelineIds = Set(
+                    (0..<s.accounts.count).filter { !d.timeline.rows(ofAccount: Int32($0)).isEmpty }.map {
+                        s.accounts.string(Int32($0))
+                    })
                 timelineFactors = s.factors
                 for diag in d.diagnostics {
-                    report.problems.append(Problem(warning: .derived(diag.kind), file: events, count: 1, example: diag.column, diag.message))
+                    report.problems.append(
+                        Problem(
+                            warning: .derived(diag.kind), file: events, count: 1, example: diag.column, diag.message))
                 }
             } catch { add(error) }
         }
@@ -219,7 +262,8 @@ public enum Validator {
             do {
                 let (t, errors, count) = try read()
                 add(errors, count)
-                report.accounts = .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count)
+                report.accounts = .init(
+                    file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count)
                 accountIds = Set(t.ids)
             } catch { add(error) }
         }
@@ -227,21 +271,32 @@ public enum Validator {
             do {
                 let (t, errors, count) = try read()
                 add(errors, count)
-                report.outcomes = .init(table: .init(file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count, rowsRejected: t.recordsRead - t.count),
-                                        renewed: t.renewalCount, churned: t.churnCount)
+                report.outcomes = .init(
+                    table: .init(
+                        file: t.file, rowsRead: t.recordsRead, rowsUsed: t.count,
+                        rowsRejected: t.recordsRead - t.count),
+                    renewed: t.renewalCount, churned: t.churnCount)
                 let known = accountIds ?? timelineIds
                 if let known {
                     let unknown = t.accountIds.filter { !known.contains($0) }
                     if !unknown.isEmpty {
-                        report.problems.append(Problem(warning: .outcomeForUnknownAccount, file: t.file, count: unknown.count, example: unknown.first,
-                                                       "\(unknown.count) outcome row(s) name an account that is not in the \(accountIds != nil ? "accounts file" : "timeline")"))
+                        report.problems.append(
+                            Problem(
+                                warning: .outcomeForUnknownAccount, file: t.file, count: unknown.count,
+                                example: unknown.first,
+                                "\(unknown.count) outcome row(s) name an account that is not in the "
+                                    + "\(accountIds != nil ? "accounts file" : "timeline")"
+                            ))
                     }
                 }
                 if let timelineIds {
                     let noTimeline = Set(t.accountIds).subtracting(timelineIds)
                     if !noTimeline.isEmpty && accountIds != nil {
-                        report.problems.append(Problem(warning: .outcomeWithoutTimeline, file: t.file, count: noTimeline.count, example: noTimeline.sorted().first,
-                                                       "\(noTimeline.count) account(s) with outcomes have no timeline rows"))
+                        report.problems.append(
+                            Problem(
+                                warning: .outcomeWithoutTimeline, file: t.file, count: noTimeline.count,
+                                example: noTimeline.sorted().first,
+                                "\(noTimeline.count) account(s) with outcomes have no timeline rows"))
                     }
                 }
             } catch { add(error) }
@@ -249,13 +304,20 @@ public enum Validator {
         if let accountIds, let timelineIds {
             let noTimeline = accountIds.subtracting(timelineIds)
             if !noTimeline.isEmpty {
-                report.problems.append(Problem(warning: .accountWithoutTimeline, file: report.accounts?.file ?? "accounts", count: noTimeline.count,
-                                               example: noTimeline.sorted().first, "\(noTimeline.count) account(s) have no timeline rows"))
+                report.problems.append(
+                    Problem(
+                        warning: .accountWithoutTimeline, file: report.accounts?.file ?? "accounts",
+                        count: noTimeline.count,
+                        example: noTimeline.sorted().first, "\(noTimeline.count) account(s) have no timeline rows"))
             }
             let notListed = timelineIds.subtracting(accountIds)
             if !notListed.isEmpty {
-                report.problems.append(Problem(warning: .timelineAccountNotInAccounts, file: report.timeline?.file ?? "timeline", count: notListed.count,
-                                               example: notListed.sorted().first, "\(notListed.count) timeline account(s) are not in the accounts file"))
+                report.problems.append(
+                    Problem(
+                        warning: .timelineAccountNotInAccounts, file: report.timeline?.file ?? "timeline",
+                        count: notListed.count,
+                        example: notListed.sorted().first,
+                        "\(notListed.count) timeline account(s) are not in the accounts file"))
             }
         }
         if let path = sources.config {

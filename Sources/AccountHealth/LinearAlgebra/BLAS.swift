@@ -16,7 +16,8 @@ public enum BLAS {
     /// Whether the CPU has AVX2 and FMA (from /proc/cpuinfo; false where it cannot be read).
     public static var cpuHasAVX2AndFMA: Bool {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+            let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return false }
         let set = Set(flags.split(separator: " ").map(String.init))
         return set.contains("avx2") && set.contains("fma")
     }

@@ -57,7 +57,9 @@ public struct Matrix: Equatable, Sendable {
 
     /// A·x by `dgemv`.
     public func times(_ x: [Double]) throws -> [Double] {
-        guard x.count == columns else { throw LinearAlgebraError.dimensionMismatch("times: \(columns) columns, vector of \(x.count)") }
+        guard x.count == columns else {
+            throw LinearAlgebraError.dimensionMismatch("times: \(columns) columns, vector of \(x.count)")
+        }
         var y = [Double](repeating: 0, count: rows)
         if rows == 0 || columns == 0 { return y }
         cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, storage, Int32(rows), x, 1, 0, &y, 1)
@@ -66,11 +68,14 @@ public struct Matrix: Equatable, Sendable {
 
     /// Aᵀ·B by `dgemm`.
     public func transposeTimes(_ b: Matrix) throws -> Matrix {
-        guard rows == b.rows else { throw LinearAlgebraError.dimensionMismatch("transposeTimes: \(rows) vs \(b.rows) rows") }
+        guard rows == b.rows else {
+            throw LinearAlgebraError.dimensionMismatch("transposeTimes: \(rows) vs \(b.rows) rows")
+        }
         var c = Matrix(rows: columns, columns: b.columns)
         if rows == 0 { return c }
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(b.columns), Int32(rows),
-                    1, storage, Int32(rows), b.storage, Int32(b.rows), 0, &c.storage, Int32(columns))
+        cblas_dgemm(
+            CblasColMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(b.columns), Int32(rows),
+            1, storage, Int32(rows), b.storage, Int32(b.rows), 0, &c.storage, Int32(columns))
         return c
     }
 
@@ -78,7 +83,9 @@ public struct Matrix: Equatable, Sendable {
     public func gram() -> Matrix {
         var c = Matrix(rows: columns, columns: columns)
         if rows == 0 { return c }
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1, storage, Int32(rows), 0, &c.storage, Int32(columns))
+        cblas_dsyrk(
+            CblasColMajor, CblasUpper, CblasTrans, Int32(columns), Int32(rows), 1, storage, Int32(rows), 0, &c.storage,
+            Int32(columns))
         c.symmetrizeFromUpper()
         return c
     }
@@ -106,10 +113,15 @@ public struct Cholesky: Sendable {
     }
 
     public init(_ a: Matrix) throws {
-        guard a.rows == a.columns else { throw LinearAlgebraError.dimensionMismatch("Cholesky of a \(a.rows)×\(a.columns) matrix") }
+        guard a.rows == a.columns else {
+            throw LinearAlgebraError.dimensionMismatch("Cholesky of a \(a.rows)×\(a.columns) matrix")
+        }
         var f = a
         let n = Int32(a.rows)
-        try Cholesky.check(f.storage.withUnsafeMutableBufferPointer { LAPACKE_dpotrf(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n)) })
+        try Cholesky.check(
+            f.storage.withUnsafeMutableBufferPointer {
+                LAPACKE_dpotrf(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n))
+            })
         factor = f
     }
 
@@ -118,11 +130,14 @@ public struct Cholesky: Sendable {
         let n = factor.rows
         guard b.count == n else { throw LinearAlgebraError.dimensionMismatch("solve: \(n) vs \(b.count)") }
         var x = b
-        try Cholesky.check(x.withUnsafeMutableBufferPointer { xp in
-            factor.storage.withUnsafeBufferPointer { fp in
-                LAPACKE_dpotrs(LAPACK_COL_MAJOR, Cholesky.upper, Int32(n), 1, fp.baseAddress, Int32(max(1, n)), xp.baseAddress, Int32(max(1, n)))
-            }
-        })
+        try Cholesky.check(
+            x.withUnsafeMutableBufferPointer { xp in
+                factor.storage.withUnsafeBufferPointer { fp in
+                    LAPACKE_dpotrs(
+                        LAPACK_COL_MAJOR, Cholesky.upper, Int32(n), 1, fp.baseAddress, Int32(max(1, n)), xp.baseAddress,
+                        Int32(max(1, n)))
+                }
+            })
         return x
     }
 
@@ -130,7 +145,10 @@ public struct Cholesky: Sendable {
     public func inverse() throws -> Matrix {
         var inv = factor
         let n = Int32(factor.rows)
-        try Cholesky.check(inv.storage.withUnsafeMutableBufferPointer { LAPACKE_dpotri(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n)) })
+        try Cholesky.check(
+            inv.storage.withUnsafeMutableBufferPointer {
+                LAPACKE_dpotri(LAPACK_COL_MAJOR, Cholesky.upper, n, $0.baseAddress, max(1, n))
+            })
         inv.symmetrizeFromUpper()
         return inv
     }

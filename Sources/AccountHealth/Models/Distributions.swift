@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The standard normal distribution (what Wald tests need).
@@ -76,11 +76,12 @@ public enum GammaDistribution {
         let z = normalQuantile(p)
         let t = 1 - 1 / (9 * a) + z / (3 * a.squareRoot())
         var x = a * t * t * t
-        if !(x > 0) || (p < 0.05 && a < 1) { x = exp((log(p) + log(a) + lgamma(a)) / a) }   // P ≈ xᵃ/(a Γ(a)) for small x
+        // P ≈ xᵃ/(a Γ(a)) for small x.
+        if !(x > 0) || (p < 0.05 && a < 1) { x = exp((log(p) + log(a) + lgamma(a)) / a) }
         var lo = 0.0, hi = Double.infinity
         for _ in 0..<300 {
             let (pp, qq) = incomplete(a, x)
-            let f = upper ? q - qq : pp - p            // increasing in x either way
+            let f = upper ? q - qq : pp - p  // increasing in x either way
             if f < 0 { lo = x } else { hi = x }
             let density = exp((a - 1) * log(x) - x - lgamma(a))
             var next = x - f / density
@@ -97,21 +98,36 @@ public enum GammaDistribution {
     /// Standard normal quantile (Acklam's rational approximation refined by one Halley step).
     public static func normalQuantile(_ p: Double) -> Double {
         guard p > 0 && p < 1 else { return p <= 0 ? -.infinity : .infinity }
-        if p > 0.5 { return -normalQuantile(1 - p) }   // refine in the lower tail, where the cdf has no cancellation
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        if p > 0.5 { return -normalQuantile(1 - p) }  // refine in the lower tail, where the cdf has no cancellation
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00,
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01,
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         var x: Double
         if p < 0.02425 {
             let q = (-2 * log(p)).squareRoot()
-            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         } else if p > 1 - 0.02425 {
             let q = (-2 * log(1 - p)).squareRoot()
-            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            x =
+                -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         } else {
             let q = p - 0.5, r = q * q
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+            x =
+                (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
         }
         let e = Normal.cdf(x) - p
         let u = e * (2 * Double.pi).squareRoot() * exp(x * x / 2)

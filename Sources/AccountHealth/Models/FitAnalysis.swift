@@ -49,7 +49,8 @@ public enum FitAnalysis {
     /// Fits, cross-validates and (with a configuration) suggests weights, on one horizon's observations.
     public static func run(_ obs: ObservationSet, rules: ScoringRules?, options: FitOptions) throws -> FitReport {
         guard options.folds >= 2 else {
-            throw InputError(.invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
+            throw InputError(
+                .invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
         }
         let engine = LogisticRegression(penalty: options.penalty)
         let model = try engine.fit(obs.x, obs.y, names: obs.featureNames)
@@ -57,8 +58,13 @@ public enum FitAnalysis {
         for (j, name) in obs.featureNames.enumerated() {
             let total = obs.count + obs.dropped
             if total > 0 && Double(obs.missing[j]) > 0.9 * Double(total) {
-                diagnostics.append(Diagnostic(.mostlyMissing, column: name, message:
-                                              "'\(name)' is missing in \(obs.missing[j]) of \(total) observations\(obs.imputed ? " (imputed with its mean)" : " (those were dropped)")"))
+                diagnostics.append(
+                    Diagnostic(
+                        .mostlyMissing, column: name,
+                        message:
+                            "'\(name)' is missing in \(obs.missing[j]) of \(total) "
+                            + "observations\(obs.imputed ? " (imputed with its mean)" : " (those were dropped)")"
+                    ))
             }
         }
         let folds = GroupedFolds(groups: obs.account, k: min(options.folds, Set(obs.account).count), seed: options.seed)
@@ -74,9 +80,11 @@ public enum FitAnalysis {
             foldAUC.append(Metrics.auc(risk: pr, churned: te.map { obs.y[$0] }))
         }
         let aucs = foldAUC.compactMap { $0 }
-        let cv = CrossValidation(folds: folds.k, seed: options.seed, auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count),
-                                 logLoss: Metrics.logLoss(probability: oof, churned: obs.y), brier: Metrics.brier(probability: oof, churned: obs.y),
-                                 foldAUC: foldAUC)
+        let cv = CrossValidation(
+            folds: folds.k, seed: options.seed, auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count),
+            logLoss: Metrics.logLoss(probability: oof, churned: obs.y),
+            brier: Metrics.brier(probability: oof, churned: obs.y),
+            foldAUC: foldAUC)
         var weights: WeightSuggestion? = nil
         if let rules {
             weights = try suggest(obs, rules: rules, folds: folds, options: options)
@@ -89,14 +97,18 @@ public enum FitAnalysis {
         var specs: [FactorSpec] = []
         var cols: [[Double]] = []
         for f in rules.factors {
-            guard let j = obs.featureNames.firstIndex(where: { $0.lowercased() == f.name.lowercased() }) else { continue }
+            guard let j = obs.featureNames.firstIndex(where: { $0.lowercased() == f.name.lowercased() }) else {
+                continue
+            }
             specs.append(f)
             cols.append(obs.x.column(j).map(f.points))
         }
         return (Matrix(rows: obs.count, columns: cols.count, storage: cols.flatMap { $0 }), specs)
     }
 
-    static func suggest(_ obs: ObservationSet, rules: ScoringRules, folds: GroupedFolds, options: FitOptions) throws -> WeightSuggestion {
+    static func suggest(
+        _ obs: ObservationSet, rules: ScoringRules, folds: GroupedFolds, options: FitOptions
+    ) throws -> WeightSuggestion {
         let (x, specs) = mapped(obs, rules: rules)
         let names = specs.map(\.name)
         let constrained = ConstrainedLogistic(penalty: options.penalty)
@@ -131,10 +143,11 @@ public enum FitAnalysis {
             low = draws.map { quantile($0, 0.025) }
             high = draws.map { quantile($0, 0.975) }
         }
-        return WeightSuggestion(factors: names, current: current, suggested: full.weights, constrained: full,
-                                bootstrapLow: low, bootstrapHigh: high, bootstrapReplicates: options.bootstrap,
-                                aucCurrent: aucC.isEmpty ? nil : aucC.reduce(0, +) / Double(aucC.count),
-                                aucSuggested: aucS.isEmpty ? nil : aucS.reduce(0, +) / Double(aucS.count))
+        return WeightSuggestion(
+            factors: names, current: current, suggested: full.weights, constrained: full,
+            bootstrapLow: low, bootstrapHigh: high, bootstrapReplicates: options.bootstrap,
+            aucCurrent: aucC.isEmpty ? nil : aucC.reduce(0, +) / Double(aucC.count),
+            aucSuggested: aucS.isEmpty ? nil : aucS.reduce(0, +) / Double(aucS.count))
     }
 
     /// Linear-interpolation quantile (numpy's default), NaN for no data.

@@ -23,7 +23,9 @@ public struct LogisticRegression: Sendable {
     public func fit(_ x: Matrix, _ y: [Double], names: [String]) throws -> LogisticFit {
         let n = x.rows, p = x.columns
         guard n > 0 else { throw ModelError.noObservations("every outcome row was dropped") }
-        guard y.count == n, names.count == p else { throw LinearAlgebraError.dimensionMismatch("fit: x \(n)×\(p), y \(y.count), names \(names.count)") }
+        guard y.count == n, names.count == p else {
+            throw LinearAlgebraError.dimensionMismatch("fit: x \(n)×\(p), y \(y.count), names \(names.count)")
+        }
         let churns = y.reduce(0, +)
         if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
         // Column statistics: constant factors cannot be estimated.
@@ -62,7 +64,9 @@ public struct LogisticRegression: Sendable {
                 step = try Cholesky(h).solve(g)
             } catch LinearAlgebraError.notPositiveDefinite(let column) {
                 if iterations == 1 || pass.extremeFits == 0 { throw collinearity(column: column, x: x, names: names) }
-                throw separation(x: x, y: y, names: names, detail: "the information matrix became singular at iteration \(iterations)")
+                throw separation(
+                    x: x, y: y, names: names,
+                    detail: "the information matrix became singular at iteration \(iterations)")
             }
             // Step, halving while the (penalised) deviance is not finite or rises.
             var scale = 1.0
@@ -85,14 +89,21 @@ public struct LogisticRegression: Sendable {
         // Separation: the deviance goes to zero or fitted probabilities reach 0/1 while estimates grow.
         if penalty == 0 {
             if pass.deviance < 1e-6 {
-                throw separation(x: x, y: y, names: names, detail: "the deviance is \(pass.deviance): every observation is predicted perfectly")
+                throw separation(
+                    x: x, y: y, names: names,
+                    detail: "the deviance is \(pass.deviance): every observation is predicted perfectly")
             }
             if !converged && pass.extremeFits > 0 {
-                throw separation(x: x, y: y, names: names, detail: "\(pass.extremeFits) fitted probabilities are numerically 0 or 1 and the estimates keep growing")
+                throw separation(
+                    x: x, y: y, names: names,
+                    detail:
+                        "\(pass.extremeFits) fitted probabilities are numerically 0 or 1 and the estimates keep growing"
+                )
             }
         }
         if !converged {
-            throw ModelError.notConverged(iterations: iterations, detail: "relative change in deviance still above \(tolerance)")
+            throw ModelError.notConverged(
+                iterations: iterations, detail: "relative change in deviance still above \(tolerance)")
         }
         var info = pass.hessian
         for j in 1..<max(P, 1) where penalty > 0 { info[j, j] += penalty }
@@ -102,14 +113,20 @@ public struct LogisticRegression: Sendable {
         }
         var diagnostics: [Diagnostic] = []
         if pass.extremeFits > 0 {
-            diagnostics.append(Diagnostic(.quasiSeparation, message:
-                                          "\(pass.extremeFits) fitted probabilities are numerically 0 or 1: some estimates may be unreliable (consider a ridge penalty)"))
+            diagnostics.append(
+                Diagnostic(
+                    .quasiSeparation,
+                    message:
+                        "\(pass.extremeFits) fitted probabilities are numerically 0 or 1: some estimates may be "
+                        + "unreliable (consider a ridge penalty)"
+                ))
         }
         let nullP = churns / Double(n)
         let nullLL = churns * _log(nullP) + (Double(n) - churns) * _log(1 - nullP)
-        return LogisticFit(names: ["intercept"] + names, coefficients: beta, covariance: covariance,
-                           featureMeans: means, featureSDs: sds, deviance: pass.deviance, nullLogLikelihood: nullLL,
-                           observations: n, churns: Int(churns), iterations: iterations, penalty: penalty, diagnostics: diagnostics)
+        return LogisticFit(
+            names: ["intercept"] + names, coefficients: beta, covariance: covariance,
+            featureMeans: means, featureSDs: sds, deviance: pass.deviance, nullLogLikelihood: nullLL,
+            observations: n, churns: Int(churns), iterations: iterations, penalty: penalty, diagnostics: diagnostics)
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {
@@ -121,7 +138,8 @@ public struct LogisticRegression: Sendable {
 
     /// Names the factor whose column is a combination of the earlier ones (Cholesky failed at `column`).
     func collinearity(column: Int, x: Matrix, names: [String]) -> ModelError {
-        LogisticRegression.collinearity(factor: column - 2, x: x, names: names)   // 1-based in the design, whose first column is the intercept
+        // 1-based in the design, whose first column is the intercept.
+        LogisticRegression.collinearity(factor: column - 2, x: x, names: names)
     }
 
     /// Names the factors that factor `j`'s column is a combination of (with an intercept).
@@ -133,9 +151,14 @@ public struct LogisticRegression: Sendable {
         for k in 0..<j { cols += x.column(k) }
         let a = Matrix(rows: n, columns: j + 1, storage: cols)
         var with: [String] = []
-        if let chol = try? Cholesky(a.gram()), let b = try? a.transposeTimes(Matrix(rows: n, columns: 1, storage: x.column(j))),
-           let coef = try? chol.solve(b.storage) {
-            for k in 0..<j where abs(coef[k + 1]) * (LogisticRegression.stdDev(x.column(k)) + 1e-300) > 1e-6 * max(LogisticRegression.stdDev(x.column(j)), 1e-300) {
+        if let chol = try? Cholesky(a.gram()),
+            let b = try? a.transposeTimes(Matrix(rows: n, columns: 1, storage: x.column(j))),
+            let coef = try? chol.solve(b.storage)
+        {
+            for k in 0..<j
+            where abs(coef[k + 1]) * (LogisticRegression.stdDev(x.column(k)) + 1e-300) > 1e-6
+                * max(LogisticRegression.stdDev(x.column(j)), 1e-300)
+            {
                 with.append(names[k])
             }
         }
@@ -154,10 +177,17 @@ public struct LogisticRegression: Sendable {
             var min1 = Double.infinity, max1 = -Double.infinity, min0 = Double.infinity, max0 = -Double.infinity
             for i in 0..<x.rows {
                 let v = x[i, j]
-                if y[i] == 1 { min1 = min(min1, v); max1 = max(max1, v) } else { min0 = min(min0, v); max0 = max(max0, v) }
+                if y[i] == 1 {
+                    min1 = min(min1, v); max1 = max(max1, v)
+                } else {
+                    min0 = min(min0, v); max0 = max(max0, v)
+                }
             }
-            if max1 < min0 || max0 < min1 { separators.append(names[j]) }
-            else if max1 <= min0 || max0 <= min1 { separators.append(names[j] + " (quasi)") }
+            if max1 < min0 || max0 < min1 {
+                separators.append(names[j])
+            } else if max1 <= min0 || max0 <= min1 {
+                separators.append(names[j] + " (quasi)")
+            }
         }
         return .separation(factors: separators, detail: detail)
     }
@@ -190,7 +220,9 @@ public struct LogisticRegression: Sendable {
         let n = x.rows
         var d = [Double](repeating: 1, count: n * (x.columns + 1))
         d.withUnsafeMutableBufferPointer { dp in
-            x.storage.withUnsafeBufferPointer { xs in (dp.baseAddress! + n).update(from: xs.baseAddress!, count: n * x.columns) }
+            x.storage.withUnsafeBufferPointer { xs in
+                (dp.baseAddress! + n).update(from: xs.baseAddress!, count: n * x.columns)
+            }
         }
         self.design = d
         self.y = y
@@ -216,8 +248,10 @@ public struct LogisticRegression: Sendable {
 
     /// H += BᵀB with B = diag(√w)·X_block (X_block: `rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
     @inline(__always)
-    static func addScaledGram(block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
-                              buffer scaled: UnsafeMutablePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+    static func addScaledGram(
+        block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
+        buffer scaled: UnsafeMutablePointer<Double>, into h: UnsafeMutablePointer<Double>
+    ) {
         for j in 0..<P {
             let src = xb + j * ld
             let dst = scaled + j * m
@@ -228,16 +262,21 @@ public struct LogisticRegression: Sendable {
 
     /// XᵀWX alone for given weights (the benchmark's measure of the BLAS part), threads over row blocks.
     @_spi(Benchmarks) public func weightedGram(_ w: [Double]) -> Matrix {
-        IRLSKernel.weightedGram(design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
+        IRLSKernel.weightedGram(
+            design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
     }
 
     /// XᵀWX for a column-major design (`rows` × `columns`) and √w per row, by `dsyrk` on √w-scaled row
     /// blocks: fixed chunks whose partial sums are added in chunk order, so any thread count gives the
     /// same bits.
-    static func weightedGram(design: [Double], rows n: Int, columns P: Int, sqrtWeights sw: [Double], threads: Int) -> Matrix {
+    static func weightedGram(
+        design: [Double], rows n: Int, columns P: Int, sqrtWeights sw: [Double], threads: Int
+    ) -> Matrix {
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
         let parts = IRLSKernel.chunks(blocks)
-        final class Part: @unchecked Sendable { var h: [Double]; init(_ k: Int) { h = [Double](repeating: 0, count: k) } }
+        final class Part: @unchecked Sendable {
+            var h: [Double]; init(_ k: Int) { h = [Double](repeating: 0, count: k) }
+        }
         let partials = (0..<parts).map { _ in Part(P * P) }
         let work: @Sendable (Int) -> Void = { t in
             let scaled = UnsafeMutablePointer<Double>.allocate(capacity: IRLSKernel.block * P)
@@ -247,8 +286,9 @@ public struct LogisticRegression: Sendable {
                     partials[t].h.withUnsafeMutableBufferPointer { H in
                         for blk in (blocks * t / parts)..<(blocks * (t + 1) / parts) {
                             let r0 = blk * IRLSKernel.block
-                            IRLSKernel.addScaledGram(block: X.baseAddress! + r0, rows: min(IRLSKernel.block, n - r0), ld: n, columns: P,
-                                                     sqrtWeights: S.baseAddress! + r0, buffer: scaled, into: H.baseAddress!)
+                            IRLSKernel.addScaledGram(
+                                block: X.baseAddress! + r0, rows: min(IRLSKernel.block, n - r0), ld: n, columns: P,
+                                sqrtWeights: S.baseAddress! + r0, buffer: scaled, into: H.baseAddress!)
                         }
                     }
                 }
@@ -291,7 +331,9 @@ public struct LogisticRegression: Sendable {
                                     let r0 = blk * IRLSKernel.block
                                     let m = min(IRLSKernel.block, n - r0)
                                     let xb = X.baseAddress! + r0
-                                    cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(m), Int32(P), 1, xb, Int32(n), B.baseAddress, 1, 0, eta, 1)
+                                    cblas_dgemv(
+                                        CblasColMajor, CblasNoTrans, Int32(m), Int32(P), 1, xb, Int32(n), B.baseAddress,
+                                        1, 0, eta, 1)
                                     for i in 0..<m {
                                         let e = eta[i]
                                         let yi = Y[r0 + i]
@@ -299,13 +341,19 @@ public struct LogisticRegression: Sendable {
                                         let ex = _exp(-abs(e))
                                         let pr = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex)
                                         let softplus = _log1p(ex)
-                                        dev += yi > 0.5 ? (e >= 0 ? softplus : softplus - e) : (e >= 0 ? softplus + e : softplus)
+                                        dev +=
+                                            yi > 0.5
+                                            ? (e >= 0 ? softplus : softplus - e) : (e >= 0 ? softplus + e : softplus)
                                         if abs(e) > 30 { extreme += 1 }
                                         resid[i] = yi - pr
                                         sw[i] = (pr * (1 - pr)).squareRoot()
                                     }
-                                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(m), Int32(P), 1, xb, Int32(n), resid, 1, 1, G.baseAddress, 1)
-                                    IRLSKernel.addScaledGram(block: xb, rows: m, ld: n, columns: P, sqrtWeights: sw, buffer: scaled, into: H.baseAddress!)
+                                    cblas_dgemv(
+                                        CblasColMajor, CblasTrans, Int32(m), Int32(P), 1, xb, Int32(n), resid, 1, 1,
+                                        G.baseAddress, 1)
+                                    IRLSKernel.addScaledGram(
+                                        block: xb, rows: m, ld: n, columns: P, sqrtWeights: sw, buffer: scaled,
+                                        into: H.baseAddress!)
                                 }
                             }
                         }

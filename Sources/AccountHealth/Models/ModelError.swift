@@ -16,20 +16,33 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noObservations(let why):
             return "no observations to fit: \(why)"
         case .oneClass(let churned, let n):
-            return "all \(n) observations are \(churned ? "churned" : "renewed"): there is nothing to tell apart (widen the outcome window or check the outcomes file)"
+            return
+                "all \(n) observations are \(churned ? "churned" : "renewed"): there is nothing to tell apart (widen "
+                + "the outcome window or check the outcomes file)"
         case .constantFactor(let name, let v):
-            return "factor '\(name)' has the same value (\(v)) in every observation: its effect cannot be estimated; remove it from the configuration"
+            return
+                "factor '\(name)' has the same value (\(v)) in every observation: its effect cannot be estimated; "
+                + "remove it from the configuration"
         case .collinear(let f, let others):
-            return "factor '\(f)' is a linear combination of \(others.isEmpty ? "the intercept" : others.map { "'\($0)'" }.joined(separator: ", ")) (singular design): remove one of them, or add a ridge penalty"
+            return
+                "factor '\(f)' is a linear combination of "
+                + "\(others.isEmpty ? "the intercept" : others.map { "'\($0)'" }.joined(separator: ", ")) (singular "
+                + "design): remove one of them, or add a ridge penalty"
         case .separation(let fs, let detail):
             let who = fs.isEmpty ? "a combination of factors" : fs.map { "'\($0)'" }.joined(separator: ", ")
-            return "perfect or quasi-complete separation: \(who) separates churned from renewed accounts, so the maximum-likelihood estimates are infinite (\(detail)); add a ridge penalty or remove the factor"
+            return
+                "perfect or quasi-complete separation: \(who) separates churned from renewed accounts, so the "
+                + "maximum-likelihood estimates are infinite (\(detail)); add a ridge penalty or remove the factor"
         case .noEvents(let n):
-            return "none of the \(n) intervals ends in a churn: there is no event to fit a hazard model on (check the outcomes file and its dates)"
+            return
+                "none of the \(n) intervals ends in a churn: there is no event to fit a hazard model on (check the "
+                + "outcomes file and its dates)"
         case .invalidInterval(let i, let detail):
             return "interval \(i + 1) is not a valid (start, stop] interval: \(detail)"
         case .notConverged(let it, let detail):
-            return "the fit did not converge in \(it) iterations (\(detail)); check for extreme values, add a ridge penalty, or remove weak factors"
+            return
+                "the fit did not converge in \(it) iterations (\(detail)); check for extreme values, add a ridge "
+                + "penalty, or remove weak factors"
         }
     }
 }

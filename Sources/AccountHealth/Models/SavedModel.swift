@@ -66,7 +66,8 @@ public struct SavedModel: Sendable, Equatable {
         if isCox {
             var s = 0.0
             for j in coefficients.indices { s += coefficients[j] * (x[j] - means[j]) }
-            return SurvivalPrediction.probability(cumulativeHazard: cumulativeHazard, relativeRisk: _exp(s), age: age ?? 0, horizon: Double(horizonDays))
+            return SurvivalPrediction.probability(
+                cumulativeHazard: cumulativeHazard, relativeRisk: _exp(s), age: age ?? 0, horizon: Double(horizonDays))
         }
         var eta = intercept
         for j in coefficients.indices { eta += coefficients[j] * x[j] }
@@ -78,43 +79,66 @@ public struct SavedModel: Sendable, Equatable {
 
     public static func load(path: String) throws -> SavedModel {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(FileManager.default.fileExists(atPath: path) ? .unreadableFile : .missingFile, Location(file: path), "cannot read the model file")
+            throw InputError(
+                FileManager.default.fileExists(atPath: path) ? .unreadableFile : .missingFile, Location(file: path),
+                "cannot read the model file")
         }
-        func bad(_ why: String) -> InputError { InputError(.invalidConfiguration, Location(file: path), "not a healthscore model file: \(why)") }
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("invalid JSON") }
-        guard let kindName = obj["kind"] as? String, let kind = Kind(rawValue: kindName) else { throw bad("'kind' must be \"logistic\" or \"cox\"") }
-        guard let h = obj["horizon_days"] as? Int, let b0 = obj["intercept"] as? Double, let cs = obj["coefficients"] as? [[String: Any]] else {
+        func bad(_ why: String) -> InputError {
+            InputError(.invalidConfiguration, Location(file: path), "not a healthscore model file: \(why)")
+        }
+        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw bad("invalid JSON")
+        }
+        guard let kindName = obj["kind"] as? String, let kind = Kind(rawValue: kindName) else {
+            throw bad("'kind' must be \"logistic\" or \"cox\"")
+        }
+        guard let h = obj["horizon_days"] as? Int, let b0 = obj["intercept"] as? Double,
+            let cs = obj["coefficients"] as? [[String: Any]]
+        else {
             throw bad("missing horizon_days, intercept or coefficients")
         }
         var names: [String] = [], est: [Double] = [], means: [Double] = []
         for c in cs {
-            guard let n = c["name"] as? String, let e = c["estimate"] as? Double, let m = c["mean"] as? Double, e.isFinite, m.isFinite else {
+            guard let n = c["name"] as? String, let e = c["estimate"] as? Double, let m = c["mean"] as? Double,
+                e.isFinite, m.isFinite
+            else {
                 throw bad("each coefficient needs name, estimate and mean")
             }
             names.append(n); est.append(e); means.append(m)
         }
-        var model = SavedModel(kind: kind, horizonDays: h, features: names, intercept: b0, coefficients: est, means: means,
-                               trendDays: obj["trend_days"] as? Int, penalty: obj["penalty"] as? Double ?? 0,
-                               observations: obj["observations"] as? Int ?? 0, lastOutcomeDate: obj["last_outcome_date"] as? String)
+        var model = SavedModel(
+            kind: kind, horizonDays: h, features: names, intercept: b0, coefficients: est, means: means,
+            trendDays: obj["trend_days"] as? Int, penalty: obj["penalty"] as? Double ?? 0,
+            observations: obj["observations"] as? Int ?? 0, lastOutcomeDate: obj["last_outcome_date"] as? String)
         model.kind = kind
         if kind == .cox {
-            guard let b = obj["baseline"] as? [String: Any], let t = b["times"] as? [Double], let h = b["cumulative_hazard"] as? [Double],
-                  t.count == h.count, !t.isEmpty, zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }), zip(h, h.dropFirst()).allSatisfy({ $0 <= $1 }),
-                  h.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                throw bad("a Cox model needs baseline.times (increasing) and baseline.cumulative_hazard (non-decreasing, same length)")
+            guard let b = obj["baseline"] as? [String: Any], let t = b["times"] as? [Double],
+                let h = b["cumulative_hazard"] as? [Double],
+                t.count == h.count, !t.isEmpty, zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }),
+                zip(h, h.dropFirst()).allSatisfy({ $0 <= $1 }),
+                h.allSatisfy({ $0.isFinite && $0 >= 0 })
+            else {
+                throw bad(
+                    "a Cox model needs baseline.times (increasing) and baseline.cumulative_hazard (non-decreasing, "
+                        + "same length)"
+                )
             }
             model.baselineTimes = t
             model.baselineCumulativeHazard = h
             if let t = obj["ties"] as? String {
-                guard let ties = CoxRegression.Ties(rawValue: t) else { throw bad("'ties' must be \"efron\" or \"breslow\"") }
+                guard let ties = CoxRegression.Ties(rawValue: t) else {
+                    throw bad("'ties' must be \"efron\" or \"breslow\"")
+                }
                 model.ties = ties
             }
         }
         return model
     }
 
-    init(kind: Kind, horizonDays: Int, features: [String], intercept: Double, coefficients: [Double], means: [Double],
-         trendDays: Int?, penalty: Double, observations: Int, lastOutcomeDate: String?) {
+    init(
+        kind: Kind, horizonDays: Int, features: [String], intercept: Double, coefficients: [Double], means: [Double],
+        trendDays: Int?, penalty: Double, observations: Int, lastOutcomeDate: String?
+    ) {
         self.kind = kind; self.horizonDays = horizonDays; self.features = features; self.intercept = intercept
         self.coefficients = coefficients; self.means = means; self.trendDays = trendDays; self.penalty = penalty
         self.observations = observations; self.lastOutcomeDate = lastOutcomeDate
@@ -123,7 +147,8 @@ public struct SavedModel: Sendable, Equatable {
 
 extension SavedModel: Encodable {
     enum CodingKeys: String, CodingKey {
-        case kind, horizonDays = "horizon_days", intercept, coefficients, trendDays = "trend_days", penalty, observations
+        case kind, horizonDays = "horizon_days", intercept, coefficients, trendDays = "trend_days", penalty,
+            observations
         case lastOutcomeDate = "last_outcome_date", ties, baseline
     }
     enum TermKeys: String, CodingKey { case name, estimate, mean }

@@ -37,8 +37,10 @@ public struct TermTable: Sendable {
         /// One value per `TermTable.extras` column (nil = empty).
         public var extras: [Double?]
 
-        public init(name: String, estimate: Double, standardError: Double? = nil, z: Double? = nil, pValue: Double? = nil,
-                    ciLow: Double? = nil, ciHigh: Double? = nil, extras: [Double?] = []) {
+        public init(
+            name: String, estimate: Double, standardError: Double? = nil, z: Double? = nil, pValue: Double? = nil,
+            ciLow: Double? = nil, ciHigh: Double? = nil, extras: [Double?] = []
+        ) {
             self.name = name
             self.estimate = estimate
             self.standardError = standardError
@@ -73,11 +75,15 @@ public struct TermTable: Sendable {
 extension LogisticFit {
     /// The tidy terms: estimates with Wald errors and intervals, odds ratios and standardised coefficients.
     public func terms(model: TermTable.Model = .logistic) -> TermTable {
-        let se = standardErrors, z = zValues, p = pValues, lo = confidenceLow, hi = confidenceHigh, or = oddsRatios, sc = standardized
-        return TermTable(model: model, extras: [.oddsRatio, .standardized], terms: names.indices.map { j in
-            TermTable.Term(name: names[j], estimate: coefficients[j], standardError: se[j], z: z[j], pValue: p[j],
-                           ciLow: lo[j], ciHigh: hi[j], extras: [or[j], sc[j]])
-        })
+        let se = standardErrors, z = zValues, p = pValues, lo = confidenceLow, hi = confidenceHigh, or = oddsRatios,
+            sc = standardized
+        return TermTable(
+            model: model, extras: [.oddsRatio, .standardized],
+            terms: names.indices.map { j in
+                TermTable.Term(
+                    name: names[j], estimate: coefficients[j], standardError: se[j], z: z[j], pValue: p[j],
+                    ciLow: lo[j], ciHigh: hi[j], extras: [or[j], sc[j]])
+            })
     }
 }
 
@@ -85,11 +91,15 @@ extension CoxFit {
     /// The tidy terms: model-based errors (as lifelines and R report by default), intervals, hazard ratios,
     /// the clustered robust errors and each factor's mean (the baseline's reference point).
     public var terms: TermTable {
-        let se = standardErrors, rse = robustStandardErrors, z = zValues, p = pValues, hr = hazardRatios, lo = confidenceLow, hi = confidenceHigh
-        return TermTable(model: .cox, extras: [.robustStdError, .hazardRatio, .mean], terms: names.indices.map { j in
-            TermTable.Term(name: names[j], estimate: coefficients[j], standardError: se[j], z: z[j], pValue: p[j],
-                           ciLow: lo[j], ciHigh: hi[j], extras: [rse[j], hr[j], means[j]])
-        })
+        let se = standardErrors, rse = robustStandardErrors, z = zValues, p = pValues, hr = hazardRatios,
+            lo = confidenceLow, hi = confidenceHigh
+        return TermTable(
+            model: .cox, extras: [.robustStdError, .hazardRatio, .mean],
+            terms: names.indices.map { j in
+                TermTable.Term(
+                    name: names[j], estimate: coefficients[j], standardError: se[j], z: z[j], pValue: p[j],
+                    ciLow: lo[j], ciHigh: hi[j], extras: [rse[j], hr[j], means[j]])
+            })
     }
 }
 
@@ -101,9 +111,12 @@ extension WeightSuggestion {
     public var terms: TermTable {
         var rows = [TermTable.Term(name: "intercept", estimate: constrained.intercept, extras: [nil, nil, nil, nil])]
         for j in factors.indices {
-            rows.append(TermTable.Term(name: factors[j], estimate: -constrained.coefficients[j],
-                                       extras: [current[j], suggested[j], bootstrapLow?[j], bootstrapHigh?[j]]))
+            rows.append(
+                TermTable.Term(
+                    name: factors[j], estimate: -constrained.coefficients[j],
+                    extras: [current[j], suggested[j], bootstrapLow?[j], bootstrapHigh?[j]]))
         }
-        return TermTable(model: .constrained, extras: [.currentWeight, .suggestedWeight, .weightCILow, .weightCIHigh], terms: rows)
+        return TermTable(
+            model: .constrained, extras: [.currentWeight, .suggestedWeight, .weightCILow, .weightCIHigh], terms: rows)
     }
 }

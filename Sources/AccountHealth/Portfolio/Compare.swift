@@ -58,19 +58,24 @@ public struct ComparisonReport: Sendable {
 public enum Portfolio {
     /// Risk-adjusted comparison of groups of accounts (`by` = am, segment or any accounts column).
     /// `configuration` defaults to the dataset's (with none, every timeline factor at equal weight).
-    public static func compare(_ dataset: Dataset, configuration: Configuration? = nil,
-                               by: String, from: Int32? = nil, to: Int32? = nil, asOf: Int32? = nil, horizon: Int = 90,
-                               penalty: Double = 0) throws -> ComparisonReport {
+    public static func compare(
+        _ dataset: Dataset, configuration: Configuration? = nil,
+        by: String, from: Int32? = nil, to: Int32? = nil, asOf: Int32? = nil, horizon: Int = 90,
+        penalty: Double = 0
+    ) throws -> ComparisonReport {
         let configuration = configuration ?? dataset.configuration
         let accounts = try dataset.requireAccounts("the comparison")
         let outcomes = try dataset.requireOutcomes("the comparison")
         guard let groupColumn = accounts.column(by) else {
             let cols = ["am", "segment", "name"] + accounts.attributeNames
-            throw InputError(.invalidArgument, Location(file: accounts.file), value: by,
-                             "no column '\(by)' in the accounts file (columns: \(cols.joined(separator: ", ")))")
+            throw InputError(
+                .invalidArgument, Location(file: accounts.file), value: by,
+                "no column '\(by)' in the accounts file (columns: \(cols.joined(separator: ", ")))")
         }
         var diagnostics: [Diagnostic] = []
-        func groupOf(_ id: String) -> String { accounts.row(of: id).map { groupColumn[$0] } ?? "(not in accounts file)" }
+        func groupOf(_ id: String) -> String {
+            accounts.row(of: id).map { groupColumn[$0] } ?? "(not in accounts file)"
+        }
         // Current scores.
         let scores = try Scorer.score(dataset, configuration: configuration, asOf: asOf)
         diagnostics += scores.diagnostics
@@ -78,12 +83,16 @@ public enum Portfolio {
         // The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account
         // with no history yet takes the mean of all), so expected churns add up to the observed ones.
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
-        let raw = try Observations.build(dataset, outcomes: outcomes, factors: config.base.factors.map(\.name),
-                                         options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
+        let raw = try Observations.build(
+            dataset, outcomes: outcomes, factors: config.base.factors.map(\.name),
+            options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
         let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
         let model: LogisticFit
-        do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e as ModelError {
-            throw InputError(.modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")
+        do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e
+            as ModelError
+        {
+            throw InputError(
+                .modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")
         }
         let probability = model.predict(x)
         // Which observation belongs to which outcome row (by its line in the outcomes file).
@@ -92,16 +101,19 @@ public enum Portfolio {
 
         var groups: [String: GroupComparison] = [:]
         func empty(_ g: String) -> GroupComparison {
-            GroupComparison(group: g, accounts: 0, arr: 0, meanScore: nil, medianScore: nil, meanChange: nil, renewals: 0, churns: 0,
-                            churnedARR: 0, modelled: 0, modelledChurns: 0, expectedChurns: 0, oeLow: nil, oeHigh: nil, shrunkChurnRate: nil,
-                            flag: nil, factorMeans: [], manual: [])
+            GroupComparison(
+                group: g, accounts: 0, arr: 0, meanScore: nil, medianScore: nil, meanChange: nil, renewals: 0,
+                churns: 0,
+                churnedARR: 0, modelled: 0, modelledChurns: 0, expectedChurns: 0, oeLow: nil, oeHigh: nil,
+                shrunkChurnRate: nil,
+                flag: nil, factorMeans: [], manual: [])
         }
         for r in 0..<accounts.count {
             let g = groupColumn[r]
             groups[g, default: empty(g)].accounts += 1
             groups[g, default: empty(g)].arr += accounts.arr[r]
         }
-        var manualRows: [String: [Int]] = [:]      // group → observation indices in the window
+        var manualRows: [String: [Int]] = [:]  // group → observation indices in the window
         for i in 0..<outcomes.count {
             let d = outcomes.day[i]
             if let from, d < from { continue }
@@ -112,7 +124,9 @@ public enum Portfolio {
             if outcomes.churned[i] {
                 gc.churns += 1
                 gc.churnedARR += outcomes.arr[i] ?? accounts.row(of: id).map { accounts.arr[$0] } ?? 0
-            } else { gc.renewals += 1 }
+            } else {
+                gc.renewals += 1
+            }
             if let o = obsOfLine[outcomes.line[i]] {
                 gc.modelled += 1
                 gc.modelledChurns += outcomes.churned[i] ? 1 : 0
@@ -126,13 +140,16 @@ public enum Portfolio {
         for row in scores.rows { rowsByGroup[groupOf(row.accountId), default: []].append(row) }
         // Groups in a fixed order (a Dictionary's order changes from run to run, and so would the float sums).
         let ordered = groups.keys.sorted().map { groups[$0]! }
-        let shrink = BetaBinomialShrinkage(churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
+        let shrink = BetaBinomialShrinkage(
+            churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
         let manualFactors = config.base.factors.filter(\.manual).map(\.name)
         // Per rule set, the union column of each of its factors (ScoreEngine's slots), worked out once.
         var columnsBySegment: [String: [Int]] = [:]
         let baseColumns = ScoreEngine(rules: configuration?.base ?? config.base, stateFactors: factorNames).slots
         func columns(_ segment: String?) -> [Int] {
-            guard let configuration, let segment, configuration.segments.contains(where: { $0.name == segment }) else { return baseColumns }
+            guard let configuration, let segment, configuration.segments.contains(where: { $0.name == segment }) else {
+                return baseColumns
+            }
             if let c = columnsBySegment[segment] { return c }
             let c = ScoreEngine(rules: configuration.rules(forSegment: segment), stateFactors: factorNames).slots
             columnsBySegment[segment] = c
@@ -149,7 +166,8 @@ public enum Portfolio {
             }
             let ch = rows.compactMap(\.change)
             gc.meanChange = ch.isEmpty ? nil : ch.reduce(0, +) / Double(ch.count)
-            var sums = [Double](repeating: 0, count: factorNames.count), counts = [Int](repeating: 0, count: factorNames.count)
+            var sums = [Double](repeating: 0, count: factorNames.count),
+                counts = [Int](repeating: 0, count: factorNames.count)
             for row in rows {
                 for (k, j) in columns(row.segment).enumerated() where j >= 0 {
                     if let v = row.result.mapped[k] { sums[j] += v; counts[j] += 1 }
@@ -162,23 +180,38 @@ public enum Portfolio {
                 gc.oeHigh = ci.high / gc.expectedChurns
                 if gc.oeLow! > 1 { gc.flag = .higher } else if gc.oeHigh! < 1 { gc.flag = .lower }
             }
-            if gc.renewals + gc.churns > 0 { gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns) }
+            if gc.renewals + gc.churns > 0 {
+                gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns)
+            }
             for f in manualFactors {
-                guard let j = raw.featureNames.firstIndex(where: { $0.lowercased() == f.lowercased() }) else { continue }
+                guard let j = raw.featureNames.firstIndex(where: { $0.lowercased() == f.lowercased() }) else {
+                    continue
+                }
                 let idx = (manualRows[key] ?? []).filter { !raw.x[$0, j].isNaN }
                 let vals = idx.map { raw.x[$0, j] }, ys = idx.map { raw.y[$0] }
                 var byValue: [Double: (Int, Int)] = [:]
-                for (v, y) in zip(vals, ys) { byValue[v, default: (0, 0)].0 += 1; byValue[v, default: (0, 0)].1 += Int(y) }
-                gc.manual.append(ManualFactorQuality(factor: f, observations: idx.count, auc: Metrics.auc(risk: vals.map { -$0 }, churned: ys),
-                                                     distinctValues: byValue.count,
-                                                     byValue: byValue.keys.sorted().map { ($0, byValue[$0]!.0, byValue[$0]!.1) }))
+                for (v, y) in zip(vals, ys) {
+                    byValue[v, default: (0, 0)].0 += 1; byValue[v, default: (0, 0)].1 += Int(y)
+                }
+                gc.manual.append(
+                    ManualFactorQuality(
+                        factor: f, observations: idx.count, auc: Metrics.auc(risk: vals.map { -$0 }, churned: ys),
+                        distinctValues: byValue.count,
+                        byValue: byValue.keys.sorted().map { ($0, byValue[$0]!.0, byValue[$0]!.1) }))
             }
             out.append(gc)
         }
         if raw.noHistory > 0 {
-            diagnostics.append(Diagnostic(.noHistory, message: "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: the case-mix model gave them the mean features"))
+            diagnostics.append(
+                Diagnostic(
+                    .noHistory,
+                    message:
+                        "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: "
+                        + "the case-mix model gave them the mean features"
+                ))
         }
-        return ComparisonReport(by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
-                                shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
+        return ComparisonReport(
+            by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
+            shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
     }
 }

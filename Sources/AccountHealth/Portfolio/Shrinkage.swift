@@ -18,7 +18,9 @@ public struct BetaBinomialShrinkage: Sendable, Equatable {
         let p = Double(groups.reduce(0) { $0 + $1.0 }) / N
         pooledRate = p
         let G = Double(groups.count)
-        let S = groups.reduce(0.0) { acc, g in let r = Double(g.0) / Double(g.1); return acc + Double(g.1) * (r - p) * (r - p) }
+        let S = groups.reduce(0.0) { acc, g in
+            let r = Double(g.0) / Double(g.1); return acc + Double(g.1) * (r - p) * (r - p)
+        }
         let denom = N - groups.reduce(0.0) { $0 + Double($1.1) * Double($1.1) } / N
         let tau2 = denom > 0 ? (S - p * (1 - p) * (G - 1)) / denom : 0
         if tau2 <= 0 || p <= 0 || p >= 1 {

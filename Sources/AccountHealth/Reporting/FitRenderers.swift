@@ -5,7 +5,9 @@ extension Render {
     /// Tidy CSV: one row per term of the logistic model, then of the constrained model with the current and
     /// suggested weights (broom's `tidy`, one vocabulary with `survival`).
     public static func fitCSV(_ r: FitReport) -> String {
-        termsCSV([r.model.terms()] + (r.weights.map { [$0.terms] } ?? []), context: [("horizon_days", String(r.observations.horizon))])
+        termsCSV(
+            [r.model.terms()] + (r.weights.map { [$0.terms] } ?? []),
+            context: [("horizon_days", String(r.observations.horizon))])
     }
 
     /// A statsmodels-like summary for the terminal.
@@ -13,14 +15,22 @@ extension Render {
         let m = r.model, o = r.observations
         func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
         var out = "Logistic regression: churn at renewal, features \(o.horizon) days before the decision\n"
-        out += "observations \(o.count) (\(m.churns) churned; \(o.dropped + o.noHistory) dropped: \(o.noHistory) without history, \(o.dropped) with a missing feature\(o.imputed ? ", imputed instead" : ""))\n"
-        out += "log-likelihood \(f(m.logLikelihood, 2))  deviance \(f(m.deviance, 2))  AIC \(f(m.aic, 2))  McFadden R² \(f(m.mcFaddenR2, 4))  iterations \(m.iterations)"
+        out +=
+            "observations \(o.count) (\(m.churns) churned; \(o.dropped + o.noHistory) dropped: \(o.noHistory) "
+            + "without history, \(o.dropped) with a missing feature\(o.imputed ? ", imputed instead" : ""))\n"
+        out +=
+            "log-likelihood \(f(m.logLikelihood, 2))  deviance \(f(m.deviance, 2))  AIC \(f(m.aic, 2))  McFadden R² "
+            + "\(f(m.mcFaddenR2, 4))  iterations \(m.iterations)"
         out += m.penalty > 0 ? "  ridge λ \(NumberFormat.exact(m.penalty))\n" : "\n"
-        out += "cross-validated (\(r.cv.folds) folds grouped by account, seed \(r.cv.seed)): AUC \(f(r.cv.auc, 3))  log-loss \(f(r.cv.logLoss, 4))  Brier \(f(r.cv.brier, 4))\n\n"
+        out +=
+            "cross-validated (\(r.cv.folds) folds grouped by account, seed \(r.cv.seed)): AUC \(f(r.cv.auc, 3))  "
+            + "log-loss \(f(r.cv.logLoss, 4))  Brier \(f(r.cv.brier, 4))\n\n"
         out += termsText(m.terms())
         if let w = r.weights {
             out += "\nSuggested weights (logit P(churn) = b0 − Σ c·x, c ≥ 0, x on 0–100 after scale/invert):\n"
-            var wt = ResultTable(columns: ["factor", "current", "suggested"] + (w.bootstrapLow != nil ? ["95% bootstrap"] : []), numeric: [1, 2])
+            var wt = ResultTable(
+                columns: ["factor", "current", "suggested"] + (w.bootstrapLow != nil ? ["95% bootstrap"] : []),
+                numeric: [1, 2])
             for j in w.factors.indices {
                 var row = [w.factors[j], f(w.current[j], 1), f(w.suggested[j], 1)]
                 if let l = w.bootstrapLow, let h = w.bootstrapHigh { row.append("\(f(l[j], 1)) – \(f(h[j], 1))") }
@@ -53,7 +63,9 @@ extension String {
         var m = abs(v)
         while m >= 10 { m /= 10; e += 1 }
         while m < 1 && m > 0 { m *= 10; e -= 1 }
-        self = (v < 0 ? "-" : "") + NumberFormat.fixed(m, 3) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "") + String(abs(e))
+        self =
+            (v < 0 ? "-" : "") + NumberFormat.fixed(m, 3) + "e" + (e < 0 ? "-" : "+") + (abs(e) < 10 ? "0" : "")
+            + String(abs(e))
     }
 }
 
@@ -63,22 +75,37 @@ extension Render {
         case .json:
             return r.jsonText()
         case .csv:
-            var t = ResultTable(columns: ["factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations", "churns"])
+            var t = ResultTable(columns: [
+                "factor", "kind", "peak_horizon", "horizon", "auc", "direction", "coefficient", "observations",
+                "churns",
+            ])
             for row in r.rows {
                 for c in row.cells {
-                    t.rows.append([row.name, row.kind.rawValue, row.peakHorizon.map(String.init) ?? "", String(c.horizon), NumberFormat.exact(c.auc),
-                                   c.direction?.rawValue ?? "", NumberFormat.exact(c.coefficient), String(c.observations), String(c.churns)])
+                    t.rows.append([
+                        row.name, row.kind.rawValue, row.peakHorizon.map(String.init) ?? "", String(c.horizon),
+                        NumberFormat.exact(c.auc),
+                        c.direction?.rawValue ?? "", NumberFormat.exact(c.coefficient), String(c.observations),
+                        String(c.churns),
+                    ])
                 }
             }
             return t.csv()
         case .table:
-            var t = ResultTable(columns: ["factor"] + r.horizons.map { "AUC @\($0)d" } + ["peak", "kind", "direction"],
-                                numeric: Set(1...(r.horizons.count + 1)))
+            var t = ResultTable(
+                columns: ["factor"] + r.horizons.map { "AUC @\($0)d" } + ["peak", "kind", "direction"],
+                numeric: Set(1...(r.horizons.count + 1)))
             for row in r.rows {
-                let dir = row.cells.first { $0.horizon == row.peakHorizon }?.direction?.rawValue.replacingOccurrences(of: "_", with: " ") ?? ""
-                t.rows.append([row.name] + row.cells.map { NumberFormat.fixed($0.auc, 3) } + [row.peakHorizon.map { "\($0)d" } ?? "", row.kind.rawValue, dir])
+                let dir =
+                    row.cells.first { $0.horizon == row.peakHorizon }?.direction?.rawValue.replacingOccurrences(
+                        of: "_", with: " ") ?? ""
+                t.rows.append(
+                    [row.name] + row.cells.map { NumberFormat.fixed($0.auc, 3) } + [
+                        row.peakHorizon.map { "\($0)d" } ?? "", row.kind.rawValue, dir,
+                    ])
             }
-            return "Univariate AUC of each factor's value h days before the renewal decision (≥ 0.5, in the factor's own direction)\n"
+            return
+                "Univariate AUC of each factor's value h days before the renewal decision (≥ 0.5, in the factor's "
+                + "own direction)\n"
                 + t.text() + "rule: \(IndicatorReport.rule)\n"
         }
     }
@@ -91,40 +118,73 @@ extension Render {
         case .json:
             return r.jsonText()
         case .csv:
-            var t = ResultTable(columns: ["cutoff", "accounts", "churns", "auc", "top_decile_lift", "precision_at_k"]
-                                + r.overall.bands.flatMap { ["\($0.band)_accounts", "\($0.band)_churn_rate"] })
+            var t = ResultTable(
+                columns: ["cutoff", "accounts", "churns", "auc", "top_decile_lift", "precision_at_k"]
+                    + r.overall.bands.flatMap { ["\($0.band)_accounts", "\($0.band)_churn_rate"] })
             for s in r.cutoffs + [r.overall] {
-                t.rows.append([s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns), NumberFormat.exact(s.auc),
-                               NumberFormat.exact(s.topDecileLift), NumberFormat.exact(s.precisionAtK)]
-                              + s.bands.flatMap { [String($0.accounts), NumberFormat.exact($0.churnRate)] })
+                t.rows.append(
+                    [
+                        s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns),
+                        NumberFormat.exact(s.auc),
+                        NumberFormat.exact(s.topDecileLift), NumberFormat.exact(s.precisionAtK),
+                    ]
+                        + s.bands.flatMap { [String($0.accounts), NumberFormat.exact($0.churnRate)] })
             }
             return t.csv()
         case .table:
-            var out = "Backtest: score at each cutoff, outcome = the account's next renewal decision within \(r.options.horizon) days\n"
-            var t = ResultTable(columns: ["cutoff", "accounts", "churns", "AUC", "lift@10%", "prec@\(r.options.k)"] + r.overall.bands.map { "\($0.band) churn" },
-                                numeric: Set(1...(5 + r.overall.bands.count)))
+            var out =
+                "Backtest: score at each cutoff, outcome = the account's next renewal decision within "
+                + "\(r.options.horizon) days\n"
+            var t = ResultTable(
+                columns: ["cutoff", "accounts", "churns", "AUC", "lift@10%", "prec@\(r.options.k)"]
+                    + r.overall.bands.map { "\($0.band) churn" },
+                numeric: Set(1...(5 + r.overall.bands.count)))
             for s in r.cutoffs + [r.overall] where s.accounts > 0 {
-                t.rows.append([s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns), f(s.auc, 3), f(s.topDecileLift, 2),
-                               f(s.precisionAtK, 3)] + s.bands.map { b in b.accounts > 0 ? "\(NumberFormat.percent(b.churnRate)) of \(b.accounts)" : "-" })
+                t.rows.append(
+                    [
+                        s.cutoff.map(Day.format) ?? "overall", String(s.accounts), String(s.churns), f(s.auc, 3),
+                        f(s.topDecileLift, 2),
+                        f(s.precisionAtK, 3),
+                    ]
+                        + s.bands.map { b in
+                            b.accounts > 0 ? "\(NumberFormat.percent(b.churnRate)) of \(b.accounts)" : "-"
+                        })
             }
             out += t.text()
             out += "\nCalibration (isotonic: a higher score never means a higher churn probability):\n"
-            var c = ResultTable(columns: ["", "observations", "mean score", "observed churn", "calibrated"], numeric: [1, 2, 3, 4])
+            var c = ResultTable(
+                columns: ["", "observations", "mean score", "observed churn", "calibrated"], numeric: [1, 2, 3, 4])
             for row in r.byBand + r.byDecile {
-                c.rows.append([row.label, String(row.observations), f(row.meanScore, 1), NumberFormat.percent(row.observedRate), NumberFormat.percent(row.predictedRate)])
+                c.rows.append([
+                    row.label, String(row.observations), f(row.meanScore, 1), NumberFormat.percent(row.observedRate),
+                    NumberFormat.percent(row.predictedRate),
+                ])
             }
             out += c.text()
-            var iso = ResultTable(columns: ["score from", "score to", "churn probability", "observations"], numeric: [0, 1, 2, 3])
-            for st in r.isotonic { iso.rows.append([f(st.scoreFrom, 2), f(st.scoreTo, 2), NumberFormat.percent(st.probability), String(st.observations)]) }
+            var iso = ResultTable(
+                columns: ["score from", "score to", "churn probability", "observations"], numeric: [0, 1, 2, 3])
+            for st in r.isotonic {
+                iso.rows.append([
+                    f(st.scoreFrom, 2), f(st.scoreTo, 2), NumberFormat.percent(st.probability), String(st.observations),
+                ])
+            }
             out += "\nScore → churn probability within \(r.options.horizon) days:\n" + iso.text()
             if let cmp = r.comparison {
-                out += "\nAgainst \(cmp.otherFile): AUC \(f(cmp.overallCurrent.auc, 3)) → \(f(cmp.overall.auc, 3)), top-decile lift \(f(cmp.overallCurrent.topDecileLift, 2)) → \(f(cmp.overall.topDecileLift, 2)), rank correlation \(f(cmp.rankCorrelation, 3))\n"
-                out += "Bands on \(Day.format(cmp.matrixDate)) (rows: current, columns: \(cmp.otherFile)); \(cmp.accountsChangingBand) account(s) change band:\n"
-                var m = ResultTable(columns: ["current \\ other"] + cmp.otherBands, numeric: Set(1...cmp.otherBands.count))
+                out +=
+                    "\nAgainst \(cmp.otherFile): AUC \(f(cmp.overallCurrent.auc, 3)) → \(f(cmp.overall.auc, 3)), "
+                    + "top-decile lift \(f(cmp.overallCurrent.topDecileLift, 2)) → "
+                    + "\(f(cmp.overall.topDecileLift, 2)), rank correlation \(f(cmp.rankCorrelation, 3))\n"
+                out +=
+                    "Bands on \(Day.format(cmp.matrixDate)) (rows: current, columns: \(cmp.otherFile)); "
+                    + "\(cmp.accountsChangingBand) account(s) change band:\n"
+                var m = ResultTable(
+                    columns: ["current \\ other"] + cmp.otherBands, numeric: Set(1...cmp.otherBands.count))
                 for (i, b) in cmp.currentBands.enumerated() { m.rows.append([b] + cmp.matrix[i].map(String.init)) }
                 out += m.text()
             }
-            if r.unscored > 0 { out += "note: \(r.unscored) account-cutoff pair(s) had no timeline row yet and were not scored\n" }
+            if r.unscored > 0 {
+                out += "note: \(r.unscored) account-cutoff pair(s) had no timeline row yet and were not scored\n"
+            }
             return out
         }
     }

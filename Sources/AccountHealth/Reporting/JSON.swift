@@ -43,7 +43,9 @@ public indirect enum JSON: Sendable, Equatable {
                 if u.value < 0x20 {
                     let h = String(u.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else { out.unicodeScalars.append(u) }
+                } else {
+                    out.unicodeScalars.append(u)
+                }
             }
         }
         return out + "\""
@@ -62,7 +64,9 @@ public indirect enum JSON: Sendable, Equatable {
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
             // Arrays of scalars stay on one line.
-            let scalars = a.allSatisfy { if case .array = $0 { return false }; if case .object = $0 { return false }; return true }
+            let scalars = a.allSatisfy {
+                if case .array = $0 { return false }; if case .object = $0 { return false }; return true
+            }
             out += "["
             for (i, v) in a.enumerated() {
                 if i > 0 { out += "," }

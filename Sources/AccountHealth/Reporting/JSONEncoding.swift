@@ -109,7 +109,9 @@ final class TreeEncoder: Encoder {
         return UnkeyedTreeContainer(node: root, codingPath: codingPath)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleTreeContainer(node: root, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleTreeContainer(node: root, codingPath: codingPath)
+    }
 
     /// A leaf's JSON, or nil for a value that has to be encoded through its own `encode(to:)`.
     static func leaf<T: Encodable>(_ value: T) -> JSON? {
@@ -151,17 +153,25 @@ struct KeyedTreeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
-    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeIfPresent(value as String??, key) }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        try encodeIfPresent(value as String??, key)
+    }
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeIfPresent(value as Bool??, key) }
-    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeIfPresent(value as Double??, key) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+        try encodeIfPresent(value as Double??, key)
+    }
     mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeIfPresent(value as Int??, key) }
-    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeIfPresent(value as Int32??, key) }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
+        try encodeIfPresent(value as Int32??, key)
+    }
 
     private mutating func encodeIfPresent<T: Encodable>(_ value: T??, _ key: Key) throws {
         if let value = value ?? nil { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    )
         -> KeyedEncodingContainer<NestedKey>
     {
         let child = node.member(key.stringValue)
@@ -190,9 +200,13 @@ struct UnkeyedTreeContainer: UnkeyedEncodingContainer {
     }
 
     mutating func encodeNil() throws { node.item().value = .null }
-    mutating func encode<T: Encodable>(_ value: T) throws { try TreeEncoder.encode(value, into: node.item(), codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try TreeEncoder.encode(value, into: node.item(), codingPath: codingPath)
+    }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         let child = node.item()
         child.makeObject()
         return KeyedEncodingContainer(KeyedTreeContainer<NestedKey>(node: child, codingPath: codingPath))
@@ -212,5 +226,7 @@ struct SingleTreeContainer: SingleValueEncodingContainer {
     var codingPath: [any CodingKey]
 
     mutating func encodeNil() throws { node.value = .null }
-    mutating func encode<T: Encodable>(_ value: T) throws { try TreeEncoder.encode(value, into: node, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try TreeEncoder.encode(value, into: node, codingPath: codingPath)
+    }
 }

@@ -1,7 +1,9 @@
 /// The JSON of `compare` and `rank`, encoded from their result values.
 
 extension ManualFactorQuality: Encodable {
-    enum CodingKeys: String, CodingKey { case factor, observations, auc, distinctValues = "distinct_values", byValue = "by_value" }
+    enum CodingKeys: String, CodingKey {
+        case factor, observations, auc, distinctValues = "distinct_values", byValue = "by_value"
+    }
     enum ValueKeys: String, CodingKey { case value, observations, churns }
 
     /// How well a group's entries of a manual factor predict churn, and the entries by value.
@@ -28,10 +30,12 @@ extension GroupComparison {
         var factorNames: [String]
 
         enum CodingKeys: String, CodingKey {
-            case group, accounts, arr, meanScore = "mean_score", renewals, churns, observedChurnRate = "observed_churn_rate"
+            case group, accounts, arr, meanScore = "mean_score", renewals, churns, observedChurnRate =
+                "observed_churn_rate"
             case expectedChurns = "expected_churns", oeRatio = "oe_ratio", oeLow = "oe_ci_low", oeHigh = "oe_ci_high"
             case shrunkChurnRate = "shrunk_churn_rate", flag, medianScore = "median_score", meanChange = "mean_change"
-            case churnedARR = "churned_arr", modelled, modelledChurns = "modelled_churns", factorMeans = "factor_means", manual
+            case churnedARR = "churned_arr", modelled, modelledChurns = "modelled_churns", factorMeans = "factor_means",
+                manual
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -64,10 +68,13 @@ extension GroupComparison {
 
 extension ComparisonReport: Encodable {
     enum CodingKeys: String, CodingKey {
-        case by, groups, asOf = "as_of", from, to, horizonDays = "horizon_days", modelObservations = "model_observations"
+        case by, groups, asOf = "as_of", from, to, horizonDays = "horizon_days", modelObservations =
+            "model_observations"
         case shrinkage, interval, diagnostics
     }
-    enum ShrinkageKeys: String, CodingKey { case estimator, pooledRate = "pooled_rate", priorStrength = "prior_strength" }
+    enum ShrinkageKeys: String, CodingKey {
+        case estimator, pooledRate = "pooled_rate", priorStrength = "prior_strength"
+    }
 
     /// `compare`'s JSON: every group, the window, the case-mix model's size, the shrinkage and the interval used.
     public func encode(to encoder: any Encoder) throws {
@@ -82,16 +89,19 @@ extension ComparisonReport: Encodable {
         var s = c.nestedContainer(keyedBy: ShrinkageKeys.self, forKey: .shrinkage)
         try s.encode("beta-binomial, method of moments with size weights", forKey: .estimator)
         try s.encodeIfPresent(shrinkage?.pooledRate, forKey: .pooledRate)
-        let strength: JSON = shrinkage.map { $0.priorStrength.isFinite ? .number($0.priorStrength) : .string("infinite") } ?? .null
+        let strength: JSON =
+            shrinkage.map { $0.priorStrength.isFinite ? .number($0.priorStrength) : .string("infinite") } ?? .null
         try s.encode(strength, forKey: .priorStrength)
-        try c.encode("exact Poisson (Garwood) 95% interval on the observed churns, divided by the expected", forKey: .interval)
+        try c.encode(
+            "exact Poisson (Garwood) 95% interval on the observed churns, divided by the expected", forKey: .interval)
         try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
     }
 }
 
 extension RankRow: Encodable {
     enum CodingKeys: String, CodingKey {
-        case rank, accountId = "account_id", am, segment, churnProbability = "churn_probability", score, band, change, arr
+        case rank, accountId = "account_id", am, segment, churnProbability = "churn_probability", score, band, change,
+            arr
         case arrAtRisk = "arr_at_risk", renewalDate = "renewal_date", drivers, imputed
     }
 
@@ -116,7 +126,8 @@ extension RankRow: Encodable {
 
 extension RankReport: Encodable {
     enum CodingKeys: String, CodingKey {
-        case asOf = "as_of", horizonDays = "horizon_days", model, excludedChurned = "excluded_churned", accounts, diagnostics
+        case asOf = "as_of", horizonDays = "horizon_days", model, excludedChurned = "excluded_churned", accounts,
+            diagnostics
     }
 
     /// `rank`'s JSON.

@@ -15,8 +15,10 @@ public enum Render {
             t.numeric = Set([2, 4] + (5..<(t.columns.count)).map { $0 })
             t.rows.reserveCapacity(r.rows.count)
             for row in r.rows {
-                var cells = [row.accountId, Day.format(row.asOf), NumberFormat.fixed(row.result.score), row.band ?? "",
-                             NumberFormat.fixed(row.change, 1, signed: true)]
+                var cells = [
+                    row.accountId, Day.format(row.asOf), NumberFormat.fixed(row.result.score), row.band ?? "",
+                    NumberFormat.fixed(row.change, 1, signed: true),
+                ]
                 cells += row.points.map { NumberFormat.fixed($0) }
                 cells += [NumberFormat.fixed(row.result.penalty), NumberFormat.percent(row.result.coverage, 0)]
                 t.rows.append(cells)
@@ -32,7 +34,9 @@ public enum Render {
 
     /// The columns of `score` output (a stable interface, DESIGN §6).
     static func scoreColumns(_ r: ScoreReport) -> [String] {
-        ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + ["risk_penalty", "coverage"]
+        ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + [
+            "risk_penalty", "coverage",
+        ]
     }
 
     /// The score CSV written straight to bytes (the 10 M-row path avoids building strings per cell).
@@ -62,35 +66,54 @@ public enum Render {
         case .json:
             return v.jsonText()
         case .csv:
-            var t = ResultTable(columns: ["severity", "kind", "file", "line", "column", "column_name", "value", "count", "message"])
+            var t = ResultTable(columns: [
+                "severity", "kind", "file", "line", "column", "column_name", "value", "count", "message",
+            ])
             for p in v.problems {
-                t.rows.append([p.severity.rawValue, p.kind.rawValue, p.location.file, p.location.line.map(String.init) ?? "",
-                               p.location.column.map(String.init) ?? "", p.location.columnName ?? "", p.value ?? "", String(p.count), p.message])
+                t.rows.append([
+                    p.severity.rawValue, p.kind.rawValue, p.location.file, p.location.line.map(String.init) ?? "",
+                    p.location.column.map(String.init) ?? "", p.location.columnName ?? "", p.value ?? "",
+                    String(p.count), p.message,
+                ])
             }
             return t.csv()
         case .table:
             var out = ""
             if let t = v.timeline {
                 out += "timeline  \(t.file)\n"
-                out += "  layout \(t.layout.rawValue); \(t.rowsRead) rows read, \(t.rowsUsed) used, \(t.rowsRejected) rejected; \(t.accounts) accounts; \(t.firstDate ?? "-") to \(t.lastDate ?? "-")\(t.hasRisk ? "; risk column" : "")\n"
+                out +=
+                    "  layout \(t.layout.rawValue); \(t.rowsRead) rows read, \(t.rowsUsed) used, \(t.rowsRejected) "
+                    + "rejected; \(t.accounts) accounts; \(t.firstDate ?? "-") to "
+                    + "\(t.lastDate ?? "-")\(t.hasRisk ? "; risk column" : "")\n"
                 var ft = ResultTable(columns: ["factor", "coverage", "values"], numeric: [1, 2])
                 for f in t.factors { ft.rows.append([f.name, NumberFormat.percent(f.coverage), String(f.values)]) }
                 out += ft.text().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
             }
-            if let a = v.accounts { out += "accounts  \(a.file)\n  \(a.rowsRead) rows read, \(a.rowsUsed) used, \(a.rowsRejected) rejected\n" }
+            if let a = v.accounts {
+                out +=
+                    "accounts  \(a.file)\n  \(a.rowsRead) rows read, \(a.rowsUsed) used, \(a.rowsRejected) rejected\n"
+            }
             if let u = v.outcomes {
-                out += "outcomes  \(u.table.file)\n  \(u.table.rowsRead) rows read, \(u.table.rowsUsed) used, \(u.table.rowsRejected) rejected; \(u.renewed) renewed, \(u.churned) churned\n"
+                out +=
+                    "outcomes  \(u.table.file)\n  \(u.table.rowsRead) rows read, \(u.table.rowsUsed) used, "
+                    + "\(u.table.rowsRejected) rejected; \(u.renewed) renewed, \(u.churned) churned\n"
             }
             if let c = v.configurationFile { out += "config    \(c)\n" }
-            if v.problems.isEmpty { out += "no problems found\n" } else {
-                out += "problems: \(v.errorCount) error(s), \(v.problems.filter { $0.severity == .warning }.count) warning(s)\n"
+            if v.problems.isEmpty {
+                out += "no problems found\n"
+            } else {
+                out +=
+                    "problems: \(v.errorCount) error(s), \(v.problems.filter { $0.severity == .warning }.count) "
+                    + "warning(s)\n"
                 for p in v.problems {
                     var s = "  \(p.location): \(p.severity.rawValue): \(p.message)"
                     if let n = p.location.columnName { s += " [column '\(n)']" }
                     if let val = p.value { s += " (value: \"\(val)\")" }
                     out += s + "\n"
                 }
-                if v.errorCount > v.problems.filter({ $0.severity == .error }).count { out += "  … more errors not shown\n" }
+                if v.errorCount > v.problems.filter({ $0.severity == .error }).count {
+                    out += "  … more errors not shown\n"
+                }
             }
             return out
         }
@@ -115,7 +138,10 @@ public enum Render {
         case .csv:
             var t = ResultTable(columns: ["account_id", "step", "kind", "factor", "from", "to", "points"])
             for (i, s) in w.steps.enumerated() {
-                t.rows.append([w.accountId, String(i + 1), s.kind.rawValue, s.factor ?? "", NumberFormat.exact(s.from), NumberFormat.exact(s.to), NumberFormat.exact(s.points)])
+                t.rows.append([
+                    w.accountId, String(i + 1), s.kind.rawValue, s.factor ?? "", NumberFormat.exact(s.from),
+                    NumberFormat.exact(s.to), NumberFormat.exact(s.points),
+                ])
             }
             return t.csv()
         case .table:
@@ -123,11 +149,17 @@ public enum Render {
             t.rows.append(["score on \(Day.format(w.fromDay))", "", "", NumberFormat.fixed(w.fromScore, 2)])
             for s in w.steps where !(s.kind == .clamp && abs(s.points) < 1e-9) {
                 let isWeight = s.kind == .redistribution
-                t.rows.append([label(s), NumberFormat.fixed(s.from, isWeight ? 0 : 1), NumberFormat.fixed(s.to, isWeight ? 0 : 1),
-                               NumberFormat.fixed(s.points, 2, signed: true)])
+                t.rows.append([
+                    label(s), NumberFormat.fixed(s.from, isWeight ? 0 : 1), NumberFormat.fixed(s.to, isWeight ? 0 : 1),
+                    NumberFormat.fixed(s.points, 2, signed: true),
+                ])
             }
             t.rows.append(["score on \(Day.format(w.toDay))", "", "", NumberFormat.fixed(w.toScore, 2)])
-            return "\(w.accountId): \(NumberFormat.fixed(w.fromScore, 1)) (\(w.fromBand)) → \(NumberFormat.fixed(w.toScore, 1)) (\(w.toBand)), change \(NumberFormat.fixed(w.change, 2, signed: true))\n" + t.text()
+            return
+                "\(w.accountId): \(NumberFormat.fixed(w.fromScore, 1)) (\(w.fromBand)) → "
+                + "\(NumberFormat.fixed(w.toScore, 1)) (\(w.toBand)), change "
+                + "\(NumberFormat.fixed(w.change, 2, signed: true))\n"
+                + t.text()
         }
     }
 
@@ -142,11 +174,13 @@ public enum Render {
             let csv = format == .csv
             var t = ResultTable(columns: columns, numeric: [3, 4, 5])
             for a in alerts {
-                t.rows.append([a.row.accountId, Day.format(a.row.asOf), a.reason.rawValue,
-                               csv ? NumberFormat.exact(a.row.result.score) : NumberFormat.fixed(a.row.result.score),
-                               csv ? NumberFormat.exact(a.row.previousScore) : NumberFormat.fixed(a.row.previousScore),
-                               csv ? NumberFormat.exact(a.row.change) : NumberFormat.fixed(a.row.change, 1, signed: true),
-                               a.row.band ?? "", a.row.previousBand ?? ""])
+                t.rows.append([
+                    a.row.accountId, Day.format(a.row.asOf), a.reason.rawValue,
+                    csv ? NumberFormat.exact(a.row.result.score) : NumberFormat.fixed(a.row.result.score),
+                    csv ? NumberFormat.exact(a.row.previousScore) : NumberFormat.fixed(a.row.previousScore),
+                    csv ? NumberFormat.exact(a.row.change) : NumberFormat.fixed(a.row.change, 1, signed: true),
+                    a.row.band ?? "", a.row.previousBand ?? "",
+                ])
             }
             return csv ? t.csv() : t.text()
         }

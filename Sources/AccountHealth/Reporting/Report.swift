@@ -35,8 +35,9 @@ public enum ReportBuilder {
     /// The report of a dataset, rendered: `content` and its two renderers.
     public static func build(_ input: Dataset, options: ReportOptions = ReportOptions()) throws -> HealthReport {
         let c = try content(input, options: options)
-        return HealthReport(html: ReportHTML.render(c), markdown: ReportMarkdown.render(c),
-                            charts: c.charts.filter { $0.kind != nil }.count, diagnostics: c.leftOut)
+        return HealthReport(
+            html: ReportHTML.render(c), markdown: ReportMarkdown.render(c),
+            charts: c.charts.filter { $0.kind != nil }.count, diagnostics: c.leftOut)
     }
 
     /// Runs score, replay, fit (with bootstrap), indicators, backtest, compare, rank and survival on one dataset
@@ -46,13 +47,15 @@ public enum ReportBuilder {
     public static func content(_ input: Dataset, options: ReportOptions = ReportOptions()) throws -> ReportContent {
         let dataset = try options.asOf.map { try input.known(through: $0) } ?? input.inMemory()
         let configuration = try dataset.requireConfiguration("the report")
-        _ = try dataset.requireAccounts("the report")      // the AM sections and the ARR at risk need them
+        _ = try dataset.requireAccounts("the report")  // the AM sections and the ARR at risk need them
         let outcomes = try dataset.requireOutcomes("the report")
         let factors = configuration.base.factors.map(\.name)
         var leftOut: [Diagnostic] = []
         func section<T>(_ name: String, _ body: () throws -> T) -> T? {
             do { return try body() } catch {
-                leftOut.append(Diagnostic(.sectionLeftOut, column: name, message: "\(name): left out, \(ReportBuilder.reason(error))"))
+                leftOut.append(
+                    Diagnostic(
+                        .sectionLeftOut, column: name, message: "\(name): left out, \(ReportBuilder.reason(error))"))
                 return nil
             }
         }
@@ -66,7 +69,13 @@ public enum ReportBuilder {
                 throw SectionLeftOut("too few churns (\(churns)) for the \(factors.count) factors of \(what)")
             }
             if churns < 10 * factors.count {
-                leftOut.append(Diagnostic(.fewEvents, message: "\(what): \(churns) churns for \(factors.count) factors (fewer than 10 per factor): the estimates are unstable"))
+                leftOut.append(
+                    Diagnostic(
+                        .fewEvents,
+                        message:
+                            "\(what): \(churns) churns for \(factors.count) factors (fewer than 10 per factor): the "
+                            + "estimates are unstable"
+                    ))
             }
         }
         let obs = section("Suggested weights") { () throws -> ObservationSet in
@@ -75,7 +84,11 @@ public enum ReportBuilder {
             return o
         }
         let fit = obs.flatMap { obs in
-            section("Suggested weights") { try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions(seed: options.seed, bootstrap: options.bootstrap)) }
+            section("Suggested weights") {
+                try FitAnalysis.run(
+                    obs, rules: configuration.base,
+                    options: FitOptions(seed: options.seed, bootstrap: options.bootstrap))
+            }
         }
         let indicators = section("Leading and lagging factors") { () throws -> IndicatorReport in
             let r = try Indicators.run(dataset, factors: factors)
@@ -96,47 +109,88 @@ public enum ReportBuilder {
 
         let bands = configuration.base.bands
         var c = ReportContent(title: "Account health report, \(Day.format(asOf))", leftOut: leftOut)
-        c.charts.append(ReportChart(name: "Score distribution on \(Day.format(asOf))",
-                                    kind: .scoreHistogram(scores.rows.compactMap { $0.result.score }, bands: bands,
-                                                          title: "Score distribution, \(Day.format(asOf))")))
-        c.charts.append(ReportChart(name: "Bands over time",
-                                    kind: .bandShares(Curves.bandShares(replay, bandNames: bands.map(\.name)), bandNames: bands.map(\.name),
-                                                      title: "Share of accounts per band, every 28 days")))
+        c.charts.append(
+            ReportChart(
+                name: "Score distribution on \(Day.format(asOf))",
+                kind: .scoreHistogram(
+                    scores.rows.compactMap { $0.result.score }, bands: bands,
+                    title: "Score distribution, \(Day.format(asOf))")))
+        c.charts.append(
+            ReportChart(
+                name: "Bands over time",
+                kind: .bandShares(
+                    Curves.bandShares(replay, bandNames: bands.map(\.name)), bandNames: bands.map(\.name),
+                    title: "Share of accounts per band, every 28 days")))
         if let backtest {
-            c.charts.append(ReportChart(name: "ROC of the current score (backtest)", kind: .unitLines(
-                [("current score, AUC \(NumberFormat.fixed(backtest.overall.auc, 3))", Curves.roc(backtest.pairs))],
-                title: "ROC: the score against churn in the next 90 days", xLabel: "false positive rate", yLabel: "true positive rate", maxValue: 1)))
+            c.charts.append(
+                ReportChart(
+                    name: "ROC of the current score (backtest)",
+                    kind: .unitLines(
+                        [
+                            (
+                                "current score, AUC \(NumberFormat.fixed(backtest.overall.auc, 3))",
+                                Curves.roc(backtest.pairs)
+                            )
+                        ],
+                        title: "ROC: the score against churn in the next 90 days", xLabel: "false positive rate",
+                        yLabel: "true positive rate", maxValue: 1)))
             let deciles = Curves.decileCalibration(backtest)
             let maxRate = min(1, max(0.05, (deciles.map { max($0.0, $0.1) }.max() ?? 1) * 1.1))
-            c.charts.append(ReportChart(name: "Calibration", kind: .unitLines(
-                [("score deciles: calibrated vs observed", deciles)], title: "Reliability of the calibrated churn probability",
-                xLabel: "calibrated probability", yLabel: "observed churn rate", maxValue: maxRate)))
+            c.charts.append(
+                ReportChart(
+                    name: "Calibration",
+                    kind: .unitLines(
+                        [("score deciles: calibrated vs observed", deciles)],
+                        title: "Reliability of the calibrated churn probability",
+                        xLabel: "calibrated probability", yLabel: "observed churn rate", maxValue: maxRate)))
         } else {
             c.charts.append(ReportChart(name: "Backtest", reason: c.why("Backtest")))
         }
         if let w = fit?.weights {
-            c.charts.append(ReportChart(name: "Weights: current and suggested", kind: .weightBars(w, title: "Weights (sum 100): current and suggested, with 95% bootstrap intervals")))
+            c.charts.append(
+                ReportChart(
+                    name: "Weights: current and suggested",
+                    kind: .weightBars(
+                        w, title: "Weights (sum 100): current and suggested, with 95% bootstrap intervals")))
         } else if fit == nil {
             c.charts.append(ReportChart(name: "Suggested weights", reason: c.why("Suggested weights")))
         }
         if let indicators {
-            c.charts.append(ReportChart(name: "Leading and lagging factors", kind: .heatmap(indicators, title: "AUC of each factor h days before the renewal")))
+            c.charts.append(
+                ReportChart(
+                    name: "Leading and lagging factors",
+                    kind: .heatmap(indicators, title: "AUC of each factor h days before the renewal")))
         } else {
-            c.charts.append(ReportChart(name: "Leading and lagging factors", reason: c.why("Leading and lagging factors")))
+            c.charts.append(
+                ReportChart(name: "Leading and lagging factors", reason: c.why("Leading and lagging factors")))
         }
         if let cox {
-            c.charts.append(ReportChart(name: "Time to churn: hazard ratios", kind: .forest(cox, title: "Cox model: churn hazard ratio per standard deviation, 95% CI",
-                                                                                            xLabel: "hazard ratio (log scale; < 1 protects, > 1 raises the risk)")))
+            c.charts.append(
+                ReportChart(
+                    name: "Time to churn: hazard ratios",
+                    kind: .forest(
+                        cox, title: "Cox model: churn hazard ratio per standard deviation, 95% CI",
+                        xLabel: "hazard ratio (log scale; < 1 protects, > 1 raises the risk)")))
         } else {
             c.charts.append(ReportChart(name: "Time to churn", reason: c.why("Time to churn")))
         }
         if let compare {
-            c.charts.append(ReportChart(name: "Account managers: funnel plot", kind: .funnel(compare, title: "Observed/expected churn by AM, with 95% limits")))
+            c.charts.append(
+                ReportChart(
+                    name: "Account managers: funnel plot",
+                    kind: .funnel(compare, title: "Observed/expected churn by AM, with 95% limits")))
         }
-        c.answers = answers(fit: fit, indicators: indicators, backtest: backtest, cox: cox, design: design, compare: compare, rank: rank,
-                            why: c.why)
-        let model = fit.map { "model: \(obs?.count ?? 0) observations 90 days ahead, CV AUC \(NumberFormat.fixed($0.cv.auc, 3))" } ?? "the weight model could not be fitted"
-        c.meta = "\(scores.rows.count) accounts scored; \(outcomes.count) renewal decisions\(options.asOf == nil ? "" : " up to \(Day.format(asOf))"); \(model)."
+        c.answers = answers(
+            fit: fit, indicators: indicators, backtest: backtest, cox: cox, design: design, compare: compare,
+            rank: rank,
+            why: c.why)
+        let model =
+            fit.map {
+                "model: \(obs?.count ?? 0) observations 90 days ahead, CV AUC \(NumberFormat.fixed($0.cv.auc, 3))"
+            } ?? "the weight model could not be fitted"
+        c.meta =
+            "\(scores.rows.count) accounts scored; \(outcomes.count) renewal "
+            + "decisions\(options.asOf == nil ? "" : " up to \(Day.format(asOf))"); \(model)."
         c.weights = fit?.weights
         c.indicators = indicators
         c.cox = cox
@@ -147,28 +201,51 @@ public enum ReportBuilder {
     }
 
     /// The answers, in words, each a `ReportAnswer` whose names from the data are marked as names.
-    static func answers(fit: FitReport?, indicators: IndicatorReport?, backtest: BacktestReport?, cox: CoxFit?, design: SurvivalDesign?,
-                        compare: ComparisonReport?, rank: RankReport?, why: (String) -> String) -> [ReportAnswer] {
-        answerTexts(fit: fit, indicators: indicators, backtest: backtest, cox: cox, design: design, compare: compare, rank: rank, why: why,
-                    ReportAnswer.mark).map { ReportAnswer(question: $0.0, marked: $0.1) }
+    static func answers(
+        fit: FitReport?, indicators: IndicatorReport?, backtest: BacktestReport?, cox: CoxFit?, design: SurvivalDesign?,
+        compare: ComparisonReport?, rank: RankReport?, why: (String) -> String
+    ) -> [ReportAnswer] {
+        answerTexts(
+            fit: fit, indicators: indicators, backtest: backtest, cox: cox, design: design, compare: compare,
+            rank: rank, why: why,
+            ReportAnswer.mark
+        ).map { ReportAnswer(question: $0.0, marked: $0.1) }
     }
 
     /// The answers' texts; `n` writes a name from the data.
-    static func answerTexts(fit: FitReport?, indicators: IndicatorReport?, backtest: BacktestReport?, cox: CoxFit?, design: SurvivalDesign?,
-                            compare: ComparisonReport?, rank: RankReport?, why: (String) -> String,
-                            _ n: (String) -> String) -> [(String, String)] {
+    static func answerTexts(
+        fit: FitReport?, indicators: IndicatorReport?, backtest: BacktestReport?, cox: CoxFit?, design: SurvivalDesign?,
+        compare: ComparisonReport?, rank: RankReport?, why: (String) -> String,
+        _ n: (String) -> String
+    ) -> [(String, String)] {
         var answers: [(String, String)] = []
         if let w = fit?.weights {
-            let top = zip(w.factors, w.suggested).sorted { $0.1 > $1.1 }.prefix(3).map { "\(n($0.0)) (\(NumberFormat.fixed($0.1, 0)))" }
+            let top = zip(w.factors, w.suggested).sorted { $0.1 > $1.1 }.prefix(3).map {
+                "\(n($0.0)) (\(NumberFormat.fixed($0.1, 0)))"
+            }
             let zero = zip(w.factors, w.suggested).filter { $0.1 < 0.5 }.map { n($0.0) }
-            var text = "The data weight \(top.joined(separator: ", ")) most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known")."
+            var text =
+                "The data weight \(top.joined(separator: ", ")) "
+                + "most\(zero.isEmpty ? "" : "; \(zero.joined(separator: ", ")) add nothing once the others are known")"
+                + "."
             if let indicators {
-                text += " Leading factors: \(indicators.rows.filter { $0.kind == .leading }.map { n($0.name) }.joined(separator: ", ")); lagging: \(indicators.rows.filter { $0.kind == .lagging }.map { n($0.name) }.joined(separator: ", "))."
+                text +=
+                    " Leading factors: "
+                    + "\(indicators.rows.filter { $0.kind == .leading }.map { n($0.name) }.joined(separator: ", ")); "
+                    + "lagging: "
+                    + "\(indicators.rows.filter { $0.kind == .lagging }.map { n($0.name) }.joined(separator: ", "))."
             }
             answers.append(("Which factors matter?", text + "\n"))
-            var good = "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), suggested \(NumberFormat.fixed(w.aucSuggested, 3))."
+            var good =
+                "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), "
+                + "suggested \(NumberFormat.fixed(w.aucSuggested, 3))."
             if let backtest {
-                good += " In the backtest the current score ranks next-90-day renewals with AUC \(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift \(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: \(backtest.overall.bands.map { "\(n($0.band)) \(NumberFormat.percent($0.churnRate))" }.joined(separator: ", "))."
+                good +=
+                    " In the backtest the current score ranks next-90-day renewals with AUC "
+                    + "\(NumberFormat.fixed(backtest.overall.auc, 3)) and top-decile lift "
+                    + "\(NumberFormat.fixed(backtest.overall.topDecileLift, 2)); churn by band: "
+                    + backtest.overall.bands.map { "\(n($0.band)) \(NumberFormat.percent($0.churnRate))" }
+                    .joined(separator: ", ") + "."
             }
             answers.append(("Are our weights any good?", good + "\n"))
         } else {
@@ -176,21 +253,50 @@ public enum ReportBuilder {
         }
         if let cox, let design {
             let sd = cox.featureSDs
-            let ordered = cox.names.indices.sorted { abs(cox.coefficients[$0] * sd[$0]) > abs(cox.coefficients[$1] * sd[$1]) }
-            let strongest = ordered.prefix(3).map { "\(n(cox.names[$0])) (×\(NumberFormat.fixed(_exp(cox.coefficients[$0] * sd[$0]), 2)) per SD)" }
-            answers.append(("How fast do accounts leave?", "Over the whole history (\(design.data.count) intervals between timeline rows, \(cox.events) churns), the factors that move the churn hazard most, week by week, are \(strongest.joined(separator: ", ")); the Cox model orders churns with concordance \(NumberFormat.fixed(cox.concordance, 3)). `healthscore survival` gives each account's probability of churning in the next 90 days given its age.\n"))
+            let ordered = cox.names.indices.sorted {
+                abs(cox.coefficients[$0] * sd[$0]) > abs(cox.coefficients[$1] * sd[$1])
+            }
+            let strongest = ordered.prefix(3).map {
+                "\(n(cox.names[$0])) (×\(NumberFormat.fixed(_exp(cox.coefficients[$0] * sd[$0]), 2)) per SD)"
+            }
+            answers.append(
+                (
+                    "How fast do accounts leave?",
+                    "Over the whole history (\(design.data.count) intervals between timeline rows, \(cox.events) "
+                        + "churns), the factors that move the churn hazard most, week by week, are "
+                        + "\(strongest.joined(separator: ", ")); the Cox model orders churns with concordance "
+                        + "\(NumberFormat.fixed(cox.concordance, 3)). `healthscore survival` gives each account's "
+                        + "probability of churning in the next 90 days given its age.\n"
+                ))
         } else {
             answers.append(("How fast do accounts leave?", why("Time to churn") + ".\n"))
         }
         if let compare {
-            let higher = compare.groups.filter { $0.flag == .higher }.map { n($0.group) }, lower = compare.groups.filter { $0.flag == .lower }.map { n($0.group) }
-            answers.append(("Who needs help?", higher.isEmpty ? "No account manager churns more than their book predicts beyond chance.\(lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")\n"
-                            : "Churning more than their book predicts (95% interval above 1): \(higher.joined(separator: ", ")).\(lower.isEmpty ? "" : " Better than predicted: \(lower.joined(separator: ", ")).")\n"))
+            let higher = compare.groups.filter { $0.flag == .higher }.map { n($0.group) },
+                lower = compare.groups.filter { $0.flag == .lower }.map { n($0.group) }
+            answers.append(
+                (
+                    "Who needs help?",
+                    higher.isEmpty
+                        ? "No account manager churns more than their book predicts beyond "
+                            + "chance."
+                            + (lower.isEmpty ? "" : " Doing better than predicted: \(lower.joined(separator: ", ")).")
+                            + "\n"
+                        : "Churning more than their book predicts (95% interval above 1): "
+                            + "\(higher.joined(separator: ", "))."
+                            + (lower.isEmpty ? "" : " Better than predicted: \(lower.joined(separator: ", ")).") + "\n"
+                ))
         } else {
             answers.append(("Who needs help?", why("Account managers") + ".\n"))
         }
         if let first = rank?.rows.first {
-            answers.append(("Which accounts to call?", "\(rank!.rows.count) accounts with the most ARR at risk are listed below; first \(n(first.accountId)) (\(NumberFormat.percent(first.churnProbability)) churn probability, \(NumberFormat.fixed(first.arrAtRisk, 0)) ARR at risk).\n"))
+            answers.append(
+                (
+                    "Which accounts to call?",
+                    "\(rank!.rows.count) accounts with the most ARR at risk are listed below; first "
+                        + "\(n(first.accountId)) (\(NumberFormat.percent(first.churnProbability)) churn probability, "
+                        + "\(NumberFormat.fixed(first.arrAtRisk, 0)) ARR at risk).\n"
+                ))
         } else if rank == nil {
             answers.append(("Which accounts to call?", why("Accounts to call") + ".\n"))
         }

@@ -63,7 +63,9 @@ public struct ReportAnswer: Sendable, Equatable {
 
     /// A name marked in a text that `init(question:marked:)` reads (the two private-use markers are dropped
     /// from the name itself).
-    static func mark(_ name: String) -> String { String(open) + name.filter { $0 != open && $0 != close } + String(close) }
+    static func mark(_ name: String) -> String {
+        String(open) + name.filter { $0 != open && $0 != close } + String(close)
+    }
 
     /// An answer from a text with marked names.
     init(question: String, marked: String) {
@@ -89,7 +91,9 @@ public struct ReportChart: Sendable {
     public enum Kind: Sendable {
         case scoreHistogram([Double], bands: [Band], title: String)
         case bandShares([(date: String, shares: [Double])], bandNames: [String], title: String)
-        case unitLines([(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String, maxValue: Double)
+        case unitLines(
+            [(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String,
+            maxValue: Double)
         case weightBars(WeightSuggestion, title: String)
         case heatmap(IndicatorReport, title: String)
         case forest(CoxFit, title: String, xLabel: String)

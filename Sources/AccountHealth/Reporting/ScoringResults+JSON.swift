@@ -173,7 +173,8 @@ extension ValidationReport: Encodable {
     enum CodingKeys: String, CodingKey { case timeline, accounts, outcomes, config, problems, errors, ok }
     enum TableKeys: String, CodingKey {
         case file, layout, rows, rowsRead = "rows_read", rowsUsed = "rows_used", rowsRejected = "rows_rejected"
-        case blankLines = "blank_lines", accounts, firstDate = "first_date", lastDate = "last_date", hasRisk = "has_risk"
+        case blankLines = "blank_lines", accounts, firstDate = "first_date", lastDate = "last_date", hasRisk =
+            "has_risk"
         case factors, renewed, churned
     }
     enum FactorKeys: String, CodingKey { case name, coverage, values }

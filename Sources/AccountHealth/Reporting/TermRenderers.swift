@@ -10,8 +10,11 @@ extension Render {
         let e = NumberFormat.exact
         for t in tables {
             for term in t.terms {
-                var row = context.map(\.1) + [t.model.rawValue, term.name, e(term.estimate), e(term.standardError), e(term.z), e(term.pValue),
-                                              e(term.ciLow), e(term.ciHigh)]
+                var row =
+                    context.map(\.1) + [
+                        t.model.rawValue, term.name, e(term.estimate), e(term.standardError), e(term.z), e(term.pValue),
+                        e(term.ciLow), e(term.ciHigh),
+                    ]
                 row += extras.map { e(t.extra($0, of: term)) }
                 out.rows.append(row)
             }
@@ -21,15 +24,21 @@ extension Render {
 
     /// A terminal table of a term table, statsmodels-style.
     public static func termsText(_ t: TermTable) -> String {
-        let labels: [TermTable.Extra: String] = [.robustStdError: "robust se", .oddsRatio: "odds ratio", .hazardRatio: "exp(coef)",
-                                                 .standardized: "std coef", .mean: "mean", .currentWeight: "current",
-                                                 .suggestedWeight: "suggested", .weightCILow: "weight 2.5%", .weightCIHigh: "weight 97.5%"]
-        var table = ResultTable(columns: ["term", "estimate", "std err", "z", "P>|z|", "[0.025", "0.975]"] + t.extras.map { labels[$0]! },
-                                numeric: Set(1...(6 + t.extras.count)))
+        let labels: [TermTable.Extra: String] = [
+            .robustStdError: "robust se", .oddsRatio: "odds ratio", .hazardRatio: "exp(coef)",
+            .standardized: "std coef", .mean: "mean", .currentWeight: "current",
+            .suggestedWeight: "suggested", .weightCILow: "weight 2.5%", .weightCIHigh: "weight 97.5%",
+        ]
+        var table = ResultTable(
+            columns: ["term", "estimate", "std err", "z", "P>|z|", "[0.025", "0.975]"] + t.extras.map { labels[$0]! },
+            numeric: Set(1...(6 + t.extras.count)))
         for term in t.terms {
-            table.rows.append([term.name, sig(term.estimate), term.standardError.map(sig) ?? "", NumberFormat.fixed(term.z, 3),
-                               term.pValue.map(pText) ?? "", term.ciLow.map(sig) ?? "", term.ciHigh.map(sig) ?? ""]
-                              + t.extras.indices.map { k in (k < term.extras.count ? term.extras[k] : nil).map(sig) ?? "" })
+            table.rows.append(
+                [
+                    term.name, sig(term.estimate), term.standardError.map(sig) ?? "", NumberFormat.fixed(term.z, 3),
+                    term.pValue.map(pText) ?? "", term.ciLow.map(sig) ?? "", term.ciHigh.map(sig) ?? "",
+                ]
+                    + t.extras.indices.map { k in (k < term.extras.count ? term.extras[k] : nil).map(sig) ?? "" })
         }
         return table.text()
     }

@@ -36,16 +36,20 @@ extension SurvivalReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case intervals, events, dropped, coefficients, logLikelihood = "log_likelihood", concordance
         case nullLogLikelihood = "null_log_likelihood", likelihoodRatio = "likelihood_ratio", aic, iterations, ties
-        case penalty, followUpDays = "follow_up_days", baseline, accounts, accountsWithIntervals = "accounts_with_intervals"
+        case penalty, followUpDays = "follow_up_days", baseline, accounts, accountsWithIntervals =
+            "accounts_with_intervals"
         case droppedEvents = "dropped_events", missing, churnsWithoutHistory = "churns_without_history"
-        case churnsBeforeFirstRow = "churns_before_first_row", laterChurns = "later_churns", rowsAfterChurn = "rows_after_churn"
+        case churnsBeforeFirstRow = "churns_before_first_row", laterChurns = "later_churns", rowsAfterChurn =
+            "rows_after_churn"
         case discreteTime = "discrete_time", predictionDate = "prediction_date", horizonDays = "horizon_days"
         case activeAccounts = "active_accounts", diagnostics
     }
     enum RatioKeys: String, CodingKey { case statistic, df, pValue = "p_value" }
     enum BaselineKeys: String, CodingKey { case at, points }
     enum PointKeys: String, CodingKey { case days, cumulativeHazard = "cumulative_hazard", survival }
-    enum DiscreteKeys: String, CodingKey { case periods, events, coefficients, logLikelihood = "log_likelihood", iterations }
+    enum DiscreteKeys: String, CodingKey {
+        case periods, events, coefficients, logLikelihood = "log_likelihood", iterations
+    }
 
     /// `survival`'s JSON: DESIGN §6's keys first (Cox), then the extras and the discrete-time model.
     public func encode(to encoder: any Encoder) throws {

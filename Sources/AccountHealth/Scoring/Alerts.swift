@@ -15,7 +15,9 @@ public enum Alerts {
             let rules = configuration.rules(forSegment: row.segment)
             let names = rules.bands.map(\.name)
             var worse = false
-            if let pb = row.previousBand, let i = names.firstIndex(of: band), let j = names.firstIndex(of: pb), i < j { worse = true }
+            if let pb = row.previousBand, let i = names.firstIndex(of: band), let j = names.firstIndex(of: pb), i < j {
+                worse = true
+            }
             var dropped = false
             if let drop, let c = row.change, c < -drop { dropped = true }
             if worse || dropped {

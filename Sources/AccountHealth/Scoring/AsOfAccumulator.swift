@@ -98,7 +98,7 @@ public struct AsOfAccumulator: TimelineSink {
 
     public mutating func newAccount(_ code: Int32, id: String) {
         let a = Int(code)
-        while accountCount < a { register(list: perAccount == nil ? 0 : -1) }   // codes not announced (cannot happen)
+        while accountCount < a { register(list: perAccount == nil ? 0 : -1) }  // codes not announced (cannot happen)
         guard a == accountCount else { return }
         if let perAccount {
             if let days = perAccount[id] {
@@ -148,7 +148,9 @@ public struct AsOfAccumulator: TimelineSink {
         return lo
     }
 
-    public mutating func row(account: Int32, day: Int32, risk: UInt8, values rowValues: UnsafePointer<Double>, line: Int) {
+    public mutating func row(
+        account: Int32, day: Int32, risk: UInt8, values rowValues: UnsafePointer<Double>, line: Int
+    ) {
         let a = Int(account)
         if a >= accountCount {
             // Global mode needs no announcement; in per-account mode an unannounced account keeps nothing.
@@ -157,12 +159,18 @@ public struct AsOfAccumulator: TimelineSink {
         if day < firstDays[a] { firstDays[a] = day }
         let list = listOf[a]
         if list < 0 { return }
-        if let trendDays { addTrend(cellBase: cellStart[a], days: lists[list], from: AsOfAccumulator.bucket(lists[list], day), day: day, window: trendDays, rowValues) }
+        if let trendDays {
+            addTrend(
+                cellBase: cellStart[a], days: lists[list], from: AsOfAccumulator.bucket(lists[list], day), day: day,
+                window: trendDays, rowValues)
+        }
         // Once per row: the bucket search and the cell updates on unsafe buffers (indices are in range by
         // construction: `register` sized every array for the account's cells).
         let lo = flatStart[list], n = flatStart[list &+ 1] &- lo
-        let b = flat.withUnsafeBufferPointer { AsOfAccumulator.bucket(UnsafeBufferPointer(rebasing: $0[lo..<(lo &+ n)]), day) }
-        if b == n { return }   // after every query date
+        let b = flat.withUnsafeBufferPointer {
+            AsOfAccumulator.bucket(UnsafeBufferPointer(rebasing: $0[lo..<(lo &+ n)]), day)
+        }
+        if b == n { return }  // after every query date
         let cell = cellStart[a] &+ b
         // The risk is kept raw (`riskUnspecified` for a long-layout row of another factor) so that a
         // risk row of the same date, read later or by the other thread, still wins.
@@ -170,7 +178,7 @@ public struct AsOfAccumulator: TimelineSink {
             rowDays[cell] = day
             risks[cell] = risk
         } else if day == rowDays[cell] && risk != TimelineReader.riskUnspecified {
-            risks[cell] = risk      // long layout: the risk entry of the same date
+            risks[cell] = risk  // long layout: the risk entry of the same date
         }
         let base = cell &* wanted.count
         let m = slotOfColumn.count
@@ -186,7 +194,9 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
-    private mutating func addTrend(cellBase: Int, days: [Int32], from b: Int, day: Int32, window: Int, _ rowValues: UnsafePointer<Double>) {
+    private mutating func addTrend(
+        cellBase: Int, days: [Int32], from b: Int, day: Int32, window: Int, _ rowValues: UnsafePointer<Double>
+    ) {
         let nf = wanted.count
         var k = b
         while k < days.count && Int(days[k]) - Int(day) <= window {
@@ -223,7 +233,11 @@ public struct AsOfAccumulator: TimelineSink {
             if a >= accountCount {
                 // An account first seen by the other reader: take its query list.
                 while accountCount < a { register(list: perAccount == nil ? 0 : -1) }
-                if other.listOf[b] < 0 { register(list: -1) } else if perAccount == nil { register(list: 0) } else {
+                if other.listOf[b] < 0 {
+                    register(list: -1)
+                } else if perAccount == nil {
+                    register(list: 0)
+                } else {
                     appendList(other.lists[other.listOf[b]])
                     register(list: lists.count - 1)
                 }
@@ -236,7 +250,9 @@ public struct AsOfAccumulator: TimelineSink {
                 if other.rowDays[theirs] > rowDays[mine] {
                     rowDays[mine] = other.rowDays[theirs]
                     risks[mine] = other.risks[theirs]
-                } else if other.rowDays[theirs] == rowDays[mine] && other.risks[theirs] != TimelineReader.riskUnspecified {
+                } else if other.rowDays[theirs] == rowDays[mine]
+                    && other.risks[theirs] != TimelineReader.riskUnspecified
+                {
                     risks[mine] = other.risks[theirs]
                 }
                 for f in 0..<nf where other.valueDays[theirs * nf + f] > valueDays[mine * nf + f] {
@@ -284,18 +300,20 @@ public struct AsOfAccumulator: TimelineSink {
         if trendDays != nil {
             trends = (0..<nf).map { f in
                 let o = (cell * nf + f) * 5
-                let n = trendSums[o], st = trendSums[o + 1], sx = trendSums[o + 2], stt = trendSums[o + 3], stx = trendSums[o + 4]
+                let n = trendSums[o], st = trendSums[o + 1], sx = trendSums[o + 2], stt = trendSums[o + 3],
+                    stx = trendSums[o + 4]
                 let den = n * stt - st * st
                 // Least-squares slope per day, reported per 30 days; undefined with fewer than two dates.
                 return n >= 2 && den > 1e-12 * max(1, n * stt) ? 30 * (n * stx - st * sx) / den : .nan
             }
         }
-        return AsOfState(asOf: lists[listOf[account]][k],
-                         latestRowDay: rowDays[cell] == AsOfAccumulator.noDay ? nil : rowDays[cell],
-                         risk: RiskLevel(rawValue: risks[cell]) ?? .none,   // unspecified → none
-                         values: Array(values[(cell * nf)..<(cell * nf + nf)]),
-                         valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 },
-                         trends: trends)
+        return AsOfState(
+            asOf: lists[listOf[account]][k],
+            latestRowDay: rowDays[cell] == AsOfAccumulator.noDay ? nil : rowDays[cell],
+            risk: RiskLevel(rawValue: risks[cell]) ?? .none,  // unspecified → none
+            values: Array(values[(cell * nf)..<(cell * nf + nf)]),
+            valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 },
+            trends: trends)
     }
 
     /// What a score reads of a state (its risk, unspecified read as none, and its raw values in the order of
@@ -334,7 +352,10 @@ public struct AsOfState: Sendable, Equatable {
     /// Least-squares slope per 30 days over the trend window, per factor (NaN when undefined); nil without `trendDays`.
     public var trends: [Double]?
 
-    public init(asOf: Int32, latestRowDay: Int32?, risk: RiskLevel, values: [Double], valueDays: [Int32?], trends: [Double]? = nil) {
+    public init(
+        asOf: Int32, latestRowDay: Int32?, risk: RiskLevel, values: [Double], valueDays: [Int32?],
+        trends: [Double]? = nil
+    ) {
         self.asOf = asOf
         self.latestRowDay = latestRowDay
         self.risk = risk
@@ -345,7 +366,8 @@ public struct AsOfState: Sendable, Equatable {
 
     public static func == (a: AsOfState, b: AsOfState) -> Bool {
         a.asOf == b.asOf && a.latestRowDay == b.latestRowDay && a.risk == b.risk && a.valueDays == b.valueDays
-            && zip(a.values, b.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) } && a.values.count == b.values.count
+            && zip(a.values, b.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+            && a.values.count == b.values.count
             && (a.trends == nil) == (b.trends == nil)
     }
 }

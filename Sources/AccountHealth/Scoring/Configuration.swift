@@ -15,8 +15,10 @@ public struct FactorSpec: Sendable, Equatable {
     /// Entered by a person (e.g. satisfaction).
     public var manual: Bool = false
 
-    public init(name: String, weight: Double, optional: Bool = false, scale: (min: Double, max: Double)? = nil,
-                invert: Bool = false, manual: Bool = false) {
+    public init(
+        name: String, weight: Double, optional: Bool = false, scale: (min: Double, max: Double)? = nil,
+        invert: Bool = false, manual: Bool = false
+    ) {
         self.name = name
         self.weight = weight
         self.optional = optional
@@ -52,10 +54,14 @@ public struct ScoringRules: Sendable, Equatable {
     public var period: Int = 30
     public var staleAfter: Int = 90
 
-    public static let defaultBands = [Band(name: "red", below: 40), Band(name: "yellow", below: 70), Band(name: "green", below: nil)]
+    public static let defaultBands = [
+        Band(name: "red", below: 40), Band(name: "yellow", below: 70), Band(name: "green", below: nil),
+    ]
 
-    public init(factors: [FactorSpec], riskPenalty: [Double] = [0, 0, 0, 0], bands: [Band] = ScoringRules.defaultBands,
-                period: Int = 30, staleAfter: Int = 90) {
+    public init(
+        factors: [FactorSpec], riskPenalty: [Double] = [0, 0, 0, 0], bands: [Band] = ScoringRules.defaultBands,
+        period: Int = 30, staleAfter: Int = 90
+    ) {
         self.factors = factors
         self.riskPenalty = riskPenalty
         self.bands = bands
@@ -118,8 +124,12 @@ public struct Configuration: Sendable, Equatable {
         var errors = ErrorCollector()
         for (where_, r) in [("factors", base)] + segments.map({ ("segments.\($0.name).factors", $0.rules) }) {
             for f in r.factors where !have.contains(f.name.lowercased()) {
-                errors.add(InputError(.unknownFactor, Location(file: file), value: f.name,
-                                      "\(where_): factor '\(f.name)' is not a column of the timeline (timeline factors: \(names.joined(separator: ", ")))"))
+                errors.add(
+                    InputError(
+                        .unknownFactor, Location(file: file), value: f.name,
+                        "\(where_): factor '\(f.name)' is not a column of the timeline (timeline factors: "
+                            + "\(names.joined(separator: ", ")))"
+                    ))
             }
         }
         try errors.throwIfAny()
@@ -141,7 +151,9 @@ extension Configuration {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let e as YamlError {
-            throw InputError(.invalidConfiguration, ConfigParser.location(of: e, file: file), "invalid YAML: \(ConfigParser.problem(of: e))")
+            throw InputError(
+                .invalidConfiguration, ConfigParser.location(of: e, file: file),
+                "invalid YAML: \(ConfigParser.problem(of: e))")
         } catch {
             throw InputError(.invalidConfiguration, Location(file: file), "invalid YAML: \(error)")
         }
@@ -149,15 +161,23 @@ extension Configuration {
             throw InputError(.invalidConfiguration, Location(file: file, line: 1), "configuration is empty")
         }
         let p = ConfigParser(file: file)
-        guard let map = root.mapping else { throw p.error(root, "", "the configuration must be a mapping with a 'factors' list") }
+        guard let map = root.mapping else {
+            throw p.error(root, "", "the configuration must be a mapping with a 'factors' list")
+        }
         let base = try p.rules(map, path: "", inherit: nil)
         var segments: [(String, ScoringRules)] = []
         if let segNode = map["segments"] {
-            guard let segMap = segNode.mapping else { throw p.error(segNode, "segments", "must be a mapping of segment name to rules") }
+            guard let segMap = segNode.mapping else {
+                throw p.error(segNode, "segments", "must be a mapping of segment name to rules")
+            }
             for (k, v) in segMap {
                 guard let segName = k.string else { throw p.error(k, "segments", "segment names must be text") }
-                guard let vm = v.mapping else { throw p.error(v, "segments.\(segName)", "must be a mapping (factors, risk_penalty, bands, …)") }
-                if vm["segments"] != nil { throw p.error(v, "segments.\(segName).segments", "segments cannot be nested") }
+                guard let vm = v.mapping else {
+                    throw p.error(v, "segments.\(segName)", "must be a mapping (factors, risk_penalty, bands, …)")
+                }
+                if vm["segments"] != nil {
+                    throw p.error(v, "segments.\(segName).segments", "segments cannot be nested")
+                }
                 segments.append((segName, try p.rules(vm, path: "segments.\(segName).", inherit: base)))
             }
         }
@@ -215,7 +235,9 @@ struct ConfigParser {
     }
 
     func integer(_ n: Node, _ key: String) throws -> Int {
-        guard let s = n.scalar?.string, let v = Int(s.trimmingASCIISpaces()) else { throw error(n, key, "must be a whole number of days") }
+        guard let s = n.scalar?.string, let v = Int(s.trimmingASCIISpaces()) else {
+            throw error(n, key, "must be a whole number of days")
+        }
         return v
     }
 
@@ -230,24 +252,31 @@ struct ConfigParser {
     func checkKeys(_ m: Node.Mapping, _ allowed: Set<String>, _ path: String) throws {
         for (k, _) in m {
             guard let s = k.string, allowed.contains(s) else {
-                throw error(k, path.isEmpty ? (k.string ?? "") : "\(path)\(k.string ?? "")",
-                            "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+                throw error(
+                    k, path.isEmpty ? (k.string ?? "") : "\(path)\(k.string ?? "")",
+                    "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
             }
         }
     }
 
     func rules(_ m: Node.Mapping, path: String, inherit: ScoringRules?) throws -> ScoringRules {
         // `metrics:` (DESIGN §9) belongs to the events source; it is read by MetricsConfiguration.
-        try checkKeys(m, path.isEmpty ? ["factors", "risk_penalty", "bands", "period", "stale_after", "segments", "metrics"]
-                                      : ["factors", "risk_penalty", "bands", "period", "stale_after", "segments"], path)
+        try checkKeys(
+            m,
+            path.isEmpty
+                ? ["factors", "risk_penalty", "bands", "period", "stale_after", "segments", "metrics"]
+                : ["factors", "risk_penalty", "bands", "period", "stale_after", "segments"], path)
         var r = inherit ?? ScoringRules(factors: [])
         if let fn = m["factors"] {
             r.factors = try factors(fn, path: "\(path)factors")
         } else if inherit == nil {
-            throw InputError(.invalidConfiguration, loc(Node.mapping(m)), "\(path)factors: missing (a list of {name, weight})")
+            throw InputError(
+                .invalidConfiguration, loc(Node.mapping(m)), "\(path)factors: missing (a list of {name, weight})")
         }
         if let rp = m["risk_penalty"] {
-            guard let rm = rp.mapping else { throw error(rp, "\(path)risk_penalty", "must be a mapping like {low: 5, medium: 10, high: 20}") }
+            guard let rm = rp.mapping else {
+                throw error(rp, "\(path)risk_penalty", "must be a mapping like {low: 5, medium: 10, high: 20}")
+            }
             var pen: [Double] = [0, 0, 0, 0]
             for (k, v) in rm {
                 guard let level = k.string.flatMap(RiskLevel.init(name:)), !(k.string ?? "").isEmpty else {
@@ -282,13 +311,18 @@ struct ConfigParser {
             guard let nameNode = m["name"], let name = nameNode.string?.trimmingASCIISpaces(), !name.isEmpty else {
                 throw error(item, "\(here).name", "missing or empty")
             }
-            if let j = seen[name.lowercased()] { throw error(nameNode, "\(here).name", "factor '\(name)' is listed twice (entries \(j) and \(i))") }
+            if let j = seen[name.lowercased()] {
+                throw error(nameNode, "\(here).name", "factor '\(name)' is listed twice (entries \(j) and \(i))")
+            }
             seen[name.lowercased()] = i
             guard let wn = m["weight"] else { throw error(item, "\(here).weight", "missing for factor '\(name)'") }
             let w = try number(wn, "\(here).weight")
             if w < 0 { throw error(wn, "\(here).weight", "weight of '\(name)' must not be negative") }
             // Weights are relative: a bound keeps Σ w·x finite (1e308 weights would overflow to a NaN score).
-            if w > 1e12 { throw error(wn, "\(here).weight", "weight of '\(name)' is too large (weights are relative; use at most 1e12)") }
+            if w > 1e12 {
+                throw error(
+                    wn, "\(here).weight", "weight of '\(name)' is too large (weights are relative; use at most 1e12)")
+            }
             var f = FactorSpec(name: name, weight: w)
             if let o = m["optional"] { f.optional = try bool(o, "\(here).optional") }
             if let o = m["invert"] { f.invert = try bool(o, "\(here).invert") }
@@ -296,7 +330,9 @@ struct ConfigParser {
             if let s = m["scale"] {
                 guard let sm = s.mapping else { throw error(s, "\(here).scale", "must be {min: …, max: …}") }
                 try checkKeys(sm, ["min", "max"], "\(here).scale.")
-                guard let lo = sm["min"], let hi = sm["max"] else { throw error(s, "\(here).scale", "needs both min and max") }
+                guard let lo = sm["min"], let hi = sm["max"] else {
+                    throw error(s, "\(here).scale", "needs both min and max")
+                }
                 f.scaleMin = try number(lo, "\(here).scale.min")
                 f.scaleMax = try number(hi, "\(here).scale.max")
                 if f.scaleMin! == f.scaleMax! { throw error(hi, "\(here).scale", "min and max must differ") }
@@ -304,21 +340,29 @@ struct ConfigParser {
             out.append(f)
         }
         if out.isEmpty { throw error(n, path, "at least one factor is needed") }
-        if !out.contains(where: { $0.weight > 0 }) { throw error(n, path, "all weights are zero: at least one factor needs a positive weight") }
+        if !out.contains(where: { $0.weight > 0 }) {
+            throw error(n, path, "all weights are zero: at least one factor needs a positive weight")
+        }
         return out
     }
 
     func bands(_ n: Node, path: String) throws -> [Band] {
-        guard let seq = n.sequence, seq.count > 0 else { throw error(n, path, "must be a non-empty list of {name, below}") }
+        guard let seq = n.sequence, seq.count > 0 else {
+            throw error(n, path, "must be a non-empty list of {name, below}")
+        }
         var out: [Band] = []
         for (i, item) in seq.enumerated() {
             let here = "\(path)[\(i)]"
             guard let m = item.mapping else { throw error(item, here, "must be a mapping {name, below}") }
             try checkKeys(m, ["name", "below"], "\(here).")
-            guard let name = m["name"]?.string?.trimmingASCIISpaces(), !name.isEmpty else { throw error(item, "\(here).name", "missing or empty") }
+            guard let name = m["name"]?.string?.trimmingASCIISpaces(), !name.isEmpty else {
+                throw error(item, "\(here).name", "missing or empty")
+            }
             var below: Double? = nil
             if let b = m["below"] {
-                if i == seq.count - 1 && b.scalar?.string.lowercased() == "null" { below = nil } else {
+                if i == seq.count - 1 && b.scalar?.string.lowercased() == "null" {
+                    below = nil
+                } else {
                     below = try number(b, "\(here).below")
                 }
             }
@@ -326,7 +370,9 @@ struct ConfigParser {
                 throw error(item, "\(here).below", "only the last band may omit 'below'")
             }
             if let prev = out.last?.below, let below, below <= prev {
-                throw error(m["below"]!, "\(here).below", "bands out of order: \(below) is not above the previous band's \(prev)")
+                throw error(
+                    m["below"]!, "\(here).below",
+                    "bands out of order: \(below) is not above the previous band's \(prev)")
             }
             out.append(Band(name: name, below: below))
         }
@@ -359,7 +405,8 @@ enum ConfigWriter {
     }
 
     static func quote(_ s: String) -> String {
-        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == " " }
+        let safe =
+            s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == " " }
             && !s.isEmpty && !s.hasPrefix(" ") && !s.hasSuffix(" ") && Double(s) == nil
             && !["true", "false", "yes", "no", "null", "on", "off", "~"].contains(s.lowercased())
         if safe { return s }
@@ -377,7 +424,9 @@ enum ConfigWriter {
             out += "\(indent)  - {\(parts.joined(separator: ", "))}\n"
         }
         let levels = RiskLevel.allCases.filter { r.riskPenalty[Int($0.rawValue)] != 0 }
-        out += "\(indent)risk_penalty: {\(levels.map { "\($0): \(num(r.riskPenalty[Int($0.rawValue)]))" }.joined(separator: ", "))}\n"
+        out +=
+            "\(indent)risk_penalty: "
+            + "{\(levels.map { "\($0): \(num(r.riskPenalty[Int($0.rawValue)]))" }.joined(separator: ", "))}\n"
         out += "\(indent)bands:\n"
         for b in r.bands {
             out += "\(indent)  - {name: \(quote(b.name))\(b.below.map { ", below: \(num($0))" } ?? "")}\n"

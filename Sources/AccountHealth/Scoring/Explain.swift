@@ -41,15 +41,19 @@ public enum Explainer {
     /// With C1, C2 the factors counted at each date and W1, W2 their total weights:
     /// ΔA = Σ_{C1∩C2} w(x2 − x1)/W2 + Σ_{C2∖C1} w·x2/W2 − Σ_{C1∖C2} w·x1/W1 + Σ_{C1∩C2} w·x1(1/W2 − 1/W1);
     /// then −Δpenalty, then whatever the clamp took.
-    public static func waterfall(accountId: String, rules: ScoringRules, engine: ScoreEngine,
-                                 from s1: AsOfState, to s2: AsOfState) throws -> Waterfall {
+    public static func waterfall(
+        accountId: String, rules: ScoringRules, engine: ScoreEngine,
+        from s1: AsOfState, to s2: AsOfState
+    ) throws -> Waterfall {
         guard let r1 = engine.score(s1), let a1 = r1.weightedAverage, let sc1 = r1.score else {
-            throw InputError(.invalidArgument, Location(file: "from"), value: Day.format(s1.asOf),
-                             "account '\(accountId)' has no score on \(Day.format(s1.asOf)) (no timeline row on or before it)")
+            throw InputError(
+                .invalidArgument, Location(file: "from"), value: Day.format(s1.asOf),
+                "account '\(accountId)' has no score on \(Day.format(s1.asOf)) (no timeline row on or before it)")
         }
         guard let r2 = engine.score(s2), let a2 = r2.weightedAverage, let sc2 = r2.score else {
-            throw InputError(.invalidArgument, Location(file: "to"), value: Day.format(s2.asOf),
-                             "account '\(accountId)' has no score on \(Day.format(s2.asOf))")
+            throw InputError(
+                .invalidArgument, Location(file: "to"), value: Day.format(s2.asOf),
+                "account '\(accountId)' has no score on \(Day.format(s2.asOf))")
         }
         let w1 = r1.weightTotal, w2 = r2.weightTotal
         var steps: [WaterfallStep] = []
@@ -59,40 +63,54 @@ public enum Explainer {
             let in2 = r2.mapped[i] != nil || !f.optional
             let x1 = r1.mapped[i] ?? 0, x2 = r2.mapped[i] ?? 0
             if in1 && in2 {
-                steps.append(WaterfallStep(kind: .factor, factor: f.name, from: r1.mapped[i], to: r2.mapped[i], points: f.weight * (x2 - x1) / w2))
+                steps.append(
+                    WaterfallStep(
+                        kind: .factor, factor: f.name, from: r1.mapped[i], to: r2.mapped[i],
+                        points: f.weight * (x2 - x1) / w2))
                 redistribution += f.weight * x1 * (1 / w2 - 1 / w1)
             } else if in2 {
-                steps.append(WaterfallStep(kind: .factorAppeared, factor: f.name, from: nil, to: x2, points: f.weight * x2 / w2))
+                steps.append(
+                    WaterfallStep(kind: .factorAppeared, factor: f.name, from: nil, to: x2, points: f.weight * x2 / w2))
             } else if in1 {
-                steps.append(WaterfallStep(kind: .factorDisappeared, factor: f.name, from: x1, to: nil, points: -f.weight * x1 / w1))
+                steps.append(
+                    WaterfallStep(
+                        kind: .factorDisappeared, factor: f.name, from: x1, to: nil, points: -f.weight * x1 / w1))
             }
         }
         steps.append(WaterfallStep(kind: .redistribution, factor: nil, from: w1, to: w2, points: redistribution))
-        steps.append(WaterfallStep(kind: .riskPenalty, factor: nil, from: r1.penalty, to: r2.penalty, points: -(r2.penalty - r1.penalty)))
+        steps.append(
+            WaterfallStep(
+                kind: .riskPenalty, factor: nil, from: r1.penalty, to: r2.penalty, points: -(r2.penalty - r1.penalty)))
         _ = (a1, a2)
         // The clamp step is the remainder, so the steps sum to the change exactly as computed.
         let sum = steps.reduce(0.0) { $0 + $1.points }
         steps.append(WaterfallStep(kind: .clamp, factor: nil, from: nil, to: nil, points: (sc2 - sc1) - sum))
-        return Waterfall(accountId: accountId, fromDay: s1.asOf, toDay: s2.asOf, fromScore: sc1, toScore: sc2, steps: steps,
-                         fromBand: rules.bands[r1.bandIndex!].name, toBand: rules.bands[r2.bandIndex!].name)
+        return Waterfall(
+            accountId: accountId, fromDay: s1.asOf, toDay: s2.asOf, fromScore: sc1, toScore: sc2, steps: steps,
+            fromBand: rules.bands[r1.bandIndex!].name, toBand: rules.bands[r2.bandIndex!].name)
     }
 
     /// Reads the timeline and explains one account's change between two dates.
-    public static func explain(_ dataset: Dataset, configuration: Configuration? = nil,
-                               accountId: String, from: Int32, to: Int32) throws -> Waterfall {
+    public static func explain(
+        _ dataset: Dataset, configuration: Configuration? = nil,
+        accountId: String, from: Int32, to: Int32
+    ) throws -> Waterfall {
         let configuration = try configuration ?? dataset.requireConfiguration("explain")
         let accounts = dataset.accounts
         let names = configuration.allFactorNames
         let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: [from, to], factors: names)
         try configuration.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         guard let code = summary.accounts.lookup(accountId) else {
-            throw InputError(.invalidArgument, Location(file: summary.file), value: accountId, "account '\(accountId)' is not in the timeline")
+            throw InputError(
+                .invalidArgument, Location(file: summary.file), value: accountId,
+                "account '\(accountId)' is not in the timeline")
         }
         let segment = accounts.flatMap { t in t.row(of: accountId).map { t.segment[$0] } }
         let rules = configuration.rules(forSegment: segment)
         let engine = ScoreEngine(rules: rules, stateFactors: names)
-        return try waterfall(accountId: accountId, rules: rules, engine: engine,
-                             from: acc.state(account: Int(code), query: acc.queryIndex(from)!),
-                             to: acc.state(account: Int(code), query: acc.queryIndex(to)!))
+        return try waterfall(
+            accountId: accountId, rules: rules, engine: engine,
+            from: acc.state(account: Int(code), query: acc.queryIndex(from)!),
+            to: acc.state(account: Int(code), query: acc.queryIndex(to)!))
     }
 }

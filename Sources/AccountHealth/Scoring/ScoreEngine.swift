@@ -64,29 +64,38 @@ public struct ScoreEngine: Sendable {
             let raw = slot >= 0 ? s.values[slot] : .nan
             if raw.isNaN {
                 mapped.append(nil)
-                if !f.optional { den += f.weight }      // missing required factor counts as 0
+                if !f.optional { den += f.weight }  // missing required factor counts as 0
                 continue
             }
             let x = f.points(raw)
             mapped.append(x)
             num += f.weight * x
             den += f.weight
-            if let d = s.valueDays[slot], Int(s.asOf) - Int(d) <= rules.staleAfter { fresh += f.weight } else { stale.append(i) }
+            if let d = s.valueDays[slot], Int(s.asOf) - Int(d) <= rules.staleAfter {
+                fresh += f.weight
+            } else {
+                stale.append(i)
+            }
         }
         let penalty = rules.riskPenalty[Int(s.risk.rawValue)]
         var points: [Double?] = []
         points.reserveCapacity(rules.factors.count)
         for (i, f) in rules.factors.enumerated() {
-            if let x = mapped[i] { points.append(den > 0 ? f.weight * x / den : nil) }
-            else { points.append(f.optional ? nil : 0) }
+            if let x = mapped[i] {
+                points.append(den > 0 ? f.weight * x / den : nil)
+            } else {
+                points.append(f.optional ? nil : 0)
+            }
         }
         guard den > 0 else {
-            return AccountScore(score: nil, bandIndex: nil, points: points, mapped: mapped, risk: s.risk, penalty: penalty,
-                                weightedAverage: nil, weightTotal: 0, coverage: nil, staleFactors: stale)
+            return AccountScore(
+                score: nil, bandIndex: nil, points: points, mapped: mapped, risk: s.risk, penalty: penalty,
+                weightedAverage: nil, weightTotal: 0, coverage: nil, staleFactors: stale)
         }
         let avg = num / den
         let score = min(max(avg - penalty, 0), 100)
-        return AccountScore(score: score, bandIndex: rules.bandIndex(score), points: points, mapped: mapped, risk: s.risk,
-                            penalty: penalty, weightedAverage: avg, weightTotal: den, coverage: fresh / den, staleFactors: stale)
+        return AccountScore(
+            score: score, bandIndex: rules.bandIndex(score), points: points, mapped: mapped, risk: s.risk,
+            penalty: penalty, weightedAverage: avg, weightTotal: den, coverage: fresh / den, staleFactors: stale)
     }
 }

@@ -30,8 +30,10 @@ public struct ScoreReport: Sendable {
 public enum Scorer {
     /// Reads the timeline once and returns the as-of states at the given dates.
     /// `origin` says which (account, date) states will be read, when not all of them.
-    public static func accumulate(_ timeline: any TimelineSource, days: [Int32], factors: [String],
-                                  origin: AsOfQueryOrigin? = nil) throws -> (AsOfAccumulator, TimelineSummary) {
+    public static func accumulate(
+        _ timeline: any TimelineSource, days: [Int32], factors: [String],
+        origin: AsOfQueryOrigin? = nil
+    ) throws -> (AsOfAccumulator, TimelineSummary) {
         var acc = AsOfAccumulator(queryDays: days, factors: factors)
         acc.origin = origin
         let summary = try timeline.read(into: &acc)
@@ -42,8 +44,10 @@ public enum Scorer {
     /// Scores every account at `asOf` (default: the last timeline date), or at every `every` days back from it
     /// down to `from` (default: the first timeline date). `configuration` defaults to the dataset's; with
     /// neither, every timeline factor counts at equal weight.
-    public static func score(_ dataset: Dataset, configuration: Configuration? = nil,
-                             asOf: Int32? = nil, every: Int? = nil, from: Int32? = nil) throws -> ScoreReport {
+    public static func score(
+        _ dataset: Dataset, configuration: Configuration? = nil,
+        asOf: Int32? = nil, every: Int? = nil, from: Int32? = nil
+    ) throws -> ScoreReport {
         let timeline = dataset.timeline
         let accounts = dataset.accounts
         var diagnostics: [Diagnostic] = []
@@ -59,11 +63,18 @@ public enum Scorer {
             start = start ?? lo
         }
         if let every {
-            guard every > 0 else { throw InputError(.invalidArgument, Location(file: "every"), value: "\(every)", "must be a positive number of days") }
+            guard every > 0 else {
+                throw InputError(
+                    .invalidArgument, Location(file: "every"), value: "\(every)", "must be a positive number of days")
+            }
             var d = end!
             while d >= start! { dates.append(d); d -= Int32(every) }
             dates.reverse()
-            if dates.isEmpty { throw InputError(.invalidArgument, Location(file: "from"), value: Day.format(start!), "the first date is after the as-of date") }
+            if dates.isEmpty {
+                throw InputError(
+                    .invalidArgument, Location(file: "from"), value: Day.format(start!),
+                    "the first date is after the as-of date")
+            }
         } else {
             dates = [end!]
         }
@@ -77,7 +88,13 @@ public enum Scorer {
         try cfg.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
 
         if !cfg.segments.isEmpty && accounts == nil {
-            diagnostics.append(Diagnostic(.noAccounts, column: "segment", message: "the configuration has per-segment weights but the dataset has no accounts: base weights used for every account"))
+            diagnostics.append(
+                Diagnostic(
+                    .noAccounts, column: "segment",
+                    message:
+                        "the configuration has per-segment weights but the dataset has no accounts: base weights "
+                        + "used for every account"
+                ))
         }
         let ids = summary.accounts.strings
         let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
@@ -106,20 +123,33 @@ public enum Scorer {
                 var pts = [Double?](repeating: nil, count: factorNames.count)
                 for (i, j) in engine.slots.enumerated() where j >= 0 { pts[j] = r.points[i] }
                 let change: Double? = (r.score != nil && prev?.score != nil) ? r.score! - prev!.score! : nil
-                rows.append(ScoreRow(accountId: id, asOf: d, segment: segment, result: r,
-                                     band: r.bandIndex.map { engine.rules.bands[$0].name },
-                                     change: change, previousScore: prev?.score,
-                                     previousBand: prev?.bandIndex.map { engine.rules.bands[$0].name }, points: pts))
+                rows.append(
+                    ScoreRow(
+                        accountId: id, asOf: d, segment: segment, result: r,
+                        band: r.bandIndex.map { engine.rules.bands[$0].name },
+                        change: change, previousScore: prev?.score,
+                        previousBand: prev?.bandIndex.map { engine.rules.bands[$0].name }, points: pts))
             }
             notYet.append(missing)
         }
         if unknownSegment > 0 {
-            diagnostics.append(Diagnostic(.unknownSegment, column: "segment", message: "\(unknownSegment) timeline account(s) are not in the accounts file: scored with the base weights"))
+            diagnostics.append(
+                Diagnostic(
+                    .unknownSegment, column: "segment",
+                    message:
+                        "\(unknownSegment) timeline account(s) are not in the accounts file: scored with the base "
+                        + "weights"
+                ))
         }
         if noWeight > 0 {
-            diagnostics.append(Diagnostic(.noWeight, message: "\(noWeight) score(s) left empty: every factor that counts is optional and has no value yet"))
+            diagnostics.append(
+                Diagnostic(
+                    .noWeight,
+                    message:
+                        "\(noWeight) score(s) left empty: every factor that counts is optional and has no value yet"))
         }
-        return ScoreReport(factorNames: factorNames, dates: dates, rows: rows, timeline: summary,
-                           notYetStarted: notYet, noWeight: noWeight, diagnostics: diagnostics)
+        return ScoreReport(
+            factorNames: factorNames, dates: dates, rows: rows, timeline: summary,
+            notYetStarted: notYet, noWeight: noWeight, diagnostics: diagnostics)
     }
 }

@@ -31,32 +31,46 @@ public struct Simulator: Sendable {
     }
 
     public static let factors: [SimulatedFactor] = [
-        SimulatedFactor(name: "profile_completeness", beta: 0, leadDays: 0, kind: "noise",
-                        description: "share of CRM profile fields filled, 0-100; tracks the account's overall health but has no effect of its own"),
-        SimulatedFactor(name: "tasks", beta: 0.45, leadDays: 90, kind: "leading",
-                        description: "AM task completion, 0-100; better AMs run higher"),
-        SimulatedFactor(name: "notes", beta: 0.15, leadDays: 30, kind: "leading",
-                        description: "notes activity, 0-100; weak"),
-        SimulatedFactor(name: "qbr", beta: 0.3, leadDays: 90, kind: "leading",
-                        description: "quarterly business review rating 1-5, one value a quarter (optional factor)"),
-        SimulatedFactor(name: "freshness", beta: 0.35, leadDays: 30, kind: "leading",
-                        description: "raw days since the last contact (higher is worse: needs scale + invert)"),
-        SimulatedFactor(name: "satisfaction", beta: 0, leadDays: 0, kind: "lagging",
-                        description: "manual 0-10 satisfaction, entered sparsely; unrelated to the account's health except that it drops in the 60 days before a churn (a symptom); some AMs always enter 9"),
-        SimulatedFactor(name: "usage", beta: 0.8, leadDays: 120, kind: "leading",
-                        description: "product usage, 0-100; the strongest and earliest signal"),
-        SimulatedFactor(name: "support_tickets", beta: 0.5, leadDays: 60, kind: "leading",
-                        description: "raw count of open support tickets (higher is worse: needs scale + invert)"),
+        SimulatedFactor(
+            name: "profile_completeness", beta: 0, leadDays: 0, kind: "noise",
+            description:
+                "share of CRM profile fields filled, 0-100; tracks the account's overall health but has no effect of "
+                + "its own"
+        ),
+        SimulatedFactor(
+            name: "tasks", beta: 0.45, leadDays: 90, kind: "leading",
+            description: "AM task completion, 0-100; better AMs run higher"),
+        SimulatedFactor(
+            name: "notes", beta: 0.15, leadDays: 30, kind: "leading",
+            description: "notes activity, 0-100; weak"),
+        SimulatedFactor(
+            name: "qbr", beta: 0.3, leadDays: 90, kind: "leading",
+            description: "quarterly business review rating 1-5, one value a quarter (optional factor)"),
+        SimulatedFactor(
+            name: "freshness", beta: 0.35, leadDays: 30, kind: "leading",
+            description: "raw days since the last contact (higher is worse: needs scale + invert)"),
+        SimulatedFactor(
+            name: "satisfaction", beta: 0, leadDays: 0, kind: "lagging",
+            description:
+                "manual 0-10 satisfaction, entered sparsely; unrelated to the account's health except that it drops "
+                + "in the 60 days before a churn (a symptom); some AMs always enter 9"
+        ),
+        SimulatedFactor(
+            name: "usage", beta: 0.8, leadDays: 120, kind: "leading",
+            description: "product usage, 0-100; the strongest and earliest signal"),
+        SimulatedFactor(
+            name: "support_tickets", beta: 0.5, leadDays: 60, kind: "leading",
+            description: "raw count of open support tickets (higher is worse: needs scale + invert)"),
     ]
 
     static let segments: [(name: String, share: Double, medianARR: Double, intercept: Double)] = [
         ("SMB", 0.6, 15_000, -2.0), ("Mid-Market", 0.3, 60_000, -2.5), ("Enterprise", 0.1, 240_000, -3.0),
     ]
     static let regions = ["EMEA", "NA", "APAC", "LATAM"]
-    static let rho = 0.92                 // weekly autocorrelation of the latent factors
-    static let sharedHealth = 0.6         // loading of the account's base health on every factor
-    static let amEffectOnChurn = -0.35    // log-odds per SD of AM skill
-    static let lagWindow = 60             // days before a churn in which lagging factors drop
+    static let rho = 0.92  // weekly autocorrelation of the latent factors
+    static let sharedHealth = 0.6  // loading of the account's base health on every factor
+    static let amEffectOnChurn = -0.35  // log-odds per SD of AM skill
+    static let lagWindow = 60  // days before a churn in which lagging factors drop
 
     public struct Summary: Sendable {
         public var timelineRows: Int
@@ -69,7 +83,8 @@ public struct Simulator: Sendable {
     /// Writes `timeline.csv`, `accounts.csv`, `outcomes.csv`, `config.yaml` and `truth.yaml` into `directory`.
     public func write(to directory: String) throws -> Summary {
         guard accounts > 0, weeks > 0 else {
-            throw InputError(.invalidArgument, Location(file: "simulate"), "the number of accounts and of weeks must be positive")
+            throw InputError(
+                .invalidArgument, Location(file: "simulate"), "the number of accounts and of weeks must be positive")
         }
         var rng = SeededGenerator(seed: seed)
         var shuffleRng = SeededGenerator(seed: seed ^ 0x5EED_5EED_5EED_5EED)
@@ -134,10 +149,11 @@ public struct Simulator: Sendable {
             // Latent factor paths (standardised AR(1)), with a burn-in before the timeline starts.
             for f in 0..<nf {
                 var z = rng.normal()
-                let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0   // tasks, notes, freshness
-                let r = f == 0 ? 0.99 : Simulator.rho                          // profile_completeness moves slowly
+                let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0  // tasks, notes, freshness
+                let r = f == 0 ? 0.99 : Simulator.rho  // profile_completeness moves slowly
                 let innov = (1 - r * r).squareRoot()
-                // Satisfaction is a pure symptom: no loading on the account's health (its drop before a churn is added below).
+                // Satisfaction is a pure symptom: no loading on the account's health (its drop before a churn is added
+                // below).
                 let loading = f == 5 ? 0 : Simulator.sharedHealth
                 for w in 0..<totalWeeks {
                     latent[f * totalWeeks + w] = loading * base + 0.8 * z + amShift
@@ -149,7 +165,9 @@ public struct Simulator: Sendable {
                 return latent[f * totalWeeks + min(max(w, 0), totalWeeks - 1)]
             }
             // Most accounts are customers before the window opens; one in ten signs up during it.
-            let contractStart = rng.uniform() < 0.9 ? startDay - 1 - Int32(rng.int(below: 364))
+            let contractStart =
+                rng.uniform() < 0.9
+                ? startDay - 1 - Int32(rng.int(below: 364))
                 : startDay + Int32(rng.int(below: max(1, Int(Double(7 * weeks) * 0.7))))
             // Renewal decisions inside the timeline window, in order; the first churn ends the account.
             var churnDay: Int32? = nil
@@ -177,7 +195,8 @@ public struct Simulator: Sendable {
             accountsOut.append(segment.name); accountsOut.append(",")
             accountsOut.append(int: Int(arr)); accountsOut.append(",")
             accountsOut.append(day: nextRenewal); accountsOut.append(",")
-            accountsOut.append(Simulator.regions[rng.int(below: Simulator.regions.count)]); accountsOut.append(byte: 0x0A)
+            accountsOut.append(Simulator.regions[rng.int(below: Simulator.regions.count)]);
+            accountsOut.append(byte: 0x0A)
 
             // Weekly rows from the first grid date on or after the contract start, until churn.
             var day = startDay
@@ -191,9 +210,10 @@ public struct Simulator: Sendable {
                     let w = Int((d - startDay) / 7)
                     let toChurn = churnDay.map { Int($0 - d) } ?? Int.max
                     let lag = toChurn <= Simulator.lagWindow ? 1 - Double(toChurn) / Double(Simulator.lagWindow) : 0
-                    eventCount += weekOfEvents(id: id, weekEnd: d, lag: lag, qbrWeek: (w + qbrOffset) % 13 == 0,
-                                               alwaysNine: amAlwaysNine[am], x: { latentAt($0, day: d) },
-                                               rng: &eventRng, into: &eventBuffer)
+                    eventCount += weekOfEvents(
+                        id: id, weekEnd: d, lag: lag, qbrWeek: (w + qbrOffset) % 13 == 0,
+                        alwaysNine: amAlwaysNine[am], x: { latentAt($0, day: d) },
+                        rng: &eventRng, into: &eventBuffer)
                     d += 7
                 }
                 if eventBuffer.bytes.count > 1 << 20 {
@@ -210,9 +230,9 @@ public struct Simulator: Sendable {
                 for f in 0..<nf {
                     chunk.append(byte: 0x2C)
                     let x = latentAt(f, day: day)
-                    let dense = f != 3 && f != 5                  // qbr and satisfaction are sparse by design
-                    if dense && rng.uniform() < 0.015 { continue }   // not measured this week
-                    switch f {                                    // the order of `Simulator.factors`
+                    let dense = f != 3 && f != 5  // qbr and satisfaction are sparse by design
+                    if dense && rng.uniform() < 0.015 { continue }  // not measured this week
+                    switch f {  // the order of `Simulator.factors`
                     case 6: chunk.append(tenths: min(max(60 + 14 * x + 4 * rng.normal(), 0), 100))
                     case 1: chunk.append(tenths: min(max(55 + 16 * x + 6 * rng.normal(), 0), 100))
                     case 2: chunk.append(tenths: min(max(50 + 14 * x + 8 * rng.normal(), 0), 100))
@@ -220,12 +240,18 @@ public struct Simulator: Sendable {
                     case 4: chunk.append(int: Int(max(0, 28 - 14 * x + 4 * rng.normal()).rounded()))
                     case 7: chunk.append(int: Int(max(0, 4 - 2.5 * x + 1.2 * rng.normal()).rounded()))
                     case 3:
-                        if (w + qbrOffset) % 13 == 0 { chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded())) }
+                        if (w + qbrOffset) % 13 == 0 {
+                            chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded()))
+                        }
                     case 5:
-                        // Entered about one week in ten, and far more often as an account heads for churn (complaints get logged).
+                        // Entered about one week in ten, and far more often as an account heads for churn (complaints
+                        // get logged).
                         if rng.uniform() < 0.1 + 0.5 * lag {
-                            if amAlwaysNine[am] { chunk.append(int: 9) } else {
-                                chunk.append(int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 5 * lag, 0), 10).rounded()))
+                            if amAlwaysNine[am] {
+                                chunk.append(int: 9)
+                            } else {
+                                chunk.append(
+                                    int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 5 * lag, 0), 10).rounded()))
                             }
                         }
                     default: break
@@ -234,10 +260,15 @@ public struct Simulator: Sendable {
                 // Risk flags: set by the AM when usage and tasks look bad, and more often right before a churn.
                 let trouble = -(latentAt(6, day: day) + latentAt(1, day: day)) + 2.5 * lag
                 let r = rng.uniform()
-                if trouble > 2.0 && r < 0.5 { chunk.append(",high") }
-                else if trouble > 1.2 && r < 0.4 { chunk.append(",medium") }
-                else if trouble > 0.5 && r < 0.2 { chunk.append(",low") }
-                else { chunk.append(",") }
+                if trouble > 2.0 && r < 0.5 {
+                    chunk.append(",high")
+                } else if trouble > 1.2 && r < 0.4 {
+                    chunk.append(",medium")
+                } else if trouble > 0.5 && r < 0.2 {
+                    chunk.append(",low")
+                } else {
+                    chunk.append(",")
+                }
                 chunk.append(byte: 0x0A)
                 rows += 1
                 day += 7
@@ -264,14 +295,19 @@ public struct Simulator: Sendable {
         let truth = try FileWriter(path: directory + "/truth.yaml")
         try truth.write(truthYAML(nAM: nAM, skills: amSkill, alwaysNine: amAlwaysNine, endDay: endDay))
         try truth.close()
-        return Summary(timelineRows: events ? eventCount : rows, accounts: accounts, outcomes: outcomes, churns: churns,
-                       files: [events ? "events.csv" : "timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml"])
+        return Summary(
+            timelineRows: events ? eventCount : rows, accounts: accounts, outcomes: outcomes, churns: churns,
+            files: [
+                events ? "events.csv" : "timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml",
+            ])
     }
 
     /// One week of CRM activity ending on `weekEnd` (events on its seven days), from the account's latent
     /// factors `x(f)` (standardised) that week: the same factors the timeline world measures, as events.
-    func weekOfEvents(id: String, weekEnd: Int32, lag: Double, qbrWeek: Bool, alwaysNine: Bool, x: (Int) -> Double,
-                      rng: inout SeededGenerator, into out: inout ByteLine) -> Int {
+    func weekOfEvents(
+        id: String, weekEnd: Int32, lag: Double, qbrWeek: Bool, alwaysNine: Bool, x: (Int) -> Double,
+        rng: inout SeededGenerator, into out: inout ByteLine
+    ) -> Int {
         var n = 0
         func clamp(_ v: Double, _ lo: Double, _ hi: Double) -> Double { min(max(v, lo), hi) }
         func poisson(_ lambda: Double) -> Int {
@@ -292,8 +328,9 @@ public struct Simulator: Sendable {
                 var local = minute + offset, localDay = utcDay
                 if local < 0 { local += 1440; localDay -= 1 } else if local >= 1440 { local -= 1440; localDay += 1 }
                 out.append(day: localDay)
-                out.append("T" + two(local / 60) + ":" + two(local % 60) + ":00" + (offset < 0 ? "-" : "+")
-                           + two(abs(offset) / 60) + ":" + two(abs(offset) % 60))
+                out.append(
+                    "T" + two(local / 60) + ":" + two(local % 60) + ":00" + (offset < 0 ? "-" : "+")
+                        + two(abs(offset) / 60) + ":" + two(abs(offset) % 60))
             } else {
                 out.append(day: utcDay)
                 out.append("T" + two(minute / 60) + ":" + two(minute % 60) + ":00Z")
@@ -305,7 +342,9 @@ public struct Simulator: Sendable {
         }
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
         // usage: logins with the session's minutes; about 1.5 a week for a typical account.
-        for _ in 0..<poisson(clamp(1.5 + 0.9 * x(6), 0, 6)) { event("login", String(Int(clamp(20 + 8 * x(6) + 6 * rng.normal(), 1, 120).rounded()))) }
+        for _ in 0..<poisson(clamp(1.5 + 0.9 * x(6), 0, 6)) {
+            event("login", String(Int(clamp(20 + 8 * x(6) + 6 * rng.normal(), 1, 120).rounded())))
+        }
         // tasks: tasks fall due; each is done with the AM's completion rate.
         for _ in 0..<poisson(1.2) {
             event("task_due", nil)
@@ -314,14 +353,18 @@ public struct Simulator: Sendable {
         // notes: written notes and call notes.
         for _ in 0..<poisson(clamp(0.9 + 0.45 * x(2), 0, 4)) { event(rng.uniform() < 0.7 ? "note" : "call_note", nil) }
         // profile_completeness: an update about once a month, with the share of fields filled.
-        if rng.uniform() < 0.25 { event("profile_update", String(Int(clamp(72 + 10 * x(0) + 1.5 * rng.normal(), 0, 100).rounded()))) }
+        if rng.uniform() < 0.25 {
+            event("profile_update", String(Int(clamp(72 + 10 * x(0) + 1.5 * rng.normal(), 0, 100).rounded())))
+        }
         // qbr: the quarterly business review and its rating.
         if qbrWeek { event("qbr_rating", String(Int(clamp(3 + 0.9 * x(3) + 0.5 * rng.normal(), 1, 5).rounded()))) }
         // freshness: a call or meeting more often with healthier, better-run accounts (about every four weeks).
         if rng.uniform() < clamp(0.25 + 0.12 * x(4), 0.03, 0.9) { event(rng.uniform() < 0.5 ? "call" : "meeting", nil) }
         // satisfaction: a survey answer now and then, more often (and lower) as an account heads for churn.
         if rng.uniform() < 0.1 + 0.5 * lag {
-            event("nps_answer", alwaysNine ? "9" : String(Int(clamp(7 + 1.3 * x(5) + 0.8 * rng.normal() - 5 * lag, 0, 10).rounded())))
+            event(
+                "nps_answer",
+                alwaysNine ? "9" : String(Int(clamp(7 + 1.3 * x(5) + 0.8 * rng.normal() - 5 * lag, 0, 10).rounded())))
         }
         // support_tickets: tickets opened.
         for _ in 0..<poisson(clamp(0.5 - 0.3 * x(7), 0, 4)) { event("ticket_opened", nil) }
@@ -396,29 +439,40 @@ public struct Simulator: Sendable {
             weeks: \(weeks)
             first_date: \(Day.format(startDay))
             last_date: \(Day.format(endDay))
-            renewal: annual, on the anniversary of a contract start drawn uniformly from a year before the first date to 70% into the window
-            churn_model: "logit P(churn at renewal T) = intercept(segment) + \(Simulator.amEffectOnChurn) * am_skill - sum_f beta_f * latent_f(T - lead_f)"
-            latent: "latent_f(t) = \(Simulator.sharedHealth) * account_health + 0.8 * AR1_f(t) (+ 0.35 * am_skill for tasks, notes, freshness); AR(1) weekly rho \(Simulator.rho), standardised"
-            lagging_rule: "satisfaction (no loading on account health) drops by up to 5 points and risk flags rise in the \(Simulator.lagWindow) days before a churn"
-            missing: "dense factors missing 1.5% of weeks; qbr once a quarter; satisfaction entered about 1 week in 10, up to 6 in 10 in the 60 days before a churn"
+            renewal: annual, on the anniversary of a contract start drawn uniformly from a year before the first date \
+            to 70% into the window
+            churn_model: "logit P(churn at renewal T) = intercept(segment) + \(Simulator.amEffectOnChurn) * am_skill \
+            - sum_f beta_f * latent_f(T - lead_f)"
+            latent: "latent_f(t) = \(Simulator.sharedHealth) * account_health + 0.8 * AR1_f(t) (+ 0.35 * am_skill \
+            for tasks, notes, freshness); AR(1) weekly rho \(Simulator.rho), standardised"
+            lagging_rule: "satisfaction (no loading on account health) drops by up to 5 points and risk flags rise \
+            in the \(Simulator.lagWindow) days before a churn"
+            missing: "dense factors missing 1.5% of weeks; qbr once a quarter; satisfaction entered about 1 week \
+            in 10, up to 6 in 10 in the 60 days before a churn"
             factors:
 
             """
         let total = Simulator.factors.reduce(0) { $0 + $1.beta }
         let ranked = Simulator.factors.filter { $0.beta > 0 }.sorted { $0.beta > $1.beta }.map(\.name)
         for f in Simulator.factors {
-            s += "  - {name: \(f.name), kind: \(f.kind), beta: \(f.beta), lead_days: \(f.leadDays), true_weight: \(r(100 * f.beta / total))}\n"
+            s +=
+                "  - {name: \(f.name), kind: \(f.kind), beta: \(f.beta), lead_days: \(f.leadDays), true_weight: "
+                + "\(r(100 * f.beta / total))}\n"
             s += "    # \(f.description)\n"
         }
         s += "importance_order: [\(ranked.joined(separator: ", "))]\n"
         s += "segments:\n"
         for seg in Simulator.segments {
-            s += "  - {name: \(seg.name), share: \(seg.share), median_arr: \(Int(seg.medianARR)), intercept: \(seg.intercept)}\n"
+            s +=
+                "  - {name: \(seg.name), share: \(seg.share), median_arr: \(Int(seg.medianARR)), intercept: "
+                + "\(seg.intercept)}\n"
         }
         s += "ams:\n"
         for i in 0..<nAM {
             let name = i + 1 < 10 ? "am_0\(i + 1)" : "am_\(i + 1)"
-            s += "  - {name: \(name), skill: \(r(skills[i])), satisfaction_entries: \(alwaysNine[i] ? "always_9" : "informative")}\n"
+            s +=
+                "  - {name: \(name), skill: \(r(skills[i])), satisfaction_entries: "
+                + "\(alwaysNine[i] ? "always_9" : "informative")}\n"
         }
         return s
     }

@@ -57,7 +57,9 @@ extension InputError: ClassifiedFailure {
 
 extension InputErrors: ClassifiedFailure {
     /// A missing file among the errors makes them all a missing input; otherwise bad data.
-    public var failureClass: FailureClass { errors.contains { $0.failureClass == .missingInput } ? .missingInput : .badData }
+    public var failureClass: FailureClass {
+        errors.contains { $0.failureClass == .missingInput } ? .missingInput : .badData
+    }
 }
 
 extension DatasetError: ClassifiedFailure {

@@ -35,7 +35,7 @@ public enum Concordance {
         }
         // Sweeping down in time, an interval enters at its last event time (its stop-time block) and leaves
         // below its first; only the intervals the Cox problem lists as leaving ever do.
-        var leaveStart = [Int](repeating: 0, count: U + 1)      // bucket l: leave[leaveStart[l]..<leaveStart[l + 1]]
+        var leaveStart = [Int](repeating: 0, count: U + 1)  // bucket l: leave[leaveStart[l]..<leaveStart[l + 1]]
         for q in problem.leaving { leaveStart[Int(problem.lo[Int(q)]) + 1] += 1 }
         for k in 0..<U { leaveStart[k + 1] += leaveStart[k] }
         var leave = [Int32](repeating: 0, count: problem.leaving.count)

@@ -55,8 +55,9 @@ public struct CoxFit: Sendable {
     /// P(churn within `horizon` days | no churn by `age` days), the factors staying at `x`:
     /// 1 − exp(−[H0(age + h) − H0(age)]·exp((x − mean)·β)).
     public func churnProbability(x: [Double], age: Double, horizon: Double) -> Double {
-        SurvivalPrediction.probability(cumulativeHazard: cumulativeHazard, relativeRisk: _exp(relativeLinearPredictor(x)),
-                                       age: age, horizon: horizon)
+        SurvivalPrediction.probability(
+            cumulativeHazard: cumulativeHazard, relativeRisk: _exp(relativeLinearPredictor(x)),
+            age: age, horizon: horizon)
     }
 
     /// The last time the baseline is estimated at: beyond it the hazard is not extrapolated.
@@ -65,7 +66,9 @@ public struct CoxFit: Sendable {
 
 public enum SurvivalPrediction {
     /// 1 − exp(−[H0(age + h) − H0(age)]·relative risk).
-    public static func probability(cumulativeHazard: (Double) -> Double, relativeRisk: Double, age: Double, horizon: Double) -> Double {
+    public static func probability(
+        cumulativeHazard: (Double) -> Double, relativeRisk: Double, age: Double, horizon: Double
+    ) -> Double {
         let dh = cumulativeHazard(age + horizon) - cumulativeHazard(age)
         return -_expm1(-dh * relativeRisk)
     }

@@ -28,7 +28,9 @@ public struct CoxRegression: Sendable {
     /// Threads for XᵀWX (over fixed row chunks, so results do not depend on it).
     public var threads: Int
 
-    public init(ties: Ties = .efron, penalty: Double = 0, maxIterations: Int = 50, tolerance: Double = 1e-10, threads: Int = 2) {
+    public init(
+        ties: Ties = .efron, penalty: Double = 0, maxIterations: Int = 50, tolerance: Double = 1e-10, threads: Int = 2
+    ) {
         self.ties = ties
         self.penalty = penalty
         self.maxIterations = maxIterations
@@ -67,8 +69,12 @@ public struct CoxRegression: Sendable {
             do {
                 step = try Cholesky(info).solve(g)
             } catch LinearAlgebraError.notPositiveDefinite(let column) {
-                if iterations == 1 { throw LogisticRegression.collinearity(factor: column - 1, x: data.x, names: data.names) }
-                throw separation(beta, growing: growing, problem: problem, names: data.names, detail: "the information matrix became singular at iteration \(iterations)")
+                if iterations == 1 {
+                    throw LogisticRegression.collinearity(factor: column - 1, x: data.x, names: data.names)
+                }
+                throw separation(
+                    beta, growing: growing, problem: problem, names: data.names,
+                    detail: "the information matrix became singular at iteration \(iterations)")
             }
             // Step, halving while the (penalised) partial likelihood is not finite or falls.
             var scale = 1.0
@@ -89,19 +95,28 @@ public struct CoxRegression: Sendable {
             beta = next
             pass = trial
             objective = trialObjective
-            if penalty == 0, beta.indices.contains(where: { abs(beta[$0]) * problem.sds[$0] > CoxRegression.separationLimit }) {
-                throw separation(beta, problem: problem, names: data.names,
-                                 detail: "the estimates keep growing while the partial likelihood levels off")
+            if penalty == 0,
+                beta.indices.contains(where: { abs(beta[$0]) * problem.sds[$0] > CoxRegression.separationLimit })
+            {
+                throw separation(
+                    beta, problem: problem, names: data.names,
+                    detail: "the estimates keep growing while the partial likelihood levels off")
             }
             if largest < tolerance || llChange <= 1e-15 * max(1, abs(objective)) { converged = true; break }
         }
         if !converged {
             let runaway = (0..<p).filter { growing[$0] >= 10 }
             if penalty == 0 && !runaway.isEmpty {
-                throw ModelError.separation(factors: runaway.map { data.names[$0] },
-                                            detail: "after \(iterations) iterations these estimates still grow at every step while the partial likelihood levels off; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
+                throw ModelError.separation(
+                    factors: runaway.map { data.names[$0] },
+                    detail:
+                        "after \(iterations) iterations these estimates still grow at every step while the partial "
+                        + "likelihood levels off; in survival terms, the factor orders the churns perfectly "
+                        + "(monotone likelihood)"
+                )
             }
-            throw ModelError.notConverged(iterations: iterations, detail: "the Newton step is still above \(tolerance) standard deviations")
+            throw ModelError.notConverged(
+                iterations: iterations, detail: "the Newton step is still above \(tolerance) standard deviations")
         }
         // The final pass keeps what the robust errors, the baseline and the concordance need.
         pass = problem.evaluate(beta, threads: threads, keep: true)
@@ -109,21 +124,30 @@ public struct CoxRegression: Sendable {
         for j in 0..<p where penalty > 0 { info[j, j] += penalty }
         let covariance: Matrix
         do { covariance = try Cholesky(info).inverse() } catch {
-            throw separation(beta, problem: problem, names: data.names, detail: "the information matrix is singular at the estimates")
+            throw separation(
+                beta, problem: problem, names: data.names, detail: "the information matrix is singular at the estimates"
+            )
         }
         let robust = problem.robustCovariance(pass, covariance: covariance, subjectCount: data.subjectIds.count)
         let baseline = problem.baseline(pass)
         let concordance = Concordance.harrell(problem: problem, eta: pass.eta)
         var diagnostics: [Diagnostic] = []
         for j in 0..<p where abs(beta[j]) * problem.sds[j] > 10 {
-            diagnostics.append(Diagnostic(.largeEffect, column: data.names[j], message:
-                                          "factor '\(data.names[j])' has a hazard ratio of \(_exp(abs(beta[j]) * problem.sds[j])) per standard deviation: near-monotone likelihood, its estimate may be unreliable (consider a ridge penalty)"))
+            diagnostics.append(
+                Diagnostic(
+                    .largeEffect, column: data.names[j],
+                    message:
+                        "factor '\(data.names[j])' has a hazard ratio of \(_exp(abs(beta[j]) * problem.sds[j])) per "
+                        + "standard deviation: near-monotone likelihood, its estimate may be unreliable (consider a "
+                        + "ridge penalty)"
+                ))
         }
-        return CoxFit(names: data.names, coefficients: beta, covariance: covariance, robustCovariance: robust,
-                      logLikelihood: pass.logLikelihood, nullLogLikelihood: nullLL, concordance: concordance,
-                      iterations: iterations, intervals: n, events: events, subjects: data.subjectsPresent,
-                      ties: ties, penalty: penalty, means: problem.means, featureSDs: problem.sds,
-                      baselineTimes: baseline.times, baselineCumulativeHazard: baseline.cumulative, diagnostics: diagnostics)
+        return CoxFit(
+            names: data.names, coefficients: beta, covariance: covariance, robustCovariance: robust,
+            logLikelihood: pass.logLikelihood, nullLogLikelihood: nullLL, concordance: concordance,
+            iterations: iterations, intervals: n, events: events, subjects: data.subjectsPresent,
+            ties: ties, penalty: penalty, means: problem.means, featureSDs: problem.sds,
+            baselineTimes: baseline.times, baselineCumulativeHazard: baseline.cumulative, diagnostics: diagnostics)
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {
@@ -132,11 +156,15 @@ public struct CoxRegression: Sendable {
 
     /// Names the factors running off: a large effect per standard deviation or an estimate that kept growing;
     /// failing both, the largest effect.
-    private func separation(_ beta: [Double], growing: [Int] = [], problem: CoxProblem, names: [String], detail: String) -> ModelError {
+    private func separation(
+        _ beta: [Double], growing: [Int] = [], problem: CoxProblem, names: [String], detail: String
+    ) -> ModelError {
         let effect = names.indices.map { abs(beta[$0]) * problem.sds[$0] }
         var runaway = names.indices.filter { effect[$0] > 10 || (growing.indices.contains($0) && growing[$0] >= 3) }
         if runaway.isEmpty, let top = names.indices.max(by: { effect[$0] < effect[$1] }) { runaway = [top] }
-        return .separation(factors: runaway.map { names[$0] }, detail: detail + "; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
+        return .separation(
+            factors: runaway.map { names[$0] },
+            detail: detail + "; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
     }
 }
 
@@ -235,7 +263,9 @@ struct CoxProblem: Sendable {
             lo[r] = Int32(a)
             if a > 0 && a <= k { leaving.append(Int32(r)) }
         }
-        if U > 0 { for q in stride(from: U - 1, through: 0, by: -1) where block[q] > block[q + 1] { block[q] = block[q + 1] } }
+        if U > 0 {
+            for q in stride(from: U - 1, through: 0, by: -1) where block[q] > block[q + 1] { block[q] = block[q + 1] }
+        }
         self.lo = lo
         self.hi = hi
         self.block = block
@@ -260,7 +290,8 @@ struct CoxProblem: Sendable {
         // η = Xc·β, then r = exp(η − max η).
         var eta = [Double](repeating: 0, count: n)
         xc.withUnsafeBufferPointer { X in
-            cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(p), 1, X.baseAddress, Int32(n), beta, 1, 0, &eta, 1)
+            cblas_dgemv(
+                CblasColMajor, CblasNoTrans, Int32(n), Int32(p), 1, X.baseAddress, Int32(n), beta, 1, 0, &eta, 1)
         }
         let shift = eta.max() ?? 0
         var risk = [Double](repeating: 0, count: n)
@@ -282,10 +313,11 @@ struct CoxProblem: Sendable {
             }
         }
         var gradient = deathX
-        var outer = [Double](repeating: 0, count: p * p)      // Σ x̄ x̄ᵀ, upper triangle
+        var outer = [Double](repeating: 0, count: p * p)  // Σ x̄ x̄ᵀ, upper triangle
         var c = [Double](repeating: 0, count: U), e = [Double](repeating: 0, count: U)
         var s0s = keep ? [Double](repeating: 0, count: U) : []
-        var bs = keep ? [Double](repeating: 0, count: U * p) : [], bes = keep ? [Double](repeating: 0, count: U * p) : []
+        var bs = keep ? [Double](repeating: 0, count: U * p) : [],
+            bes = keep ? [Double](repeating: 0, count: U * p) : []
         var mx = keep ? [Double](repeating: 0, count: U * p) : []
         var entered = [Double](repeating: 0, count: P1), left = [Double](repeating: 0, count: P1)
         var running = [Double](repeating: 0, count: P1), dead = [Double](repeating: 0, count: P1)
@@ -334,7 +366,7 @@ struct CoxProblem: Sendable {
             }
         }
         // Weights: each interval's risk × Σ c over its event times, less Efron's share at its own death.
-        var cum = [Double](repeating: 0, count: U + 1)       // cum[k + 1] = Σ_{j ≤ k} c_j
+        var cum = [Double](repeating: 0, count: U + 1)  // cum[k + 1] = Σ_{j ≤ k} c_j
         for k in 0..<U { cum[k + 1] = cum[k] + c[k] }
         var sw = [Double](repeating: 0, count: n)
         for i in 0..<n {
@@ -345,10 +377,12 @@ struct CoxProblem: Sendable {
             sw[i] = w > 0 ? w.squareRoot() : 0
         }
         var info = IRLSKernel.weightedGram(design: xc, rows: n, columns: p, sqrtWeights: sw, threads: threads)
-        for j in 0..<p { for i in 0...j {
-            info[i, j] -= outer[j * p + i]
-            if i != j { info[j, i] -= outer[j * p + i] }
-        } }
+        for j in 0..<p {
+            for i in 0...j {
+                info[i, j] -= outer[j * p + i]
+                if i != j { info[j, i] -= outer[j * p + i] }
+            }
+        }
         var pass = CoxPass(logLikelihood: ll, gradient: gradient, information: info)
         if keep {
             pass.eta = eta; pass.risk = risk; pass.shift = shift
@@ -386,13 +420,19 @@ struct CoxProblem: Sendable {
         // B = Σ_c U_c U_cᵀ (dsyrk over the subjects × p matrix, row-major = p × subjects column-major).
         var meat = Matrix(rows: p, columns: p)
         scores.withUnsafeBufferPointer { S in
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(subjectCount), 1, S.baseAddress, Int32(p), 0, &meat.storage, Int32(p))
+            cblas_dsyrk(
+                CblasColMajor, CblasUpper, CblasNoTrans, Int32(p), Int32(subjectCount), 1, S.baseAddress, Int32(p), 0,
+                &meat.storage, Int32(p))
         }
         meat.symmetrizeFromUpper()
         var out = Matrix(rows: p, columns: p)
         var tmp = Matrix(rows: p, columns: p)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(p), Int32(p), Int32(p), 1, covariance.storage, Int32(p), meat.storage, Int32(p), 0, &tmp.storage, Int32(p))
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(p), Int32(p), Int32(p), 1, tmp.storage, Int32(p), covariance.storage, Int32(p), 0, &out.storage, Int32(p))
+        cblas_dgemm(
+            CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(p), Int32(p), Int32(p), 1, covariance.storage, Int32(p),
+            meat.storage, Int32(p), 0, &tmp.storage, Int32(p))
+        cblas_dgemm(
+            CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(p), Int32(p), Int32(p), 1, tmp.storage, Int32(p),
+            covariance.storage, Int32(p), 0, &out.storage, Int32(p))
         return out
     }
 
@@ -414,7 +454,10 @@ extension CoxFit {
     /// that factors on different scales compare.
     public var hazardRatiosPerSD: (estimate: [Double], low: [Double], high: [Double]) {
         let sd = featureSDs
-        return (names.indices.map { _exp(coefficients[$0] * sd[$0]) }, names.indices.map { _exp(confidenceLow[$0] * sd[$0]) },
-                names.indices.map { _exp(confidenceHigh[$0] * sd[$0]) })
+        return (
+            names.indices.map { _exp(coefficients[$0] * sd[$0]) },
+            names.indices.map { _exp(confidenceLow[$0] * sd[$0]) },
+            names.indices.map { _exp(confidenceHigh[$0] * sd[$0]) }
+        )
     }
 }

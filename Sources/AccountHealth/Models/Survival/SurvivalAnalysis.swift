@@ -13,8 +13,11 @@ public struct SurvivalOptions: Sendable {
     /// Whether to predict each active account's churn probability (and report what the predictions rest on).
     public var predict: Bool = true
 
-    public init(ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90, curve: [Int] = [],
-                threads: Int = 2, predict: Bool = true) {
+    public init(
+        ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90,
+        curve: [Int] = [],
+        threads: Int = 2, predict: Bool = true
+    ) {
         self.predict = predict
         self.ties = ties
         self.penalty = penalty
@@ -64,13 +67,47 @@ public enum SurvivalAnalysis {
         let data = design.data
         var diagnostics: [Diagnostic] = []
         if design.dropped > 0 {
-            let which = zip(data.names, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-            diagnostics.append(Diagnostic(.droppedIntervals, message: "\(design.dropped) interval(s) dropped for a factor with no value yet (\(design.droppedEvents) of them ending in a churn); missing by factor: \(which)"))
+            let which = zip(data.names, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(
+                separator: ", ")
+            diagnostics.append(
+                Diagnostic(
+                    .droppedIntervals,
+                    message:
+                        "\(design.dropped) interval(s) dropped for a factor with no value yet "
+                        + "(\(design.droppedEvents) of them ending in a churn); missing by factor: \(which)"
+                ))
         }
-        if design.churnsWithoutHistory > 0 { diagnostics.append(Diagnostic(.churnWithoutHistory, message: "\(design.churnsWithoutHistory) churn(s) of accounts with no timeline row: not in the model")) }
-        if design.churnsBeforeFirstRow > 0 { diagnostics.append(Diagnostic(.churnBeforeFirstRow, message: "\(design.churnsBeforeFirstRow) churn(s) dated on or before the account's first timeline row: no time at risk")) }
-        if design.rowsAfterChurn > 0 { diagnostics.append(Diagnostic(.rowsAfterChurn, message: "\(design.rowsAfterChurn) timeline row(s) dated on or after their account's churn: left out")) }
-        if design.laterChurns > 0 { diagnostics.append(Diagnostic(.laterChurns, message: "\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history")) }
+        if design.churnsWithoutHistory > 0 {
+            diagnostics.append(
+                Diagnostic(
+                    .churnWithoutHistory,
+                    message:
+                        "\(design.churnsWithoutHistory) churn(s) of accounts with no timeline row: not in the model"))
+        }
+        if design.churnsBeforeFirstRow > 0 {
+            diagnostics.append(
+                Diagnostic(
+                    .churnBeforeFirstRow,
+                    message:
+                        "\(design.churnsBeforeFirstRow) churn(s) dated on or before the account's first timeline "
+                        + "row: no time at risk"
+                ))
+        }
+        if design.rowsAfterChurn > 0 {
+            diagnostics.append(
+                Diagnostic(
+                    .rowsAfterChurn,
+                    message:
+                        "\(design.rowsAfterChurn) timeline row(s) dated on or after their account's churn: left out"))
+        }
+        if design.laterChurns > 0 {
+            diagnostics.append(
+                Diagnostic(
+                    .laterChurns,
+                    message:
+                        "\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history"
+                ))
+        }
         var cox: CoxFit? = nil
         if options.models != .discrete {
             cox = try CoxRegression(ties: options.ties, penalty: options.penalty, threads: options.threads).fit(data)
@@ -84,11 +121,15 @@ public enum SurvivalAnalysis {
             let y = data.event.map { $0 ? 1.0 : 0.0 }
             do {
                 let fit = try LogisticRegression(penalty: options.penalty, threads: options.threads)
-                    .fit(Matrix(rows: n, columns: p + 1, storage: storage), y, names: data.names + [DiscreteTimeFit.ageTerm])
+                    .fit(
+                        Matrix(rows: n, columns: p + 1, storage: storage), y,
+                        names: data.names + [DiscreteTimeFit.ageTerm])
                 discrete = DiscreteTimeFit(fit: fit, periods: n, events: data.events)
             } catch let e as ModelError where options.models == .both {
                 // The comparison model failing does not take the Cox results with it; alone, it is an error.
-                diagnostics.append(Diagnostic(.modelNotFitted, message: "the discrete-time model could not be fitted: \(e.description)"))
+                diagnostics.append(
+                    Diagnostic(
+                        .modelNotFitted, message: "the discrete-time model could not be fitted: \(e.description)"))
             }
         }
         var predictions: [SurvivalPredictionRow] = []
@@ -103,18 +144,42 @@ public enum SurvivalAnalysis {
                 let age = Double(s.age)
                 let past = age + Double(options.horizon) > cox.followUp
                 if past { beyond += 1 }
-                predictions.append(SurvivalPredictionRow(accountId: s.accountId, ageDays: s.age, relativeHazard: _exp(cox.relativeLinearPredictor(x)),
-                                                         churnProbability: cox.churnProbability(x: x, age: age, horizon: Double(options.horizon)),
-                                                         beyondFollowUp: past,
-                                                         survivalCurve: options.curve.map { 1 - cox.churnProbability(x: x, age: age, horizon: Double($0)) },
-                                                         imputed: imputed))
+                predictions.append(
+                    SurvivalPredictionRow(
+                        accountId: s.accountId, ageDays: s.age, relativeHazard: _exp(cox.relativeLinearPredictor(x)),
+                        churnProbability: cox.churnProbability(x: x, age: age, horizon: Double(options.horizon)),
+                        beyondFollowUp: past,
+                        survivalCurve: options.curve.map {
+                            1 - cox.churnProbability(x: x, age: age, horizon: Double($0))
+                        },
+                        imputed: imputed))
             }
-            predictions.sort { $0.churnProbability != $1.churnProbability ? $0.churnProbability > $1.churnProbability : $0.accountId < $1.accountId }
-            if imputedCount > 0 { diagnostics.append(Diagnostic(.imputed, message: "\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean over the intervals (column 'imputed')")) }
+            predictions.sort {
+                $0.churnProbability != $1.churnProbability
+                    ? $0.churnProbability > $1.churnProbability : $0.accountId < $1.accountId
+            }
+            if imputedCount > 0 {
+                diagnostics.append(
+                    Diagnostic(
+                        .imputed,
+                        message:
+                            "\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean "
+                            + "over the intervals (column 'imputed')"
+                    ))
+            }
             if beyond > 0 {
-                diagnostics.append(Diagnostic(.beyondFollowUp, message: "\(beyond) active account(s) are older than the longest follow-up (\(Int(cox.followUp)) days) at the end of the horizon: the baseline hazard is not extrapolated past it, so their probability counts only the time up to it (column 'beyond_follow_up')"))
+                diagnostics.append(
+                    Diagnostic(
+                        .beyondFollowUp,
+                        message:
+                            "\(beyond) active account(s) are older than the longest follow-up (\(Int(cox.followUp)) "
+                            + "days) at the end of the horizon: the baseline hazard is not extrapolated past it, so "
+                            + "their probability counts only the time up to it (column 'beyond_follow_up')"
+                    ))
             }
         }
-        return SurvivalReport(design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve, predictions: predictions, diagnostics: diagnostics)
+        return SurvivalReport(
+            design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve,
+            predictions: predictions, diagnostics: diagnostics)
     }
 }

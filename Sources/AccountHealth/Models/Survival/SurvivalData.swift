@@ -23,11 +23,16 @@ public struct SurvivalData: Sendable {
     }
 
     /// Checks the shapes and that every interval is `(start, stop]` with finite start < stop and finite values.
-    public init(names: [String], start: [Double], stop: [Double], event: [Bool], x: Matrix, subject: [Int32]? = nil,
-                subjectIds: [String]? = nil) throws {
+    public init(
+        names: [String], start: [Double], stop: [Double], event: [Bool], x: Matrix, subject: [Int32]? = nil,
+        subjectIds: [String]? = nil
+    ) throws {
         let n = stop.count
         guard start.count == n, event.count == n, x.rows == n, x.columns == names.count else {
-            throw LinearAlgebraError.dimensionMismatch("survival data: start \(start.count), stop \(n), event \(event.count), x \(x.rows)×\(x.columns), names \(names.count)")
+            throw LinearAlgebraError.dimensionMismatch(
+                "survival data: start \(start.count), stop \(n), event \(event.count), x \(x.rows)×\(x.columns), "
+                    + "names \(names.count)"
+            )
         }
         for i in 0..<n where !(start[i].isFinite && stop[i].isFinite && start[i] < stop[i]) {
             throw ModelError.invalidInterval(index: i, detail: "start \(start[i]), stop \(stop[i])")
@@ -38,7 +43,9 @@ public struct SurvivalData: Sendable {
             }
         }
         let s = subject ?? (0..<n).map { Int32($0) }
-        guard s.count == n else { throw LinearAlgebraError.dimensionMismatch("survival data: \(s.count) subjects for \(n) intervals") }
+        guard s.count == n else {
+            throw LinearAlgebraError.dimensionMismatch("survival data: \(s.count) subjects for \(n) intervals")
+        }
         let ids = subjectIds ?? (0..<((s.max() ?? -1) + 1)).map { String($0) }
         guard s.allSatisfy({ $0 >= 0 && Int($0) < ids.count }) else {
             throw LinearAlgebraError.dimensionMismatch("survival data: subject index outside 0..<\(ids.count)")
