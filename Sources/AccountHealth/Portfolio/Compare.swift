@@ -80,11 +80,58 @@ public enum Portfolio {
         let scores = try Scorer.score(dataset, configuration: configuration, asOf: asOf)
         diagnostics += scores.diagnostics
         let factorNames = scores.factorNames
-        // The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account
-        // with no history yet takes the mean of all), so expected churns add up to the observed ones.
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
+        let (raw, probability) = try caseMix(
+            dataset, outcomes: outcomes, configuration: config, horizon: horizon,
+            penalty: penalty)
+        var (groups, modelledRows) = tally(
+            accounts: accounts, groupColumn: groupColumn, outcomes: outcomes, from: from, to: to, groupOf: groupOf,
+            observations: raw, probability: probability)
+        // Scores and factor points at the as-of date.
+        var rowsByGroup: [String: [ScoreRow]] = [:]
+        for row in scores.rows { rowsByGroup[groupOf(row.accountId), default: []].append(row) }
+        // Groups in a fixed order (a Dictionary's order changes from run to run, and so would the float sums).
+        let ordered = groups.keys.sorted().map { groups[$0]! }
+        let shrink = BetaBinomialShrinkage(
+            churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
+        let manualFactors = config.base.factors.filter(\.manual).map(\.name)
+        let columns = FactorColumns(
+            configuration: configuration, base: configuration?.base ?? config.base,
+            factorNames: factorNames)
+        var out: [GroupComparison] = []
+        for key in groups.keys.sorted() {
+            var gc = groups.removeValue(forKey: key)!
+            summariseScores(rowsByGroup[key] ?? [], into: &gc, factorNames: factorNames, columns: columns)
+            observedOverExpected(&gc)
+            if gc.renewals + gc.churns > 0 {
+                gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns)
+            }
+            gc.manual = manualQuality(
+                manualFactors, observations: raw, rows: modelledRows.removeValue(forKey: key) ?? [])
+            out.append(gc)
+        }
+        if raw.noHistory > 0 {
+            diagnostics.append(
+                Diagnostic(
+                    .noHistory,
+                    message:
+                        "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: "
+                        + "the case-mix model gave them the mean features"
+                ))
+        }
+        return ComparisonReport(
+            by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
+            shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
+    }
+
+    /// The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account with
+    /// no history yet takes the mean of all), so expected churns add up to the observed ones. Returns the
+    /// observations (missing values kept, for the manual factors' quality) and each one's churn probability.
+    static func caseMix(
+        _ dataset: Dataset, outcomes: OutcomesTable, configuration: Configuration, horizon: Int, penalty: Double
+    ) throws -> (ObservationSet, [Double]) {
         let raw = try Observations.build(
-            dataset, outcomes: outcomes, factors: config.base.factors.map(\.name),
+            dataset, outcomes: outcomes, factors: configuration.base.factors.map(\.name),
             options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
         let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
         let model: LogisticFit
@@ -94,26 +141,31 @@ public enum Portfolio {
             throw InputError(
                 .modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")
         }
-        let probability = model.predict(x)
+        return (raw, model.predict(x))
+    }
+
+    /// Each group's accounts and ARR, and, over the outcomes in the window, its renewals, churns, churned ARR and
+    /// the modelled outcomes' expected churns; with each group's modelled observations (for the manual factors).
+    static func tally(
+        accounts: AccountsTable, groupColumn: [String], outcomes: OutcomesTable, from: Int32?, to: Int32?,
+        groupOf: (String) -> String, observations raw: ObservationSet, probability: [Double]
+    ) -> ([String: GroupComparison], [String: [Int]]) {
         // Which observation belongs to which outcome row (by its line in the outcomes file).
         var obsOfLine: [Int: Int] = [:]
         for (i, l) in raw.outcomeLines.enumerated() { obsOfLine[l] = i }
-
         var groups: [String: GroupComparison] = [:]
         func empty(_ g: String) -> GroupComparison {
             GroupComparison(
                 group: g, accounts: 0, arr: 0, meanScore: nil, medianScore: nil, meanChange: nil, renewals: 0,
-                churns: 0,
-                churnedARR: 0, modelled: 0, modelledChurns: 0, expectedChurns: 0, oeLow: nil, oeHigh: nil,
-                shrunkChurnRate: nil,
-                flag: nil, factorMeans: [], manual: [])
+                churns: 0, churnedARR: 0, modelled: 0, modelledChurns: 0, expectedChurns: 0, oeLow: nil, oeHigh: nil,
+                shrunkChurnRate: nil, flag: nil, factorMeans: [], manual: [])
         }
         for r in 0..<accounts.count {
             let g = groupColumn[r]
             groups[g, default: empty(g)].accounts += 1
             groups[g, default: empty(g)].arr += accounts.arr[r]
         }
-        var manualRows: [String: [Int]] = [:]  // group → observation indices in the window
+        var modelledRows: [String: [Int]] = [:]  // group → observation indices in the window
         for i in 0..<outcomes.count {
             let d = outcomes.day[i]
             if let from, d < from { continue }
@@ -131,87 +183,89 @@ public enum Portfolio {
                 gc.modelled += 1
                 gc.modelledChurns += outcomes.churned[i] ? 1 : 0
                 gc.expectedChurns += probability[o]
-                manualRows[g, default: []].append(o)
+                modelledRows[g, default: []].append(o)
             }
             groups[g] = gc
         }
-        // Scores and factor points at the as-of date.
-        var rowsByGroup: [String: [ScoreRow]] = [:]
-        for row in scores.rows { rowsByGroup[groupOf(row.accountId), default: []].append(row) }
-        // Groups in a fixed order (a Dictionary's order changes from run to run, and so would the float sums).
-        let ordered = groups.keys.sorted().map { groups[$0]! }
-        let shrink = BetaBinomialShrinkage(
-            churns: ordered.map(\.churns), totals: ordered.map { $0.renewals + $0.churns })
-        let manualFactors = config.base.factors.filter(\.manual).map(\.name)
-        // Per rule set, the union column of each of its factors (ScoreEngine's slots), worked out once.
-        var columnsBySegment: [String: [Int]] = [:]
-        let baseColumns = ScoreEngine(rules: configuration?.base ?? config.base, stateFactors: factorNames).slots
-        func columns(_ segment: String?) -> [Int] {
+        return (groups, modelledRows)
+    }
+
+    /// Per rule set, the union column of each of its factors (ScoreEngine's slots), worked out once per segment.
+    final class FactorColumns {
+        let configuration: Configuration?
+        let factorNames: [String]
+        let baseColumns: [Int]
+        var bySegment: [String: [Int]] = [:]
+
+        init(configuration: Configuration?, base: ScoringRules, factorNames: [String]) {
+            self.configuration = configuration
+            self.factorNames = factorNames
+            baseColumns = ScoreEngine(rules: base, stateFactors: factorNames).slots
+        }
+
+        func of(_ segment: String?) -> [Int] {
             guard let configuration, let segment, configuration.segments.contains(where: { $0.name == segment }) else {
                 return baseColumns
             }
-            if let c = columnsBySegment[segment] { return c }
+            if let c = bySegment[segment] { return c }
             let c = ScoreEngine(rules: configuration.rules(forSegment: segment), stateFactors: factorNames).slots
-            columnsBySegment[segment] = c
+            bySegment[segment] = c
             return c
         }
-        var out: [GroupComparison] = []
-        for key in groups.keys.sorted() {
-            var gc = groups[key]!
-            let rows = rowsByGroup[key] ?? []
-            let s = rows.compactMap { $0.result.score }.sorted()
-            if !s.isEmpty {
-                gc.meanScore = s.reduce(0, +) / Double(s.count)
-                gc.medianScore = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-            }
-            let ch = rows.compactMap(\.change)
-            gc.meanChange = ch.isEmpty ? nil : ch.reduce(0, +) / Double(ch.count)
-            var sums = [Double](repeating: 0, count: factorNames.count),
-                counts = [Int](repeating: 0, count: factorNames.count)
-            for row in rows {
-                for (k, j) in columns(row.segment).enumerated() where j >= 0 {
-                    if let v = row.result.mapped[k] { sums[j] += v; counts[j] += 1 }
-                }
-            }
-            gc.factorMeans = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : nil }
-            if gc.expectedChurns > 0 {
-                let ci = PoissonInterval.garwood(gc.modelledChurns)
-                gc.oeLow = ci.low / gc.expectedChurns
-                gc.oeHigh = ci.high / gc.expectedChurns
-                if gc.oeLow! > 1 { gc.flag = .higher } else if gc.oeHigh! < 1 { gc.flag = .lower }
-            }
-            if gc.renewals + gc.churns > 0 {
-                gc.shrunkChurnRate = shrink?.rate(churns: gc.churns, total: gc.renewals + gc.churns)
-            }
-            for f in manualFactors {
-                guard let j = raw.featureNames.firstIndex(where: { $0.lowercased() == f.lowercased() }) else {
-                    continue
-                }
-                let idx = (manualRows[key] ?? []).filter { !raw.x[$0, j].isNaN }
-                let vals = idx.map { raw.x[$0, j] }, ys = idx.map { raw.y[$0] }
-                var byValue: [Double: (Int, Int)] = [:]
-                for (v, y) in zip(vals, ys) {
-                    byValue[v, default: (0, 0)].0 += 1; byValue[v, default: (0, 0)].1 += Int(y)
-                }
-                gc.manual.append(
-                    ManualFactorQuality(
-                        factor: f, observations: idx.count, auc: Metrics.auc(risk: vals.map { -$0 }, churned: ys),
-                        distinctValues: byValue.count,
-                        byValue: byValue.keys.sorted().map { ($0, byValue[$0]!.0, byValue[$0]!.1) }))
-            }
-            out.append(gc)
+    }
+
+    /// A group's mean and median score, mean change and mean 0–100 value per factor at the as-of date.
+    static func summariseScores(
+        _ rows: [ScoreRow], into gc: inout GroupComparison, factorNames: [String], columns: FactorColumns
+    ) {
+        let s = rows.compactMap { $0.result.score }.sorted()
+        if !s.isEmpty {
+            gc.meanScore = s.reduce(0, +) / Double(s.count)
+            gc.medianScore = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         }
-        if raw.noHistory > 0 {
-            diagnostics.append(
-                Diagnostic(
-                    .noHistory,
-                    message:
-                        "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: "
-                        + "the case-mix model gave them the mean features"
-                ))
+        let ch = rows.compactMap(\.change)
+        gc.meanChange = ch.isEmpty ? nil : ch.reduce(0, +) / Double(ch.count)
+        var sums = [Double](repeating: 0, count: factorNames.count)
+        var counts = [Int](repeating: 0, count: factorNames.count)
+        for row in rows {
+            for (k, j) in columns.of(row.segment).enumerated() where j >= 0 {
+                if let v = row.result.mapped[k] { sums[j] += v; counts[j] += 1 }
+            }
         }
-        return ComparisonReport(
-            by: by, asOf: scores.dates[0], from: from, to: to, horizon: horizon, groups: out, factorNames: factorNames,
-            shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
+        gc.factorMeans = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : nil }
+    }
+
+    /// Observed over expected churns with Garwood's exact Poisson 95 % interval on the observed count, and the
+    /// flag when the interval excludes 1.
+    static func observedOverExpected(_ gc: inout GroupComparison) {
+        guard gc.expectedChurns > 0 else { return }
+        let ci = PoissonInterval.garwood(gc.modelledChurns)
+        gc.oeLow = ci.low / gc.expectedChurns
+        gc.oeHigh = ci.high / gc.expectedChurns
+        if gc.oeLow! > 1 { gc.flag = .higher } else if gc.oeHigh! < 1 { gc.flag = .lower }
+    }
+
+    /// How well a group's entries of each manual factor predict churn: the AUC of a low entry, and the entries
+    /// by value, over the group's modelled observations with an entry.
+    static func manualQuality(
+        _ factors: [String], observations raw: ObservationSet, rows: [Int]
+    ) -> [ManualFactorQuality] {
+        var out: [ManualFactorQuality] = []
+        for f in factors {
+            guard let j = raw.featureNames.firstIndex(where: { $0.lowercased() == f.lowercased() }) else { continue }
+            let idx = rows.filter { !raw.x[$0, j].isNaN }
+            let vals = idx.map { raw.x[$0, j] }, ys = idx.map { raw.y[$0] }
+            var byValue: [Double: (Int, Int)] = [:]
+            for (v, y) in zip(vals, ys) {
+                byValue[v, default: (0, 0)].0 += 1
+                byValue[v, default: (0, 0)].1 += Int(y)
+            }
+            out.append(
+                ManualFactorQuality(
+                    factor: f, observations: idx.count, auc: Metrics.auc(risk: vals.map { -$0 }, churned: ys),
+                    distinctValues: byValue.count,
+                    byValue: byValue.keys.sorted().map { ($0, byValue[$0]!.0, byValue[$0]!.1) }))
+        }
+        return out
     }
 }
