@@ -36,56 +36,64 @@ extension JSON: Encodable {
     }
 }
 
-/// One node of the tree being encoded: a value, an object whose keys keep their order, or an array.
+/// One node of the tree being encoded: a value, an object whose keys keep their order, or an array. Members
+/// and items live in stored arrays of their own, so that appending to them never copies (an array inside an
+/// enum case would be copied on every append).
 final class TreeNode {
-    enum Content {
-        case unset
-        case value(JSON)
-        case object([(String, TreeNode)])
-        case array([TreeNode])
+    enum Kind {
+        case unset, value, object, array
     }
 
-    var content = Content.unset
+    var kind = Kind.unset
+    var leaf = JSON.null
+    var members: [(String, TreeNode)] = []
+    var items: [TreeNode] = []
 
     var value: JSON {
         get { tree }
-        set { content = .value(newValue) }
+        set {
+            kind = .value
+            leaf = newValue
+        }
     }
 
     /// The finished tree below this node (an unset node is `null`).
     var tree: JSON {
-        switch content {
+        switch kind {
         case .unset: return .null
-        case .value(let v): return v
-        case .object(let members): return .object(members.map { ($0.0, $0.1.tree) })
-        case .array(let items): return .array(items.map(\.tree))
+        case .value: return leaf
+        case .object: return .object(members.map { ($0.0, $0.1.tree) })
+        case .array: return .array(items.map(\.tree))
         }
     }
 
     func member(_ key: String) -> TreeNode {
+        makeObject()
         let child = TreeNode()
-        if case .object(var members) = content {
-            members.append((key, child))
-            content = .object(members)
-        } else {
-            content = .object([(key, child)])
-        }
+        members.append((key, child))
         return child
     }
 
     func item() -> TreeNode {
+        makeArray()
         let child = TreeNode()
-        if case .array(var items) = content {
-            items.append(child)
-            content = .array(items)
-        } else {
-            content = .array([child])
-        }
+        items.append(child)
         return child
     }
 
-    func makeObject() { if case .object = content { return }; content = .object([]) }
-    func makeArray() { if case .array = content { return }; content = .array([]) }
+    func makeObject() {
+        if kind != .object {
+            kind = .object
+            members = []
+        }
+    }
+
+    func makeArray() {
+        if kind != .array {
+            kind = .array
+            items = []
+        }
+    }
 }
 
 /// The encoder behind `JSON.encode`.
@@ -194,10 +202,7 @@ struct KeyedTreeContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 struct UnkeyedTreeContainer: UnkeyedEncodingContainer {
     let node: TreeNode
     var codingPath: [any CodingKey]
-    var count: Int {
-        if case .array(let items) = node.content { return items.count }
-        return 0
-    }
+    var count: Int { node.kind == .array ? node.items.count : 0 }
 
     mutating func encodeNil() throws { node.item().value = .null }
     mutating func encode<T: Encodable>(_ value: T) throws {
