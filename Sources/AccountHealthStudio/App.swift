@@ -207,7 +207,7 @@ struct APIController {
                 var request = req
                 let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
                 let q = try ctx.query(PanelQuery.self, of: req)
-                return AnyAnswer(try await StudioServer.offThePool { try handler(body, q) })
+                return Answer(try await StudioServer.offThePool { try handler(body, q) })
             }
         }
         api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try studio.config() }) }
@@ -242,18 +242,7 @@ struct APIController {
 
 /// A typed answer of the API: the value, encoded as the command line encodes it (`JSON.encode`, so an answer
 /// equals the CLI's `--format json` byte for byte).
-struct Answer<Value: Encodable & Sendable>: ResponseGenerator {
-    let value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        StudioServer.json(value.jsonText())
-    }
-}
-
-/// A typed answer whose type is chosen at run time (the routes that share one handler table).
-struct AnyAnswer: ResponseGenerator {
+struct Answer: ResponseGenerator {
     let value: any Encodable & Sendable
 
     init(_ value: any Encodable & Sendable) { self.value = value }
@@ -341,12 +330,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let e as HTTPError {
-            response = JSONErrorMiddleware.error(e.status, e.body ?? e.status.reasonPhrase)
-        }
+        // Errors already are answers here: JSONErrorMiddleware, inside this one, turns every failure into one.
+        var response = try await next(request, context)
         response.headers[.contentSecurityPolicy] = "default-src 'self'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"

@@ -159,23 +159,23 @@ extension SavedModel: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kind.rawValue, forKey: .kind)
         try c.encode(horizonDays, forKey: .horizonDays)
-        try c.encode(JSON.number(intercept), forKey: .intercept)
+        try c.encode(intercept, forKey: .intercept)
         var terms = c.nestedUnkeyedContainer(forKey: .coefficients)
         for j in features.indices {
             var t = terms.nestedContainer(keyedBy: TermKeys.self)
             try t.encode(features[j], forKey: .name)
-            try t.encode(JSON.number(coefficients[j]), forKey: .estimate)
-            try t.encode(JSON.number(means[j]), forKey: .mean)
+            try t.encode(coefficients[j], forKey: .estimate)
+            try t.encode(means[j], forKey: .mean)
         }
         try c.encodeIfPresent(trendDays, forKey: .trendDays)
-        try c.encode(JSON.number(penalty), forKey: .penalty)
+        try c.encode(penalty, forKey: .penalty)
         try c.encode(observations, forKey: .observations)
         try c.encodeIfPresent(lastOutcomeDate, forKey: .lastOutcomeDate)
         if let t = baselineTimes, let h = baselineCumulativeHazard {
             try c.encodeIfPresent(ties?.rawValue, forKey: .ties)
             var b = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .baseline)
-            try b.encode(t.map(JSON.number), forKey: .times)
-            try b.encode(h.map(JSON.number), forKey: .cumulativeHazard)
+            try b.encode(t, forKey: .times)
+            try b.encode(h, forKey: .cumulativeHazard)
         }
     }
 }

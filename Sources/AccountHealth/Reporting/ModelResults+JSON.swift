@@ -22,7 +22,7 @@ extension FitReport: Encodable {
         try c.encode(o.count, forKey: .observations)
         try c.encode(o.dropped + o.noHistory, forKey: .dropped)
         try c.encode(o.horizon, forKey: .horizonDays)
-        try c.encode(Render.termsJSON(m.terms()), forKey: .coefficients)
+        try c.encode(m.terms(), forKey: .coefficients)
         try c.encode(m.logLikelihood, forKey: .logLikelihood)
         try c.encode(m.deviance, forKey: .deviance)
         try c.encode(m.aic, forKey: .aic)
@@ -59,8 +59,12 @@ extension FitReport: Encodable {
         try c.encode(o.imputed, forKey: .imputed)
         var missing = c.nestedContainer(keyedBy: NameKey.self, forKey: .missing)
         for (name, count) in zip(o.featureNames, o.missing) { try missing.encode(count, forKey: NameKey(name)) }
-        try c.encode(weights.map { Render.termsJSON($0.terms) } ?? .array([]), forKey: .constrainedCoefficients)
-        try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
+        if let w = weights {
+            try c.encode(w.terms, forKey: .constrainedCoefficients)
+        } else {
+            try c.encode([JSON](), forKey: .constrainedCoefficients)
+        }
+        try c.encode(diagnostics, forKey: .diagnostics)
     }
 }
 
@@ -101,7 +105,7 @@ extension IndicatorReport: Encodable {
         try c.encode(horizons, forKey: .horizons)
         try c.encode(IndicatorReport.rule, forKey: .rule)
         try c.encode(rows, forKey: .factors)
-        try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
+        try c.encode(diagnostics, forKey: .diagnostics)
     }
 }
 
@@ -189,7 +193,7 @@ extension BacktestReport: Encodable {
         try cal.encode(byBand, forKey: .byBand)
         try cal.encode(byDecile, forKey: .byDecile)
         try c.encode(unscored, forKey: .unscored)
-        try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
+        try c.encode(diagnostics, forKey: .diagnostics)
         if let cmp = comparison {
             var a = c.nestedContainer(keyedBy: AgainstKeys.self, forKey: .against)
             try a.encode(cmp.otherFile, forKey: .config)

@@ -16,7 +16,7 @@ extension ManualFactorQuality: Encodable {
         var list = c.nestedUnkeyedContainer(forKey: .byValue)
         for v in byValue {
             var e = list.nestedContainer(keyedBy: ValueKeys.self)
-            try e.encode(JSON.number(v.value), forKey: .value)
+            try e.encode(v.value, forKey: .value)
             try e.encode(v.observations, forKey: .observations)
             try e.encode(v.churns, forKey: .churns)
         }
@@ -94,7 +94,7 @@ extension ComparisonReport: Encodable {
         try s.encode(strength, forKey: .priorStrength)
         try c.encode(
             "exact Poisson (Garwood) 95% interval on the observed churns, divided by the expected", forKey: .interval)
-        try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
+        try c.encode(diagnostics, forKey: .diagnostics)
     }
 }
 
@@ -112,7 +112,7 @@ extension RankRow: Encodable {
         try c.encode(accountId, forKey: .accountId)
         try c.encodeIfPresent(am, forKey: .am)
         try c.encodeIfPresent(segment, forKey: .segment)
-        try c.encode(JSON.number(churnProbability), forKey: .churnProbability)
+        try c.encode(churnProbability, forKey: .churnProbability)
         try c.encodeIfPresent(score, forKey: .score)
         try c.encodeIfPresent(band, forKey: .band)
         try c.encodeIfPresent(change, forKey: .change)
@@ -138,6 +138,6 @@ extension RankReport: Encodable {
         try c.encode(modelSource, forKey: .model)
         try c.encode(excludedChurned, forKey: .excludedChurned)
         try c.encode(rows, forKey: .accounts)
-        try c.encode(Render.diagnosticsJSON(diagnostics), forKey: .diagnostics)
+        try c.encode(diagnostics, forKey: .diagnostics)
     }
 }

@@ -200,7 +200,7 @@ extension ValidationReport: Encodable {
             for f in t.factors {
                 var e = factors.nestedContainer(keyedBy: FactorKeys.self)
                 try e.encode(f.name, forKey: .name)
-                try e.encode(JSON.number(f.coverage), forKey: .coverage)
+                try e.encode(f.coverage, forKey: .coverage)
                 try e.encode(f.values, forKey: .values)
             }
         }

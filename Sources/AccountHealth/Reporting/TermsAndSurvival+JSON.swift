@@ -81,9 +81,9 @@ extension SurvivalReport: Encodable {
             var points = b.nestedUnkeyedContainer(forKey: .points)
             for (t, h) in zip(m.baselineTimes, m.baselineCumulativeHazard) {
                 var p = points.nestedContainer(keyedBy: PointKeys.self)
-                try p.encode(JSON.number(t), forKey: .days)
-                try p.encode(JSON.number(h), forKey: .cumulativeHazard)
-                try p.encode(JSON.number(_exp(-h)), forKey: .survival)
+                try p.encode(t, forKey: .days)
+                try p.encode(h, forKey: .cumulativeHazard)
+                try p.encode(_exp(-h), forKey: .survival)
             }
         } else {
             try c.encode([JSON](), forKey: .coefficients)
