@@ -17,7 +17,7 @@ public struct NameKey: CodingKey {
 
 extension Encodable {
     /// The value's JSON, indented, with a final line feed: what the commands print for `--format json`.
-    public func jsonText() -> String { JSON.encode(self).serialized() + "\n" }
+    public func jsonText() -> String { JSON.text(of: self) + "\n" }
 }
 
 extension WaterfallStep: Encodable {
