@@ -50,10 +50,12 @@ test: setup
 	swift build --product healthscore
 	python3 Tests/Browser/studio_browser.py .build/debug/healthscore
 
-## make lint: swift format's lint of the sources (.swift-format: 120 columns) and no line over 120 characters
+## make lint: swift format's lint of the sources (.swift-format: 120 columns), no line over 120 characters, and a
+## doc comment on every public declaration
 lint:
 	swift format lint --strict --recursive --configuration .swift-format Sources Plugins
 	@python3 scripts/check_line_length.py 120 Sources Plugins
+	@python3 scripts/check_doc_comments.py Sources
 
 ## make format: rewrite the sources as swift format lays them out
 format:

@@ -8,10 +8,15 @@ import PostgresNIO
 /// Where to connect (DESIGN §10): `postgresql://user[:password]@host[:port]/dbname`, the password also from
 /// `PGPASSWORD`. Its description never shows the password.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    /// The user to connect as.
     public var user: String
+    /// The password, from the URL or `PGPASSWORD`.
     public var password: String?
+    /// The server's host.
     public var host: String
+    /// The server's port (5432 unless told).
     public var port: Int
+    /// The database.
     public var database: String
 
     /// Parses a URL; `environment` supplies `PGPASSWORD` when the URL carries no password.
@@ -53,6 +58,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         guard !host.isEmpty else { throw bad("it names no host") }
     }
 
+    /// The URL without the password.
     public var description: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
 
     /// A URL as text with any password replaced by `***`.
@@ -81,6 +87,7 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Any other refusal by the server (permissions, a failed statement).
     case failed(String)
 
+    /// What went wrong, in words (never with the password).
     public var description: String {
         switch self {
         case .badURL(let url, let why): return "\(url): not a database URL: \(why)"
@@ -132,6 +139,7 @@ extension DatabaseError {
 /// One connection to a PostgreSQL server, used from synchronous code: every call waits for its answer on
 /// the connection's own event loop thread, so it may be called from any thread but that one.
 public final class Database: @unchecked Sendable {
+    /// Where it is connected (its description has no password).
     public let url: DatabaseURL
     private let group: MultiThreadedEventLoopGroup
     private let connection: PostgresConnection

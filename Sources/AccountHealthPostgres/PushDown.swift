@@ -2,12 +2,18 @@ import AccountHealth
 
 /// Where the data lives in a PostgreSQL database (DESIGN §10): the tables (or views) and their schema.
 public struct DatabaseTables: Sendable, Equatable {
+    /// The schema, or nil for the search path.
     public var schema: String?
+    /// The timeline table.
     public var timeline: String
+    /// The accounts table.
     public var accounts: String
+    /// The outcomes table.
     public var outcomes: String
+    /// The events table (an activity log).
     public var events: String
 
+    /// Table names, by default `timeline`, `accounts`, `outcomes` and `events`.
     public init(
         schema: String? = nil, timeline: String = "timeline", accounts: String = "accounts",
         outcomes: String = "outcomes",
@@ -29,16 +35,24 @@ public struct DatabaseTables: Sendable, Equatable {
 /// How a timeline table's columns are read in SQL: its account id, its date as a `date` (a `timestamp` or
 /// `timestamptz` column is taken to its UTC day), its risk and its factor columns.
 public struct TimelineSQL: Sendable, Equatable {
+    /// The table (qualified and quoted).
     public var table: String
+    /// The account id column.
     public var accountColumn: String
     /// False when the id column is not text (an integer id): it is cast to text where it meets a text list.
     public var accountIsText: Bool
+    /// The date column.
     public var dateColumn: String
+    /// The date column's type.
     public enum DateKind: Sendable, Equatable { case date, timestamp, timestamptz }
+    /// How the date column is read.
     public var dateKind: DateKind
+    /// The risk column, if any.
     public var riskColumn: String?
+    /// The factor columns.
     public var factorColumns: [String]
 
+    /// A timeline table's columns.
     public init(
         table: String, accountColumn: String = "account_id", accountIsText: Bool = true, dateColumn: String = "date",
         dateKind: DateKind = .date, riskColumn: String? = "risk", factorColumns: [String]
@@ -97,6 +111,7 @@ public enum PushDown {
         /// The pairs of all of these (a backtest: its cutoffs, and every account on the last date).
         indirect case union([Dates])
 
+        /// Equal when they select the same dates.
         public static func == (a: Dates, b: Dates) -> Bool {
             switch (a, b) {
             case (.everyAccount(let x), .everyAccount(let y)): return x == y

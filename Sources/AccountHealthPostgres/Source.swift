@@ -8,9 +8,12 @@ import PostgresNIO
 /// states pushed down as SQL, every row streamed otherwise); the accounts and outcomes are small and are
 /// read whole, through the same validation as their CSV files.
 public struct DatabaseSource: Sendable {
+    /// The connection.
     public let database: Database
+    /// Where the tables are.
     public let tables: DatabaseTables
 
+    /// A source over a database's tables.
     public init(database: Database, tables: DatabaseTables = DatabaseTables()) {
         self.database = database
         self.tables = tables
@@ -266,9 +269,13 @@ public struct DatabaseSource: Sendable {
 /// compare, backtest, alerts, explain) sends the push-down query and replays only its rows; any other read
 /// streams the table row by row into the sink (bounded memory: nothing is kept here).
 public struct DatabaseTimeline: TimelineSource {
+    /// The connection.
     public let database: Database
+    /// Where the tables are.
     public let tables: DatabaseTables
+    /// How the timeline table's columns are read.
     public let sql: TimelineSQL
+    /// The name the timeline is reported under.
     public let name: String
     private let cache = NIOLockedValueBox(Cache())
 
@@ -284,10 +291,13 @@ public struct DatabaseTimeline: TimelineSource {
         self.name = name
     }
 
+    /// The factor columns.
     public var factors: [String] { sql.factorColumns }
 
+    /// The wide layout with the factor columns.
     public func columns() throws -> TimelineColumns { TimelineColumns(layout: .wide, factorNames: sql.factorColumns) }
 
+    /// The first and last date in the table (one query, then kept).
     public func dateRange() throws -> (first: Int32, last: Int32)? {
         if let r = cache.withLockedValue({ $0.range }) { return r }
         let t = tables.qualified(sql.table)
@@ -300,6 +310,7 @@ public struct DatabaseTimeline: TimelineSource {
         return box.value
     }
 
+    /// Streams the table's rows into the sink, or sends the push-down query for an as-of read.
     public func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary {
         if let acc = sink as? AsOfAccumulator, acc.trendDays == nil, let dates = DatabaseTimeline.dates(of: acc) {
             var a = acc

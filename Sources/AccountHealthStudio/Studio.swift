@@ -7,10 +7,13 @@ import Yams
 /// answers of the API as the CLI's JSON (the same library calls and the same renderers, so an answer equals
 /// the CLI's output for the same inputs, number for number). Heavy answers are kept once computed.
 public final class Studio: Sendable {
+    /// The dataset loaded.
     public let dataset: Dataset
+    /// The configuration scores are computed under.
     public let configuration: Configuration
     /// The last timeline date: the default as-of date.
     public let lastDay: Int32
+    /// The first timeline date.
     public let firstDay: Int32
     private let cache = Mutex<[String: any Sendable]>([:])
 
@@ -91,8 +94,10 @@ public final class Studio: Sendable {
             case asOf = "as_of", band, am, segment, search, sort, limit, offset
         }
 
+        /// The query parameters, as text (checked by `scores`).
         public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?,
             limit: String?, offset: String?
+        /// A query.
         public init(
             asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
             sort: String? = nil, limit: String? = nil, offset: String? = nil
@@ -228,6 +233,7 @@ public final class Studio: Sendable {
 
             enum CodingKeys: String, CodingKey { case am, segment, arr, renewalDate = "renewal_date" }
 
+            /// `score`'s row, then the account's attributes.
             public func encode(to encoder: any Encoder) throws {
                 try score.encode(to: encoder)
                 var c = encoder.container(keyedBy: CodingKeys.self)
@@ -533,6 +539,7 @@ public struct AccountDetail: Encodable, Sendable {
         case timeline, outcomes, waterfall
     }
 
+    /// The account's detail, as `/api/v1/accounts/{id}` answers it.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(accountId, forKey: .accountId)

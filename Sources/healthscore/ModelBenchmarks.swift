@@ -5,12 +5,12 @@ import Foundation
 /// In-memory benchmarks of the model kernels (BENCHMARKS.md), on synthetic designs like
 /// `shared/peers/bench_models.py`: standard-normal features, a logistic truth with ‖β‖ = 1, ~15 % positives.
 enum ModelBenchmarks {
-    public struct Timing: Sendable {
-        public var name: String
-        public var seconds: [Double]
-        public var detail: String
-        public var median: Double { let s = seconds.sorted(); return s[s.count / 2] }
-        public var best: Double { seconds.min() ?? .nan }
+    struct Timing: Sendable {
+        var name: String
+        var seconds: [Double]
+        var detail: String
+        var median: Double { let s = seconds.sorted(); return s[s.count / 2] }
+        var best: Double { seconds.min() ?? .nan }
     }
 
     /// A synthetic churn design (n × k) and outcomes, seeded.

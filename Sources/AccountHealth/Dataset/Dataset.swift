@@ -3,15 +3,20 @@ import Foundation
 /// One loaded dataset: the timeline (streamed from its source or held in memory), the accounts, the
 /// outcomes and the weight configuration. Every analysis takes a dataset, never a path; sources build it.
 public struct Dataset: Sendable {
+    /// The score history, from a file or a database.
     public var timeline: any TimelineSource
+    /// The accounts' attributes (am, segment, arr, renewal date), when given.
     public var accounts: AccountsTable?
+    /// The renewal and churn outcomes, when given.
     public var outcomes: OutcomesTable?
+    /// The scoring configuration, when given.
     public var configuration: Configuration?
     /// Where the configuration came from, for located messages.
     public var configurationName: String
     /// What building the dataset found (a derived timeline's duplicate events, unknown types, …).
     public var diagnostics: [Diagnostic] = []
 
+    /// A dataset from its parts; the optional ones may be missing until an analysis needs them.
     public init(
         timeline: any TimelineSource, accounts: AccountsTable? = nil, outcomes: OutcomesTable? = nil,
         configuration: Configuration? = nil, configurationName: String = "config"
@@ -48,11 +53,13 @@ public struct Dataset: Sendable {
         return outcomes
     }
 
+    /// The accounts table, or a `DatasetError` naming the analysis that needs it.
     public func requireAccounts(_ analysis: String) throws -> AccountsTable {
         guard let accounts else { throw DatasetError.missing(.accounts, neededBy: analysis) }
         return accounts
     }
 
+    /// The configuration, or a `DatasetError` naming the analysis that needs it.
     public func requireConfiguration(_ analysis: String) throws -> Configuration {
         guard let configuration else { throw DatasetError.missing(.configuration, neededBy: analysis) }
         return configuration
@@ -75,15 +82,18 @@ public struct Dataset: Sendable {
 
 /// A part of the dataset that an analysis needs and the dataset does not have.
 public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The part of a dataset that is missing.
     public enum Part: String, Sendable { case timeline, accounts, outcomes, configuration, metrics }
     case missing(Part, neededBy: String)
 
+    /// The missing part.
     public var part: Part {
         switch self {
         case .missing(let p, _): return p
         }
     }
 
+    /// What is missing and which analysis needs it.
     public var description: String {
         switch self {
         case .missing(let part, let who): return "no \(part.rawValue) in the dataset: \(who) needs them"
@@ -93,18 +103,24 @@ public enum DatasetError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The CSV files of a dataset (DESIGN §2) and how to read them: the first source of a `Dataset`.
 public struct DataFiles: Sendable {
+    /// The timeline file, if any (else the events file is derived).
     public var timeline: String?
     /// An activity log (DESIGN §9) to derive the timeline from, when there is no timeline file.
     public var events: String?
     /// The metric definitions for `events`: a file of its own; by default the `metrics:` section of `config`.
     public var metrics: String?
+    /// The accounts file, if any.
     public var accounts: String?
+    /// The outcomes file, if any.
     public var outcomes: String?
+    /// The configuration file, if any.
     public var config: String?
+    /// The field delimiter of every CSV file (a comma unless told).
     public var delimiter: UInt8
     /// The directory the files came from, if any (a required file missing there is a missing file).
     public var directory: String?
 
+    /// The files of a dataset.
     public init(
         timeline: String? = nil, accounts: String? = nil, outcomes: String? = nil, config: String? = nil,
         delimiter: UInt8 = 0x2C, directory: String? = nil
@@ -153,11 +169,17 @@ public struct DataFiles: Sendable {
 
     /// Which of the other files to read (each only when it is given).
     public struct Parts: OptionSet, Sendable {
+        /// The set's bits.
         public let rawValue: Int
+        /// A set from its bits.
         public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The accounts table.
         public static let accounts = Parts(rawValue: 1)
+        /// The outcomes table.
         public static let outcomes = Parts(rawValue: 2)
+        /// The configuration.
         public static let configuration = Parts(rawValue: 4)
+        /// Every optional part.
         public static let all: Parts = [.accounts, .outcomes, .configuration]
     }
 

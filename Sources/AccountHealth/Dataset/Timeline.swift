@@ -6,15 +6,20 @@ public struct Timeline: TimelineSource, Sendable {
     public let summary: TimelineSummary
     /// Rows of account code `a` are `accountStart[a] ..< accountStart[a + 1]`, in date order.
     public let accountStart: [Int]
+    /// Each row's day (days since 1970-01-01), in row order.
     public let days: [Int32]
     /// `RiskLevel` raw values; `TimelineReader.riskUnspecified` where the row said nothing about risk.
     public let risks: [UInt8]
     /// One column per factor of `summary.factors`, NaN where the cell was empty.
     public let values: [[Double]]
 
+    /// The file the timeline was read from.
     public var name: String { summary.file }
+    /// The factor columns, in file order.
     public var factors: [String] { summary.factors }
+    /// The number of distinct accounts.
     public var accountCount: Int { summary.accounts.count }
+    /// The number of rows.
     public var rowCount: Int { days.count }
 
     /// Reads a source (a file, once) into memory.
@@ -35,10 +40,12 @@ public struct Timeline: TimelineSource, Sendable {
     /// The rows of one account (by code), in date order.
     public func rows(ofAccount code: Int32) -> Range<Int> { accountStart[Int(code)]..<accountStart[Int(code) + 1] }
 
+    /// The timeline as columns (it is already in memory).
     public func columns() throws -> TimelineColumns {
         TimelineColumns(layout: summary.layout, factorNames: summary.layout == .wide ? summary.factors : nil)
     }
 
+    /// The first and last day of the timeline, or nil when it has no rows.
     public func dateRange() throws -> (first: Int32, last: Int32)? {
         guard let f = summary.firstDay, let l = summary.lastDay else { return nil }
         return (f, l)
@@ -66,8 +73,11 @@ public struct Timeline: TimelineSource, Sendable {
 /// Builds a `Timeline` from rows given one at a time: the way a new source (an activity log, a database
 /// query) produces a dataset. Rows may come in any order; a second row of the same account and date is an error.
 public struct TimelineBuilder: Sendable {
+    /// The name the timeline is reported under.
     public let name: String
+    /// The factor columns.
     public let factors: [String]
+    /// Whether the rows carry a risk flag.
     public let hasRisk: Bool
     private var collector = RowCollector()
     private var records = 0

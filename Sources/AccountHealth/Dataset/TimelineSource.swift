@@ -1,10 +1,12 @@
 /// The layout and factor columns of a timeline, known before its rows are read.
 public struct TimelineColumns: Sendable, Equatable {
+    /// Long or wide.
     public var layout: TimelineLayout
     /// The factor columns of a wide timeline in column order; nil for a long layout, whose factors are
     /// only known once every row has been read.
     public var factorNames: [String]?
 
+    /// The columns of a source in a layout, with its factor names when they are known.
     public init(layout: TimelineLayout, factorNames: [String]?) {
         self.layout = layout
         self.factorNames = factorNames
@@ -27,8 +29,10 @@ public protocol TimelineSource: Sendable {
 }
 
 extension TimelineReader: TimelineSource {
+    /// The name the file is reported under.
     public var name: String { displayName }
 
+    /// Reads the header only: the layout and the factor names.
     public func columns() throws -> TimelineColumns {
         let cols = try TimelineReader.columns(try header(), file: displayName)
         return TimelineColumns(layout: cols.layout, factorNames: cols.layout == .wide ? cols.factorNames : nil)

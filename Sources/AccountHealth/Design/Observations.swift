@@ -1,5 +1,6 @@
 /// Modelling observations at one horizon (DESIGN §4): one row per outcome, the features at T − h.
 public struct ObservationSet: Sendable {
+    /// The horizon in days over which a churn counts.
     public var horizon: Int
     /// Factor names, then `<factor>_trend` columns when trends were asked for.
     public var featureNames: [String]
@@ -11,7 +12,9 @@ public struct ObservationSet: Sendable {
     public var y: [Double]
     /// Index into `accountIds` per observation (the CV groups).
     public var account: [Int]
+    /// Each observation's account.
     public var accountIds: [String]
+    /// Each observation's outcome day.
     public var outcomeDays: [Int32]
     /// Line of each observation's outcome in the outcomes file.
     public var outcomeLines: [Int]
@@ -23,9 +26,12 @@ public struct ObservationSet: Sendable {
     public var noHistory: Int
     /// Per feature, the mean used for imputation (the mean over observations that have it).
     public var means: [Double]
+    /// Whether missing values were filled with the means (`imputeMean`) rather than dropped.
     public var imputed: Bool
 
+    /// The number of observations.
     public var count: Int { y.count }
+    /// The number of observations that churned within the horizon.
     public var churns: Int { Int(y.reduce(0, +)) }
 
     /// The features with every missing value replaced by its column's mean; throws naming a feature
@@ -44,7 +50,9 @@ public struct ObservationSet: Sendable {
     }
 }
 
+/// How observations are built from the timeline and the outcomes.
 public struct ObservationOptions: Sendable {
+    /// The horizons to build observations for, in days.
     public var horizons: [Int] = [90]
     /// Fill a missing feature with its mean instead of dropping the observation.
     public var imputeMean = false
@@ -55,6 +63,7 @@ public struct ObservationOptions: Sendable {
     /// With `keepMissing`: also keep outcome rows whose account has no timeline row by T − h (all NaN).
     public var keepNoHistory = false
 
+    /// Options: the horizons, mean imputation, the trend window, and which incomplete rows are kept.
     public init(
         horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false,
         keepNoHistory: Bool = false
@@ -67,6 +76,7 @@ public struct ObservationOptions: Sendable {
     }
 }
 
+/// Builds leading-indicator observations: the state as of a day before each renewal decision.
 public enum Observations {
     /// Builds the observations of every horizon in one read of the timeline.
     /// `factors`: the configuration's factors, or nil for every numeric timeline column.

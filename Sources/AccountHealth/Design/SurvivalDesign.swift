@@ -11,14 +11,17 @@ public struct SurvivalDesign: Sendable {
     public var data: SurvivalData
     /// Intervals with a missing factor value, dropped; of them, those that carried a churn.
     public var dropped: Int
+    /// Of the dropped intervals, those that carried a churn.
     public var droppedEvents: Int
     /// Per factor, the intervals it was missing in (one interval may count for several factors).
     public var missing: [Int]
     /// Timeline accounts, and those with at least one fitted interval.
     public var accounts: Int
+    /// Accounts with at least one fitted interval.
     public var accountsWithIntervals: Int
     /// Churn outcomes whose account has no timeline row, or whose date is on or before the account's first row.
     public var churnsWithoutHistory: Int
+    /// Churn outcomes dated on or before the account's first row.
     public var churnsBeforeFirstRow: Int
     /// Churns after an account's first (only the first ends the history).
     public var laterChurns: Int
@@ -26,15 +29,19 @@ public struct SurvivalDesign: Sendable {
     public var rowsAfterChurn: Int
     /// Distinct (account, date) rows read, and outcome rows or timeline rows left out by `censorAt`.
     public var rows: Int
+    /// Outcome rows and timeline rows left out by `censorAt`.
     public var afterCensoring: Int
     /// Each account's state at the prediction date: the accounts with a row on or before it and no churn
     /// on or before it.
     public var current: [CurrentState]
+    /// The prediction date of `current`.
     public var predictionDay: Int32
     /// The latest churn that ended a history (for the saved model's record).
     public var lastChurnDay: Int32?
 
+    /// An account's state on the prediction day.
     public struct CurrentState: Sendable {
+        /// The account.
         public var accountId: String
         /// Days since the account's first timeline row.
         public var age: Int
@@ -43,6 +50,7 @@ public struct SurvivalDesign: Sendable {
     }
 }
 
+/// How the survival design is cut.
 public struct SurvivalDesignOptions: Sendable {
     /// Fit only what was known on this day: timeline rows and churns after it are left out (administrative
     /// censoring), so a prediction at this date uses no later outcome.
@@ -50,6 +58,7 @@ public struct SurvivalDesignOptions: Sendable {
     /// The date of the `current` states (default: `censorAt`, else the last timeline date).
     public var predictAt: Int32?
 
+    /// Options with an optional censoring day and prediction day.
     public init(censorAt: Int32? = nil, predictAt: Int32? = nil) {
         self.censorAt = censorAt
         self.predictAt = predictAt

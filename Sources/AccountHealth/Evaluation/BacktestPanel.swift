@@ -9,8 +9,11 @@ import Foundation
 /// the raw as-of value of every panel factor and the risk: all a score reads. A report computed from a panel
 /// is `Backtest.run`'s (which builds one), so the studio and the CLI give the same numbers.
 public struct BacktestPanel: Sendable {
+    /// The options the panel was built with.
     public let options: BacktestOptions
+    /// The cutoff days.
     public let cutoffs: [Int32]
+    /// The last day of the timeline.
     public let lastDay: Int32
     /// The factors whose values the rows keep, in column order.
     public let factors: [String]
@@ -239,8 +242,11 @@ public struct BacktestPanel: Sendable {
 
     /// An account whose band on the last date differs between two configurations.
     public struct BandMove: Sendable, Equatable {
+        /// The account.
         public var accountId: String
+        /// Its score under the two configurations.
         public var fromScore: Double, toScore: Double
+        /// Its band under the two configurations.
         public var fromBand: String, toBand: String
     }
 

@@ -11,36 +11,50 @@ public enum IndicatorKind: String, Sendable, CaseIterable {
 
 /// One factor at one horizon: how well its value that many days before the decision separates churn.
 public struct IndicatorCell: Sendable {
+    /// The horizon in days.
     public var horizon: Int
     /// ≥ 0.5: the AUC in the factor's own direction (nil when fewer than two classes have a value).
     public var auc: Double?
+    /// Whether a higher value goes with less or more churn, when the evidence says so.
     public var direction: IndicatorDirection?
     /// Univariate logistic slope (log-odds of churn per unit of the raw factor); nil when it cannot be estimated.
     public var coefficient: Double?
+    /// Observations with a value at this horizon.
     public var observations: Int
+    /// Of them, churned.
     public var churns: Int
 }
 
+/// One factor's indicator cells across horizons.
 public struct IndicatorRow: Sendable {
+    /// The factor.
     public var name: String
+    /// One cell per horizon.
     public var cells: [IndicatorCell]
+    /// The horizon where the factor predicts best, if any.
     public var peakHorizon: Int?
+    /// Leading, lagging or neither.
     public var kind: IndicatorKind
 }
 
 /// The leading/lagging table (DESIGN §4).
 public struct IndicatorReport: Sendable {
+    /// The horizons, in days.
     public var horizons: [Int]
+    /// One row per factor.
     public var rows: [IndicatorRow]
     /// Soft problems (a factor that separates nothing at some horizon: one class, or no values there).
     public var diagnostics: [Diagnostic] = []
+    /// The rule that classifies a factor as leading or lagging, as printed under the table.
     public static let rule =
         "leading: at some horizon of at least 90 days the factor keeps at least half of its peak separation (AUC − "
         + "0.5); lagging: its separation is concentrated at shorter horizons"
 
+    /// The horizons used when none are given.
     public static let defaultHorizons = [30, 60, 90, 180, 365]
 }
 
+/// Classifies factors as leading or lagging indicators of churn.
 public enum Indicators {
     /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
     public static func run(

@@ -38,6 +38,7 @@ public enum Metrics {
         return s / Double(max(1, p.count))
     }
 
+    /// The mean squared difference between probability and outcome.
     public static func brier(probability p: [Double], churned y: [Double]) -> Double {
         zip(p, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(max(1, p.count))
     }
@@ -74,10 +75,15 @@ public enum Metrics {
 
     /// One row of a reliability (calibration) table.
     public struct ReliabilityBin: Sendable, Equatable {
+        /// The bin's label.
         public var label: String
+        /// Observations in the bin.
         public var count: Int
+        /// Their mean predicted probability.
         public var meanPredicted: Double?
+        /// Their churn rate.
         public var observedRate: Double?
+        /// Their churns.
         public var churns: Int
     }
 
@@ -167,10 +173,12 @@ public enum Metrics {
 
 /// Seeded k-fold assignment grouped by account: all observations of an account fall in one fold.
 public struct GroupedFolds: Sendable {
+    /// The number of folds.
     public let k: Int
     /// Fold of each observation.
     public let fold: [Int]
 
+    /// Folds that keep each group (an account) in one fold, shuffled with a seed.
     public init(groups: [Int], k: Int, seed: UInt64) {
         self.k = k
         let distinct = Array(Set(groups)).sorted()
@@ -182,7 +190,9 @@ public struct GroupedFolds: Sendable {
         fold = groups.map { foldOf[$0]! }
     }
 
+    /// The indices outside fold `f`.
     public func train(_ f: Int) -> [Int] { fold.indices.filter { fold[$0] != f } }
+    /// The indices in fold `f`.
     public func test(_ f: Int) -> [Int] { fold.indices.filter { fold[$0] == f } }
 }
 

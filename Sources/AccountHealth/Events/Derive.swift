@@ -1,5 +1,6 @@
 /// What `derive` made of an activity log: the factor timeline and what it found on the way.
 public struct DerivedTimeline: Sendable {
+    /// The derived score timeline.
     public var timeline: Timeline
     /// The grid dates (every account's rows are a suffix of them).
     public var grid: [Int32]
@@ -7,6 +8,7 @@ public struct DerivedTimeline: Sendable {
     public var duplicateEvents: Int
     /// Accounts whose first event comes after the last grid date: no rows.
     public var accountsWithoutRows: Int
+    /// What the derivation noticed (duplicates, accounts without rows).
     public var diagnostics: [Diagnostic]
 }
 
@@ -43,9 +45,13 @@ public enum Derive {
 
     /// What a sweep found besides the rows.
     public struct Sweep: Sendable {
+        /// The days the timeline is sampled at.
         public var grid: [Int32]
+        /// Events counted twice in the log (the same account, type, time and value).
         public var duplicateEvents: Int
+        /// Accounts in the log that got no timeline row.
         public var accountsWithoutRows: Int
+        /// What the sweep noticed.
         public var diagnostics: [Diagnostic]
     }
 

@@ -7,14 +7,18 @@ public struct EventLog: Sendable {
     public let accounts: Interner
     /// Event types (trimmed) in order of first appearance.
     public let types: Interner
+    /// Each event's account code (into `accounts`).
     public let account: [Int32]
+    /// Each event's type code (into `types`).
     public let type: [Int32]
     /// Microseconds since 1970-01-01T00:00Z.
     public let time: [Int64]
+    /// Each event's value.
     public let value: [Double]
     /// Data records read (header and blank lines excluded), all of them used.
     public let recordsRead: Int
 
+    /// The number of events.
     public var count: Int { account.count }
 
     /// The UTC calendar day of an instant (microseconds since the epoch).
@@ -25,6 +29,7 @@ public struct EventLog: Sendable {
         return Int32(truncatingIfNeeded: t % perDay < 0 ? q - 1 : q)
     }
 
+    /// An event log from its columns.
     public init(
         file: String, accounts: Interner, types: Interner, account: [Int32], type: [Int32], time: [Int64],
         value: [Double],
@@ -44,11 +49,13 @@ public struct EventLog: Sendable {
 /// Builds an `EventLog` from events given one at a time (a database query, a test): the way a new source
 /// produces an activity log.
 public struct EventLogBuilder: Sendable {
+    /// The file the events come from.
     public let file: String
     private var accounts = Interner(capacity: 1024)
     private var types = Interner(capacity: 64)
     private var account: [Int32] = [], type: [Int32] = [], time: [Int64] = [], value: [Double] = []
 
+    /// A builder for the events of a file.
     public init(file: String) { self.file = file }
 
     /// Adds an event at `microseconds` since 1970-01-01T00:00Z; `value` nil when empty.
@@ -59,6 +66,7 @@ public struct EventLogBuilder: Sendable {
         value.append(v ?? .nan)
     }
 
+    /// The finished log.
     public func build() -> EventLog {
         EventLog(
             file: file, accounts: accounts, types: types, account: account, type: type, time: time, value: value,
@@ -124,6 +132,7 @@ public enum EventTime {
         return micros
     }
 
+    /// Parses an ISO 8601 date or date-time to microseconds since 1970-01-01T00:00Z, or nil.
     public static func parse(_ s: String) -> Int64? {
         var s = s
         return s.withUTF8 { b in b.baseAddress.flatMap { parse($0, b.count) } }

@@ -2,12 +2,16 @@
 /// case-insensitively, other columns ignored. Byte-level, like the timeline reader: account ids and types
 /// are interned straight from the buffer, times and values parsed without allocating.
 public struct EventsReader: Sendable {
+    /// The file's path.
     public var path: String
+    /// The name the file is reported under.
     public var displayName: String
+    /// The field delimiter.
     public var delimiter: UInt8
     /// Row errors kept (all are counted).
     public var errorLimit = 200
 
+    /// A reader of an events file.
     public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) {
         self.path = path
         self.displayName = displayName ?? path

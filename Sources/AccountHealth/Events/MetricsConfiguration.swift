@@ -39,12 +39,16 @@ public struct MetricsConfiguration: Sendable, Equatable {
         }
     }
 
+    /// One factor derived from the events.
     public struct Factor: Sendable, Equatable {
+        /// The factor's name in the timeline.
         public var name: String
+        /// How it is computed from the events.
         public var kind: Kind
         /// Days: the window is (d − window, d]; nil means every event on or before d.
         public var window: Int?
 
+        /// A factor of a kind, with its window in days where the kind has one.
         public init(name: String, kind: Kind, window: Int? = nil) {
             self.name = name
             self.kind = kind
@@ -59,13 +63,16 @@ public struct MetricsConfiguration: Sendable, Equatable {
     public var every: Int
     /// First grid date (default: the first event's day) and the bound of the last (default: the last event's day).
     public var start: Int32?
+    /// The bound of the last grid date, or nil for the last event's day.
     public var end: Int32?
+    /// The factors to derive, in output order.
     public var factors: [Factor]
     /// Where it came from, for messages.
     public var file: String
     /// Soft problems found while reading it (a window on `days_since`, which does not use one).
     public var diagnostics: [Diagnostic] = []
 
+    /// A metrics configuration.
     public init(every: Int = 7, start: Int32? = nil, end: Int32? = nil, factors: [Factor], file: String = "metrics") {
         self.every = every
         self.start = start
@@ -74,6 +81,7 @@ public struct MetricsConfiguration: Sendable, Equatable {
         self.file = file
     }
 
+    /// Equal when every setting and factor is equal.
     public static func == (a: MetricsConfiguration, b: MetricsConfiguration) -> Bool {
         a.every == b.every && a.start == b.start && a.end == b.end && a.factors == b.factors
     }
@@ -86,6 +94,7 @@ extension MetricsConfiguration {
         try parse(yaml: try ConfigParser.text(path: path, name: path), file: path)
     }
 
+    /// Parses a metrics configuration, with located errors.
     public static func parse(yaml: String, file: String = "metrics.yaml") throws -> MetricsConfiguration {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch let e as YamlError {

@@ -7,25 +7,34 @@ import Foundation
 
 /// One field of the current record: a byte range in the reader's buffer.
 public struct CSVField {
+    /// The field's first byte offset in the record buffer.
     public var start: Int
+    /// One past its last byte.
     public var end: Int
     /// The field was quoted and contains doubled quotes that must be unescaped before use.
     public var hasEscapes: Bool
+    /// Whether the field was quoted.
     public var quoted: Bool
 }
 
 /// The current record, valid only inside the callback that receives it.
 public struct CSVRecord: ~Copyable {
+    /// The buffer the fields point into.
     public let base: UnsafeMutablePointer<UInt8>
+    /// The fields.
     public let fields: UnsafeMutablePointer<CSVField>
+    /// The number of fields.
     public let count: Int
     /// 1-based physical line where the record starts.
     public let line: Int
 
+    /// A pointer to field `i`'s first byte.
     @inline(__always)
     public func pointer(_ i: Int) -> UnsafePointer<UInt8> { UnsafePointer(base + fields[i].start) }
+    /// Field `i`'s length in bytes.
     @inline(__always)
     public func length(_ i: Int) -> Int { fields[i].end - fields[i].start }
+    /// Whether field `i` is empty or only blanks.
     @inline(__always)
     public func isEmpty(_ i: Int) -> Bool {
         // An empty or all-blank cell counts as empty.
@@ -66,15 +75,18 @@ public struct CSVRecord: ~Copyable {
         String(decoding: bytes(i).prefix(200), as: UTF8.self)
     }
 
+    /// Whether field `i` is valid UTF-8.
     public func isValidUTF8(_ i: Int) -> Bool { string(i) != nil }
 }
 
 /// A streaming RFC 4180 reader over a file, read in large blocks with no per-row allocation.
 /// Accepts a UTF-8 BOM, CRLF or LF line ends, quoted fields with embedded delimiters, quotes and newlines.
 public final class CSVReader {
+    /// The file's path.
     public let path: String
     /// The name used in messages.
     public let displayName: String
+    /// The field delimiter.
     public let delimiter: UInt8
     private var fd: Int32 = -1
     @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
@@ -94,6 +106,7 @@ public final class CSVReader {
     /// Where the bytes read are counted (the task's `ReadProgress.current` by default).
     let progress: ReadProgress?
 
+    /// A reader of a CSV file.
     public init(
         path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C, blockSize: Int = 1 << 22,
         startOffset: Int = 0, progress: ReadProgress? = ReadProgress.current

@@ -27,8 +27,10 @@ public enum Day {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
+    /// Whether `y` is a leap year in the proleptic Gregorian calendar.
     public static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
+    /// The number of days in a month of a year.
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
@@ -59,6 +61,7 @@ public enum Day {
         return from(year: year, month: month, day: day)
     }
 
+    /// Parses a `YYYY-MM-DD` date to days since 1970-01-01, or nil when it is not a valid date.
     public static func parse(_ s: String) -> Int32? {
         var s = s
         return s.withUTF8 { b in b.baseAddress.flatMap { parse($0, b.count) } }

@@ -1,10 +1,15 @@
 /// A location in an input file: 1-based line and column (column = field position in the record).
 public struct Location: Sendable, Equatable, CustomStringConvertible {
+    /// The file.
     public var file: String
+    /// The line, counting the header as line 1, when known.
     public var line: Int?
+    /// The column, from 1, when known.
     public var column: Int?
+    /// The column's header name, when known.
     public var columnName: String?
 
+    /// A location in a file.
     public init(file: String, line: Int? = nil, column: Int? = nil, columnName: String? = nil) {
         self.file = file
         self.line = line
@@ -12,6 +17,7 @@ public struct Location: Sendable, Equatable, CustomStringConvertible {
         self.columnName = columnName
     }
 
+    /// `file:line:column (name)`, with what is known.
     public var description: String {
         var s = file
         if let line { s += ":\(line)" }
@@ -22,6 +28,7 @@ public struct Location: Sendable, Equatable, CustomStringConvertible {
 
 /// One defect found in an input file (a data file or the configuration), with where and what.
 public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of a bad input.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case missingFile = "missing_file"
         case unreadableFile = "unreadable_file"
@@ -47,12 +54,16 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case modelFailure = "model_failure"
     }
 
+    /// What is wrong.
     public var kind: Kind
+    /// Where it is.
     public var location: Location
     /// The offending value as it appears in the file (decoded lossily when it is not UTF-8).
     public var value: String?
+    /// What is wrong, in words.
     public var message: String
 
+    /// An input error of a kind at a location, with the offending value.
     public init(_ kind: Kind, _ location: Location, value: String? = nil, _ message: String) {
         self.kind = kind
         self.location = location
@@ -64,6 +75,7 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     /// range, 65 (EX_DATAERR) for bad data.
     public var exitCode: Int32 { failureClass.exitStatus }
 
+    /// `location: message (value: "…")`.
     public var description: String {
         var s = "\(location): error: \(message)"
         if let name = location.columnName { s += " [column '\(name)']" }
@@ -74,10 +86,12 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Every defect found while reading one or more files; thrown when any hard error was found.
 public struct InputErrors: Error, Sendable, CustomStringConvertible {
+    /// The errors, in file order.
     public var errors: [InputError]
     /// True when more errors existed than were kept.
     public var truncated: Bool
 
+    /// The errors of one input, possibly cut short.
     public init(_ errors: [InputError], truncated: Bool = false) {
         self.errors = errors
         self.truncated = truncated
@@ -86,6 +100,7 @@ public struct InputErrors: Error, Sendable, CustomStringConvertible {
     /// The exit status of its `FailureClass`: 66 when a file is missing, 65 otherwise.
     public var exitCode: Int32 { failureClass.exitStatus }
 
+    /// Every error on its own line, with a count when cut short.
     public var description: String {
         var lines = errors.map(\.description)
         if truncated { lines.append("… more errors not shown") }

@@ -8,6 +8,7 @@ public struct Interner: Sendable {
     private var mask: Int
     private var hashes: [UInt64] = []
 
+    /// An empty interner with room for `capacity` bytes of strings.
     public init(capacity: Int = 1024) {
         var n = 16
         while n < capacity * 2 { n <<= 1 }
@@ -17,6 +18,7 @@ public struct Interner: Sendable {
 
     @inline(__always) static func tag(_ h: UInt64) -> UInt64 { h & 0xFFFF_FFFF_0000_0000 }
 
+    /// The number of distinct strings.
     public var count: Int { offsets.count - 1 }
 
     @inline(__always)
@@ -71,11 +73,13 @@ public struct Interner: Sendable {
         }
     }
 
+    /// The code of `s`, or nil when it was never interned.
     public func lookup(_ s: String) -> Int32? {
         var s = s
         return s.withUTF8 { b in lookup(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count) }
     }
 
+    /// The code of `s`, interning it when it is new.
     public mutating func intern(_ s: String) -> Int32 {
         var s = s
         var isNew = false

@@ -122,6 +122,7 @@ public enum DecimalParser {
         }
     }
 
+    /// Parses a decimal number (the timeline's syntax) from a string, or nil when it is not one.
     public static func parse(_ s: String) -> Double? {
         var s = s
         return s.withUTF8 { b in b.baseAddress.flatMap { parse($0, b.count) } }

@@ -2,8 +2,10 @@
 public enum RiskLevel: UInt8, Sendable, CaseIterable, Comparable, CustomStringConvertible {
     case none = 0, low = 1, medium = 2, high = 3
 
+    /// Ordered by severity.
     public static func < (a: RiskLevel, b: RiskLevel) -> Bool { a.rawValue < b.rawValue }
 
+    /// The level's name as the files write it.
     public var description: String {
         switch self {
         case .none: return "none"
@@ -35,6 +37,7 @@ public enum RiskLevel: UInt8, Sendable, CaseIterable, Comparable, CustomStringCo
         return nil
     }
 
+    /// The level of a name as the files write it, or nil.
     public init?(name: String) {
         var s = name
         guard let v = s.withUTF8({ b in b.baseAddress.flatMap { RiskLevel.parse($0, b.count) } }) else { return nil }

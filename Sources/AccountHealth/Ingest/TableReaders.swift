@@ -76,19 +76,30 @@ struct CellReader {
 
 /// `accounts.csv`: one row per account (DESIGN §2).
 public struct AccountsTable: Sendable {
+    /// The file the table was read from.
     public var file: String
+    /// Each account's id.
     public var ids: [String] = []
+    /// Each account's account manager.
     public var am: [String] = []
+    /// Each account's segment.
     public var segment: [String] = []
+    /// Each account's annual recurring revenue.
     public var arr: [Double] = []
+    /// Each account's display name, if any.
     public var name: [String?] = []
+    /// Each account's renewal date, if any.
     public var renewalDay: [Int32?] = []
     /// Every other column, by its header name.
     public var attributes: [String: [String]] = [:]
+    /// The other columns' names, in file order.
     public var attributeNames: [String] = []
+    /// The row of each account id.
     public var index: [String: Int] = [:]
+    /// Data records read (header and blank lines excluded).
     public var recordsRead = 0
 
+    /// The number of accounts.
     public var count: Int { ids.count }
 
     /// Account rows given as columns; `attributes` holds any other column by name.
@@ -126,6 +137,7 @@ public struct AccountsTable: Sendable {
         }
     }
 
+    /// Reads and validates `accounts.csv`; every bad row is a located error.
     public static func read(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> AccountsTable {
         let (t, errors) = try readCollecting(path: path, displayName: displayName, delimiter: delimiter)
         try errors.throwIfAny()
@@ -201,14 +213,22 @@ public struct AccountsTable: Sendable {
 
 /// `outcomes.csv`: one row per renewal decision (DESIGN §2).
 public struct OutcomesTable: Sendable {
+    /// The file the table was read from.
     public var file: String
+    /// Each decision's account.
     public var accountIds: [String] = []
+    /// Each decision's date.
     public var day: [Int32] = []
+    /// Whether the decision was a churn.
     public var churned: [Bool] = []
+    /// The ARR at stake in the decision, if given.
     public var arr: [Double?] = []
+    /// Each decision's line in the file.
     public var line: [Int] = []
+    /// Data records read (header and blank lines excluded).
     public var recordsRead = 0
 
+    /// The number of decisions.
     public var count: Int { accountIds.count }
 
     /// Outcome rows given as columns (`line`: where each row came from, its position when there is no file).
@@ -233,9 +253,12 @@ public struct OutcomesTable: Sendable {
         t.churned = keep.map { churned[$0] }; t.arr = keep.map { arr[$0] }; t.line = keep.map { line[$0] }
         return t
     }
+    /// The number of churns.
     public var churnCount: Int { churned.reduce(0) { $0 + ($1 ? 1 : 0) } }
+    /// The number of renewals.
     public var renewalCount: Int { count - churnCount }
 
+    /// Reads and validates `outcomes.csv`; every bad row is a located error.
     public static func read(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) throws -> OutcomesTable {
         let (t, errors) = try readCollecting(path: path, displayName: displayName, delimiter: delimiter)
         try errors.throwIfAny()

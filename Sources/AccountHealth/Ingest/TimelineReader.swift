@@ -18,6 +18,7 @@ public protocol TimelineSink {
 }
 
 extension TimelineSink {
+    /// Called once per account, in order of first appearance (a sink that keeps ids overrides it).
     public mutating func newAccount(_ code: Int32, id: String) {}
 }
 
@@ -31,9 +32,13 @@ public enum TimelineLayout: String, Sendable, Codable {
 
 /// What reading a timeline found: counts, dates, factors, soft problems.
 public struct TimelineSummary: Sendable {
+    /// The file read.
     public var file: String
+    /// Long or wide.
     public var layout: TimelineLayout
+    /// The factor columns, in file order.
     public var factors: [String]
+    /// Whether the file has a risk column.
     public var hasRisk: Bool
     /// Data records read (header and blank lines excluded), including rejected ones.
     public var recordsRead: Int
@@ -41,15 +46,20 @@ public struct TimelineSummary: Sendable {
     public var recordsUsed: Int
     /// Distinct (account, date) rows (equals `recordsUsed` for the wide layout).
     public var rows: Int
+    /// Blank lines skipped.
     public var blankLines: Int
+    /// The account ids, in order of first appearance.
     public var accounts: Interner
+    /// The first date with a row.
     public var firstDay: Int32?
+    /// The last date with a row.
     public var lastDay: Int32?
     /// Per factor, the number of rows with a value.
     public var valueCounts: [Int]
     /// 2 when the file was read in two halves at once, 1 otherwise.
     public var readers: Int = 1
 
+    /// A summary from its counts.
     public init(
         file: String, layout: TimelineLayout, factors: [String], hasRisk: Bool, recordsRead: Int, recordsUsed: Int,
         rows: Int, blankLines: Int, accounts: Interner, firstDay: Int32?, lastDay: Int32?, valueCounts: [Int],
@@ -76,16 +86,21 @@ public struct TimelineSummary: Sendable {
 
 /// Reads a timeline file (DESIGN §2) into a `TimelineSink`, validating every cell.
 public struct TimelineReader: Sendable {
+    /// The risk value of a row that says nothing about risk.
     public static let riskUnspecified: UInt8 = 255
 
+    /// The file's path.
     public var path: String
+    /// The name the file is reported under.
     public var displayName: String
+    /// The field delimiter.
     public var delimiter: UInt8
     /// Hard errors kept before reading stops collecting (all are counted).
     public var errorLimit = 200
     /// Files of at least this many bytes are read by two threads (each half its own parser and sink, merged).
     public var parallelThreshold = 32 << 20
 
+    /// A reader of a timeline file.
     public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) {
         self.path = path
         self.displayName = displayName ?? path
@@ -625,10 +640,15 @@ private final class Half<T: TimelineSink>: @unchecked Sendable {
 /// A sink that keeps nothing: a read for its checks only (a file re-scanned for line numbers, a table
 /// validated).
 public struct NullSink: TimelineSink {
+    /// A sink that keeps nothing.
     public init() {}
+    /// Ignores the factors.
     public mutating func begin(factors: [String]) {}
+    /// Ignores the row.
     public mutating func row(account: Int32, day: Int32, risk: UInt8, values: UnsafePointer<Double>, line: Int) {}
+    /// Another sink that keeps nothing.
     public func makeEmpty() -> NullSink { NullSink() }
+    /// Nothing to merge.
     public mutating func merge(_ other: NullSink, accountMap: [Int32]) {}
 }
 

@@ -1,5 +1,6 @@
 /// A finding of `validate`: an error (the file cannot be used) or a warning (soft problem, counted).
 public struct Problem: Sendable {
+    /// Whether a finding stops the file from being used.
     public enum Severity: String, Sendable { case error, warning }
     /// An input error (its kind), or one of the soft problems that `validate` reports.
     public enum Kind: Sendable, Equatable, CustomStringConvertible {
@@ -22,12 +23,18 @@ public struct Problem: Sendable {
             case .derived(let k): return k.rawValue
             }
         }
+        /// The snake_case name.
         public var description: String { rawValue }
     }
+    /// Error or warning.
     public var severity: Severity
+    /// What kind of finding it is.
     public var kind: Kind
+    /// Where it was found.
     public var location: Location
+    /// The offending value, if any.
     public var value: String?
+    /// What was found, in words.
     public var message: String
     /// How many times this soft problem occurs (1 for errors).
     public var count: Int
@@ -53,42 +60,72 @@ public struct Problem: Sendable {
 
 /// What `validate` found in each file (DESIGN §6).
 public struct ValidationReport: Sendable {
+    /// How much of a factor the timeline has.
     public struct FactorCoverage: Sendable {
+        /// The factor, the share of rows with a value, and the number of values.
         public var name: String; public var coverage: Double; public var values: Int
     }
+    /// What `validate` found in the timeline.
     public struct TimelinePart: Sendable {
+        /// The file.
         public var file: String
+        /// Long or wide.
         public var layout: TimelineLayout
+        /// Data records read.
         public var rowsRead: Int
+        /// Records that passed validation.
         public var rowsUsed: Int
+        /// Records rejected.
         public var rowsRejected: Int
+        /// Distinct (account, date) rows.
         public var rows: Int
+        /// Blank lines skipped.
         public var blankLines: Int
+        /// Distinct accounts.
         public var accounts: Int
+        /// The first date, as `YYYY-MM-DD`.
         public var firstDate: String?
+        /// The last date, as `YYYY-MM-DD`.
         public var lastDate: String?
+        /// Whether the file has a risk column.
         public var hasRisk: Bool
+        /// Each factor's coverage.
         public var factors: [FactorCoverage]
     }
+    /// What `validate` found in a table file.
     public struct TablePart: Sendable {
+        /// The file.
         public var file: String
+        /// Data records read.
         public var rowsRead: Int
+        /// Records that passed validation.
         public var rowsUsed: Int
+        /// Records rejected.
         public var rowsRejected: Int
     }
+    /// What `validate` found in the outcomes.
     public struct OutcomesPart: Sendable {
+        /// The rows read, used and rejected.
         public var table: TablePart
+        /// Decisions that were renewals.
         public var renewed: Int
+        /// Decisions that were churns.
         public var churned: Int
     }
+    /// The timeline's part, when there is a timeline.
     public var timeline: TimelinePart?
+    /// The accounts' part, when given.
     public var accounts: TablePart?
+    /// The outcomes' part, when given.
     public var outcomes: OutcomesPart?
+    /// The configuration file, when given.
     public var configurationFile: String?
+    /// Every error and warning, in file order.
     public var problems: [Problem]
     /// Errors found, including any not kept in `problems`.
     public var errorCount: Int
 
+    /// Whether any finding is an error.
     public var hasErrors: Bool { errorCount > 0 }
     /// 66 when a file is missing or unreadable, 65 for bad data, 0 otherwise.
     public var exitCode: Int32 {
@@ -106,12 +143,16 @@ public struct ValidationInputs {
     public var timeline: (() throws -> (TimelineSummary, [InputError], Int))?
     /// An activity log's name and its derived timeline (used when there is no `timeline`).
     public var derived: (name: String, read: () throws -> DerivedTimeline)?
+    /// The accounts' rows, every row defect and the rows rejected.
     public var accounts: (() throws -> (AccountsTable, [InputError], Int))?
+    /// The outcomes' rows, every row defect and the rows rejected.
     public var outcomes: (() throws -> (OutcomesTable, [InputError], Int))?
+    /// The configuration's text, if any.
     public var config: String?
     /// Turns another source's error (a database's) into a located input error.
     public var locate: (any Error) -> InputError?
 
+    /// The inputs of a validation, each read when `validate` asks for it.
     public init(
         timeline: (() throws -> (TimelineSummary, [InputError], Int))? = nil,
         derived: (name: String, read: () throws -> DerivedTimeline)? = nil,
@@ -146,6 +187,7 @@ public struct ValidationInputs {
 
 /// Checks every given input file against DESIGN §2 and reports everything found.
 public enum Validator {
+    /// Validates the files of a dataset.
     public static func validate(_ sources: DataFiles) -> ValidationReport {
         var inputs = ValidationInputs(config: sources.config)
         if let path = sources.timeline {
@@ -181,6 +223,7 @@ public enum Validator {
         return validate(inputs)
     }
 
+    /// Validates inputs from any source (files or a database).
     public static func validate(_ sources: ValidationInputs) -> ValidationReport {
         var report = ValidationReport(problems: [], errorCount: 0)
         func add(_ errors: [InputError], _ count: Int) {

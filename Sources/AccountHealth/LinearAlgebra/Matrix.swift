@@ -12,17 +12,21 @@ public enum LinearAlgebraError: Error, Equatable, Sendable {
 
 /// A dense column-major matrix of doubles.
 public struct Matrix: Equatable, Sendable {
+    /// The number of rows.
     public let rows: Int
+    /// The number of columns.
     public let columns: Int
     /// Column-major storage: element (i, j) at `i + j·rows`.
     public var storage: [Double]
 
+    /// A matrix with every entry `v`.
     public init(rows: Int, columns: Int, repeating v: Double = 0) {
         self.rows = rows
         self.columns = columns
         storage = Array(repeating: v, count: rows * columns)
     }
 
+    /// A matrix over column-major storage of `rows × columns` entries.
     public init(rows: Int, columns: Int, storage: [Double]) {
         precondition(storage.count == rows * columns, "Matrix: storage size")
         self.rows = rows
@@ -38,12 +42,14 @@ public struct Matrix: Equatable, Sendable {
         for (i, r) in rowArrays.enumerated() { for (j, v) in r.enumerated() { storage[i + j * rows] = v } }
     }
 
+    /// The n × n identity.
     public static func identity(_ n: Int) -> Matrix {
         var m = Matrix(rows: n, columns: n)
         for i in 0..<n { m[i, i] = 1 }
         return m
     }
 
+    /// The entry at row `i`, column `j`.
     @inlinable
     public subscript(i: Int, j: Int) -> Double {
         get { storage[i + j * rows] }
@@ -53,6 +59,7 @@ public struct Matrix: Equatable, Sendable {
     /// Column `j` as an array.
     public func column(_ j: Int) -> [Double] { Array(storage[(j * rows)..<((j + 1) * rows)]) }
 
+    /// The diagonal entries.
     public var diagonal: [Double] { (0..<min(rows, columns)).map { self[$0, $0] } }
 
     /// A·x by `dgemv`.
@@ -112,6 +119,7 @@ public struct Cholesky: Sendable {
         if info < 0 { throw LinearAlgebraError.illegalArgument(Int(-info)) }
     }
 
+    /// The Cholesky factor of a symmetric positive-definite matrix; throws when it is not one.
     public init(_ a: Matrix) throws {
         guard a.rows == a.columns else {
             throw LinearAlgebraError.dimensionMismatch("Cholesky of a \(a.rows)×\(a.columns) matrix")

@@ -4,18 +4,24 @@
 /// each free-set problem is an ordinary logistic fit, and a coefficient that would turn negative
 /// stops the step at zero and leaves the set. The objective is convex, so this reaches the optimum.
 public struct ConstrainedLogistic: Sendable {
+    /// L2 penalty λ on the coefficients (never the intercept).
     public var penalty: Double
+    /// Threads for the X^T W X products.
     public var threads: Int
 
+    /// A constrained fit with a penalty and a number of threads.
     public init(penalty: Double = 0, threads: Int = 2) {
         self.penalty = penalty
         self.threads = threads
     }
 
+    /// A fitted constrained model.
     public struct Result: Sendable {
+        /// The intercept b0.
         public var intercept: Double
         /// c_f ≥ 0 per factor: the churn log-odds fall by c_f per point of the factor.
         public var coefficients: [Double]
+        /// The log-likelihood at the optimum.
         public var logLikelihood: Double
         /// Weights summing to 100 (all zero when no factor lowers churn).
         public var weights: [Double] {
@@ -32,6 +38,7 @@ public struct ConstrainedLogistic: Sendable {
         }
     }
 
+    /// Fits the model on features already on the 0–100 scale; `names` are the factors' for messages.
     public func fit(_ x: Matrix, _ y: [Double], names: [String]) throws -> Result {
         let n = x.rows, p = x.columns
         guard n > 0 else { throw ModelError.noObservations("every outcome row was dropped") }

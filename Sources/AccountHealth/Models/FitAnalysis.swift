@@ -1,42 +1,66 @@
 /// Cross-validated performance of the fitted model (k folds grouped by account).
 public struct CrossValidation: Sendable {
+    /// The number of folds.
     public var folds: Int
+    /// The seed of the fold assignment.
     public var seed: UInt64
+    /// The AUC of the pooled out-of-fold predictions, or nil without both classes.
     public var auc: Double?
+    /// The mean log loss of the out-of-fold predictions.
     public var logLoss: Double
+    /// The Brier score of the out-of-fold predictions.
     public var brier: Double
+    /// Each fold's AUC (nil for a fold without both classes).
     public var foldAUC: [Double?]
 }
 
 /// Current versus suggested weights (DESIGN §4), with optional bootstrap intervals.
 public struct WeightSuggestion: Sendable {
+    /// The factors weighed.
     public var factors: [String]
     /// The configuration's weights of these factors, rescaled to sum to 100.
     public var current: [Double]
+    /// The suggested weights, summing to 100.
     public var suggested: [Double]
+    /// The constrained model they come from.
     public var constrained: ConstrainedLogistic.Result
+    /// Each weight's bootstrap 2.5 % quantile, with `--bootstrap`.
     public var bootstrapLow: [Double]?
+    /// Each weight's bootstrap 97.5 % quantile, with `--bootstrap`.
     public var bootstrapHigh: [Double]?
+    /// Bootstrap replicates that fitted.
     public var bootstrapReplicates: Int
     /// Mean fold AUC of each weighting, on the same folds.
     public var aucCurrent: Double?
+    /// The suggested weighting's mean fold AUC.
     public var aucSuggested: Double?
 }
 
 /// Everything `fit` reports for one horizon.
 public struct FitReport: Sendable {
+    /// The observations fitted.
     public var observations: ObservationSet
+    /// The logistic model.
     public var model: LogisticFit
+    /// Its cross-validated performance.
     public var cv: CrossValidation
+    /// The suggested weights, when a configuration is given.
     public var weights: WeightSuggestion?
+    /// What the fit noticed.
     public var diagnostics: [Diagnostic]
 }
 
+/// How `fit` fits.
 public struct FitOptions: Sendable {
+    /// L2 penalty λ.
     public var penalty: Double = 0
+    /// Cross-validation folds.
     public var folds: Int = 5
+    /// The seed of the folds and the bootstrap.
     public var seed: UInt64 = 1
+    /// Bootstrap replicates of the weight suggestion (0 for none).
     public var bootstrap: Int = 0
+    /// Fit options.
     public init(penalty: Double = 0, folds: Int = 5, seed: UInt64 = 1, bootstrap: Int = 0) {
         self.penalty = penalty
         self.folds = folds
@@ -45,6 +69,7 @@ public struct FitOptions: Sendable {
     }
 }
 
+/// The `fit` analysis: the logistic model, its cross-validation and the weight suggestion.
 public enum FitAnalysis {
     /// Fits, cross-validates and (with a configuration) suggests weights, on one horizon's observations.
     public static func run(_ obs: ObservationSet, rules: ScoringRules?, options: FitOptions) throws -> FitReport {

@@ -6,12 +6,14 @@ import Foundation
 public struct LogisticRegression: Sendable {
     /// L2 penalty λ on the coefficients (never the intercept): objective deviance/2 + λ/2·Σβ².
     public var penalty: Double
+    /// The most Newton iterations before a non-convergence error.
     public var maxIterations: Int
     /// R glm's rule: |dev − dev_old| / (|dev| + 0.1) < tolerance.
     public var tolerance: Double
     /// Threads over row blocks (OpenBLAS itself is pinned to one thread).
     public var threads: Int
 
+    /// A logistic regression with an optional L2 penalty, iteration limit, tolerance and threads.
     public init(penalty: Double = 0, maxIterations: Int = 100, tolerance: Double = 1e-10, threads: Int = 2) {
         self.penalty = penalty
         self.maxIterations = maxIterations
@@ -301,6 +303,7 @@ public struct LogisticRegression: Sendable {
         return h
     }
 
+    /// One IRLS pass at `beta` (for the benchmarks).
     @_spi(Benchmarks) public func evaluate(_ beta: [Double]) -> IRLSPass {
         let P = columns
         let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block

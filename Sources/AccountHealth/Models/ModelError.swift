@@ -11,6 +11,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A survival interval that is not `(start, stop]` with start < stop, both finite.
     case invalidInterval(index: Int, detail: String)
 
+    /// What went wrong, in words.
     public var description: String {
         switch self {
         case .noObservations(let why):
@@ -50,6 +51,7 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A soft problem found by an analysis, naming the column it concerns (Swift has no warnings channel for
 /// libraries): every result carries its diagnostics, and renderers show them as notes or as JSON objects.
 public struct Diagnostic: Sendable, Equatable {
+    /// The kind of a diagnostic, with its snake_case name.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         // Models
         case quasiSeparation = "quasi_separation"
@@ -81,11 +83,14 @@ public struct Diagnostic: Sendable, Equatable {
         case unusedSetting = "unused_setting"
     }
 
+    /// What kind of problem it is.
     public var kind: Kind
     /// The column (factor, feature) concerned, if one is.
     public var column: String?
+    /// What was found, in words.
     public var message: String
 
+    /// A diagnostic of a kind, about a column, with a message.
     public init(_ kind: Kind, column: String? = nil, message: String) {
         self.kind = kind
         self.column = column

@@ -4,26 +4,38 @@ import Foundation
 public struct SavedModel: Sendable, Equatable {
     /// The model family, as the file's `kind` says it.
     public enum Kind: String, Sendable, CaseIterable { case logistic, cox }
+    /// Logistic or Cox.
     public var kind: Kind
+    /// The horizon in days the model predicts over.
     public var horizonDays: Int
     /// Features in design order (factors, then `<factor>_trend`).
     public var features: [String]
+    /// The intercept (0 for Cox).
     public var intercept: Double
+    /// The coefficients, in `features` order.
     public var coefficients: [Double]
     /// Training means, used to impute a missing feature.
     public var means: [Double]
+    /// The trend window in days, when the model has trend features.
     public var trendDays: Int?
+    /// The L2 penalty it was fitted with.
     public var penalty: Double
+    /// The observations it was fitted on.
     public var observations: Int
+    /// The last outcome date in the training data.
     public var lastOutcomeDate: String?
     /// Cox models: the event times (days since an account's first row) and Breslow's cumulative baseline
     /// hazard at each, for factors at `means`.
     public var baselineTimes: [Double]?
+    /// Breslow's cumulative baseline hazard at each of `baselineTimes`.
     public var baselineCumulativeHazard: [Double]?
+    /// Cox models: the tie method.
     public var ties: CoxRegression.Ties?
 
+    /// Whether it is a Cox model.
     public var isCox: Bool { kind == .cox }
 
+    /// A saved logistic model from its fit and observations.
     public init(fit: LogisticFit, observations: ObservationSet, trendDays: Int?) {
         kind = .logistic
         horizonDays = observations.horizon
@@ -77,6 +89,7 @@ public struct SavedModel: Sendable, Equatable {
     /// The file `--save-model` writes, which `SavedModel.load` reads back.
     public func json() -> String { jsonText() }
 
+    /// Reads a saved model, with located errors.
     public static func load(path: String) throws -> SavedModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(

@@ -21,22 +21,32 @@ public struct TermTable: Sendable {
         case weightCILow = "weight_ci_low"
         case weightCIHigh = "weight_ci_high"
 
+        /// In column order.
         public static func < (a: Extra, b: Extra) -> Bool {
             allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
         }
     }
 
+    /// One term's row.
     public struct Term: Sendable {
+        /// The term.
         public var name: String
+        /// The estimate.
         public var estimate: Double
+        /// Its standard error.
         public var standardError: Double?
+        /// Its Wald z.
         public var z: Double?
+        /// Its two-sided p-value.
         public var pValue: Double?
+        /// Its 95 % interval, low end.
         public var ciLow: Double?
+        /// Its 95 % interval, high end.
         public var ciHigh: Double?
         /// One value per `TermTable.extras` column (nil = empty).
         public var extras: [Double?]
 
+        /// A term's row.
         public init(
             name: String, estimate: Double, standardError: Double? = nil, z: Double? = nil, pValue: Double? = nil,
             ciLow: Double? = nil, ciHigh: Double? = nil, extras: [Double?] = []
@@ -55,10 +65,14 @@ public struct TermTable: Sendable {
     /// The core column names, in order (the term column is `name` everywhere, as in DESIGN §6's JSON).
     public static let coreColumns = ["name", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high"]
 
+    /// The model the table belongs to.
     public var model: Model
+    /// The extra columns, in order.
     public var extras: [Extra]
+    /// The rows.
     public var terms: [Term]
 
+    /// A table of a model's terms.
     public init(model: Model, extras: [Extra], terms: [Term]) {
         self.model = model
         self.extras = extras

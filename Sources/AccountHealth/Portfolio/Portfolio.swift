@@ -1,60 +1,91 @@
-/// One group of a portfolio comparison (DESIGN §5).
 /// A group whose observed/expected churn interval lies wholly above or below 1.
 public enum ComparisonFlag: String, Sendable, CaseIterable {
     case higher, lower
 }
 
+/// One group of a portfolio comparison (DESIGN §5).
 public struct GroupComparison: Sendable {
+    /// The group: a manager, a segment or another attribute's value.
     public var group: String
+    /// Accounts scored in the group at the as-of date.
     public var accounts: Int
+    /// Their total ARR.
     public var arr: Double
+    /// Their mean score.
     public var meanScore: Double?
+    /// Their median score.
     public var medianScore: Double?
+    /// Their mean score change over the period.
     public var meanChange: Double?
     /// Outcome rows in the window.
     public var renewals: Int
+    /// Of the outcome rows, churns.
     public var churns: Int
+    /// The ARR of the churns.
     public var churnedARR: Double
+    /// Churns over outcome rows in the window.
     public var observedChurnRate: Double? { renewals + churns > 0 ? Double(churns) / Double(renewals + churns) : nil }
     /// The window's outcome rows the model could score (an account with no timeline row by T − h cannot be).
     public var modelled: Int
+    /// Of the modelled rows, churns.
     public var modelledChurns: Int
     /// Σ model probabilities over the modelled rows: the churns the case mix predicts.
     public var expectedChurns: Double
+    /// Observed over expected churns among the modelled rows.
     public var oeRatio: Double? { expectedChurns > 0 ? Double(modelledChurns) / expectedChurns : nil }
+    /// The exact 95 % interval of the ratio, low end.
     public var oeLow: Double?
+    /// The exact 95 % interval of the ratio, high end.
     public var oeHigh: Double?
+    /// The group's churn rate shrunk towards the pooled rate (beta-binomial).
     public var shrunkChurnRate: Double?
     /// "higher" when the whole interval is above 1 (more churn than the book predicts), "lower" when below.
     public var flag: ComparisonFlag?
     /// Mean 0–100 points of each factor over the group's accounts at the as-of date.
     public var factorMeans: [Double?]
+    /// The quality of each manual factor's entries in the group.
     public var manual: [ManualFactorQuality]
 }
 
 /// How well a person's entries of a manual factor predict churn.
 public struct ManualFactorQuality: Sendable {
+    /// The manual factor.
     public var factor: String
+    /// Entries with an outcome.
     public var observations: Int
     /// AUC of a low entered value for churn (0.5 = the entries tell nothing).
     public var auc: Double?
+    /// Distinct values entered.
     public var distinctValues: Int
+    /// Per value entered: the entries and their churns.
     public var byValue: [(value: Double, observations: Int, churns: Int)]
 }
 
+/// `compare`'s result.
 public struct ComparisonReport: Sendable {
+    /// The attribute the groups are by.
     public var by: String
+    /// The as-of date of the scores.
     public var asOf: Int32
+    /// The start of the outcome window, if bounded.
     public var from: Int32?
+    /// The end of the outcome window, if bounded.
     public var to: Int32?
+    /// The horizon of the case-mix model in days.
     public var horizon: Int
+    /// One row per group.
     public var groups: [GroupComparison]
+    /// The factors of `factorMeans`.
     public var factorNames: [String]
+    /// The shrinkage of the groups' churn rates, when it can be estimated.
     public var shrinkage: BetaBinomialShrinkage?
+    /// Observations the case-mix model was fitted on.
     public var modelObservations: Int
+    /// What the comparison noticed.
     public var diagnostics: [Diagnostic]
 }
 
+/// The `compare` analysis: groups compared fairly, risk-adjusted, with intervals.
 public enum Portfolio {
     /// Risk-adjusted comparison of groups of accounts (`by` = am, segment or any accounts column).
     /// `configuration` defaults to the dataset's (with none, every timeline factor at equal weight).

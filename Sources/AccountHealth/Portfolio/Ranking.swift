@@ -1,15 +1,26 @@
 /// One account of the churn-risk ranking (DESIGN §5).
 public struct RankRow: Sendable {
+    /// The account's place, from 1.
     public var rank: Int
+    /// The account.
     public var accountId: String
+    /// Its account manager.
     public var am: String?
+    /// Its segment.
     public var segment: String?
+    /// The model's probability of churn within the horizon.
     public var churnProbability: Double
+    /// Its score at the as-of date.
     public var score: Double?
+    /// Its band.
     public var band: String?
+    /// Its score change over the period.
     public var change: Double?
+    /// Its ARR.
     public var arr: Double?
+    /// Churn probability × ARR.
     public var arrAtRisk: Double?
+    /// Its renewal date.
     public var renewalDate: Int32?
     /// The factors that raise this account's risk most: largest β·(x − mean), positive ones only.
     public var drivers: [String]
@@ -17,17 +28,25 @@ public struct RankRow: Sendable {
     public var imputed: [String]
 }
 
+/// `rank`'s result.
 public struct RankReport: Sendable {
+    /// The as-of date.
     public var asOf: Int32
+    /// The horizon in days.
     public var horizon: Int
+    /// The accounts, riskiest first.
     public var rows: [RankRow]
+    /// The model that ranked them.
     public var model: SavedModel
     /// Where the model came from: a file, or the outcomes dated on or before the as-of date.
     public var modelSource: String
+    /// Accounts left out because they had already churned.
     public var excludedChurned: Int
+    /// What the ranking noticed.
     public var diagnostics: [Diagnostic]
 }
 
+/// The `rank` analysis: active accounts ordered by churn risk, with their drivers.
 public enum Ranking {
     /// The model is `savedModel` (read from `modelFile`), or one fitted on the dataset's outcomes dated on or
     /// before `asOf` (default: the last timeline date). `configuration` defaults to the dataset's.

@@ -5,12 +5,16 @@
 /// Beta(p̄·M, (1 − p̄)·M) with M = p̄(1 − p̄)/τ² − 1; each group's rate is shrunk to (cᵍ + p̄M)/(nᵍ + M).
 /// When τ² ≤ 0 the groups do not differ beyond chance and every rate shrinks to p̄.
 public struct BetaBinomialShrinkage: Sendable, Equatable {
+    /// p̄: total churns over total outcomes.
     public var pooledRate: Double
     /// Prior strength α + β (∞ when every rate shrinks all the way to the pooled rate).
     public var priorStrength: Double
+    /// The prior's α.
     public var alpha: Double { pooledRate * priorStrength }
+    /// The prior's β.
     public var beta: Double { (1 - pooledRate) * priorStrength }
 
+    /// The shrinkage of groups' rates, or nil when no group has an outcome.
     public init?(churns: [Int], totals: [Int]) {
         let groups = zip(churns, totals).filter { $0.1 > 0 }
         let N = Double(groups.reduce(0) { $0 + $1.1 })

@@ -70,6 +70,7 @@ extension String {
 }
 
 extension Render {
+    /// `indicators`' output in a format.
     public static func indicators(_ r: IndicatorReport, format: OutputFormat) -> String {
         switch format {
         case .json:
@@ -112,6 +113,7 @@ extension Render {
 }
 
 extension Render {
+    /// `backtest`'s output in a format.
     public static func backtest(_ r: BacktestReport, format: OutputFormat) -> String {
         func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
         switch format {

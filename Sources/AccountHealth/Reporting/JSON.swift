@@ -8,6 +8,7 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([(String, JSON)])
 
+    /// Equal when they serialize to the same text.
     public static func == (a: JSON, b: JSON) -> Bool { a.serialized() == b.serialized() }
 
     /// A number, or null when absent or not finite.
@@ -16,8 +17,10 @@ public enum JSON: Sendable, Equatable {
         return .number(v)
     }
 
+    /// A string, or null when absent.
     public static func str(_ v: String?) -> JSON { v.map(JSON.string) ?? .null }
 
+    /// The JSON text: pretty (two-space indent, arrays of scalars on one line) or compact.
     public func serialized(pretty: Bool = true) -> String {
         var bytes: [UInt8] = []
         JSONWriter.value(self, into: &bytes, indent: pretty ? 0 : -1)

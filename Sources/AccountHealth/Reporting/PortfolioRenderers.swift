@@ -1,4 +1,5 @@
 extension Render {
+    /// `compare`'s output in a format.
     public static func comparison(_ r: ComparisonReport, format: OutputFormat) -> String {
         let e = NumberFormat.exact
         switch format {
@@ -68,11 +69,13 @@ extension Render {
 }
 
 extension Render {
+    /// The columns of `rank`'s CSV and table.
     public static let rankColumns = [
         "rank", "account_id", "am", "segment", "churn_probability", "score", "band", "change", "arr", "arr_at_risk",
         "renewal_date", "driver_1", "driver_2", "driver_3",
     ]
 
+    /// `rank`'s output in a format.
     public static func ranking(_ r: RankReport, format: OutputFormat) -> String {
         let e = NumberFormat.exact
         func driver(_ row: RankRow, _ i: Int) -> String { i < row.drivers.count ? row.drivers[i] : "" }

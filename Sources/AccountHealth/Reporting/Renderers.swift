@@ -2,6 +2,7 @@
 public enum Render {
     // MARK: score
 
+    /// `score`'s output in a format.
     public static func score(_ r: ScoreReport, format: OutputFormat) -> String {
         switch format {
         case .json:
@@ -61,6 +62,7 @@ public enum Render {
 
     // MARK: validate
 
+    /// `validate`'s output in a format.
     public static func validation(_ v: ValidationReport, format: OutputFormat) -> String {
         switch format {
         case .json:
@@ -121,6 +123,7 @@ public enum Render {
 
     // MARK: explain
 
+    /// `explain`'s output in a format.
     public static func waterfall(_ w: Waterfall, format: OutputFormat) -> String {
         func label(_ s: WaterfallStep) -> String {
             switch s.kind {
@@ -165,6 +168,7 @@ public enum Render {
 
     // MARK: alerts
 
+    /// `alerts`' output in a format.
     public static func alerts(_ alerts: [Alert], asOf: Int32, format: OutputFormat) -> String {
         let columns = ["account_id", "as_of", "reason", "score", "previous_score", "change", "band", "previous_band"]
         switch format {

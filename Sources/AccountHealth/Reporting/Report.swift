@@ -2,8 +2,11 @@ import Foundation
 
 /// The self-contained HTML report (inline SVG and CSS, no scripts, no network) and its Markdown twin.
 public struct HealthReport: Sendable {
+    /// The HTML page.
     public var html: String
+    /// The Markdown twin.
     public var markdown: String
+    /// The number of charts drawn.
     public var charts: Int
     /// The sections left out (each with its reason) and the warnings the report shows.
     public var diagnostics: [Diagnostic]
@@ -16,8 +19,10 @@ public struct ReportOptions: Sendable {
     public var asOf: Int32?
     /// Bootstrap resamples for the intervals on the suggested weights.
     public var bootstrap: Int
+    /// The seed of the bootstrap and the folds.
     public var seed: UInt64
 
+    /// Report options.
     public init(asOf: Int32? = nil, bootstrap: Int = 50, seed: UInt64 = 1) {
         self.asOf = asOf
         self.bootstrap = bootstrap
@@ -31,6 +36,7 @@ struct SectionLeftOut: Error {
     init(_ reason: String) { self.reason = reason }
 }
 
+/// Builds the report: the content from the library's analyses, then its renderers.
 public enum ReportBuilder {
     /// The report of a dataset, rendered: `content` and its two renderers.
     public static func build(_ input: Dataset, options: ReportOptions = ReportOptions()) throws -> HealthReport {

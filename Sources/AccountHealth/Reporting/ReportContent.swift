@@ -15,6 +15,7 @@ public struct ReportContent: Sendable {
     public var indicators: IndicatorReport?
     /// The Cox model of time to churn and its design.
     public var cox: CoxFit?
+    /// The survival design the Cox model was fitted on.
     public var design: SurvivalDesign?
     /// The accounts to call.
     public var rank: RankReport?
@@ -46,7 +47,9 @@ public struct ReportAnswer: Sendable, Equatable {
         case name(String)
     }
 
+    /// The question answered.
     public var question: String
+    /// The answer, as text and names from the data.
     public var pieces: [Piece]
 
     /// The text, each name written by `name`.

@@ -16,6 +16,7 @@ extension Render {
         termsCSV((r.cox.map { [$0.terms] } ?? []) + (r.discrete.map { [$0.fit.terms(model: .discreteTime)] } ?? []))
     }
 
+    /// `survival`'s text output.
     public static func survivalText(_ r: SurvivalReport) -> String {
         let d = r.design
         func f(_ v: Double?, _ k: Int) -> String { NumberFormat.fixed(v, k) }

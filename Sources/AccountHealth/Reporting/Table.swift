@@ -5,11 +5,14 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 
 /// A rectangular result: named columns, rows of cells. Renders as CSV or an aligned text table.
 public struct ResultTable: Sendable {
+    /// The column names.
     public var columns: [String]
+    /// The rows, as cells of text.
     public var rows: [[String]]
     /// Columns aligned right in the text table (numbers).
     public var numeric: Set<Int>
 
+    /// A table with columns, rows and its numeric columns.
     public init(columns: [String], rows: [[String]] = [], numeric: Set<Int> = []) {
         self.columns = columns
         self.rows = rows
@@ -79,6 +82,7 @@ public enum NumberFormat {
         return (neg ? "-" : (signed && r != 0 ? "+" : "")) + body
     }
 
+    /// A fraction as a percentage with `decimals` decimals ("" for nil).
     public static func percent(_ v: Double?, _ decimals: Int = 1) -> String {
         guard let v else { return "" }
         return fixed(v * 100, decimals) + "%"

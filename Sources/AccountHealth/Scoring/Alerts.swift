@@ -1,10 +1,14 @@
 /// An account that crossed into a worse band or dropped more than the threshold within the period.
 public struct Alert: Sendable {
+    /// Why an account is alerted.
     public enum Reason: String, Sendable { case bandDown = "band_down", drop, both }
+    /// The account's score row at the as-of date.
     public var row: ScoreRow
+    /// Why it is alerted.
     public var reason: Reason
 }
 
+/// The `alerts` analysis.
 public enum Alerts {
     /// Accounts whose band at `asOf` is worse than at `asOf − period`, or whose score fell by more than `drop` points.
     /// Bands are ordered as in the configuration, worst first.

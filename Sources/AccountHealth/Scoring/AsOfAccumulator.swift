@@ -16,7 +16,9 @@ public enum AsOfQueryOrigin: Sendable, Equatable {
     case cutoffs(horizon: Int, everyAccountAt: [Int32])
 }
 
+/// A timeline sink that keeps, per account, the as-of state at each query date.
 public struct AsOfAccumulator: TimelineSink {
+    /// The marker of "no day".
     public static let noDay = Int32.min
 
     /// The query dates of every account (global mode), sorted.
@@ -25,12 +27,14 @@ public struct AsOfAccumulator: TimelineSink {
     private let perAccount: [String: [Int32]]?
     /// The factors kept, by name (matched case-insensitively to timeline columns).
     public let wanted: [String]
+    /// The trend window in days, when trends are computed.
     public let trendDays: Int?
     /// How the per-account query dates were chosen, when a rule made them (nil: only the dates are known).
     /// A source that computes as-of states itself (a database, DESIGN §10) generates the dates where the data
     /// is from it; the states it returns for any superset of the dates are the same.
     public var origin: AsOfQueryOrigin?
     private var slotOfColumn: [(column: Int, slot: Int)] = []
+    /// The number of accounts seen.
     public private(set) var accountCount = 0
     /// Per account: its query list and the index of its first cell.
     private var lists: [[Int32]] = []
@@ -87,6 +91,7 @@ public struct AsOfAccumulator: TimelineSink {
         setLists([[]])
     }
 
+    /// Prepares for the file's factors.
     public mutating func begin(factors: [String]) {
         timelineFactors = factors
         let lower = factors.map { $0.lowercased() }
@@ -96,6 +101,7 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
+    /// Starts a new account's query list.
     public mutating func newAccount(_ code: Int32, id: String) {
         let a = Int(code)
         while accountCount < a { register(list: perAccount == nil ? 0 : -1) }  // codes not announced (cannot happen)
@@ -148,6 +154,7 @@ public struct AsOfAccumulator: TimelineSink {
         return lo
     }
 
+    /// Takes one row into its account's states.
     public mutating func row(
         account: Int32, day: Int32, risk: UInt8, values rowValues: UnsafePointer<Double>, line: Int
     ) {
@@ -216,6 +223,7 @@ public struct AsOfAccumulator: TimelineSink {
         }
     }
 
+    /// An empty accumulator with the same queries (for another part of the file).
     public func makeEmpty() -> AsOfAccumulator {
         var a = self
         a.accountCount = 0
@@ -226,6 +234,7 @@ public struct AsOfAccumulator: TimelineSink {
         return a
     }
 
+    /// Merges another part's states, mapping its account codes.
     public mutating func merge(_ other: AsOfAccumulator, accountMap: [Int32]) {
         let nf = wanted.count
         for b in 0..<other.accountCount {
@@ -342,16 +351,20 @@ public struct AsOfAccumulator: TimelineSink {
 /// What the timeline says about one account at one date: the latest value of each factor
 /// (NaN when none yet) and its date, and the risk of the latest row.
 public struct AsOfState: Sendable, Equatable {
+    /// The query date.
     public var asOf: Int32
     /// nil when the account has no row on or before `asOf` (it gets no score).
     public var latestRowDay: Int32?
+    /// The risk of the latest row.
     public var risk: RiskLevel
     /// Raw values in the order of the accumulator's wanted factors; NaN = no value yet.
     public var values: [Double]
+    /// The date of each value (nil when none yet).
     public var valueDays: [Int32?]
     /// Least-squares slope per 30 days over the trend window, per factor (NaN when undefined); nil without `trendDays`.
     public var trends: [Double]?
 
+    /// A state from its parts.
     public init(
         asOf: Int32, latestRowDay: Int32?, risk: RiskLevel, values: [Double], valueDays: [Int32?],
         trends: [Double]? = nil
@@ -364,6 +377,7 @@ public struct AsOfState: Sendable, Equatable {
         self.trends = trends
     }
 
+    /// Equal when every field is (NaN values compare equal).
     public static func == (a: AsOfState, b: AsOfState) -> Bool {
         a.asOf == b.asOf && a.latestRowDay == b.latestRowDay && a.risk == b.risk && a.valueDays == b.valueDays
             && zip(a.values, b.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }

@@ -3,18 +3,22 @@ import Yams
 
 /// One factor of a weight configuration.
 public struct FactorSpec: Sendable, Equatable {
+    /// The factor's column name.
     public var name: String
+    /// The factor's weight.
     public var weight: Double
     /// An optional factor with no value is left out of both sums.
     public var optional: Bool = false
     /// Linear map of raw values to 0–100 (then clamped).
     public var scaleMin: Double? = nil
+    /// The raw value that maps to 100.
     public var scaleMax: Double? = nil
     /// Higher raw value = less healthy.
     public var invert: Bool = false
     /// Entered by a person (e.g. satisfaction).
     public var manual: Bool = false
 
+    /// A factor with a weight, optional flag, scale, direction and manual flag.
     public init(
         name: String, weight: Double, optional: Bool = false, scale: (min: Double, max: Double)? = nil,
         invert: Bool = false, manual: Bool = false
@@ -40,24 +44,33 @@ public struct FactorSpec: Sendable, Equatable {
 
 /// A named band; a score belongs to the first band whose `below` exceeds it.
 public struct Band: Sendable, Equatable {
+    /// The band's name.
     public var name: String
+    /// Scores below this belong to the band (nil for the last band).
     public var below: Double?
+    /// A band.
     public init(name: String, below: Double?) { self.name = name; self.below = below }
 }
 
 /// The rules that turn factor values into a score: weights, risk penalty, bands, period, staleness.
 public struct ScoringRules: Sendable, Equatable {
+    /// The factors and their weights.
     public var factors: [FactorSpec]
     /// Penalty indexed by `RiskLevel.rawValue` (none, low, medium, high).
     public var riskPenalty: [Double] = [0, 0, 0, 0]
+    /// The bands, worst first.
     public var bands: [Band] = ScoringRules.defaultBands
+    /// Days between the scores a change is measured over.
     public var period: Int = 30
+    /// Days after which a value is stale.
     public var staleAfter: Int = 90
 
+    /// red below 40, yellow below 70, green.
     public static let defaultBands = [
         Band(name: "red", below: 40), Band(name: "yellow", below: 70), Band(name: "green", below: nil),
     ]
 
+    /// Scoring rules.
     public init(
         factors: [FactorSpec], riskPenalty: [Double] = [0, 0, 0, 0], bands: [Band] = ScoringRules.defaultBands,
         period: Int = 30, staleAfter: Int = 90
@@ -83,15 +96,18 @@ public struct ScoringRules: Sendable, Equatable {
 
 /// A weight configuration (DESIGN §2): base rules plus optional per-segment rules.
 public struct Configuration: Sendable, Equatable {
+    /// The rules of accounts without segment rules.
     public var base: ScoringRules
     /// Per-segment rules, in file order.
     public var segments: [(name: String, rules: ScoringRules)]
 
+    /// A configuration from its base and segment rules.
     public init(base: ScoringRules, segments: [(name: String, rules: ScoringRules)] = []) {
         self.base = base
         self.segments = segments
     }
 
+    /// Equal when the base and the segments (in order) are.
     public static func == (a: Configuration, b: Configuration) -> Bool {
         a.base == b.base && a.segments.count == b.segments.count
             && zip(a.segments, b.segments).allSatisfy { $0.name == $1.name && $0.rules == $1.rules }

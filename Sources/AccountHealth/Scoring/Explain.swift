@@ -1,5 +1,6 @@
 /// One step of a score-change waterfall.
 public struct WaterfallStep: Sendable, Equatable {
+    /// The kind of a step.
     public enum Kind: String, Sendable {
         /// A factor's value changed (points at the new total weight).
         case factor
@@ -14,27 +15,41 @@ public struct WaterfallStep: Sendable, Equatable {
         /// The clamp to [0, 100] absorbed part of the change.
         case clamp
     }
+    /// What moved.
     public var kind: Kind
     /// The factor, for factor steps.
     public var factor: String?
+    /// The value before, where the step has one.
     public var from: Double?
+    /// The value after, where the step has one.
     public var to: Double?
+    /// The step's points.
     public var points: Double
 }
 
 /// Why an account's score moved between two dates: steps that sum to the change.
 public struct Waterfall: Sendable {
+    /// The account.
     public var accountId: String
+    /// The earlier date.
     public var fromDay: Int32
+    /// The later date.
     public var toDay: Int32
+    /// The score at the earlier date.
     public var fromScore: Double
+    /// The score at the later date.
     public var toScore: Double
+    /// The score change: the sum of the steps.
     public var change: Double { toScore - fromScore }
+    /// The steps, in order.
     public var steps: [WaterfallStep]
+    /// The band at the earlier date.
     public var fromBand: String
+    /// The band at the later date.
     public var toBand: String
 }
 
+/// The `explain` analysis: a score change split into steps.
 public enum Explainer {
     /// The waterfall of `score(to) − score(from)` for one account under `rules`.
     ///

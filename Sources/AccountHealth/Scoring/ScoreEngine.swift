@@ -2,12 +2,15 @@
 public struct AccountScore: Sendable, Equatable {
     /// nil when the weights that count sum to zero (every factor optional and absent): no score can be formed.
     public var score: Double?
+    /// The index of the score's band, nil without a score.
     public var bandIndex: Int?
     /// Points per factor of the rules (w·x/W); nil for an optional factor left out.
     public var points: [Double?]
     /// The 0–100 value per factor after scale/clamp/invert; nil when missing.
     public var mapped: [Double?]
+    /// The risk level in force.
     public var risk: RiskLevel
+    /// Its penalty in points.
     public var penalty: Double
     /// Σ w·x/W before the penalty and the clamp.
     public var weightedAverage: Double?
@@ -21,6 +24,7 @@ public struct AccountScore: Sendable, Equatable {
 
 /// Computes scores from as-of states under one set of rules.
 public struct ScoreEngine: Sendable {
+    /// The rules scored under.
     public let rules: ScoringRules
     /// For each rules factor, its slot in the state's value array.
     public let slots: [Int]

@@ -1,13 +1,20 @@
 /// One account scored at one date.
 public struct ScoreRow: Sendable {
+    /// The account.
     public var accountId: String
+    /// The date scored.
     public var asOf: Int32
+    /// The account's segment.
     public var segment: String?
+    /// The score and its drill-down.
     public var result: AccountScore
+    /// The band's name.
     public var band: String?
     /// score(t) − score(t − period); nil when there is no score at t − period.
     public var change: Double?
+    /// The score at t − period.
     public var previousScore: Double?
+    /// The band at t − period.
     public var previousBand: String?
     /// For each column of `ScoreReport.factorNames`, the points (nil when left out or not in the rules).
     public var points: [Double?]
@@ -17,16 +24,21 @@ public struct ScoreRow: Sendable {
 public struct ScoreReport: Sendable {
     /// The union of the factors of every rule set, in configuration order (the `<factor>_points` columns).
     public var factorNames: [String]
+    /// The dates scored.
     public var dates: [Int32]
+    /// One row per account and date.
     public var rows: [ScoreRow]
+    /// What reading the timeline found.
     public var timeline: TimelineSummary
     /// Accounts with no timeline row on or before a date (not scored there), per date.
     public var notYetStarted: [Int]
     /// Scores that could not be formed because no weight counted.
     public var noWeight: Int
+    /// What scoring noticed.
     public var diagnostics: [Diagnostic]
 }
 
+/// The `score` analysis: every account at one or more dates.
 public enum Scorer {
     /// Reads the timeline once and returns the as-of states at the given dates.
     /// `origin` says which (account, date) states will be read, when not all of them.

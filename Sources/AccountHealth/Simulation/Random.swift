@@ -2,6 +2,7 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
+    /// A generator from a seed (the same seed gives the same sequence on every machine).
     public init(seed: UInt64) {
         var x = seed
         func splitmix() -> UInt64 {
@@ -14,6 +15,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
+    /// The next 64 random bits.
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
@@ -36,6 +38,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * v)
     }
 
+    /// A uniform integer in 0..<n.
     public mutating func int(below n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 

@@ -2,21 +2,27 @@ import Foundation
 
 /// How one simulated factor is generated and how it relates to churn (written to `truth.yaml`).
 public struct SimulatedFactor: Sendable {
+    /// The factor's column name.
     public var name: String
     /// Effect on the churn log-odds of one standard deviation of the factor's latent health, measured
     /// `leadDays` before the renewal (0 for factors with no causal effect).
     public var beta: Double
+    /// How far before the renewal the factor's effect is measured.
     public var leadDays: Int
     /// `leading`: its latent value long before the renewal drives churn; `lagging`: it only moves in the
     /// weeks before a churn (a symptom); `noise`: no effect of its own.
     public var kind: String
+    /// What the factor stands for.
     public var description: String
 }
 
 /// A seeded synthetic world of accounts, AMs, weekly health factors, renewals and churn (DESIGN §6 `simulate`).
 public struct Simulator: Sendable {
+    /// The number of accounts.
     public var accounts: Int
+    /// The number of weeks of history.
     public var weeks: Int
+    /// The seed.
     public var seed: UInt64
     /// First timeline date (a Monday).
     public var startDay: Int32 = Day.from(year: 2023, month: 1, day: 2)
@@ -24,12 +30,14 @@ public struct Simulator: Sendable {
     /// accounts and outcomes, and a `metrics:` section that derives the same factors from the events.
     public var events = false
 
+    /// A world of a size, from a seed.
     public init(accounts: Int, weeks: Int, seed: UInt64) {
         self.accounts = accounts
         self.weeks = weeks
         self.seed = seed
     }
 
+    /// The factors simulated and their truth.
     public static let factors: [SimulatedFactor] = [
         SimulatedFactor(
             name: "profile_completeness", beta: 0, leadDays: 0, kind: "noise",
@@ -72,11 +80,17 @@ public struct Simulator: Sendable {
     static let amEffectOnChurn = -0.35  // log-odds per SD of AM skill
     static let lagWindow = 60  // days before a churn in which lagging factors drop
 
+    /// What `write` wrote.
     public struct Summary: Sendable {
+        /// Timeline rows.
         public var timelineRows: Int
+        /// Accounts.
         public var accounts: Int
+        /// Outcome rows.
         public var outcomes: Int
+        /// Of them, churns.
         public var churns: Int
+        /// The files written.
         public var files: [String]
     }
 

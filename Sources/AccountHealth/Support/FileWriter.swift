@@ -7,9 +7,11 @@
 /// A buffered byte writer to a file, throwing located errors.
 public final class FileWriter {
     private let file: UnsafeMutablePointer<FILE>
+    /// The file's path.
     public let path: String
     private var buffer: [UInt8] = []
 
+    /// Opens the file for writing, truncating it.
     public init(path: String) throws {
         guard let f = fopen(path, "wb") else {
             throw InputError(.unreadableFile, Location(file: path), "cannot write: \(String(cString: strerror(errno)))")
@@ -21,17 +23,20 @@ public final class FileWriter {
 
     deinit { fclose(file) }
 
+    /// Appends the text's bytes.
     public func write(_ s: String) throws {
         var s = s
         s.withUTF8 { buffer.append(contentsOf: $0) }
         if buffer.count >= 1 << 20 { try flush() }
     }
 
+    /// Appends bytes.
     public func write(bytes: UnsafeBufferPointer<UInt8>) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
 
+    /// Writes the buffer out.
     public func flush() throws {
         let n = buffer.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
         if n != buffer.count {
@@ -40,6 +45,7 @@ public final class FileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Writes everything out and closes the file.
     public func close() throws {
         try flush()
         if fflush(file) != 0 { throw InputError(.unreadableFile, Location(file: path), "write failed") }

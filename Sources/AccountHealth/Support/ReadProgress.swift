@@ -10,6 +10,7 @@ public final class ReadProgress: @unchecked Sendable {
     /// The progress that readers opened in the current task (or synchronous call) report to.
     @TaskLocal public static var current: ReadProgress?
 
+    /// A progress with nothing read yet.
     public init() {}
     private let lock = NSLock()
     private var done = 0

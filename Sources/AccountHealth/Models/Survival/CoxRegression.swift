@@ -12,6 +12,7 @@ import Foundation
 ///   interval's weight is its risk times the sum of 1/φ over the event times it is at risk for (minus
 ///   Efron's share for its own death), so S2 is never formed per time: XᵀWX is `dsyrk` on √w-scaled blocks.
 public struct CoxRegression: Sendable {
+    /// How tied event times are handled.
     public enum Ties: String, Sendable, CaseIterable {
         /// Efron's approximation (lifelines' only method, R's default).
         case efron
@@ -19,15 +20,18 @@ public struct CoxRegression: Sendable {
         case breslow
     }
 
+    /// The tie method.
     public var ties: Ties
     /// L2 penalty λ: maximises log PL − λ/2·Σβ² (raw factor scale).
     public var penalty: Double
+    /// The most Newton iterations before a non-convergence error.
     public var maxIterations: Int
     /// Converged when every step is below this in standard-deviation units (|Δβⱼ|·sd(xⱼ)).
     public var tolerance: Double
     /// Threads for XᵀWX (over fixed row chunks, so results do not depend on it).
     public var threads: Int
 
+    /// A Cox regression with a tie method, penalty, iteration limit, tolerance and threads.
     public init(
         ties: Ties = .efron, penalty: Double = 0, maxIterations: Int = 50, tolerance: Double = 1e-10, threads: Int = 2
     ) {
@@ -41,6 +45,7 @@ public struct CoxRegression: Sendable {
     /// |β·sd| beyond which a coefficient is taken as running off to infinity (monotone likelihood).
     static let separationLimit = 25.0
 
+    /// Fits the model to counting-process data.
     public func fit(_ data: SurvivalData) throws -> CoxFit {
         let n = data.count, p = data.x.columns
         guard n > 0 else { throw ModelError.noObservations("there is no interval to fit") }

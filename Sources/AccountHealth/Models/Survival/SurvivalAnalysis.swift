@@ -1,18 +1,24 @@
 /// The `survival` analysis: Cox on the counting-process design, the discrete-time hazard beside it, and
 /// each active account's probability of churning within the horizon given how long it has lasted.
 public struct SurvivalOptions: Sendable {
+    /// Which models to fit.
     public enum Models: String, Sendable, CaseIterable { case cox, discrete, both }
+    /// The Cox model's tie method.
     public var ties: CoxRegression.Ties = .efron
+    /// L2 penalty λ of both models.
     public var penalty: Double = 0
+    /// Which models to fit.
     public var models: Models = .both
     /// Days ahead for the predictions.
     public var horizon: Int = 90
     /// Days ahead at which each active account's conditional survival curve is also reported.
     public var curve: [Int] = []
+    /// Threads for the matrix products.
     public var threads: Int = 2
     /// Whether to predict each active account's churn probability (and report what the predictions rest on).
     public var predict: Bool = true
 
+    /// Survival options.
     public init(
         ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90,
         curve: [Int] = [],
@@ -30,7 +36,9 @@ public struct SurvivalOptions: Sendable {
 
 /// One active account's prediction.
 public struct SurvivalPredictionRow: Sendable {
+    /// The account.
     public var accountId: String
+    /// Days since the account's first row.
     public var ageDays: Int
     /// exp((x − mean)·β): the hazard relative to an account at the mean factor values.
     public var relativeHazard: Double
@@ -40,29 +48,44 @@ public struct SurvivalPredictionRow: Sendable {
     public var beyondFollowUp: Bool
     /// P(no churn within d days | no churn by now) for each of the options' `curve` days.
     public var survivalCurve: [Double]
+    /// The factors without a value now, held at their means.
     public var imputed: [String]
 }
 
 /// The discrete-time hazard model: logistic regression of "churned in this interval" on the factors and
 /// log(1 + days since the account's first row) (the baseline hazard's shape), one row per interval.
 public struct DiscreteTimeFit: Sendable {
+    /// The logistic fit on the intervals.
     public var fit: LogisticFit
+    /// Intervals fitted.
     public var periods: Int
+    /// Events among them.
     public var events: Int
+    /// The name of the age term.
     public static let ageTerm = "log_age_days"
 }
 
+/// `survival`'s result.
 public struct SurvivalReport: Sendable {
+    /// The design fitted.
     public var design: SurvivalDesign
+    /// The Cox fit, when asked.
     public var cox: CoxFit?
+    /// The discrete-time fit, when asked.
     public var discrete: DiscreteTimeFit?
+    /// The prediction horizon in days.
     public var horizon: Int
+    /// The days of the survival curves.
     public var curve: [Int]
+    /// One prediction per active account.
     public var predictions: [SurvivalPredictionRow]
+    /// What the analysis noticed.
     public var diagnostics: [Diagnostic]
 }
 
+/// The `survival` analysis.
 public enum SurvivalAnalysis {
+    /// Fits the models on a design and predicts each active account.
     public static func run(_ design: SurvivalDesign, options: SurvivalOptions) throws -> SurvivalReport {
         let data = design.data
         var diagnostics: [Diagnostic] = []

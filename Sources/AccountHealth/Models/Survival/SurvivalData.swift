@@ -1,9 +1,13 @@
 /// Counting-process survival data (DESIGN §4): one row per `(start, stop]` interval of a subject, the
 /// factor values in force during it, and whether it ends in the event (churn).
 public struct SurvivalData: Sendable {
+    /// The factors.
     public var names: [String]
+    /// Each interval's start (days since the subject's first row).
     public var start: [Double]
+    /// Each interval's end.
     public var stop: [Double]
+    /// Whether each interval ends in the event.
     public var event: [Bool]
     /// Factor values, intervals × factors, column-major.
     public var x: Matrix
@@ -12,7 +16,9 @@ public struct SurvivalData: Sendable {
     /// Subject names, indexed by `subject`.
     public var subjectIds: [String]
 
+    /// The number of intervals.
     public var count: Int { stop.count }
+    /// The number of events.
     public var events: Int { event.reduce(0) { $0 + ($1 ? 1 : 0) } }
     /// Subjects with at least one interval (a subject index may be unused).
     public var subjectsPresent: Int {
