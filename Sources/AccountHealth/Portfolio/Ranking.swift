@@ -56,108 +56,173 @@ public enum Ranking {
         penalty: Double = 0, top: Int? = nil
     ) throws -> RankReport {
         let configuration = configuration ?? dataset.configuration
-        let accounts = dataset.accounts, outcomes = dataset.outcomes
         let timeline = dataset.timeline
         guard let day = try asOf ?? timeline.dateRange()?.last else {
             throw InputError(.noRows, Location(file: timeline.name), "the timeline has no valid dates")
         }
-        var diagnostics: [Diagnostic] = []
-        // The model: saved, or fitted on the outcomes decided on or before the as-of date only (no look-ahead).
-        let model: SavedModel
-        let source: String
+        let (model, source): (SavedModel, String)
         if let savedModel {
-            model = savedModel
-            source = "saved model \(modelFile ?? "")"
+            (model, source) = (savedModel, "saved model \(modelFile ?? "")")
         } else {
-            guard let outcomes else {
-                throw DatasetError.missing(.outcomes, neededBy: "a ranking without a saved model")
-            }
-            let past = outcomes.filter { $0 <= day }
-            let factors = configuration?.base.factors.map(\.name)
-            let raw = try Observations.build(
-                dataset, outcomes: past, factors: factors,
-                options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
-            let x = try raw.imputingMeans(
-                file: outcomes.file, what: "the ranking model (outcomes up to \(Day.format(day)))")
-            do {
-                let fit = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames)
-                var obs = raw
-                obs.x = x
-                model = SavedModel(fit: fit, observations: obs, trendDays: nil)
-            } catch let e as ModelError {
-                throw InputError(
-                    .modelFailure, Location(file: outcomes.file),
-                    "cannot fit the ranking model on the outcomes up to \(Day.format(day)): \(e.description)")
-            }
-            source =
-                "fitted on \(raw.count) renewal decisions dated on or before \(Day.format(day)), features \(horizon) "
-                + "days before each"
+            (model, source) = try fittedModel(
+                dataset, configuration: configuration, day: day, horizon: horizon, penalty: penalty)
         }
-        // Features at the as-of date.
-        let baseFeatures = model.features.filter { !$0.hasSuffix("_trend") || model.trendDays == nil }
-        var factorNames: [String] = []
-        for f in baseFeatures {
-            let name = f.hasSuffix("_trend") ? String(f.dropLast(6)) : f
-            if !factorNames.contains(name) { factorNames.append(name) }
-        }
-        var acc = AsOfAccumulator(queryDays: [day], factors: factorNames, trendDays: model.trendDays)
-        let summary = try timeline.read(into: &acc)
-        acc.finish()
-        let have = Set(summary.factors.map { $0.lowercased() })
-        for f in factorNames where !have.contains(f.lowercased()) {
-            throw InputError(
-                .unknownFactor, Location(file: modelFile ?? "model"), value: f,
-                "the model uses factor '\(f)', which is not a timeline column")
-        }
+        let features = try FeatureStates(model: model, timeline: timeline, day: day, modelFile: modelFile)
         // Scores, bands and changes at the same date.
         let scores = try Scorer.score(dataset, configuration: configuration, asOf: day)
         var scoreOf: [String: ScoreRow] = [:]
         for r in scores.rows { scoreOf[r.accountId] = r }
-        // Accounts whose churn was decided on or before the date are no longer active.
-        var churned = Set<String>()
-        if let outcomes {
-            for i in 0..<outcomes.count where outcomes.churned[i] && outcomes.day[i] <= day {
-                churned.insert(outcomes.accountIds[i])
-            }
-        }
-        // Where each model feature is read from: its factor's slot, and whether it is the trend.
-        let sourceOf: [(slot: Int, trend: Bool)] = model.features.map { f in
-            let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
-            return (factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!, isTrend)
-        }
+        let churned = churnedBy(day, dataset.outcomes)
         var rows: [RankRow] = []
         var excluded = 0
-        for a in 0..<summary.accounts.count {
-            let id = summary.accounts.string(Int32(a))
-            if churned.contains(id) { excluded += 1; continue }
-            let st = acc.state(account: a, query: 0)
-            guard st.latestRowDay != nil else { continue }  // no row yet on the as-of date
+        for a in 0..<features.summary.accounts.count {
+            let id = features.summary.accounts.string(Int32(a))
+            if churned.contains(id) {
+                excluded += 1
+                continue
+            }
+            guard let row = features.row(account: a, id: id, model: model, day: day) else { continue }
+            rows.append(attributed(row, accounts: dataset.accounts, score: scoreOf[id]))
+        }
+        rows = ordered(rows, top: top)
+        return RankReport(
+            asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source,
+            excludedChurned: excluded,
+            diagnostics: diagnostics(model: model, day: day, accounts: dataset.accounts, rows: rows))
+    }
+
+    /// The ranking model fitted on the outcomes decided on or before `day` only (no look-ahead), with the
+    /// sentence that says so.
+    static func fittedModel(
+        _ dataset: Dataset, configuration: Configuration?, day: Int32, horizon: Int, penalty: Double
+    ) throws -> (SavedModel, String) {
+        guard let outcomes = dataset.outcomes else {
+            throw DatasetError.missing(.outcomes, neededBy: "a ranking without a saved model")
+        }
+        let past = outcomes.filter { $0 <= day }
+        let factors = configuration?.base.factors.map(\.name)
+        let raw = try Observations.build(
+            dataset, outcomes: past, factors: factors,
+            options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
+        let x = try raw.imputingMeans(
+            file: outcomes.file, what: "the ranking model (outcomes up to \(Day.format(day)))")
+        do {
+            let fit = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames)
+            var obs = raw
+            obs.x = x
+            let source =
+                "fitted on \(raw.count) renewal decisions dated on or before \(Day.format(day)), features \(horizon) "
+                + "days before each"
+            return (SavedModel(fit: fit, observations: obs, trendDays: nil), source)
+        } catch let e as ModelError {
+            throw InputError(
+                .modelFailure, Location(file: outcomes.file),
+                "cannot fit the ranking model on the outcomes up to \(Day.format(day)): \(e.description)")
+        }
+    }
+
+    /// Every account's model features at the ranking date, read in one pass over the timeline.
+    struct FeatureStates {
+        let summary: TimelineSummary
+        let states: AsOfAccumulator
+        /// Where each model feature is read from: its factor's slot, and whether it is the trend.
+        let sourceOf: [(slot: Int, trend: Bool)]
+
+        init(model: SavedModel, timeline: any TimelineSource, day: Int32, modelFile: String?) throws {
+            let baseFeatures = model.features.filter { !$0.hasSuffix("_trend") || model.trendDays == nil }
+            var factorNames: [String] = []
+            for f in baseFeatures {
+                let name = f.hasSuffix("_trend") ? String(f.dropLast(6)) : f
+                if !factorNames.contains(name) { factorNames.append(name) }
+            }
+            var acc = AsOfAccumulator(queryDays: [day], factors: factorNames, trendDays: model.trendDays)
+            summary = try timeline.read(into: &acc)
+            acc.finish()
+            states = acc
+            let have = Set(summary.factors.map { $0.lowercased() })
+            for f in factorNames where !have.contains(f.lowercased()) {
+                throw InputError(
+                    .unknownFactor, Location(file: modelFile ?? "model"), value: f,
+                    "the model uses factor '\(f)', which is not a timeline column")
+            }
+            sourceOf = model.features.map { f in
+                let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
+                return (factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!, isTrend)
+            }
+        }
+
+        /// An account's churn probability, its three largest positive drivers β·(x − mean) and the features
+        /// imputed with the training mean; nil when the account has no row yet on the date.
+        func row(account a: Int, id: String, model: SavedModel, day: Int32) -> RankRow? {
+            let st = states.state(account: a, query: 0)
+            guard st.latestRowDay != nil else { return nil }
             var x = [Double](repeating: 0, count: model.features.count)
             var contributions: [(String, Double)] = []
             var imputed: [String] = []
             for (j, f) in model.features.enumerated() {
                 let (k, isTrend) = sourceOf[j]
                 var v = isTrend ? (st.trends?[k] ?? .nan) : st.values[k]
-                if v.isNaN { v = model.means[j]; imputed.append(f) }
+                if v.isNaN {
+                    v = model.means[j]
+                    imputed.append(f)
+                }
                 x[j] = v
                 contributions.append((f, model.coefficients[j] * (v - model.means[j])))
             }
             // A Cox model conditions on the account's age: days since its first timeline row.
-            let age = acc.firstRowDay(account: a).map { Double(day - $0) }
+            let age = states.firstRowDay(account: a).map { Double(day - $0) }
             let p = model.churnProbability(x: x, age: age)
             let drivers = contributions.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
                 .prefix(3).map(\.0)
-            let row = accounts?.row(of: id)
-            let arr = row.map { accounts!.arr[$0] }
-            let s = scoreOf[id]
-            rows.append(
-                RankRow(
-                    rank: 0, accountId: id, am: row.map { accounts!.am[$0] },
-                    segment: row.map { accounts!.segment[$0] },
-                    churnProbability: p, score: s?.result.score, band: s?.band, change: s?.change, arr: arr,
-                    arrAtRisk: arr.map { p * $0 }, renewalDate: row.flatMap { accounts!.renewalDay[$0] },
-                    drivers: Array(drivers), imputed: imputed))
+            return RankRow(
+                rank: 0, accountId: id, am: nil, segment: nil, churnProbability: p, score: nil, band: nil,
+                change: nil, arr: nil, arrAtRisk: nil, renewalDate: nil, drivers: Array(drivers), imputed: imputed)
         }
+    }
+
+    /// Accounts whose churn was decided on or before the date: no longer active.
+    static func churnedBy(_ day: Int32, _ outcomes: OutcomesTable?) -> Set<String> {
+        var churned = Set<String>()
+        if let outcomes {
+            for i in 0..<outcomes.count where outcomes.churned[i] && outcomes.day[i] <= day {
+                churned.insert(outcomes.accountIds[i])
+            }
+        }
+        return churned
+    }
+
+    /// A row with the account's attributes (am, segment, ARR, ARR at risk, renewal date) and its score.
+    static func attributed(_ row: RankRow, accounts: AccountsTable?, score s: ScoreRow?) -> RankRow {
+        var r = row
+        if let accounts, let i = accounts.row(of: row.accountId) {
+            r.am = accounts.am[i]
+            r.segment = accounts.segment[i]
+            r.arr = accounts.arr[i]
+            r.arrAtRisk = row.churnProbability * accounts.arr[i]
+            r.renewalDate = accounts.renewalDay[i]
+        }
+        r.score = s?.result.score
+        r.band = s?.band
+        r.change = s?.change
+        return r
+    }
+
+    /// Rows by ARR at risk, then churn probability, then id; the first `top`; ranks from 1.
+    static func ordered(_ rows: [RankRow], top: Int?) -> [RankRow] {
+        var rows = rows.sorted {
+            let a = $0.arrAtRisk ?? -1, b = $1.arrAtRisk ?? -1
+            if a != b { return a > b }
+            if $0.churnProbability != $1.churnProbability { return $0.churnProbability > $1.churnProbability }
+            return $0.accountId < $1.accountId
+        }
+        if let top { rows = Array(rows.prefix(max(0, top))) }
+        for i in rows.indices { rows[i].rank = i + 1 }
+        return rows
+    }
+
+    /// What the ranking rests on: a Cox model's conditioning, a missing accounts file, imputed features.
+    static func diagnostics(model: SavedModel, day: Int32, accounts: AccountsTable?, rows: [RankRow]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
         if model.isCox {
             diagnostics.append(
                 Diagnostic(
@@ -176,14 +241,6 @@ public enum Ranking {
                         + "probability"
                 ))
         }
-        rows.sort {
-            let a = $0.arrAtRisk ?? -1, b = $1.arrAtRisk ?? -1
-            if a != b { return a > b }
-            if $0.churnProbability != $1.churnProbability { return $0.churnProbability > $1.churnProbability }
-            return $0.accountId < $1.accountId
-        }
-        if let top { rows = Array(rows.prefix(max(0, top))) }
-        for i in rows.indices { rows[i].rank = i + 1 }
         let imputedCount = rows.filter { !$0.imputed.isEmpty }.count
         if imputedCount > 0 {
             diagnostics.append(
@@ -194,8 +251,6 @@ public enum Ranking {
                         + "(column 'imputed')"
                 ))
         }
-        return RankReport(
-            asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source,
-            excludedChurned: excluded, diagnostics: diagnostics)
+        return diagnostics
     }
 }

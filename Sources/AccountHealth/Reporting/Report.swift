@@ -55,80 +55,132 @@ public enum ReportBuilder {
         let configuration = try dataset.requireConfiguration("the report")
         _ = try dataset.requireAccounts("the report")  // the AM sections and the ARR at risk need them
         let outcomes = try dataset.requireOutcomes("the report")
-        let factors = configuration.base.factors.map(\.name)
-        var leftOut: [Diagnostic] = []
-        func section<T>(_ name: String, _ body: () throws -> T) -> T? {
-            do { return try body() } catch {
-                leftOut.append(
-                    Diagnostic(
-                        .sectionLeftOut, column: name, message: "\(name): left out, \(ReportBuilder.reason(error))"))
-                return nil
-            }
-        }
-        let scores = try Scorer.score(dataset, asOf: options.asOf)
-        let asOf = scores.dates[0]
-        let replay = try Scorer.score(dataset, asOf: asOf, every: 28)
-        // A model needs at least one churn per factor to estimate anything; below ten per factor (Peduzzi et
-        // al.'s rule of thumb) its estimates are unstable, which the report says.
-        func enoughChurns(_ churns: Int, _ what: String) throws {
-            if churns < factors.count {
-                throw SectionLeftOut("too few churns (\(churns)) for the \(factors.count) factors of \(what)")
-            }
-            if churns < 10 * factors.count {
-                leftOut.append(
-                    Diagnostic(
-                        .fewEvents,
-                        message:
-                            "\(what): \(churns) churns for \(factors.count) factors (fewer than 10 per factor): the "
-                            + "estimates are unstable"
-                    ))
-            }
-        }
-        let obs = section("Suggested weights") { () throws -> ObservationSet in
-            let o = try Observations.build(dataset, factors: factors, options: ObservationOptions(horizons: [90]))[0]
-            try enoughChurns(Int(o.y.reduce(0, +)), "the weight model")
-            return o
-        }
-        let fit = obs.flatMap { obs in
-            section("Suggested weights") {
-                try FitAnalysis.run(
-                    obs, rules: configuration.base,
-                    options: FitOptions(seed: options.seed, bootstrap: options.bootstrap))
-            }
-        }
-        let indicators = section("Leading and lagging factors") { () throws -> IndicatorReport in
-            let r = try Indicators.run(dataset, factors: factors)
-            guard r.rows.contains(where: { $0.cells.contains { $0.auc != nil } }) else {
-                throw SectionLeftOut("no horizon has both churned and renewed accounts with a value")
-            }
-            return r
-        }
-        let backtest = section("Backtest") { try Backtest.run(dataset, options: BacktestOptions(step: 30)) }
-        let compare = section("Account managers") { try Portfolio.compare(dataset, by: "am") }
-        let rank = section("Accounts to call") { try Ranking.rank(dataset, asOf: asOf, top: 15) }
-        let survival = section("Time to churn") { () throws -> (SurvivalDesign, CoxFit) in
-            let design = try SurvivalDesign.build(dataset, factors: factors)
-            try enoughChurns(design.data.events, "the Cox model")
-            return (design, try CoxRegression().fit(design.data))
-        }
-        let design = survival?.0, cox = survival?.1
+        let s = try ReportSections(dataset, configuration: configuration, options: options)
+        var c = ReportContent(title: "Account health report, \(Day.format(s.asOf))", leftOut: s.leftOut)
+        c.charts = charts(s, bands: configuration.base.bands, why: c.why)
+        c.answers = answers(
+            fit: s.fit, indicators: s.indicators, backtest: s.backtest, cox: s.cox, design: s.design,
+            compare: s.compare, rank: s.rank, why: c.why)
+        let model =
+            s.fit.map {
+                "model: \(s.observations?.count ?? 0) observations 90 days ahead, CV AUC "
+                    + "\(NumberFormat.fixed($0.cv.auc, 3))"
+            } ?? "the weight model could not be fitted"
+        c.meta =
+            "\(s.scores.rows.count) accounts scored; \(outcomes.count) renewal "
+            + "decisions\(options.asOf == nil ? "" : " up to \(Day.format(s.asOf))"); \(model)."
+        c.weights = s.fit?.weights
+        c.indicators = s.indicators
+        c.cox = s.cox
+        c.design = s.design
+        c.rank = s.rank
+        c.compare = s.compare
+        return c
+    }
 
-        let bands = configuration.base.bands
-        var c = ReportContent(title: "Account health report, \(Day.format(asOf))", leftOut: leftOut)
-        c.charts.append(
+    /// The analyses of the report, each computed by the library; a section whose model cannot be fitted on
+    /// the data is nil, with its reason in `leftOut`.
+    struct ReportSections {
+        var scores: ScoreReport
+        var asOf: Int32
+        /// The scores every 28 days up to the as-of date (the bands over time).
+        var replay: ScoreReport
+        var observations: ObservationSet?
+        var fit: FitReport?
+        var indicators: IndicatorReport?
+        var backtest: BacktestReport?
+        var compare: ComparisonReport?
+        var rank: RankReport?
+        var design: SurvivalDesign?
+        var cox: CoxFit?
+        var leftOut: [Diagnostic] = []
+
+        init(_ dataset: Dataset, configuration: Configuration, options: ReportOptions) throws {
+            let factors = configuration.base.factors.map(\.name)
+            var leftOut: [Diagnostic] = []
+            func section<T>(_ name: String, _ body: () throws -> T) -> T? {
+                do { return try body() } catch {
+                    leftOut.append(
+                        Diagnostic(
+                            .sectionLeftOut, column: name,
+                            message: "\(name): left out, \(ReportBuilder.reason(error))"))
+                    return nil
+                }
+            }
+            scores = try Scorer.score(dataset, asOf: options.asOf)
+            let asOf = scores.dates[0]
+            self.asOf = asOf
+            replay = try Scorer.score(dataset, asOf: asOf, every: 28)
+            // A model needs at least one churn per factor to estimate anything; below ten per factor (Peduzzi
+            // et al.'s rule of thumb) its estimates are unstable, which the report says.
+            func enoughChurns(_ churns: Int, _ what: String) throws {
+                if churns < factors.count {
+                    throw SectionLeftOut("too few churns (\(churns)) for the \(factors.count) factors of \(what)")
+                }
+                if churns < 10 * factors.count {
+                    leftOut.append(
+                        Diagnostic(
+                            .fewEvents,
+                            message:
+                                "\(what): \(churns) churns for \(factors.count) factors (fewer than 10 per factor): "
+                                + "the estimates are unstable"
+                        ))
+                }
+            }
+            let obs = section("Suggested weights") { () throws -> ObservationSet in
+                let o = try Observations.build(
+                    dataset, factors: factors, options: ObservationOptions(horizons: [90]))[0]
+                try enoughChurns(Int(o.y.reduce(0, +)), "the weight model")
+                return o
+            }
+            observations = obs
+            fit = obs.flatMap { obs in
+                section("Suggested weights") {
+                    try FitAnalysis.run(
+                        obs, rules: configuration.base,
+                        options: FitOptions(seed: options.seed, bootstrap: options.bootstrap))
+                }
+            }
+            indicators = section("Leading and lagging factors") { () throws -> IndicatorReport in
+                let r = try Indicators.run(dataset, factors: factors)
+                guard r.rows.contains(where: { $0.cells.contains { $0.auc != nil } }) else {
+                    throw SectionLeftOut("no horizon has both churned and renewed accounts with a value")
+                }
+                return r
+            }
+            backtest = section("Backtest") { try Backtest.run(dataset, options: BacktestOptions(step: 30)) }
+            compare = section("Account managers") { try Portfolio.compare(dataset, by: "am") }
+            rank = section("Accounts to call") { try Ranking.rank(dataset, asOf: asOf, top: 15) }
+            let survival = section("Time to churn") { () throws -> (SurvivalDesign, CoxFit) in
+                let design = try SurvivalDesign.build(dataset, factors: factors)
+                try enoughChurns(design.data.events, "the Cox model")
+                return (design, try CoxRegression().fit(design.data))
+            }
+            design = survival?.0
+            cox = survival?.1
+            self.leftOut = leftOut
+        }
+    }
+
+    /// The report's charts, as data: each drawn from a section, or its place with the reason it is left out.
+    static func charts(_ s: ReportSections, bands: [Band], why: (String) -> String) -> [ReportChart] {
+        let asOf = s.asOf, scores = s.scores, replay = s.replay, backtest = s.backtest, fit = s.fit
+        let indicators = s.indicators, cox = s.cox, compare = s.compare
+        var charts: [ReportChart] = []
+        charts.append(
             ReportChart(
                 name: "Score distribution on \(Day.format(asOf))",
                 kind: .scoreHistogram(
                     scores.rows.compactMap { $0.result.score }, bands: bands,
                     title: "Score distribution, \(Day.format(asOf))")))
-        c.charts.append(
+        charts.append(
             ReportChart(
                 name: "Bands over time",
                 kind: .bandShares(
                     Curves.bandShares(replay, bandNames: bands.map(\.name)), bandNames: bands.map(\.name),
                     title: "Share of accounts per band, every 28 days")))
         if let backtest {
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "ROC of the current score (backtest)",
                     kind: .unitLines(
@@ -142,7 +194,7 @@ public enum ReportBuilder {
                         yLabel: "true positive rate", maxValue: 1)))
             let deciles = Curves.decileCalibration(backtest)
             let maxRate = min(1, max(0.05, (deciles.map { max($0.0, $0.1) }.max() ?? 1) * 1.1))
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "Calibration",
                     kind: .unitLines(
@@ -150,60 +202,43 @@ public enum ReportBuilder {
                         title: "Reliability of the calibrated churn probability",
                         xLabel: "calibrated probability", yLabel: "observed churn rate", maxValue: maxRate)))
         } else {
-            c.charts.append(ReportChart(name: "Backtest", reason: c.why("Backtest")))
+            charts.append(ReportChart(name: "Backtest", reason: why("Backtest")))
         }
         if let w = fit?.weights {
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "Weights: current and suggested",
                     kind: .weightBars(
                         w, title: "Weights (sum 100): current and suggested, with 95% bootstrap intervals")))
         } else if fit == nil {
-            c.charts.append(ReportChart(name: "Suggested weights", reason: c.why("Suggested weights")))
+            charts.append(ReportChart(name: "Suggested weights", reason: why("Suggested weights")))
         }
         if let indicators {
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "Leading and lagging factors",
                     kind: .heatmap(indicators, title: "AUC of each factor h days before the renewal")))
         } else {
-            c.charts.append(
-                ReportChart(name: "Leading and lagging factors", reason: c.why("Leading and lagging factors")))
+            charts.append(
+                ReportChart(name: "Leading and lagging factors", reason: why("Leading and lagging factors")))
         }
         if let cox {
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "Time to churn: hazard ratios",
                     kind: .forest(
                         cox, title: "Cox model: churn hazard ratio per standard deviation, 95% CI",
                         xLabel: "hazard ratio (log scale; < 1 protects, > 1 raises the risk)")))
         } else {
-            c.charts.append(ReportChart(name: "Time to churn", reason: c.why("Time to churn")))
+            charts.append(ReportChart(name: "Time to churn", reason: why("Time to churn")))
         }
         if let compare {
-            c.charts.append(
+            charts.append(
                 ReportChart(
                     name: "Account managers: funnel plot",
                     kind: .funnel(compare, title: "Observed/expected churn by AM, with 95% limits")))
         }
-        c.answers = answers(
-            fit: fit, indicators: indicators, backtest: backtest, cox: cox, design: design, compare: compare,
-            rank: rank,
-            why: c.why)
-        let model =
-            fit.map {
-                "model: \(obs?.count ?? 0) observations 90 days ahead, CV AUC \(NumberFormat.fixed($0.cv.auc, 3))"
-            } ?? "the weight model could not be fitted"
-        c.meta =
-            "\(scores.rows.count) accounts scored; \(outcomes.count) renewal "
-            + "decisions\(options.asOf == nil ? "" : " up to \(Day.format(asOf))"); \(model)."
-        c.weights = fit?.weights
-        c.indicators = indicators
-        c.cox = cox
-        c.design = design
-        c.rank = rank
-        c.compare = compare
-        return c
+        return charts
     }
 
     /// The answers, in words, each a `ReportAnswer` whose names from the data are marked as names.

@@ -130,7 +130,7 @@ public struct Simulator: Sendable {
         outcomesOut.append("account_id,date,outcome,arr\n")
 
         var rows = 0, outcomes = 0, churns = 0
-        var latent = [Double](repeating: 0, count: nf * totalWeeks)
+        var latent = LatentPaths(factors: nf, weeks: totalWeeks, burnWeeks: burnWeeks, startDay: startDay)
         var chunk = ByteLine()
         var lineStarts: [Int] = []
         let chunkSize = 2000
@@ -159,57 +159,29 @@ public struct Simulator: Sendable {
             for (i, s) in Simulator.segments.enumerated() { acc += s.share; if u < acc { seg = i; break } }
             let segment = Simulator.segments[seg]
             let arr = (segment.medianARR * _exp(0.5 * rng.normal()) / 100).rounded() * 100
-            let base = rng.normal()
-            // Latent factor paths (standardised AR(1)), with a burn-in before the timeline starts.
-            for f in 0..<nf {
-                var z = rng.normal()
-                let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0  // tasks, notes, freshness
-                let r = f == 0 ? 0.99 : Simulator.rho  // profile_completeness moves slowly
-                let innov = (1 - r * r).squareRoot()
-                // Satisfaction is a pure symptom: no loading on the account's health (its drop before a churn is added
-                // below).
-                let loading = f == 5 ? 0 : Simulator.sharedHealth
-                for w in 0..<totalWeeks {
-                    latent[f * totalWeeks + w] = loading * base + 0.8 * z + amShift
-                    z = r * z + innov * rng.normal()
-                }
-            }
-            @inline(__always) func latentAt(_ f: Int, day: Int32) -> Double {
-                let w = Int((day - startDay) / 7) + burnWeeks
-                return latent[f * totalWeeks + min(max(w, 0), totalWeeks - 1)]
-            }
+            latent.draw(skill: skill, rng: &rng)
+            func latentAt(_ f: Int, day: Int32) -> Double { latent.at(f, day: day) }
             // Most accounts are customers before the window opens; one in ten signs up during it.
             let contractStart =
                 rng.uniform() < 0.9
                 ? startDay - 1 - Int32(rng.int(below: 364))
                 : startDay + Int32(rng.int(below: max(1, Int(Double(7 * weeks) * 0.7))))
-            // Renewal decisions inside the timeline window, in order; the first churn ends the account.
-            var churnDay: Int32? = nil
-            var renewal = contractStart + 365
-            while renewal <= endDay {
-                if renewal >= startDay {
-                    var logit = segment.intercept + Simulator.amEffectOnChurn * skill
-                    for (f, spec) in F.enumerated() where spec.beta != 0 {
-                        logit -= spec.beta * latentAt(f, day: renewal - Int32(spec.leadDays))
-                    }
-                    let churned = rng.uniform() < 1 / (1 + _exp(-logit))
-                    outcomesOut.append(id); outcomesOut.append(byte: 0x2C)
-                    outcomesOut.append(day: renewal)
-                    outcomesOut.append(churned ? ",churned," : ",renewed,")
-                    outcomesOut.append(int: Int(arr)); outcomesOut.append(byte: 0x0A)
-                    outcomes += 1
-                    if churned { churns += 1; churnDay = renewal; break }
-                }
-                renewal += 365
-            }
-            let nextRenewal = churnDay ?? renewal
-            accountsOut.append(id); accountsOut.append(",Account \(a + 1),am_")
+            let (churnDay, nextRenewal) = renewals(
+                id: id, arr: arr, logitBase: segment.intercept + Simulator.amEffectOnChurn * skill,
+                contractStart: contractStart, endDay: endDay, latent: latent, rng: &rng, into: &outcomesOut,
+                outcomes: &outcomes, churns: &churns)
+            accountsOut.append(id)
+            accountsOut.append(",Account \(a + 1),am_")
             if am + 1 < 10 { accountsOut.append(byte: 0x30) }
-            accountsOut.append(int: am + 1); accountsOut.append(",")
-            accountsOut.append(segment.name); accountsOut.append(",")
-            accountsOut.append(int: Int(arr)); accountsOut.append(",")
-            accountsOut.append(day: nextRenewal); accountsOut.append(",")
-            accountsOut.append(Simulator.regions[rng.int(below: Simulator.regions.count)]);
+            accountsOut.append(int: am + 1)
+            accountsOut.append(",")
+            accountsOut.append(segment.name)
+            accountsOut.append(",")
+            accountsOut.append(int: Int(arr))
+            accountsOut.append(",")
+            accountsOut.append(day: nextRenewal)
+            accountsOut.append(",")
+            accountsOut.append(Simulator.regions[rng.int(below: Simulator.regions.count)])
             accountsOut.append(byte: 0x0A)
 
             // Weekly rows from the first grid date on or after the contract start, until churn.
@@ -240,49 +212,9 @@ public struct Simulator: Sendable {
                 let toChurn = churnDay.map { Int($0 - day) } ?? Int.max
                 let lag = toChurn <= Simulator.lagWindow ? 1 - Double(toChurn) / Double(Simulator.lagWindow) : 0
                 lineStarts.append(chunk.bytes.count)
-                chunk.append(id); chunk.append(byte: 0x2C); chunk.append(day: day)
-                for f in 0..<nf {
-                    chunk.append(byte: 0x2C)
-                    let x = latentAt(f, day: day)
-                    let dense = f != 3 && f != 5  // qbr and satisfaction are sparse by design
-                    if dense && rng.uniform() < 0.015 { continue }  // not measured this week
-                    switch f {  // the order of `Simulator.factors`
-                    case 6: chunk.append(tenths: min(max(60 + 14 * x + 4 * rng.normal(), 0), 100))
-                    case 1: chunk.append(tenths: min(max(55 + 16 * x + 6 * rng.normal(), 0), 100))
-                    case 2: chunk.append(tenths: min(max(50 + 14 * x + 8 * rng.normal(), 0), 100))
-                    case 0: chunk.append(tenths: min(max(72 + 10 * x + 1.5 * rng.normal(), 0), 100))
-                    case 4: chunk.append(int: Int(max(0, 28 - 14 * x + 4 * rng.normal()).rounded()))
-                    case 7: chunk.append(int: Int(max(0, 4 - 2.5 * x + 1.2 * rng.normal()).rounded()))
-                    case 3:
-                        if (w + qbrOffset) % 13 == 0 {
-                            chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded()))
-                        }
-                    case 5:
-                        // Entered about one week in ten, and far more often as an account heads for churn (complaints
-                        // get logged).
-                        if rng.uniform() < 0.1 + 0.5 * lag {
-                            if amAlwaysNine[am] {
-                                chunk.append(int: 9)
-                            } else {
-                                chunk.append(
-                                    int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 5 * lag, 0), 10).rounded()))
-                            }
-                        }
-                    default: break
-                    }
-                }
-                // Risk flags: set by the AM when usage and tasks look bad, and more often right before a churn.
-                let trouble = -(latentAt(6, day: day) + latentAt(1, day: day)) + 2.5 * lag
-                let r = rng.uniform()
-                if trouble > 2.0 && r < 0.5 {
-                    chunk.append(",high")
-                } else if trouble > 1.2 && r < 0.4 {
-                    chunk.append(",medium")
-                } else if trouble > 0.5 && r < 0.2 {
-                    chunk.append(",low")
-                } else {
-                    chunk.append(",")
-                }
+                timelineRow(
+                    id: id, day: day, lag: lag, qbrWeek: (w + qbrOffset) % 13 == 0, alwaysNine: amAlwaysNine[am],
+                    latent: latent, rng: &rng, into: &chunk)
                 chunk.append(byte: 0x0A)
                 rows += 1
                 day += 7
@@ -297,23 +229,145 @@ public struct Simulator: Sendable {
             try? FileManager.default.removeItem(atPath: directory + "/.timeline-unused.csv")
         }
 
-        let acc = try FileWriter(path: directory + "/accounts.csv")
-        try accountsOut.bytes.withUnsafeBufferPointer { try acc.write(bytes: $0) }
-        try acc.close()
-        let out = try FileWriter(path: directory + "/outcomes.csv")
-        try outcomesOut.bytes.withUnsafeBufferPointer { try out.write(bytes: $0) }
-        try out.close()
-        let cfg = try FileWriter(path: directory + "/config.yaml")
-        try cfg.write(events ? Simulator.guessedEventsConfiguration(start: startDay) : Simulator.guessedConfiguration)
-        try cfg.close()
-        let truth = try FileWriter(path: directory + "/truth.yaml")
-        try truth.write(truthYAML(nAM: nAM, skills: amSkill, alwaysNine: amAlwaysNine, endDay: endDay))
-        try truth.close()
+        try Simulator.writeFile(directory + "/accounts.csv", accountsOut.bytes)
+        try Simulator.writeFile(directory + "/outcomes.csv", outcomesOut.bytes)
+        let configuration =
+            events ? Simulator.guessedEventsConfiguration(start: startDay) : Simulator.guessedConfiguration
+        try Simulator.writeFile(directory + "/config.yaml", Array(configuration.utf8))
+        let truth = truthYAML(nAM: nAM, skills: amSkill, alwaysNine: amAlwaysNine, endDay: endDay)
+        try Simulator.writeFile(directory + "/truth.yaml", Array(truth.utf8))
         return Summary(
             timelineRows: events ? eventCount : rows, accounts: accounts, outcomes: outcomes, churns: churns,
             files: [
                 events ? "events.csv" : "timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml", "truth.yaml",
             ])
+    }
+
+    /// The account's renewal decisions inside the timeline window, in order, as outcome lines; the first churn
+    /// ends the account. Returns the churn date, if any, and the next renewal date (the churn's, or the first
+    /// after the window).
+    func renewals(
+        id: String, arr: Double, logitBase: Double, contractStart: Int32, endDay: Int32, latent: LatentPaths,
+        rng: inout SeededGenerator, into out: inout ByteLine, outcomes: inout Int, churns: inout Int
+    ) -> (churnDay: Int32?, nextRenewal: Int32) {
+        var renewal = contractStart + 365
+        while renewal <= endDay {
+            if renewal >= startDay {
+                var logit = logitBase
+                for (f, spec) in Simulator.factors.enumerated() where spec.beta != 0 {
+                    logit -= spec.beta * latent.at(f, day: renewal - Int32(spec.leadDays))
+                }
+                let churned = rng.uniform() < 1 / (1 + _exp(-logit))
+                out.append(id)
+                out.append(byte: 0x2C)
+                out.append(day: renewal)
+                out.append(churned ? ",churned," : ",renewed,")
+                out.append(int: Int(arr))
+                out.append(byte: 0x0A)
+                outcomes += 1
+                if churned {
+                    churns += 1
+                    return (renewal, renewal)
+                }
+            }
+            renewal += 365
+        }
+        return (nil, renewal)
+    }
+
+    /// One weekly timeline row without its line end: the factors measured from the latent paths (a few cells
+    /// missing, QBR quarterly, satisfaction sparse and falling before a churn), then the risk flag.
+    func timelineRow(
+        id: String, day: Int32, lag: Double, qbrWeek: Bool, alwaysNine: Bool, latent: LatentPaths,
+        rng: inout SeededGenerator, into chunk: inout ByteLine
+    ) {
+        chunk.append(id); chunk.append(byte: 0x2C); chunk.append(day: day)
+        for f in 0..<Simulator.factors.count {
+            chunk.append(byte: 0x2C)
+            let x = latent.at(f, day: day)
+            let dense = f != 3 && f != 5  // qbr and satisfaction are sparse by design
+            if dense && rng.uniform() < 0.015 { continue }  // not measured this week
+            switch f {  // the order of `Simulator.factors`
+            case 6: chunk.append(tenths: min(max(60 + 14 * x + 4 * rng.normal(), 0), 100))
+            case 1: chunk.append(tenths: min(max(55 + 16 * x + 6 * rng.normal(), 0), 100))
+            case 2: chunk.append(tenths: min(max(50 + 14 * x + 8 * rng.normal(), 0), 100))
+            case 0: chunk.append(tenths: min(max(72 + 10 * x + 1.5 * rng.normal(), 0), 100))
+            case 4: chunk.append(int: Int(max(0, 28 - 14 * x + 4 * rng.normal()).rounded()))
+            case 7: chunk.append(int: Int(max(0, 4 - 2.5 * x + 1.2 * rng.normal()).rounded()))
+            case 3:
+                if qbrWeek {
+                    chunk.append(int: Int(min(max(3 + 0.9 * x + 0.5 * rng.normal(), 1), 5).rounded()))
+                }
+            case 5:
+                // Entered about one week in ten, and far more often as an account heads for churn (complaints
+                // get logged).
+                if rng.uniform() < 0.1 + 0.5 * lag {
+                    if alwaysNine {
+                        chunk.append(int: 9)
+                    } else {
+                        chunk.append(
+                            int: Int(min(max(7 + 1.3 * x + 0.8 * rng.normal() - 5 * lag, 0), 10).rounded()))
+                    }
+                }
+            default: break
+            }
+        }
+        // Risk flags: set by the AM when usage and tasks look bad, and more often right before a churn.
+        let trouble = -(latent.at(6, day: day) + latent.at(1, day: day)) + 2.5 * lag
+        let r = rng.uniform()
+        if trouble > 2.0 && r < 0.5 {
+            chunk.append(",high")
+        } else if trouble > 1.2 && r < 0.4 {
+            chunk.append(",medium")
+        } else if trouble > 0.5 && r < 0.2 {
+            chunk.append(",low")
+        } else {
+            chunk.append(",")
+        }
+    }
+
+    /// Writes bytes to a new file.
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let file = try FileWriter(path: path)
+        try bytes.withUnsafeBufferPointer { try file.write(bytes: $0) }
+        try file.close()
+    }
+
+    /// The latent factor paths of one account: standardised AR(1) series per factor, week by week, with a
+    /// burn-in before the timeline starts.
+    struct LatentPaths {
+        let factors: Int, weeks: Int, burnWeeks: Int, startDay: Int32
+        var values: [Double]
+
+        init(factors: Int, weeks: Int, burnWeeks: Int, startDay: Int32) {
+            (self.factors, self.weeks, self.burnWeeks, self.startDay) = (factors, weeks, burnWeeks, startDay)
+            values = [Double](repeating: 0, count: factors * weeks)
+        }
+
+        /// Draws the paths of an account whose manager has `skill`.
+        mutating func draw(skill: Double, rng: inout SeededGenerator) {
+            let base = rng.normal()
+            for f in 0..<factors {
+                var z = rng.normal()
+                let amShift = f == 1 || f == 2 || f == 4 ? 0.35 * skill : 0  // tasks, notes, freshness
+                let r = f == 0 ? 0.99 : Simulator.rho  // profile_completeness moves slowly
+                let innov = (1 - r * r).squareRoot()
+                // Satisfaction is a pure symptom: no loading on the account's health (its drop before a churn is
+                // added by `timelineRow`).
+                let loading = f == 5 ? 0 : Simulator.sharedHealth
+                for w in 0..<weeks {
+                    values[f * weeks + w] = loading * base + 0.8 * z + amShift
+                    z = r * z + innov * rng.normal()
+                }
+            }
+        }
+
+        /// Factor `f`'s latent value in the week of `day`.
+        @inline(__always)
+        func at(_ f: Int, day: Int32) -> Double {
+            let w = Int((day - startDay) / 7) + burnWeeks
+            return values[f * weeks + min(max(w, 0), weeks - 1)]
+        }
     }
 
     /// One week of CRM activity ending on `weekEnd` (events on its seven days), from the account's latent
