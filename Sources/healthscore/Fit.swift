@@ -89,11 +89,7 @@ struct Fit: ParsableCommand {
                     "cannot fit: \(e.description)\(modelHint(e))")
             }
             for d in report.diagnostics { note(d.message) }
-            switch out.resolvedFormat {
-            case .json: try out.emit(report.jsonText())
-            case .csv: try out.emit(Render.fitCSV(report))
-            case .table: try out.emit(Render.fitText(report))
-            }
+            try out.emit(Render.fit(report, format: out.resolvedFormat))
             if let writeConfig, let config, let w = report.weights {
                 var c = config
                 for (i, f) in c.base.factors.enumerated() {

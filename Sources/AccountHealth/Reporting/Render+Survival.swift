@@ -9,6 +9,7 @@ extension Render {
     }
 
     /// `survival`'s JSON as a tree.
+    @available(*, deprecated, message: "JSON comes from the value: JSON.encode(_:) or jsonText()")
     public static func survivalJSON(_ r: SurvivalReport) -> JSON { JSON.encode(r) }
 
     /// Tidy CSV: one row per term of each model (the same columns as `fit`'s).

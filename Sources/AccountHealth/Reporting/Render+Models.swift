@@ -1,5 +1,15 @@
 extension Render {
+    /// `fit`'s output in a format: DESIGN §6's JSON keys first, then the extras.
+    public static func fit(_ r: FitReport, format: OutputFormat) -> String {
+        switch format {
+        case .json: return r.jsonText()
+        case .csv: return fitCSV(r)
+        case .table: return fitText(r)
+        }
+    }
+
     /// The JSON of `fit` (DESIGN §6 keys first, then extras), as a tree.
+    @available(*, deprecated, message: "JSON comes from the value: JSON.encode(_:) or jsonText()")
     public static func fitJSON(_ r: FitReport) -> JSON { JSON.encode(r) }
 
     /// Tidy CSV: one row per term of the logistic model, then of the constrained model with the current and

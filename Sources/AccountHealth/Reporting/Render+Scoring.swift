@@ -1,4 +1,8 @@
-/// Renders the results of the scoring commands in the three output formats.
+/// The renderers of every command's result. One pattern throughout: `Render.<result>(_:format:)` gives a
+/// command's whole output in `table`, `csv` or `json`; `<result>CSV` and `<result>Text` are its single-format
+/// parts where another renderer reuses them. JSON always comes from the typed value itself (`Encodable`,
+/// through `JSON.encode` and `jsonText()`), never from a renderer. The report's HTML and Markdown are
+/// `ReportHTML` and `ReportMarkdown`. The files are `Render+<topic>.swift`.
 public enum Render {
     // MARK: score
 
@@ -29,6 +33,7 @@ public enum Render {
     }
 
     /// One row of `score`'s JSON (its `scores` array), as a tree.
+    @available(*, deprecated, message: "JSON comes from the value: JSON.encode(_:) or jsonText()")
     public static func scoreRowJSON(_ row: ScoreRow, factorNames: [String]) -> JSON {
         JSON.encode(ScoreRow.Named(row, factorNames: factorNames))
     }

@@ -1,5 +1,6 @@
 extension Render {
     /// A term table's rows as JSON objects: the core keys, then the table's extras (nulls where empty).
+    @available(*, deprecated, message: "JSON comes from the value: JSON.encode(_:) or jsonText()")
     public static func termsJSON(_ t: TermTable) -> JSON { JSON.encode(t) }
 
     /// Tidy CSV of one or more term tables: `context` columns first (the same values on every row), then
@@ -44,5 +45,6 @@ extension Render {
     }
 
     /// Diagnostics as JSON objects `{kind, column, message}`.
+    @available(*, deprecated, message: "JSON comes from the value: JSON.encode(_:) or jsonText()")
     public static func diagnosticsJSON(_ ds: [Diagnostic]) -> JSON { JSON.encode(ds) }
 }
