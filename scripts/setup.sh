@@ -3,7 +3,7 @@
 #   libopenblas-dev + liblapacke-dev (BLAS/LAPACK for the models; DESIGN §9),
 #   python3-yaml (the independent §3 and §9 references used by the tests),
 #   postgresql (throw-away servers for the push-down tests, DESIGN §10),
-#   chromium, chromium-driver and selenium (the studio's browser test, DESIGN §11).
+#   chromium, chromium-driver and selenium (the studio's browser test, DESIGN §11), curl.
 # Safe to run repeatedly. Uses sudo when not root.
 set -euo pipefail
 
@@ -18,6 +18,8 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 # The studio's browser test (DESIGN §11): headless Chromium driven by selenium through Debian's chromedriver.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# curl: the test that requests the served binary over HTTP.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -10,11 +10,14 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Loads the data once and serves a local web application (DESIGN §11) and its API (JSON with the CLI's
             keys, described at /api/openapi.json). It listens on 127.0.0.1 unless --host says otherwise; any other
-            host needs --token, and then every request needs Authorization: Bearer <token> (or open a page once
-            with ?token=<token>, which sets a cookie). The data is never written. Ctrl-C or SIGTERM stops it.
+            host needs a token in the environment (HEALTHSCORE_TOKEN, or the variable --token-env names), and then
+            every request needs Authorization: Bearer <token> (or open a page once with ?token=<token>, which sets
+            a cookie). The token is never a flag value and never printed. The data is never written. Ctrl-C or
+            SIGTERM stops it.
             Examples:
               healthscore serve --data datasets/simulated
               healthscore serve --db postgresql://analyst@localhost/crm --config config.yaml --port 9000
+              HEALTHSCORE_TOKEN=… healthscore serve --data datasets/simulated --host 0.0.0.0
             """
     )
 
@@ -23,15 +26,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Port to listen on (0: any free port).", valueName: "port")) var port = 8080
     @Option(
         help: ArgumentHelp(
-            "Require this token on every request (needed for any host but loopback).", valueName: "token"))
-    var token: String?
+            "The environment variable holding the token every request must carry (a token is needed for any "
+                + "host but loopback; it is never a flag value).", valueName: "name"))
+    var tokenEnv = "HEALTHSCORE_TOKEN"
+
+    /// The token, from the environment (a secret is never a flag value, so it shows in no process list).
+    var token: String? {
+        ProcessInfo.processInfo.environment[tokenEnv].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     func validate() throws {
-        if !StudioServer.isLoopback(host) && (token ?? "").isEmpty {
+        if !StudioServer.isLoopback(host) && token == nil {
             throw ValidationError(
-                "--host \(host) is reachable from other machines: give --token T (every request then needs it)")
+                "--host \(host) is reachable from other machines: set a token in the environment variable "
+                    + "\(tokenEnv) (every request then needs it)")
         }
-        if let token, token.count < 8 { throw ValidationError("--token must be at least 8 characters") }
+        if let token, token.count < 8 {
+            throw ValidationError("the token in \(tokenEnv) must be at least 8 characters")
+        }
         if !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
     }
 
@@ -44,6 +56,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard let studio = loaded else { throw ExitCode(70) }
         let (host, name) = (host, studio.dataset.timeline.name)
+        let token = token
         let app = StudioServer.buildApplication(studio, settings: .init(host: host, port: port, token: token)) { p in
             note("serving \(name) on http://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it)")
         }

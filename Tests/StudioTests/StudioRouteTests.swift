@@ -314,15 +314,63 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
         }
     }
 
-    /// `serve` refuses a reachable host without a token (64) and a short token, before it loads anything.
+    /// `serve` refuses a reachable host without a token (64) and a short token, before it loads anything. The
+    /// token comes from the environment (`HEALTHSCORE_TOKEN` or `--token-env`), and it is never printed.
     @Test func serveRefusesAnUnguardedHost() throws {
         let data = repoRoot + "/datasets/simulated"
-        for (args, fragment) in [(["--host", "127.example.com"], "--token"), (["--host", "0.0.0.0"], "--token"),
-                                 (["--host", "0.0.0.0", "--token", "short"], "at least 8")] {
-            let r = try CLI.run(["serve", "--data", data, "--port", "0"] + args)
+        let cases: [([String], [String: String], String)] = [
+            (["--host", "127.example.com"], ["HEALTHSCORE_TOKEN": ""], "HEALTHSCORE_TOKEN"),
+            (["--host", "0.0.0.0"], ["HEALTHSCORE_TOKEN": ""], "HEALTHSCORE_TOKEN"),
+            (["--host", "0.0.0.0"], ["HEALTHSCORE_TOKEN": "short"], "at least 8"),
+            (["--host", "0.0.0.0", "--token-env", "HS_T"], ["HS_T": "shrt", "HEALTHSCORE_TOKEN": "long-enough-1"],
+             "HS_T must be at least 8"),
+        ]
+        for (args, env, fragment) in cases {
+            let r = try CLI.run(["serve", "--data", data, "--port", "0"] + args, environment: env)
             #expect(r.status == 64, "\(args): \(r.status) \(r.err)")
             #expect(r.err.contains(fragment), "\(args): \(r.err)")
+            for secret in env.values where secret.count > 4 { #expect(!r.err.contains(secret), "\(args): \(r.err)") }
         }
+    }
+
+    /// The served binary takes its token from the environment: a request without it is refused (401), one with
+    /// it answered; the token appears nowhere in what `serve` prints. The server listens on 127.0.0.1 and is
+    /// stopped whatever happens.
+    @Test func servedTokenComesFromTheEnvironment() throws {
+        let token = "env-token-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["serve", "--data", repoRoot + "/datasets/simulated", "--port", "0", "--token-env", "HS_TEST_T"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["HS_TEST_T": token]) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        var printed = ""
+        var port: String?
+        let deadline = Date().addingTimeInterval(120)
+        while port == nil && Date() < deadline && p.isRunning {
+            let chunk = err.fileHandleForReading.availableData
+            printed += String(decoding: chunk, as: UTF8.self)
+            if let r = printed.range(of: #"http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
+                port = String(printed[r].dropFirst("http://127.0.0.1:".count).dropLast())
+            }
+        }
+        let served = try #require(port, "serve did not start: \(printed)")
+        func status(_ headers: [String]) throws -> String {
+            let r = try CLI.runTool(
+                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + headers.flatMap { ["-H", $0] }
+                    + ["http://127.0.0.1:\(served)/api/v1/summary"])
+            return r.out
+        }
+        #expect(try status([]) == "401")
+        #expect(try status(["Authorization: Bearer wrong-token"]) == "401")
+        #expect(try status(["Authorization: Bearer \(token)"]) == "200")
+        #expect(!printed.contains(token))
     }
 
     /// Names from the data travel as JSON strings, unchanged (the browser test checks, in Chromium's DOM, that
