@@ -173,9 +173,10 @@ struct APIController {
         var limit: String?
     }
 
-    /// `horizon` of a fit, `by` of a comparison, `top` of a ranking.
+    /// `horizon` and `bootstrap` of a fit, `by` of a comparison, `top` of a ranking.
     struct ModelQuery: Decodable {
         var horizon: String?
+        var bootstrap: String?
         var by: String?
         var as_of: String?
         var top: String?
@@ -225,7 +226,8 @@ struct APIController {
         }
         api.get("fit") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return Answer(try await StudioServer.offThePool { try studio.fit(horizon: q.horizon) })
+            return Answer(
+                try await StudioServer.offThePool { try studio.fit(horizon: q.horizon, bootstrap: q.bootstrap) })
         }
         api.get("compare") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)

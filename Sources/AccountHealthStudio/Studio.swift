@@ -442,13 +442,15 @@ public final class Studio: Sendable {
         return "# Saved from the AccountHealth studio\n" + configuration.yaml()
     }
 
-    /// `GET /api/v1/fit?horizon=`: the JSON of `fit`.
-    public func fit(horizon: String?) throws -> FitReport {
+    /// `GET /api/v1/fit?horizon=&bootstrap=`: the JSON of `fit`, with bootstrap intervals on the suggested
+    /// weights and penalties (50 resamples of accounts unless `bootstrap` says otherwise; 0 for none).
+    public func fit(horizon: String?, bootstrap: String? = nil) throws -> FitReport {
         let h = try int(horizon, "horizon", range: 0...3650) ?? 90
-        return try cached("fit \(h)") {
+        let b = try int(bootstrap, "bootstrap", range: 0...1000) ?? 50
+        return try cached("fit \(h) \(b)") {
             let obs = try Observations.build(
                 dataset, factors: configuration.base.factors.map(\.name), options: ObservationOptions(horizons: [h]))[0]
-            return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions())
+            return try FitAnalysis.run(obs, rules: configuration.base, options: FitOptions(bootstrap: b))
         }
     }
 

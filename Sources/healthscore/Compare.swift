@@ -18,6 +18,7 @@ struct CompareCommand: ParsableCommand {
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var missingValues: MissingOptions
     @Option(help: ArgumentHelp("am, segment, or any accounts column.", valueName: "column")) var by: String = "am"
     @Option(help: ArgumentHelp("First outcome date counted (default: all).", valueName: "date")) var from: DateArgument?
     @Option(help: ArgumentHelp("Last outcome date counted (default: all).", valueName: "date")) var to: DateArgument?
@@ -42,7 +43,8 @@ struct CompareCommand: ParsableCommand {
             let dataset = try inputs.dataset(.configuration, required: [.accounts, .outcomes], command: "compare")
             let r = try Portfolio.compare(
                 dataset, by: by,
-                from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty)
+                from: from?.day, to: to?.day, asOf: asOf?.day, horizon: horizon, penalty: penalty,
+                missing: missingValues.treatment)
             try out.emit(Render.comparison(r, format: out.resolvedFormat))
         }
     }

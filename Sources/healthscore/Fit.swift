@@ -6,10 +6,7 @@ import Foundation
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Days before each renewal decision at which the features are taken.", valueName: "days"))
     var horizon: Int = 90
-    @Option(
-        help: ArgumentHelp(
-            "'mean' fills a missing feature with its mean instead of dropping the observation.", valueName: "mean"))
-    var impute: String?
+    @OptionGroup var missingValues: MissingOptions
     @Option(
         help: ArgumentHelp(
             "Add each factor's least-squares slope per 30 days over the DAYS before T − h.", valueName: "days"))
@@ -19,13 +16,12 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if horizon < 0 { throw ValidationError("--horizon must be zero or more days") }
-        if let impute, impute != "mean" { throw ValidationError("--impute takes only 'mean'") }
         if let trend, trend <= 0 { throw ValidationError("--trend must be a positive number of days") }
         if !(penalty >= 0) || !penalty.isFinite { throw ValidationError("--penalty must be a non-negative number") }
     }
 
     var observationOptions: ObservationOptions {
-        ObservationOptions(horizons: [horizon], imputeMean: impute == "mean", trendDays: trend)
+        ObservationOptions(horizons: [horizon], trendDays: trend)
     }
 }
 
@@ -42,7 +38,7 @@ struct Fit: ParsableCommand {
               healthscore fit --data datasets/simulated
               healthscore fit --data datasets/simulated --bootstrap 200 --write-config suggested.yaml \
             --save-model model.json
-              healthscore fit --data datasets/simulated --horizon 180 --impute mean --format json
+              healthscore fit --data datasets/simulated --horizon 180 --missing drop --format json
             """
     )
 
@@ -62,6 +58,10 @@ struct Fit: ParsableCommand {
         name: .customLong("save-model"),
         help: ArgumentHelp("Save the fitted model (JSON) for `rank --model`.", valueName: "file"))
     var saveModel: String?
+    @Flag(
+        name: .customLong("keep-penalties"),
+        help: "Keep the configured risk penalties instead of fitting them with the suggested weights.")
+    var keepPenalties = false
 
     func validate() throws {
         if folds < 2 { throw ValidationError("--folds must be at least 2") }
@@ -82,7 +82,9 @@ struct Fit: ParsableCommand {
             do {
                 report = try FitAnalysis.run(
                     obs, rules: config?.base,
-                    options: FitOptions(penalty: model.penalty, folds: folds, seed: seed, bootstrap: bootstrap))
+                    options: FitOptions(
+                        penalty: model.penalty, folds: folds, seed: seed, bootstrap: bootstrap,
+                        missing: model.missingValues.treatment, keepPenalties: keepPenalties))
             } catch let e as ModelError {
                 throw InputError(
                     .modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"),
@@ -97,11 +99,13 @@ struct Fit: ParsableCommand {
                         c.base.factors[i].weight = w.suggested[k]
                     }
                 }
+                c.base.riskPenalty = w.suggestedPenalties
                 guard
                     FileManager.default.createFile(
                         atPath: writeConfig,
                         contents: Data(
-                            ("# Suggested by healthscore fit (horizon \(obs.horizon) days, \(obs.count) observations)\n"
+                            ("# Suggested by healthscore fit (the score's own rule, DESIGN §13: horizon "
+                                + "\(obs.horizon) days, \(obs.count) observations)\n"
                                 + c.yaml()).utf8))
                 else {
                     throw InputError(.unreadableFile, Location(file: writeConfig), "cannot write the configuration")
@@ -113,7 +117,8 @@ struct Fit: ParsableCommand {
                     "--write-config needs a configuration to start from")
             }
             if let saveModel {
-                let m = SavedModel(fit: report.model, observations: obs, trendDays: model.trend)
+                let m = SavedModel(
+                    fit: report.model, observations: obs, design: report.design, trendDays: model.trend)
                 guard FileManager.default.createFile(atPath: saveModel, contents: Data(m.json().utf8)) else {
                     throw InputError(.unreadableFile, Location(file: saveModel), "cannot write the model file")
                 }

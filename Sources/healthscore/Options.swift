@@ -437,3 +437,31 @@ func modelHint(_ e: ModelError) -> String {
     default: return ""
     }
 }
+
+/// `--missing` (and its alias `--impute mean`): how a model treats a feature with no value (DESIGN §13).
+struct MissingOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A feature with no value: 'indicator' fills it with its mean and adds a <factor>_missing column, "
+                + "'mean' fills it, 'drop' leaves the observation out (DESIGN §13).",
+            valueName: "indicator|mean|drop"))
+    var missing: String?
+    @Option(help: ArgumentHelp("The alias of --missing mean.", valueName: "mean"))
+    var impute: String?
+
+    func validate() throws {
+        if let impute, impute != "mean" { throw ValidationError("--impute takes only 'mean'") }
+        if let missing, MissingTreatment(rawValue: missing) == nil {
+            throw ValidationError("--missing takes indicator, mean or drop, not '\(missing)'")
+        }
+        if let missing, impute != nil, missing != "mean" {
+            throw ValidationError("--impute mean and --missing \(missing) disagree")
+        }
+    }
+
+    /// The treatment asked for: `--missing`, `--impute mean`, or the default `indicator`.
+    var treatment: MissingTreatment {
+        if let missing, let t = MissingTreatment(rawValue: missing) { return t }
+        return impute == "mean" ? .mean : .indicator
+    }
+}

@@ -20,6 +20,7 @@ struct RankCommand: ParsableCommand {
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
+    @OptionGroup var missingValues: MissingOptions
     @Option(
         name: .customLong("as-of"),
         help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
@@ -43,7 +44,7 @@ struct RankCommand: ParsableCommand {
             let saved = try model.map { try SavedModel.load(path: $0) }
             let r = try Ranking.rank(
                 dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty,
-                top: top)
+                top: top, missing: missingValues.treatment)
             for d in r.diagnostics { note(d.message) }
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
             if writeBack.toTable != nil {

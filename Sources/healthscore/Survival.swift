@@ -13,19 +13,23 @@ struct SurvivalCommand: ParsableCommand {
             Counting-process rows from the timeline (DESIGN §4): time is days since the account's first row; each row
             opens the interval to the next one with the factor values in force (raw, carried forward); the first churn
             ends the interval that contains it; an account that never churned is censored at its last row; an interval
-            with a factor that has no value yet is dropped and counted. Cox: Efron ties (or Breslow), model-based and
-            account-clustered robust errors, concordance, Breslow baseline. Discrete-time: logistic per interval with
-            log(1 + age). Predictions: each active account's probability of churning within --horizon days given its
-            age, with its factors held at today's values.
+            with a factor that has no value yet is treated by --missing (DESIGN §13; indicator by default). Cox: Efron
+            ties (or Breslow), model-based and account-clustered robust errors, concordance, Breslow baseline.
+            Discrete-time: logistic per interval with log(1 + age). Predictions: each active account's probability of
+            churning within --horizon days given its age, with its factors held at today's values. --landmark DATE
+            fits on what was known then and scores the predictions of the accounts at risk (DESIGN §14).
             Examples:
               healthscore survival --data datasets/simulated
               healthscore survival --data datasets/simulated --format json --predictions risk.csv --save-model cox.json
               healthscore survival --data datasets/simulated --predictions risk.csv --curve 30,90,180,365
               healthscore survival --data datasets/simulated --as-of 2024-06-30 --horizon 180 --ties breslow
+              healthscore survival --data datasets/simulated --landmark 2024-01-01 --times 30,90,180,300 \\
+            --predictions landmark.csv
             """
     )
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
+    @OptionGroup var missingValues: MissingOptions
     @Option(help: ArgumentHelp("Tied churn days: efron or breslow.", valueName: "method")) var ties:
         CoxRegression.Ties = .efron
     @Option(help: ArgumentHelp("L2 (ridge) penalty λ on the coefficients.", valueName: "lambda")) var penalty: Double =
@@ -47,6 +51,31 @@ struct SurvivalCommand: ParsableCommand {
             "Also write each account's survival curve at these days ahead (columns survival_<d>d of --predictions).",
             valueName: "days,…"))
     var curve: String?
+    @Option(
+        help: ArgumentHelp(
+            "Fit on what was known at this date and evaluate the predictions on the accounts at risk then "
+                + "(DESIGN §14): Brier scores, AUC by time, Uno's concordance.",
+            valueName: "date"))
+    var landmark: DateArgument?
+    @Option(
+        help: ArgumentHelp(
+            "Days after the landmark at which the predictions are evaluated (increasing).", valueName: "days,…"))
+    var times: String?
+
+    /// `--times` as numbers (the library checks that they are positive and increasing).
+    func landmarkTimes() throws -> [Int] {
+        guard let times else { return [30, 90, 180, 365] }
+        var out: [Int] = []
+        for (k, part) in times.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                throw InputError(
+                    .invalidEvaluation, Location(file: "--times", column: k + 1), value: String(part),
+                    "--times takes whole days separated by commas, e.g. 30,90,180,365")
+            }
+            out.append(v)
+        }
+        return out
+    }
 
     var curveDays: [Int] {
         curve.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } } ?? []
@@ -70,8 +99,16 @@ struct SurvivalCommand: ParsableCommand {
                 throw ValidationError("--curve adds columns to --predictions: give --predictions FILE too")
             }
         }
-        if models == .discrete && (predictions != nil || saveModel != nil) {
-            throw ValidationError("--predictions and --save-model need the Cox model (--models cox or both)")
+        if landmark != nil && asOf != nil {
+            throw ValidationError("--landmark and --as-of both set the date the fit knows: give one")
+        }
+        if times != nil && landmark == nil { throw ValidationError("--times needs --landmark") }
+        if landmark != nil && curve != nil {
+            throw ValidationError("--curve is for the predictions at --as-of; with --landmark, --times sets the days")
+        }
+        if models == .discrete && (predictions != nil || saveModel != nil || landmark != nil) {
+            throw ValidationError(
+                "--predictions, --save-model and --landmark need the Cox model (--models cox or both)")
         }
     }
 
@@ -79,14 +116,20 @@ struct SurvivalCommand: ParsableCommand {
         try reportingErrors(progress: !inputs.quiet) {
             let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "survival")
             if dataset.configuration == nil { note("no configuration: every timeline factor is a covariate") }
-            let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(censorAt: asOf?.day))
+            let evaluationTimes = landmark == nil ? nil : try landmarkTimes()
+            let design = try SurvivalDesign.build(
+                dataset,
+                options: SurvivalDesignOptions(
+                    censorAt: asOf?.day, missing: missingValues.treatment, landmark: landmark?.day))
             let report: SurvivalReport
             do {
                 report = try SurvivalAnalysis.run(
                     design,
                     options: SurvivalOptions(
                         ties: ties, penalty: penalty, models: models, horizon: horizon,
-                        curve: curveDays, predict: predictions != nil || out.resolvedFormat == .table))
+                        curve: curveDays,
+                        predict: (predictions != nil && landmark == nil) || out.resolvedFormat == .table,
+                        landmarkTimes: evaluationTimes))
             } catch let e as ModelError {
                 throw InputError(
                     .modelFailure, Location(file: dataset.outcomes?.file ?? "outcomes"),
@@ -94,14 +137,21 @@ struct SurvivalCommand: ParsableCommand {
             }
             for d in report.diagnostics { note(d.message) }
             try out.emit(Render.survival(report, format: out.resolvedFormat))
-            if let predictions {
+            if let predictions, let e = report.evaluation {
+                let w = try FileWriter(path: predictions)
+                try w.write(Render.landmarkPredictionsCSV(e))
+                try w.close()
+                note("wrote \(e.predictions.count) accounts' survival at \(e.times.count) times to \(predictions)")
+            } else if let predictions {
                 let w = try FileWriter(path: predictions)
                 try w.write(Render.survivalPredictionsCSV(report))
                 try w.close()
                 note("wrote \(report.predictions.count) predictions to \(predictions)")
             }
             if let saveModel, let cox = report.cox {
-                let m = SavedModel(cox: cox, horizonDays: horizon, lastOutcomeDate: design.lastChurnDay.map(Day.format))
+                let m = SavedModel(
+                    cox: cox, horizonDays: horizon, lastOutcomeDate: design.lastChurnDay.map(Day.format),
+                    treatment: report.design.treatment)
                 let w = try FileWriter(path: saveModel)
                 try w.write(m.json())
                 try w.close()

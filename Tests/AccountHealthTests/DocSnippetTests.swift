@@ -28,12 +28,12 @@ import Testing
                                                   options: ObservationOptions(horizons: [90]))[0]
         let fit = try FitAnalysis.run(observations, rules: config.base, options: FitOptions(bootstrap: 50))
         let terms = fit.model.terms().terms
-        // statsmodels' estimates and standard errors (Tests/Reference, fit_peer_simulated_h90.json).
-        let ref = try Reference(fixture: "fit_peer_simulated_h90.json")
+        // statsmodels' estimates and standard errors on the indicator design (Tests/Reference/missing_reference.py).
+        let ref = try Reference(fixture: "missing_indicator_simulated.json")
         #expect(terms.map(\.name) == fit.model.names)
         checkFit(fit.model, [
-            Check(.coefficients, ref.field("coefficients", "estimate"), 1e-7, seFraction: 1e-6),
-            Check(.standardErrors, ref.field("coefficients", "std_error"), 1e-6),
+            Check(.coefficients, ref.numbers("coefficients"), 1e-7, seFraction: 1e-6),
+            Check(.standardErrors, ref.numbers("std_errors"), 1e-6),
         ], names: fit.model.names, label: "getting started")
         for term in terms { #expect(abs(term.ciLow! - (term.estimate - 1.959963984540054 * term.standardError!)) < 1e-12) }
         #expect(fit.cv.auc! > 0.75 && fit.weights!.suggested.reduce(0, +) > 99.999 && fit.weights!.suggested.reduce(0, +) < 100.001)
@@ -43,12 +43,13 @@ import Testing
         #expect(zip(ranking.rows, ranking.rows.dropFirst()).allSatisfy { ($0.arrAtRisk ?? 0) >= ($1.arrAtRisk ?? 0) })
         #expect(ranking.rows.allSatisfy { $0.churnProbability > 0 && $0.churnProbability < 1 && !$0.drivers.isEmpty })
 
-        let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30")))
+        let design = try SurvivalDesign.build(
+            dataset, options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30"), missing: .drop))
         let cox = try CoxRegression(ties: .efron).fit(design.data)
         #expect(cox.names == config.base.factors.map(\.name))
         #expect(cox.concordance > 0.7 && cox.concordance <= 1 && cox.hazardRatios.allSatisfy { $0 > 0 })
-        // Three accounts with every factor known (one with a missing factor has no probability).
-        let p = design.current.filter { $0.values.allSatisfy(\.isFinite) }.prefix(3).map { cox.churnProbability(x: $0.values, age: Double($0.age), horizon: 90) }
+        // Three accounts' probabilities (a factor with no value yet takes the fill value).
+        let p = design.current.prefix(3).map { cox.churnProbability(x: design.treatment.row($0.values).x, age: Double($0.age), horizon: 90) }
         #expect(p.count == 3 && p.allSatisfy { $0 >= 0 && $0 < 1 })
 
         let html = try ReportBuilder.build(dataset, options: ReportOptions(asOf: Day.parse("2024-06-30"))).html

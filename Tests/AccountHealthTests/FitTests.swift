@@ -11,7 +11,8 @@ import Testing
         let ref = try Reference(fixture: "fit_peer_\(dataset)_h90.json")
         let data = try DataFiles.directory(dir).load()
         let config = data.configuration!
-        let obs = try Observations.build(data, factors: config.base.factors.map(\.name), options: ObservationOptions(horizons: [90]))[0]
+        // The peer drops incomplete rows: build complete cases here (the models' default is DESIGN §13's indicator).
+        let obs = try Observations.build(data, factors: config.base.factors.map(\.name), options: ObservationOptions(horizons: [90], keepMissing: false))[0]
         #expect(obs.count == ref.int("observations"))
         #expect(obs.dropped + obs.noHistory == ref.int("dropped"))
         let fit = try LogisticRegression().fit(obs.x, obs.y, names: obs.featureNames)
@@ -31,7 +32,9 @@ import Testing
         let both = try Observations.build(data, factors: names, options: ObservationOptions(horizons: [30, 180]))
         for (k, h) in [30, 180].enumerated() {
             let one = try Observations.build(data, factors: names, options: ObservationOptions(horizons: [h]))[0]
-            #expect(both[k].horizon == h && both[k].x == one.x && both[k].y == one.y && both[k].dropped == one.dropped)
+            // NaN marks a missing value (DESIGN §13 keeps the rows): NaN equals NaN here.
+            #expect(both[k].horizon == h && sameValues(both[k].x.storage, one.x.storage))
+            #expect(both[k].y == one.y && both[k].dropped == one.dropped && both[k].noHistory == one.noHistory)
         }
     }
 }
@@ -41,7 +44,7 @@ import Testing
         let dir = TempDir()
         let s = DataFiles(timeline: dir.write("t.csv", timeline), outcomes: dir.write("o.csv", outcomes))
         return try Observations.build(try s.load(), factors: ["a", "b"],
-                                      options: ObservationOptions(horizons: [horizon], imputeMean: impute, trendDays: trend))[0]
+                                      options: ObservationOptions(horizons: [horizon], imputeMean: impute, trendDays: trend, keepMissing: false))[0]
     }
 
     let timeline = "account_id,date,a,b\nX,2024-01-01,10,1\nX,2024-01-11,20,\nX,2024-01-21,30,3\nY,2024-01-05,50,\nZ,2024-03-01,1,1\n"

@@ -41,11 +41,15 @@ struct World4 {
             if let ratio = g.oeRatio { #expect(g.oeLow! <= ratio && ratio <= g.oeHigh!) }
         }
         #expect(r.groups.reduce(0) { $0 + $1.accounts } == accounts.count)
-        // Over the fitted data (every outcome row) the expected churns add up to the observed ones
-        // (logistic MLE with an intercept), and every row is modelled.
-        let e = r.groups.reduce(0.0) { $0 + $1.expectedChurns }, o = r.groups.reduce(0) { $0 + $1.churns }
+        // Over the fitted data (every observed outcome row) the expected churns add up to the observed ones
+        // (logistic MLE with an intercept); a row whose account had no timeline row by T − h is not observed
+        // (DESIGN §13) and not modelled, and every other row is.
+        let e = r.groups.reduce(0.0) { $0 + $1.expectedChurns }, o = r.groups.reduce(0) { $0 + $1.modelledChurns }
         #expect(abs(e - Double(o)) < 1e-6 * Double(o))
-        #expect(r.groups.allSatisfy { $0.modelled == $0.renewals + $0.churns && $0.modelledChurns == $0.churns })
+        let obs = try Observations.build(d, factors: d.configuration!.base.factors.map(\.name), options: ObservationOptions())[0]
+        #expect(r.groups.reduce(0) { $0 + $1.modelled } == obs.count)
+        #expect(r.groups.reduce(0) { $0 + $1.renewals + $1.churns } == obs.count + obs.noHistory)
+        #expect(r.modelObservations == obs.count)
         // The "always 9" AMs' satisfaction tells nothing (truth.yaml: am_07, am_08, am_09, am_14).
         for g in r.groups where ["am_07", "am_08", "am_09", "am_14"].contains(g.group) {
             #expect(g.manual.first?.distinctValues == 1 && g.manual.first?.auc == 0.5)
@@ -146,7 +150,9 @@ struct World4 {
         let text = try String(contentsOfFile: World4.dir + "/timeline.csv", encoding: .utf8)
         let lines = text.split(separator: "\n")
         let header = lines[0].split(separator: ",").map(String.init)
-        let columns = m.features.map { header.firstIndex(of: $0)! }
+        // A `<factor>_missing` feature (DESIGN §13) reads its factor's column: 1 where it has no value yet.
+        func factorOf(_ f: String) -> String { f.hasSuffix("_missing") ? String(f.dropLast(8)) : f }
+        let columns = m.features.map { header.firstIndex(of: factorOf($0))! }
         let cutoff = Day.format(asOf)
         // The file is not in date order within an account: each factor keeps the value of its latest date.
         var dated: [Substring: [(date: Substring, value: Double)?]] = [:]
@@ -171,7 +177,8 @@ struct World4 {
             var eta = m.intercept
             var contributions: [(name: String, value: Double)] = []
             for j in m.features.indices {
-                let x = values[j] ?? m.means[j]
+                let fill = m.fill.first { $0.factor == m.features[j] }?.value ?? m.means[j]
+                let x = m.features[j].hasSuffix("_missing") ? (values[j] == nil ? 1 : 0) : values[j] ?? fill
                 eta += m.coefficients[j] * x
                 contributions.append((m.features[j], m.coefficients[j] * (x - m.means[j])))
             }

@@ -59,3 +59,8 @@ func day(_ s: String) -> Int32 { Day.parse(s)! }
 func fixtureJSON(_ name: String) throws -> [String: Any] {
     try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(name)"))) as! [String: Any]
 }
+
+/// Equal arrays where NaN (a missing value) equals NaN.
+func sameValues(_ a: [Double], _ b: [Double]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+}

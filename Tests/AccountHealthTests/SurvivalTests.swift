@@ -166,7 +166,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
         let dir = "\(repoRoot)/datasets/\(dataset)"
         let ref = try Reference(fixture: "survival_peer_\(dataset).json")
         let data = try DataFiles.directory(dir).load([.outcomes, .configuration])
-        let design = try SurvivalDesign.build(data)
+        let design = try SurvivalDesign.build(data, options: SurvivalDesignOptions(missing: .drop))  // lifelines drops them too
         #expect(design.data.count == ref.int("intervals"))
         #expect(design.data.events == ref.int("events"))
         #expect(design.dropped == ref.int("dropped"))
@@ -188,7 +188,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
     func discreteTimeModelMatchesStatsmodels(_ dataset: String) throws {
         let ref = try Reference(fixture: "survival_discrete_\(dataset).json")
         let data = try DataFiles.directory("\(repoRoot)/datasets/\(dataset)").load([.outcomes, .configuration])
-        let report = try SurvivalAnalysis.run(try SurvivalDesign.build(data), options: SurvivalOptions(models: .discrete, predict: false))
+        let report = try SurvivalAnalysis.run(try SurvivalDesign.build(data, options: SurvivalDesignOptions(missing: .drop)), options: SurvivalOptions(models: .discrete, predict: false))
         let discrete = try #require(report.discrete)
         #expect(discrete.periods == ref.int("periods") && discrete.events == ref.int("events"))
         #expect(discrete.fit.names.count == ref.numbers("coefficients").count)
@@ -256,7 +256,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
 
             """)
         let data = try DataFiles(timeline: timeline, outcomes: outcomes).load()
-        let d = try SurvivalDesign.build(data, factors: ["a", "b"])
+        let d = try SurvivalDesign.build(data, factors: ["a", "b"], options: SurvivalDesignOptions(missing: .drop))
         // A: (0,7] dropped (b missing), (7,14] a=10 b=5, (14,17] a=12 b=6 event. B: (0,10] (10,20] (20,24] event. C: (0,4].
         #expect(d.data.start == [7, 14, 0, 10, 20, 0])
         #expect(d.data.stop == [14, 17, 10, 20, 24, 4])
@@ -274,7 +274,7 @@ func loadCoxCase(_ name: String) throws -> (SurvivalData, Reference) {
         // Censoring at the 12th: A keeps (0,7] (dropped) and (7,14]? No: rows after the 12th go, so A's last row is
         // the 8th and opens nothing; B: (0,10] only (its churn on the 25th is not known yet).
         let cut = try SurvivalDesign.build(data, factors: ["a", "b"],
-                                           options: SurvivalDesignOptions(censorAt: day("2024-01-12")))
+                                           options: SurvivalDesignOptions(censorAt: day("2024-01-12"), missing: .drop))
         #expect(cut.data.start == [0, 0] && cut.data.stop == [10, 4] && cut.data.event == [false, false])
         #expect(cut.current.map(\.accountId) == ["A", "B", "C", "E"])
         #expect(cut.current[0].age == 11 && cut.current[0].values == [10, 5])

@@ -245,16 +245,21 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("horizon_days,model,name,estimate,std_error,z,p_value,ci_low,ci_high,odds_ratio,standardized,current_weight,suggested_weight,weight_ci_low,weight_ci_high\n90,logistic,intercept,"))
         let rows = parseCSV(r.out)
-        #expect(rows.filter { $0[1] == "logistic" }.count == 9 && rows.filter { $0[1] == "constrained" }.count == 9)
+        let m0 = try SavedModel.load(path: d.path + "/model.json")
+        // The logistic terms: the intercept, the 8 factors and an indicator per factor with missing values (DESIGN
+        // §13); the score-form terms: the intercept, the 8 weights and a penalty per risk level that occurs.
+        #expect(rows.filter { $0[1] == "logistic" }.count == 1 + m0.features.count && m0.features.count == 8 + m0.indicators.count)
+        #expect(rows.filter { $0[1] == "score_form" && !$0[2].hasPrefix("risk_") }.count == 9)
         let s = try CLI.run(["score", "--data", World.shared.dir.path, "--config", d.path + "/suggested.yaml", "--format", "csv"])
         #expect(s.status == 0, "\(s.err)")
         let cfg = try Configuration.load(path: d.path + "/suggested.yaml")
         let orig = try Configuration.load(path: World.shared.dir.path + "/config.yaml")
-        #expect(cfg.base.bands == orig.base.bands && cfg.base.riskPenalty == orig.base.riskPenalty)
+        // The suggested configuration changes the weights and the penalties of the levels that occur, nothing else.
+        #expect(cfg.base.bands == orig.base.bands && cfg.base.riskPenalty.allSatisfy { $0 >= 0 })
         #expect(cfg.base.factors.map(\.name) == orig.base.factors.map(\.name))
         #expect(cfg.base.factors.map(\.invert) == orig.base.factors.map(\.invert))
         let m = try SavedModel.load(path: d.path + "/model.json")
-        #expect(m.horizonDays == 90 && m.features.count == 8)
+        #expect(m.horizonDays == 90 && m.features.count == 8 + m.indicators.count && m.missingTreatment == .indicator)
     }
 
     @Test func separationIsExplainedWithExit65() throws {
@@ -393,7 +398,7 @@ func parseCSV(_ text: String) -> [[String]] {
         let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         expectKeys(o, ["intervals", "events", "dropped", "coefficients", "log_likelihood", "concordance"], "")
         let cs = o["coefficients"] as! [[String: Any]]
-        #expect(cs.count == 8)
+        #expect(cs.count == 8 + (o["indicators"] as! [String]).count)
         expectKeys(cs[0], ["name", "estimate", "std_error", "robust_std_error", "z", "p_value", "hazard_ratio"], "coefficients.")
         #expect(abs((cs[0]["hazard_ratio"] as! Double) - exp(cs[0]["estimate"] as! Double)) < 1e-12)
         let c = o["concordance"] as! Double
@@ -402,7 +407,7 @@ func parseCSV(_ text: String) -> [[String]] {
         #expect((dt["coefficients"] as! [[String: Any]]).map { $0["name"] as! String }.first == "intercept")
         let csv = try CLI.run(["survival", "--data", World.shared.dir.path, "--models", "cox", "--format", "csv"])
         #expect(csv.out.hasPrefix("model,name,estimate,std_error,z,p_value,ci_low,ci_high,robust_std_error,hazard_ratio,mean\ncox,"))
-        #expect(parseCSV(csv.out).count == 9)
+        #expect(parseCSV(csv.out).count == 1 + cs.count)
     }
 
     /// The notes about predictions (accounts beyond the longest follow-up, imputed factors) come only when
@@ -568,7 +573,8 @@ func parseCSV(_ text: String) -> [[String]] {
         let small = try CLI.run(["report", "--data", d.path + "/small", "--output", d.path + "/small-rep", "--bootstrap", "5"])
         #expect(small.status == 0, "\(small.err)")
         let md = try String(contentsOfFile: d.path + "/small-rep/report.md", encoding: .utf8)
-        #expect(md.contains("Suggested weights: left out, too few churns"))
+        // Every observed decision counts now (DESIGN §13), so the reason is the fit's own (separation on so few).
+        #expect(md.contains("Suggested weights: left out, too few churns") || md.contains("Suggested weights: left out, perfect or quasi-complete separation"))
         // Every renewal removed: only churns so far.
         let fm = FileManager.default
         try fm.createDirectory(atPath: d.path + "/churns", withIntermediateDirectories: true)

@@ -53,6 +53,18 @@ public struct Dataset: Sendable {
         return outcomes
     }
 
+    /// The outcomes table with at least one row: a header-only file is valid (no renewal decided yet), but an
+    /// analysis that learns from outcomes cannot run on it and says so in one line.
+    public func requireDecidedOutcomes(_ analysis: String) throws -> OutcomesTable {
+        let outcomes = try requireOutcomes(analysis)
+        guard outcomes.count > 0 else {
+            throw InputError(
+                .noRows, Location(file: outcomes.file),
+                "the outcomes file has no rows (no renewal decided yet), and \(analysis) learns from outcomes")
+        }
+        return outcomes
+    }
+
     /// The accounts table, or a `DatasetError` naming the analysis that needs it.
     public func requireAccounts(_ analysis: String) throws -> AccountsTable {
         guard let accounts else { throw DatasetError.missing(.accounts, neededBy: analysis) }

@@ -10,6 +10,8 @@ public struct ObservationSet: Sendable {
     public var x: Matrix
     /// 1 = churned, 0 = renewed.
     public var y: [Double]
+    /// Each observation's risk level at T − h (`RiskLevel.rawValue`; none without history).
+    public var risk: [UInt8]
     /// Index into `accountIds` per observation (the CV groups).
     public var account: [Int]
     /// Each observation's account.
@@ -58,14 +60,15 @@ public struct ObservationOptions: Sendable {
     public var imputeMean = false
     /// Add each factor's least-squares slope per 30 days over [T − h − trendDays, T − h].
     public var trendDays: Int? = nil
-    /// Keep observations with missing features as NaN (for per-factor analyses such as `indicators`).
-    public var keepMissing = false
+    /// Keep observations with missing features as NaN (the default: the models treat them, DESIGN §13); false
+    /// drops them here and counts them in `dropped`.
+    public var keepMissing = true
     /// With `keepMissing`: also keep outcome rows whose account has no timeline row by T − h (all NaN).
     public var keepNoHistory = false
 
     /// Options: the horizons, mean imputation, the trend window, and which incomplete rows are kept.
     public init(
-        horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = false,
+        horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = true,
         keepNoHistory: Bool = false
     ) {
         self.horizons = horizons
@@ -85,7 +88,7 @@ public enum Observations {
         _ dataset: Dataset, outcomes subset: OutcomesTable? = nil, factors: [String]?,
         options: ObservationOptions
     ) throws -> [ObservationSet] {
-        let outcomes = try subset ?? dataset.requireOutcomes("the model observations")
+        let outcomes = try subset ?? dataset.requireDecidedOutcomes("a model")
         guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
             throw InputError(.invalidArgument, Location(file: "horizon"), "horizons must be zero or more days")
         }
@@ -120,7 +123,7 @@ public enum Observations {
         var sets: [ObservationSet] = []
         for h in options.horizons {
             var cols = [[Double]](repeating: [], count: p)
-            var y: [Double] = [], account: [Int] = [], days: [Int32] = [], lines: [Int] = []
+            var y: [Double] = [], account: [Int] = [], days: [Int32] = [], lines: [Int] = [], risk: [UInt8] = []
             var missing = [Int](repeating: 0, count: p)
             var dropped = 0, noHistory = 0
             var row = [Double](repeating: 0, count: p)
@@ -146,6 +149,7 @@ public enum Observations {
                 if anyMissing && !options.imputeMean && !options.keepMissing { dropped += 1; continue }
                 for j in 0..<p { cols[j].append(row[j]) }
                 y.append(outcomes.churned[i] ? 1 : 0)
+                risk.append(state?.risk.rawValue ?? 0)
                 if accountIndex[id] == nil { accountIndex[id] = accountIds.count; accountIds.append(id) }
                 account.append(accountIndex[id]!)
                 days.append(outcomes.day[i])
@@ -174,7 +178,7 @@ public enum Observations {
             sets.append(
                 ObservationSet(
                     horizon: h, featureNames: featureNames, baseFactors: baseFactors,
-                    x: Matrix(rows: n, columns: p, storage: storage), y: y, account: account,
+                    x: Matrix(rows: n, columns: p, storage: storage), y: y, risk: risk, account: account,
                     accountIds: accountIds, outcomeDays: days, outcomeLines: lines, dropped: dropped,
                     missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
         }

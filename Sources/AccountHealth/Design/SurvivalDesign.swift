@@ -5,7 +5,8 @@
 /// latest non-empty value on or before tᵢ). The account's first churn c ends its history: the interval
 /// containing c is cut at c and carries the event; a churn after the last row extends that row's
 /// interval to c; nothing dated on or after c counts. An account that never churned is censored at its
-/// last row, which opens no interval. An interval with a factor that has no value yet is dropped and counted.
+/// last row, which opens no interval. An interval with a factor that has no value yet is treated as DESIGN §13
+/// says (`indicator` by default; `drop` leaves it out and counts it).
 public struct SurvivalDesign: Sendable {
     /// The intervals that are fitted (subjects = accounts).
     public var data: SurvivalData
@@ -38,6 +39,10 @@ public struct SurvivalDesign: Sendable {
     public var predictionDay: Int32
     /// The latest churn that ended a history (for the saved model's record).
     public var lastChurnDay: Int32?
+    /// The missing-value treatment of the intervals (DESIGN §13), without its matrix (that is `data.x`).
+    public var treatment: TreatedDesign
+    /// The factors, in the order of `current`'s values (the design's columns are `data.names`).
+    public var factorNames: [String]
 
     /// An account's state on the prediction day.
     public struct CurrentState: Sendable {
@@ -47,6 +52,10 @@ public struct SurvivalDesign: Sendable {
         public var age: Int
         /// Raw factor values at the prediction date (NaN: no value yet).
         public var values: [Double]
+        /// The account's first churn (after the prediction date), if any.
+        public var churnDay: Int32?
+        /// The account's last timeline row.
+        public var lastRowDay: Int32
     }
 }
 
@@ -57,11 +66,21 @@ public struct SurvivalDesignOptions: Sendable {
     public var censorAt: Int32?
     /// The date of the `current` states (default: `censorAt`, else the last timeline date).
     public var predictAt: Int32?
+    /// How an interval with a factor that has no value yet is treated (DESIGN §13).
+    public var missing: MissingTreatment
+    /// The landmark of DESIGN §14: the intervals of the whole history cut at this day (one that spans it ends
+    /// there, censored; nothing after it counts), and the prediction day (unless `predictAt` says otherwise).
+    public var landmark: Int32?
 
-    /// Options with an optional censoring day and prediction day.
-    public init(censorAt: Int32? = nil, predictAt: Int32? = nil) {
+    /// Options with an optional censoring day and prediction day, the missing-value treatment and a landmark.
+    public init(
+        censorAt: Int32? = nil, predictAt: Int32? = nil, missing: MissingTreatment = .indicator,
+        landmark: Int32? = nil
+    ) {
         self.censorAt = censorAt
         self.predictAt = predictAt
+        self.missing = missing
+        self.landmark = landmark
     }
 }
 
@@ -73,7 +92,7 @@ extension SurvivalDesign {
         _ dataset: Dataset, factors: [String]? = nil,
         options: SurvivalDesignOptions = SurvivalDesignOptions()
     ) throws -> SurvivalDesign {
-        let outcomes = try dataset.requireOutcomes("the survival design")
+        let outcomes = try dataset.requireDecidedOutcomes("the survival model")
         let factorNames = try Observations.modelFactors(
             factors ?? dataset.configuration?.base.factors.map(\.name), timeline: dataset.timeline)
         var rows = TimelineRows(factors: factorNames)
@@ -83,7 +102,14 @@ extension SurvivalDesign {
         guard let lastDay = rows.days.max() else {
             throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid rows")
         }
-        let predictDay = options.predictAt ?? options.censorAt ?? lastDay
+        if let landmark = options.landmark, let firstDay = rows.days.min(), landmark < firstDay || landmark > lastDay {
+            throw InputError(
+                .invalidEvaluation, Location(file: dataset.timeline.name), value: Day.format(landmark),
+                "the landmark \(Day.format(landmark)) is outside the timeline (\(Day.format(firstDay)) to "
+                    + "\(Day.format(lastDay)))")
+        }
+        let predictDay = options.predictAt ?? options.censorAt ?? options.landmark ?? lastDay
+        let cut = options.landmark ?? .max
         // First churn per account (timeline code); churns without a timeline account are counted.
         var churnDay = [Int32](repeating: .max, count: ids.count)
         var churnsWithoutHistory = 0, laterChurns = 0, afterCensoring = 0
@@ -150,10 +176,10 @@ extension SurvivalDesign {
             var subjectIndex: Int32? = nil
             for k in 0..<dates.count {
                 let t = dates[k]
-                if t >= churn { break }
+                if t >= churn || t >= cut { break }
                 let next: Int32? = k + 1 < dates.count ? dates[k + 1] : nil
-                let stop: Int32
-                let isEvent: Bool
+                var stop: Int32
+                var isEvent: Bool
                 if churn != .max, next == nil || next! >= churn {
                     stop = churn; isEvent = true
                 } else if let next {
@@ -161,9 +187,11 @@ extension SurvivalDesign {
                 } else {
                     break
                 }  // the last row of a censored account opens no interval
+                // A landmark cuts the interval that spans it: it ends there, censored (DESIGN §14).
+                if stop > cut { stop = cut; isEvent = false }
                 var complete = true
                 for j in 0..<p where states[k * p + j].isNaN { missing[j] += 1; complete = false }
-                if !complete {
+                if !complete && options.missing == .drop {
                     dropped += 1
                     if isEvent { droppedEvents += 1 }
                 } else {
@@ -173,6 +201,7 @@ extension SurvivalDesign {
                     subject.append(subjectIndex!)
                 }
                 if isEvent { lastChurn = max(lastChurn ?? churn, churn); break }
+                if stop == cut { break }
             }
             // The state at the prediction date, for accounts still active then.
             let k = dates.upperBound(predictDay) - 1  // the last row on or before the prediction date
@@ -180,21 +209,29 @@ extension SurvivalDesign {
                 current.append(
                     SurvivalDesign.CurrentState(
                         accountId: id, age: Int(predictDay - first),
-                        values: Array(states[(k * p)..<(k * p + p)])))
+                        values: Array(states[(k * p)..<(k * p + p)]), churnDay: churn == .max ? nil : churn,
+                        lastRowDay: dates[dates.count - 1]))
             }
         }
         var storage: [Double] = []
         storage.reserveCapacity(stopT.count * p)
         for j in 0..<p { storage += cols[j]; cols[j] = [] }
+        // Under `indicator` and `mean` the incomplete intervals were kept with NaN: the treatment fills them.
+        var treated = MissingValues.treat(
+            Matrix(rows: stopT.count, columns: p, storage: storage), names: factorNames,
+            y: event.map { $0 ? 1 : 0 }, treatment: options.missing == .drop ? .mean : options.missing)
+        storage = []
+        treated.treatment = options.missing
+        if options.missing == .drop { treated.dropped = dropped }
         let data = try SurvivalData(
-            names: factorNames, start: startT, stop: stopT, event: event,
-            x: Matrix(rows: stopT.count, columns: p, storage: storage), subject: subject, subjectIds: subjectIds)
+            names: treated.names, start: startT, stop: stopT, event: event, x: treated.x, subject: subject,
+            subjectIds: subjectIds)
         return SurvivalDesign(
             data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,
             accountsWithIntervals: subjectIds.count, churnsWithoutHistory: churnsWithoutHistory,
             churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
             rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
-            lastChurnDay: lastChurn)
+            lastChurnDay: lastChurn, treatment: treated.summary, factorNames: factorNames)
     }
 }
 

@@ -39,7 +39,7 @@ public struct BacktestPanel: Sendable {
     /// configuration: its `allFactorNames`; for any configuration of the dataset: every timeline factor).
     public init(_ dataset: Dataset, options: BacktestOptions, factors: [String]) throws {
         try options.check()
-        let outcomes = try dataset.requireOutcomes("backtest")
+        let outcomes = try dataset.requireDecidedOutcomes("the backtest")
         guard let (firstDay, lastDay) = try dataset.timeline.dateRange() else {
             throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates")
         }

@@ -52,6 +52,9 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case tooLarge = "too_large"
         /// The data cannot support the model (separation, collinearity, a constant factor, non-convergence).
         case modelFailure = "model_failure"
+        /// A landmark evaluation the data cannot answer (DESIGN §14): a landmark outside the timeline, a time
+        /// outside the follow-up, times not increasing or not positive.
+        case invalidEvaluation = "invalid_evaluation"
     }
 
     /// What is wrong.

@@ -269,6 +269,8 @@ public struct OutcomesTable: Sendable {
         path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C
     ) throws -> (OutcomesTable, ErrorCollector) {
         let reader = try CSVReader(path: path, displayName: displayName, delimiter: delimiter)
+        // A header and no rows is a valid outcomes file: no renewal decided yet (DESIGN §13's "zero outcomes").
+        reader.requireRows = false
         let file = reader.displayName
         var t = OutcomesTable(file: file)
         var errors = ErrorCollector()

@@ -14,7 +14,8 @@ public struct CrossValidation: Sendable {
     public var foldAUC: [Double?]
 }
 
-/// Current versus suggested weights (DESIGN §4), with optional bootstrap intervals.
+/// Current versus suggested weights and risk penalties (DESIGN §13: the score's own rule, fitted by maximum
+/// likelihood on every observation), with optional bootstrap intervals.
 public struct WeightSuggestion: Sendable {
     /// The factors weighed.
     public var factors: [String]
@@ -22,12 +23,22 @@ public struct WeightSuggestion: Sendable {
     public var current: [Double]
     /// The suggested weights, summing to 100.
     public var suggested: [Double]
-    /// The constrained model they come from.
-    public var constrained: ConstrainedLogistic.Result
+    /// The configured penalty per risk level (`RiskLevel.rawValue`).
+    public var currentPenalties: [Double]
+    /// The suggested penalty per level: fitted for the levels that occur, configured for the others.
+    public var suggestedPenalties: [Double]
+    /// The levels whose penalty was fitted (raw values 1…3).
+    public var fittedLevels: [Int]
+    /// The score-form fit the weights come from.
+    public var fit: ScoreFormLogistic.Result
     /// Each weight's bootstrap 2.5 % quantile, with `--bootstrap`.
     public var bootstrapLow: [Double]?
     /// Each weight's bootstrap 97.5 % quantile, with `--bootstrap`.
     public var bootstrapHigh: [Double]?
+    /// Each level's penalty's bootstrap 2.5 % quantile (configured levels: their value).
+    public var penaltyLow: [Double]?
+    /// Each level's penalty's bootstrap 97.5 % quantile.
+    public var penaltyHigh: [Double]?
     /// Bootstrap replicates that fitted.
     public var bootstrapReplicates: Int
     /// Mean fold AUC of each weighting, on the same folds.
@@ -38,8 +49,10 @@ public struct WeightSuggestion: Sendable {
 
 /// Everything `fit` reports for one horizon.
 public struct FitReport: Sendable {
-    /// The observations fitted.
+    /// The observations: every outcome row whose account had a timeline row by T − h, values missing as NaN.
     public var observations: ObservationSet
+    /// The logistic model's design after the missing-value treatment.
+    public var design: TreatedDesign
     /// The logistic model.
     public var model: LogisticFit
     /// Its cross-validated performance.
@@ -60,98 +73,177 @@ public struct FitOptions: Sendable {
     public var seed: UInt64 = 1
     /// Bootstrap replicates of the weight suggestion (0 for none).
     public var bootstrap: Int = 0
+    /// The logistic model's missing-value treatment (the suggested weights always follow the score's rule).
+    public var missing: MissingTreatment = .indicator
+    /// Keep the configured risk penalties instead of fitting them with the weights.
+    public var keepPenalties = false
     /// Fit options.
-    public init(penalty: Double = 0, folds: Int = 5, seed: UInt64 = 1, bootstrap: Int = 0) {
+    public init(
+        penalty: Double = 0, folds: Int = 5, seed: UInt64 = 1, bootstrap: Int = 0,
+        missing: MissingTreatment = .indicator, keepPenalties: Bool = false
+    ) {
         self.penalty = penalty
         self.folds = folds
         self.seed = seed
         self.bootstrap = bootstrap
+        self.missing = missing
+        self.keepPenalties = keepPenalties
     }
 }
 
 /// The `fit` analysis: the logistic model, its cross-validation and the weight suggestion.
 public enum FitAnalysis {
-    /// Fits, cross-validates and (with a configuration) suggests weights, on one horizon's observations.
+    /// Fits, cross-validates and (with a configuration) suggests weights, on one horizon's observations (built
+    /// with `keepMissing`: the treatment is applied here).
     public static func run(_ obs: ObservationSet, rules: ScoringRules?, options: FitOptions) throws -> FitReport {
         guard options.folds >= 2 else {
             throw InputError(
                 .invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
         }
+        let design = MissingValues.treat(obs.x, names: obs.featureNames, y: obs.y, treatment: options.missing)
+        let y = design.rows.map { obs.y[$0] }, groups = design.rows.map { obs.account[$0] }
         let engine = LogisticRegression(penalty: options.penalty)
-        let model = try engine.fit(obs.x, obs.y, names: obs.featureNames)
-        var diagnostics = model.diagnostics
-        for (j, name) in obs.featureNames.enumerated() {
-            let total = obs.count + obs.dropped
+        let model = try engine.fit(design.x, y, names: design.names)
+        var diagnostics = design.diagnostics + model.diagnostics
+        for (j, name) in obs.featureNames.enumerated() where design.used[j] {
+            let total = obs.count
             if total > 0 && Double(obs.missing[j]) > 0.9 * Double(total) {
+                let how: String
+                switch options.missing {
+                case .indicator: how = " (filled with its mean, with an indicator)"
+                case .mean: how = " (filled with its mean)"
+                case .drop: how = " (those were dropped)"
+                }
                 diagnostics.append(
                     Diagnostic(
                         .mostlyMissing, column: name,
                         message:
-                            "'\(name)' is missing in \(obs.missing[j]) of \(total) "
-                            + "observations\(obs.imputed ? " (imputed with its mean)" : " (those were dropped)")"
-                    ))
+                            "'\(name)' is missing in \(obs.missing[j]) of \(total) observations"
+                            + how))
             }
         }
-        let folds = GroupedFolds(groups: obs.account, k: min(options.folds, Set(obs.account).count), seed: options.seed)
+        let folds = GroupedFolds(groups: groups, k: min(options.folds, Set(groups).count), seed: options.seed)
         // Unconstrained model, out of fold.
-        var oof = [Double](repeating: .nan, count: obs.count)
+        var oof = [Double](repeating: .nan, count: y.count)
         var foldAUC: [Double?] = []
         for f in 0..<folds.k {
             let tr = folds.train(f), te = folds.test(f)
             guard !te.isEmpty else { continue }
-            let fm = try engine.fit(obs.x.rows(tr), tr.map { obs.y[$0] }, names: obs.featureNames)
-            let pr = fm.predict(obs.x.rows(te))
+            let fm = try engine.fit(design.x.rows(tr), tr.map { y[$0] }, names: design.names)
+            let pr = fm.predict(design.x.rows(te))
             for (k, i) in te.enumerated() { oof[i] = pr[k] }
-            foldAUC.append(Metrics.auc(risk: pr, churned: te.map { obs.y[$0] }))
+            foldAUC.append(Metrics.auc(risk: pr, churned: te.map { y[$0] }))
         }
         let aucs = foldAUC.compactMap { $0 }
         let cv = CrossValidation(
             folds: folds.k, seed: options.seed, auc: aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count),
-            logLoss: Metrics.logLoss(probability: oof, churned: obs.y),
-            brier: Metrics.brier(probability: oof, churned: obs.y),
+            logLoss: Metrics.logLoss(probability: oof, churned: y),
+            brier: Metrics.brier(probability: oof, churned: y),
             foldAUC: foldAUC)
         var weights: WeightSuggestion? = nil
         if let rules {
-            weights = try suggest(obs, rules: rules, folds: folds, options: options)
+            let (w, notes) = try suggest(obs, rules: rules, options: options)
+            weights = w
+            diagnostics += notes
         }
-        return FitReport(observations: obs, model: model, cv: cv, weights: weights, diagnostics: diagnostics)
+        return FitReport(
+            observations: obs, design: design, model: model, cv: cv, weights: weights, diagnostics: diagnostics)
     }
 
-    /// The factor columns mapped to 0–100 by the rules (scale, clamp, invert), in the rules' order.
-    static func mapped(_ obs: ObservationSet, rules: ScoringRules) -> (Matrix, [FactorSpec]) {
+    /// The score-form problem of DESIGN §13 on every observation: each factor's points (NaN for an optional
+    /// factor left out, 0 for a missing required one), the risk levels, and the levels whose penalty is fitted.
+    public static func scoreProblem(
+        _ obs: ObservationSet, rules: ScoringRules, keepPenalties: Bool
+    ) -> (problem: ScoreFormLogistic.Problem, specs: [FactorSpec], notes: [Diagnostic]) {
         var specs: [FactorSpec] = []
-        var cols: [[Double]] = []
+        var storage: [Double] = []
+        var fixedZero: Set<Int> = []
+        var notes: [Diagnostic] = []
         for f in rules.factors {
             guard let j = obs.featureNames.firstIndex(where: { $0.lowercased() == f.name.lowercased() }) else {
                 continue
             }
+            let raw = obs.x.column(j)
+            if raw.allSatisfy({ $0.isNaN }) {
+                fixedZero.insert(specs.count)
+                notes.append(
+                    Diagnostic(
+                        .noWeight, column: f.name,
+                        message: "'\(f.name)' has no value in any observation: its suggested weight is 0"))
+            }
             specs.append(f)
-            cols.append(obs.x.column(j).map(f.points))
+            storage += raw.map { $0.isNaN ? (f.optional ? .nan : 0) : f.points($0) }
         }
-        return (Matrix(rows: obs.count, columns: cols.count, storage: cols.flatMap { $0 }), specs)
+        var counts = [Int](repeating: 0, count: 4)
+        for r in obs.risk { counts[Int(r)] += 1 }
+        var fitted: [Int] = []
+        for level in 1...3 {
+            let name = RiskLevel(rawValue: UInt8(level))!.description
+            if keepPenalties { continue }
+            if counts[level] > 0 {
+                fitted.append(level)
+            } else {
+                notes.append(
+                    Diagnostic(
+                        .penaltyKept, column: name,
+                        message:
+                            "no observation has risk '\(name)': its penalty keeps the configured "
+                            + "\(NumberFormat.exact(rules.riskPenalty[level]))"))
+            }
+        }
+        let problem = ScoreFormLogistic.Problem(
+            points: Matrix(rows: obs.count, columns: specs.count, storage: storage), risk: obs.risk, y: obs.y,
+            configuredPenalty: rules.riskPenalty, fittedLevels: fitted, fixedZero: fixedZero)
+        return (problem, specs, notes)
     }
 
     static func suggest(
-        _ obs: ObservationSet, rules: ScoringRules, folds: GroupedFolds, options: FitOptions
-    ) throws -> WeightSuggestion {
-        let (x, specs) = mapped(obs, rules: rules)
+        _ obs: ObservationSet, rules: ScoringRules, options: FitOptions
+    ) throws -> (WeightSuggestion, [Diagnostic]) {
+        let (problem, specs, scoreNotes) = scoreProblem(obs, rules: rules, keepPenalties: options.keepPenalties)
+        var notes = scoreNotes
         let names = specs.map(\.name)
-        let constrained = ConstrainedLogistic(penalty: options.penalty)
-        let full = try constrained.fit(x, obs.y, names: names)
         let totalW = specs.reduce(0) { $0 + $1.weight }
         let current = specs.map { totalW > 0 ? 100 * $0.weight / totalW : 0 }
-        // Both weightings on the same folds: the current one needs no fitting; the suggested one is refitted per fold.
+        // The constrained logistic of §4 (missing points filled with their mean) is one of the starts.
+        var starts: [[Double]] = []
+        var filled = problem.points
+        for j in 0..<filled.columns {
+            let col = filled.column(j).filter { !$0.isNaN }
+            let m = col.isEmpty ? 0 : col.reduce(0, +) / Double(col.count)
+            for i in 0..<filled.rows where filled[i, j].isNaN { filled[i, j] = m }
+        }
+        if let c = try? ConstrainedLogistic().fit(filled, problem.y, names: names),
+            c.coefficients.contains(where: { $0 > 0 })
+        {
+            starts.append(c.coefficients)
+        }
+        let solver = ScoreFormLogistic(seed: options.seed)
+        let full = try solver.fit(problem, current: current, starts: starts)
+        if full.k == 0 {
+            notes.append(
+                Diagnostic(
+                    .noSignal, column: "k",
+                    message:
+                        "the best score-form fit has k = 0: the score carries no signal on these observations, so the "
+                        + "current weights stay the suggestion"))
+        }
+        // Both weightings on the same folds (every observation): the current one needs no fitting; the suggested
+        // one is refitted per fold, from the full data's optimum.
+        let folds = GroupedFolds(
+            groups: obs.account, k: min(options.folds, Set(obs.account).count), seed: options.seed)
         var aucC: [Double] = [], aucS: [Double] = []
+        let currentScores = problem.scores(weights: current, penalties: rules.riskPenalty)
         for f in 0..<folds.k {
             let tr = folds.train(f), te = folds.test(f)
-            let xt = x.rows(te), yt = te.map { obs.y[$0] }
-            var riskC = [Double](repeating: 0, count: te.count)
-            for j in 0..<specs.count { for i in 0..<te.count { riskC[i] -= current[j] * xt[i, j] } }
-            if let a = Metrics.auc(risk: riskC, churned: yt) { aucC.append(a) }
-            let cf = try constrained.fit(x.rows(tr), tr.map { obs.y[$0] }, names: names)
-            if let a = Metrics.auc(risk: cf.risk(xt), churned: yt) { aucS.append(a) }
+            let yt = te.map { obs.y[$0] }
+            if let a = Metrics.auc(risk: te.map { -currentScores[$0] }, churned: yt) { aucC.append(a) }
+            let r = try solver.refit(problem.rows(tr), from: full, current: current)
+            let s = problem.rows(te).scores(weights: r.weights, penalties: r.penalties)
+            if let a = Metrics.auc(risk: s.map { -$0 }, churned: yt) { aucS.append(a) }
         }
-        var low: [Double]? = nil, high: [Double]? = nil
+        var low: [Double]? = nil, high: [Double]? = nil, pLow: [Double]? = nil, pHigh: [Double]? = nil
+        var replicates = 0
         if options.bootstrap > 0 {
             // Cluster bootstrap over accounts: every resample keeps an account's observations together.
             var byAccount: [Int: [Int]] = [:]
@@ -159,20 +251,28 @@ public enum FitAnalysis {
             let accounts = byAccount.keys.sorted()
             var g = SeededGenerator(seed: options.seed &+ 0xB007)
             var draws = [[Double]](repeating: [], count: specs.count)
+            var penaltyDraws = [[Double]](repeating: [], count: 4)
             for _ in 0..<options.bootstrap {
                 var idx: [Int] = []
                 for _ in 0..<accounts.count { idx += byAccount[accounts[g.int(below: accounts.count)]]! }
-                guard let r = try? constrained.fit(x.rows(idx), idx.map { obs.y[$0] }, names: names) else { continue }
+                guard let r = try? solver.refit(problem.rows(idx), from: full, current: current) else { continue }
+                replicates += 1
                 for (j, w) in r.weights.enumerated() { draws[j].append(w) }
+                for (l, p) in r.penalties.enumerated() { penaltyDraws[l].append(p) }
             }
             low = draws.map { quantile($0, 0.025) }
             high = draws.map { quantile($0, 0.975) }
+            pLow = penaltyDraws.map { quantile($0, 0.025) }
+            pHigh = penaltyDraws.map { quantile($0, 0.975) }
         }
-        return WeightSuggestion(
-            factors: names, current: current, suggested: full.weights, constrained: full,
-            bootstrapLow: low, bootstrapHigh: high, bootstrapReplicates: options.bootstrap,
+        let suggestion = WeightSuggestion(
+            factors: names, current: current, suggested: full.weights, currentPenalties: rules.riskPenalty,
+            suggestedPenalties: full.penalties, fittedLevels: problem.fittedLevels, fit: full,
+            bootstrapLow: low, bootstrapHigh: high, penaltyLow: pLow, penaltyHigh: pHigh,
+            bootstrapReplicates: replicates,
             aucCurrent: aucC.isEmpty ? nil : aucC.reduce(0, +) / Double(aucC.count),
             aucSuggested: aucS.isEmpty ? nil : aucS.reduce(0, +) / Double(aucS.count))
+        return (suggestion, notes)
     }
 
     /// Linear-interpolation quantile (numpy's default), NaN for no data.

@@ -59,6 +59,12 @@ public struct Diagnostic: Sendable, Equatable {
         case mostlyMissing = "mostly_missing"
         case modelNotFitted = "model_not_fitted"
         case fewEvents = "few_events"
+        // Missing values and the score-form fit (DESIGN §13)
+        case allMissing = "all_missing"
+        case indicatorSeparates = "indicator_separates"
+        case sameMissingRows = "same_missing_rows"
+        case noSignal = "no_signal"
+        case penaltyKept = "penalty_kept"
         // Inputs and their coverage
         case noConfiguration = "no_configuration"
         case noAccounts = "no_accounts"

@@ -31,15 +31,50 @@ public struct SavedModel: Sendable, Equatable {
     public var baselineCumulativeHazard: [Double]?
     /// Cox models: the tie method.
     public var ties: CoxRegression.Ties?
+    /// The missing-value treatment it was fitted with (nil in a file written before DESIGN §13: the feature means
+    /// fill a missing value).
+    public var missingTreatment: MissingTreatment?
+    /// Per factor, the value that fills a missing one (the mean of its observed values in the training rows).
+    public var fill: [(factor: String, value: Double)] = []
+    /// The factors with a `<factor>_missing` column, in column order.
+    public var indicators: [String] = []
 
     /// Whether it is a Cox model.
     public var isCox: Bool { kind == .cox }
 
-    /// A saved logistic model from its fit and observations.
-    public init(fit: LogisticFit, observations: ObservationSet, trendDays: Int?) {
+    /// The value that fills a missing feature `j`: its factor's fill value, else its training mean.
+    public func fillValue(_ j: Int) -> Double {
+        let f = features[j]
+        return fill.first { $0.factor == f }?.value ?? means[j]
+    }
+
+    /// The factor whose indicator feature `j` is (`<factor>_missing` of a listed indicator), or nil.
+    public func indicatorFactor(_ j: Int) -> String? {
+        let f = features[j]
+        guard f.hasSuffix("_missing") else { return nil }
+        let base = String(f.dropLast("_missing".count))
+        return indicators.contains(base) ? base : nil
+    }
+
+    /// Equal files: every field, the fill values in order.
+    public static func == (a: SavedModel, b: SavedModel) -> Bool {
+        a.kind == b.kind && a.horizonDays == b.horizonDays && a.features == b.features && a.intercept == b.intercept
+            && a.coefficients == b.coefficients && a.means == b.means && a.trendDays == b.trendDays
+            && a.penalty == b.penalty && a.observations == b.observations && a.lastOutcomeDate == b.lastOutcomeDate
+            && a.baselineTimes == b.baselineTimes && a.baselineCumulativeHazard == b.baselineCumulativeHazard
+            && a.ties == b.ties && a.missingTreatment == b.missingTreatment && a.indicators == b.indicators
+            && a.fill.map(\.factor) == b.fill.map(\.factor) && a.fill.map(\.value) == b.fill.map(\.value)
+    }
+
+    /// A saved logistic model from its fit, its observations and the design it was fitted on (DESIGN §13: the
+    /// fill values and the indicator columns are kept).
+    public init(fit: LogisticFit, observations: ObservationSet, design: TreatedDesign, trendDays: Int?) {
         kind = .logistic
         horizonDays = observations.horizon
-        features = observations.featureNames
+        features = design.names
+        missingTreatment = design.treatment
+        fill = zip(design.features, design.fill).filter { $0.1.isFinite }.map { ($0.0, $0.1) }
+        indicators = design.indicators
         intercept = fit.coefficients[0]
         coefficients = Array(fit.coefficients.dropFirst())
         means = fit.featureMeans
@@ -49,9 +84,15 @@ public struct SavedModel: Sendable, Equatable {
         lastOutcomeDate = observations.outcomeDays.max().map(Day.format)
     }
 
-    /// A Cox model (`survival --save-model`): `rank` turns it into P(churn within the horizon | age).
-    public init(cox: CoxFit, horizonDays: Int, lastOutcomeDate: String?) {
+    /// A Cox model (`survival --save-model`): `rank` turns it into P(churn within the horizon | age); with the
+    /// design's treatment, its fill values and indicators are kept.
+    public init(cox: CoxFit, horizonDays: Int, lastOutcomeDate: String?, treatment: TreatedDesign? = nil) {
         kind = .cox
+        if let treatment {
+            missingTreatment = treatment.treatment
+            fill = zip(treatment.features, treatment.fill).filter { $0.1.isFinite }.map { ($0.0, $0.1) }
+            indicators = treatment.indicators
+        }
         self.horizonDays = horizonDays
         features = cox.names
         intercept = 0
@@ -99,46 +140,58 @@ public struct SavedModel: Sendable, Equatable {
         func bad(_ why: String) -> InputError {
             InputError(.invalidConfiguration, Location(file: path), "not a healthscore model file: \(why)")
         }
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw bad("invalid JSON")
-        }
-        guard let kindName = obj["kind"] as? String, let kind = Kind(rawValue: kindName) else {
+        // JSONDecoder reads every number exactly (Foundation's JSONSerialization on Linux can be an ulp off,
+        // and a model file must give back the model that was saved).
+        let file: ModelFile
+        do { file = try JSONDecoder().decode(ModelFile.self, from: data) } catch let e as DecodingError {
+            throw bad(ModelFile.describe(e))
+        } catch { throw bad("invalid JSON") }
+        guard let kindName = file.kind, let kind = Kind(rawValue: kindName) else {
             throw bad("'kind' must be \"logistic\" or \"cox\"")
         }
-        guard let h = obj["horizon_days"] as? Int, let b0 = obj["intercept"] as? Double,
-            let cs = obj["coefficients"] as? [[String: Any]]
-        else {
+        guard let h = file.horizonDays, let b0 = file.intercept, let cs = file.coefficients else {
             throw bad("missing horizon_days, intercept or coefficients")
         }
-        var names: [String] = [], est: [Double] = [], means: [Double] = []
-        for c in cs {
-            guard let n = c["name"] as? String, let e = c["estimate"] as? Double, let m = c["mean"] as? Double,
-                e.isFinite, m.isFinite
-            else {
-                throw bad("each coefficient needs name, estimate and mean")
-            }
-            names.append(n); est.append(e); means.append(m)
+        guard cs.allSatisfy({ $0.estimate.isFinite && $0.mean.isFinite }) else {
+            throw bad("each coefficient needs name, estimate and mean")
         }
+        let names = cs.map(\.name)
         var model = SavedModel(
-            kind: kind, horizonDays: h, features: names, intercept: b0, coefficients: est, means: means,
-            trendDays: obj["trend_days"] as? Int, penalty: obj["penalty"] as? Double ?? 0,
-            observations: obj["observations"] as? Int ?? 0, lastOutcomeDate: obj["last_outcome_date"] as? String)
-        model.kind = kind
+            kind: kind, horizonDays: h, features: names, intercept: b0, coefficients: cs.map(\.estimate),
+            means: cs.map(\.mean), trendDays: file.trendDays, penalty: file.penalty ?? 0,
+            observations: file.observations ?? 0, lastOutcomeDate: file.lastOutcomeDate)
+        if let missing = file.missing {
+            guard let treatment = MissingTreatment(rawValue: missing.treatment) else {
+                throw bad("'missing' needs a treatment: \"indicator\", \"mean\" or \"drop\"")
+            }
+            model.missingTreatment = treatment
+            for (factor, value) in missing.fill ?? [:] {
+                guard value.isFinite else { throw bad("'missing.fill.\(factor)' must be a number") }
+                model.fill.append((factor, value))
+            }
+            model.fill.sort { a, b in
+                (names.firstIndex(of: a.factor) ?? .max, a.factor) < (names.firstIndex(of: b.factor) ?? .max, b.factor)
+            }
+            let list = missing.indicators ?? []
+            guard list.allSatisfy({ names.contains("\($0)_missing") }) else {
+                throw bad("'missing.indicators' must list factors whose <factor>_missing is a coefficient")
+            }
+            model.indicators = list
+        }
         if kind == .cox {
-            guard let b = obj["baseline"] as? [String: Any], let t = b["times"] as? [Double],
-                let h = b["cumulative_hazard"] as? [Double],
-                t.count == h.count, !t.isEmpty, zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }),
-                zip(h, h.dropFirst()).allSatisfy({ $0 <= $1 }),
-                h.allSatisfy({ $0.isFinite && $0 >= 0 })
+            guard let b = file.baseline, b.times.count == b.cumulativeHazard.count, !b.times.isEmpty,
+                zip(b.times, b.times.dropFirst()).allSatisfy({ $0 < $1 }),
+                zip(b.cumulativeHazard, b.cumulativeHazard.dropFirst()).allSatisfy({ $0 <= $1 }),
+                b.cumulativeHazard.allSatisfy({ $0.isFinite && $0 >= 0 })
             else {
                 throw bad(
                     "a Cox model needs baseline.times (increasing) and baseline.cumulative_hazard (non-decreasing, "
                         + "same length)"
                 )
             }
-            model.baselineTimes = t
-            model.baselineCumulativeHazard = h
-            if let t = obj["ties"] as? String {
+            model.baselineTimes = b.times
+            model.baselineCumulativeHazard = b.cumulativeHazard
+            if let t = file.ties {
                 guard let ties = CoxRegression.Ties(rawValue: t) else {
                     throw bad("'ties' must be \"efron\" or \"breslow\"")
                 }
@@ -162,8 +215,9 @@ extension SavedModel: Encodable {
     enum CodingKeys: String, CodingKey {
         case kind, horizonDays = "horizon_days", intercept, coefficients, trendDays = "trend_days", penalty,
             observations
-        case lastOutcomeDate = "last_outcome_date", ties, baseline
+        case lastOutcomeDate = "last_outcome_date", ties, baseline, missing
     }
+    enum MissingKeys: String, CodingKey { case treatment, fill, indicators }
     enum TermKeys: String, CodingKey { case name, estimate, mean }
     enum BaselineKeys: String, CodingKey { case times, cumulativeHazard = "cumulative_hazard" }
 
@@ -184,11 +238,78 @@ extension SavedModel: Encodable {
         try c.encode(penalty, forKey: .penalty)
         try c.encode(observations, forKey: .observations)
         try c.encodeIfPresent(lastOutcomeDate, forKey: .lastOutcomeDate)
+        if let missingTreatment {
+            var m = c.nestedContainer(keyedBy: MissingKeys.self, forKey: .missing)
+            try m.encode(missingTreatment.rawValue, forKey: .treatment)
+            var f = m.nestedContainer(keyedBy: NameKey.self, forKey: .fill)
+            for (factor, value) in fill { try f.encode(value, forKey: NameKey(factor)) }
+            try m.encode(indicators, forKey: .indicators)
+        }
         if let t = baselineTimes, let h = baselineCumulativeHazard {
             try c.encodeIfPresent(ties?.rawValue, forKey: .ties)
             var b = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .baseline)
             try b.encode(t, forKey: .times)
             try b.encode(h, forKey: .cumulativeHazard)
+        }
+    }
+}
+
+/// The model file as JSON decodes it (every key optional, so a missing one gets its own message).
+private struct ModelFile: Decodable {
+    struct Term: Decodable {
+        var name: String
+        var estimate: Double
+        var mean: Double
+    }
+    struct Baseline: Decodable {
+        var times: [Double]
+        var cumulativeHazard: [Double]
+        enum CodingKeys: String, CodingKey { case times, cumulativeHazard = "cumulative_hazard" }
+    }
+    struct Missing: Decodable {
+        var treatment: String
+        var fill: [String: Double]?
+        var indicators: [String]?
+    }
+    var kind: String?
+    var horizonDays: Int?
+    var intercept: Double?
+    var coefficients: [Term]?
+    var trendDays: Int?
+    var penalty: Double?
+    var observations: Int?
+    var lastOutcomeDate: String?
+    var ties: String?
+    var baseline: Baseline?
+    var missing: Missing?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, horizonDays = "horizon_days", intercept, coefficients, trendDays = "trend_days", penalty
+        case observations, lastOutcomeDate = "last_outcome_date", ties, baseline, missing
+    }
+
+    /// A decoding failure as one line naming the key.
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch e {
+        case .dataCorrupted(let c) where c.codingPath.isEmpty: return "invalid JSON"
+        case .dataCorrupted(let c): return "'\(path(c))' is not valid"
+        case .keyNotFound(let k, let c):
+            let at = path(c)
+            if at.hasPrefix("coefficients") { return "each coefficient needs name, estimate and mean" }
+            return "'\(at.isEmpty ? "" : at + ".")\(k.stringValue)' is missing"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c):
+            let at = path(c)
+            if at.hasPrefix("coefficients") { return "each coefficient needs name, estimate and mean" }
+            if at == "kind" { return "'kind' must be \"logistic\" or \"cox\"" }
+            if at.hasPrefix("baseline") {
+                return "a Cox model needs baseline.times (increasing) and baseline.cumulative_hazard "
+                    + "(non-decreasing, same length)"
+            }
+            return "'\(at)' has the wrong type"
+        @unknown default: return "invalid JSON"
         }
     }
 }

@@ -6,6 +6,7 @@ public struct TermTable: Sendable {
     /// Which model the terms belong to (the `model` column of the CSV outputs).
     public enum Model: String, Sendable, CaseIterable {
         case logistic, constrained, cox
+        case scoreForm = "score_form"
         case discreteTime = "discrete_time"
     }
 
@@ -118,19 +119,26 @@ extension CoxFit {
 }
 
 extension WeightSuggestion {
-    /// The constrained model's terms: the intercept and each factor's coefficient on the 0–100 scale (−c_f:
-    /// negative lowers churn), with the current and suggested weights and their bootstrap interval. The
-    /// constrained estimates have no Wald errors (a coefficient held at zero is on the boundary), so the
-    /// inferential columns are empty; the bootstrap interval is on the weights.
+    /// The score-form model's terms (DESIGN §13): the intercept, each factor's coefficient on the 0–100 scale
+    /// (−k·w_f/100: negative lowers churn) with the current and suggested weights and their bootstrap interval,
+    /// then `risk_<level>` for each fitted penalty (k·p: the log-odds a flag adds). The estimates are on bounds
+    /// or tied by Σw = 100, so they have no Wald errors; the inferential columns are empty and the bootstrap
+    /// interval is on the weights.
     public var terms: TermTable {
-        var rows = [TermTable.Term(name: "intercept", estimate: constrained.intercept, extras: [nil, nil, nil, nil])]
+        var rows = [TermTable.Term(name: "intercept", estimate: fit.intercept, extras: [nil, nil, nil, nil])]
         for j in factors.indices {
             rows.append(
                 TermTable.Term(
-                    name: factors[j], estimate: -constrained.coefficients[j],
+                    name: factors[j], estimate: -fit.theta[1 + j],
                     extras: [current[j], suggested[j], bootstrapLow?[j], bootstrapHigh?[j]]))
         }
+        for (k, level) in fittedLevels.enumerated() {
+            rows.append(
+                TermTable.Term(
+                    name: "risk_\(RiskLevel(rawValue: UInt8(level))!)", estimate: fit.theta[1 + factors.count + k],
+                    extras: [nil, nil, nil, nil]))
+        }
         return TermTable(
-            model: .constrained, extras: [.currentWeight, .suggestedWeight, .weightCILow, .weightCIHigh], terms: rows)
+            model: .scoreForm, extras: [.currentWeight, .suggestedWeight, .weightCILow, .weightCIHigh], terms: rows)
     }
 }

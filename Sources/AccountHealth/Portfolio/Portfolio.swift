@@ -92,11 +92,11 @@ public enum Portfolio {
     public static func compare(
         _ dataset: Dataset, configuration: Configuration? = nil,
         by: String, from: Int32? = nil, to: Int32? = nil, asOf: Int32? = nil, horizon: Int = 90,
-        penalty: Double = 0
+        penalty: Double = 0, missing: MissingTreatment = .indicator
     ) throws -> ComparisonReport {
         let configuration = configuration ?? dataset.configuration
         let accounts = try dataset.requireAccounts("the comparison")
-        let outcomes = try dataset.requireOutcomes("the comparison")
+        let outcomes = try dataset.requireDecidedOutcomes("the risk-adjusted comparison")
         guard let groupColumn = accounts.column(by) else {
             let cols = ["am", "segment", "name"] + accounts.attributeNames
             throw InputError(
@@ -114,7 +114,7 @@ public enum Portfolio {
         let config = configuration ?? Configuration.equalWeights(scores.timeline.factors)
         let (raw, probability) = try caseMix(
             dataset, outcomes: outcomes, configuration: config, horizon: horizon,
-            penalty: penalty)
+            penalty: penalty, missing: missing)
         var (groups, modelledRows) = tally(
             accounts: accounts, groupColumn: groupColumn, outcomes: outcomes, from: from, to: to, groupOf: groupOf,
             observations: raw, probability: probability)
@@ -147,7 +147,8 @@ public enum Portfolio {
                     .noHistory,
                     message:
                         "\(raw.noHistory) outcome row(s) had no timeline row \(horizon) days before the decision: "
-                        + "the case-mix model gave them the mean features"
+                        + "not observed, so the case-mix model leaves them out (they count in renewals and churns, "
+                        + "not in the expected churns)"
                 ))
         }
         return ComparisonReport(
@@ -155,24 +156,29 @@ public enum Portfolio {
             shrinkage: shrink, modelObservations: raw.count, diagnostics: diagnostics)
     }
 
-    /// The case-mix model: every outcome row's features at T − h, a missing one taking its mean (an account with
-    /// no history yet takes the mean of all), so expected churns add up to the observed ones. Returns the
-    /// observations (missing values kept, for the manual factors' quality) and each one's churn probability.
+    /// The case-mix model: every observed outcome row's features at T − h with the missing-value treatment of
+    /// DESIGN §13 (an outcome row whose account has no timeline row by then is not observed: it is not modelled).
+    /// Returns the observations (missing values kept, for the manual factors' quality) and each one's churn
+    /// probability (NaN for a row the treatment dropped).
     static func caseMix(
-        _ dataset: Dataset, outcomes: OutcomesTable, configuration: Configuration, horizon: Int, penalty: Double
+        _ dataset: Dataset, outcomes: OutcomesTable, configuration: Configuration, horizon: Int, penalty: Double,
+        missing: MissingTreatment
     ) throws -> (ObservationSet, [Double]) {
         let raw = try Observations.build(
             dataset, outcomes: outcomes, factors: configuration.base.factors.map(\.name),
-            options: ObservationOptions(horizons: [horizon], keepMissing: true, keepNoHistory: true))[0]
-        let x = try raw.imputingMeans(file: outcomes.file, what: "the case-mix model")
+            options: ObservationOptions(horizons: [horizon]))[0]
+        let design = MissingValues.treat(raw.x, names: raw.featureNames, y: raw.y, treatment: missing)
         let model: LogisticFit
-        do { model = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames) } catch let e
-            as ModelError
-        {
+        do {
+            model = try LogisticRegression(penalty: penalty).fit(
+                design.x, design.rows.map { raw.y[$0] }, names: design.names)
+        } catch let e as ModelError {
             throw InputError(
                 .modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")
         }
-        return (raw, model.predict(x))
+        var probability = [Double](repeating: .nan, count: raw.count)
+        for (k, p) in model.predict(design.x).enumerated() { probability[design.rows[k]] = p }
+        return (raw, probability)
     }
 
     /// Each group's accounts and ARR, and, over the outcomes in the window, its renewals, churns, churned ARR and
@@ -210,7 +216,7 @@ public enum Portfolio {
             } else {
                 gc.renewals += 1
             }
-            if let o = obsOfLine[outcomes.line[i]] {
+            if let o = obsOfLine[outcomes.line[i]], !probability[o].isNaN {
                 gc.modelled += 1
                 gc.modelledChurns += outcomes.churned[i] ? 1 : 0
                 gc.expectedChurns += probability[o]

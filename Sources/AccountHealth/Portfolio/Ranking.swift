@@ -53,7 +53,7 @@ public enum Ranking {
     public static func rank(
         _ dataset: Dataset, configuration: Configuration? = nil,
         savedModel: SavedModel? = nil, modelFile: String? = nil, asOf: Int32? = nil, horizon: Int = 90,
-        penalty: Double = 0, top: Int? = nil
+        penalty: Double = 0, top: Int? = nil, missing: MissingTreatment = .indicator
     ) throws -> RankReport {
         let configuration = configuration ?? dataset.configuration
         let timeline = dataset.timeline
@@ -65,7 +65,8 @@ public enum Ranking {
             (model, source) = (savedModel, "saved model \(modelFile ?? "")")
         } else {
             (model, source) = try fittedModel(
-                dataset, configuration: configuration, day: day, horizon: horizon, penalty: penalty)
+                dataset, configuration: configuration, day: day, horizon: horizon, penalty: penalty,
+                missing: missing)
         }
         let features = try FeatureStates(model: model, timeline: timeline, day: day, modelFile: modelFile)
         // Scores, bands and changes at the same date.
@@ -94,7 +95,8 @@ public enum Ranking {
     /// The ranking model fitted on the outcomes decided on or before `day` only (no look-ahead), with the
     /// sentence that says so.
     static func fittedModel(
-        _ dataset: Dataset, configuration: Configuration?, day: Int32, horizon: Int, penalty: Double
+        _ dataset: Dataset, configuration: Configuration?, day: Int32, horizon: Int, penalty: Double,
+        missing: MissingTreatment
     ) throws -> (SavedModel, String) {
         guard let outcomes = dataset.outcomes else {
             throw DatasetError.missing(.outcomes, neededBy: "a ranking without a saved model")
@@ -104,16 +106,19 @@ public enum Ranking {
         let raw = try Observations.build(
             dataset, outcomes: past, factors: factors,
             options: ObservationOptions(horizons: [horizon], keepMissing: true))[0]
-        let x = try raw.imputingMeans(
-            file: outcomes.file, what: "the ranking model (outcomes up to \(Day.format(day)))")
+        let design = MissingValues.treat(raw.x, names: raw.featureNames, y: raw.y, treatment: missing)
+        guard design.x.columns > 0 || design.rows.isEmpty else {
+            throw InputError(
+                .modelFailure, Location(file: outcomes.file),
+                "the ranking model (outcomes up to \(Day.format(day))) has no factor with a value")
+        }
         do {
-            let fit = try LogisticRegression(penalty: penalty).fit(x, raw.y, names: raw.featureNames)
-            var obs = raw
-            obs.x = x
+            let fit = try LogisticRegression(penalty: penalty).fit(
+                design.x, design.rows.map { raw.y[$0] }, names: design.names)
             let source =
-                "fitted on \(raw.count) renewal decisions dated on or before \(Day.format(day)), features \(horizon) "
-                + "days before each"
-            return (SavedModel(fit: fit, observations: obs, trendDays: nil), source)
+                "fitted on \(design.rows.count) renewal decisions dated on or before \(Day.format(day)), features "
+                + "\(horizon) days before each (missing values: \(missing.rawValue))"
+            return (SavedModel(fit: fit, observations: raw, design: design, trendDays: nil), source)
         } catch let e as ModelError {
             throw InputError(
                 .modelFailure, Location(file: outcomes.file),
@@ -129,7 +134,9 @@ public enum Ranking {
         let sourceOf: [(slot: Int, trend: Bool)]
 
         init(model: SavedModel, timeline: any TimelineSource, day: Int32, modelFile: String?) throws {
-            let baseFeatures = model.features.filter { !$0.hasSuffix("_trend") || model.trendDays == nil }
+            let baseFeatures = model.features.indices.filter { model.indicatorFactor($0) == nil }.map {
+                model.features[$0]
+            }.filter { !$0.hasSuffix("_trend") || model.trendDays == nil }
             var factorNames: [String] = []
             for f in baseFeatures {
                 let name = f.hasSuffix("_trend") ? String(f.dropLast(6)) : f
@@ -145,7 +152,8 @@ public enum Ranking {
                     .unknownFactor, Location(file: modelFile ?? "model"), value: f,
                     "the model uses factor '\(f)', which is not a timeline column")
             }
-            sourceOf = model.features.map { f in
+            sourceOf = model.features.indices.map { j in
+                let f = model.indicatorFactor(j) ?? model.features[j]
                 let isTrend = model.trendDays != nil && f.hasSuffix("_trend")
                 return (factorNames.firstIndex(of: isTrend ? String(f.dropLast(6)) : f)!, isTrend)
             }
@@ -162,8 +170,10 @@ public enum Ranking {
             for (j, f) in model.features.enumerated() {
                 let (k, isTrend) = sourceOf[j]
                 var v = isTrend ? (st.trends?[k] ?? .nan) : st.values[k]
-                if v.isNaN {
-                    v = model.means[j]
+                if model.indicatorFactor(j) != nil {
+                    v = v.isNaN ? 1 : 0  // the factor's indicator: 1 where it has no value
+                } else if v.isNaN {
+                    v = model.fillValue(j)
                     imputed.append(f)
                 }
                 x[j] = v

@@ -8,6 +8,13 @@ extension FitReport: Encodable {
         case aucSuggested = "auc_suggested", bootstrap, churns, nullLogLikelihood = "null_log_likelihood"
         case mcfaddenR2 = "mcfadden_r2", bic, penalty, imputed, missing
         case constrainedCoefficients = "constrained_coefficients", diagnostics
+        case notObserved = "not_observed", missingTreatment = "missing_treatment", filled, indicators
+        case suggestedPenalties = "suggested_penalties", suggestedFit = "suggested_fit"
+    }
+    enum PenaltyKeys: String, CodingKey { case level, current, suggested, fitted, ciLow = "ci_low", ciHigh = "ci_high" }
+    enum SuggestedFitKeys: String, CodingKey {
+        case logLikelihood = "log_likelihood", k, intercept, observations, starts, iterations
+        case projectedGradient = "projected_gradient", newtonDecrement = "newton_decrement"
     }
     enum CVKeys: String, CodingKey { case auc, logLoss = "log_loss", brier, folds, seed, foldAUC = "fold_auc" }
     enum WeightKeys: String, CodingKey {
@@ -19,8 +26,8 @@ extension FitReport: Encodable {
     public func encode(to encoder: any Encoder) throws {
         let m = model, o = observations
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(o.count, forKey: .observations)
-        try c.encode(o.dropped + o.noHistory, forKey: .dropped)
+        try c.encode(design.rows.count, forKey: .observations)
+        try c.encode(design.dropped, forKey: .dropped)
         try c.encode(o.horizon, forKey: .horizonDays)
         try c.encode(m.terms(), forKey: .coefficients)
         try c.encode(m.logLikelihood, forKey: .logLikelihood)
@@ -41,7 +48,7 @@ extension FitReport: Encodable {
                 try e.encode(w.factors[j], forKey: .name)
                 try e.encode(w.current[j], forKey: .current)
                 try e.encode(w.suggested[j], forKey: .suggested)
-                try e.encode(w.constrained.coefficients[j], forKey: .coefficient)
+                try e.encode(w.fit.theta[1 + j], forKey: .coefficient)
                 if let l = w.bootstrapLow, let h = w.bootstrapHigh {
                     try e.encode(l[j], forKey: .ciLow)
                     try e.encode(h[j], forKey: .ciHigh)
@@ -56,7 +63,7 @@ extension FitReport: Encodable {
         try c.encode(m.mcFaddenR2, forKey: .mcfaddenR2)
         try c.encode(m.bic, forKey: .bic)
         try c.encode(m.penalty, forKey: .penalty)
-        try c.encode(o.imputed, forKey: .imputed)
+        try c.encode(design.filled.contains { $0 > 0 }, forKey: .imputed)
         var missing = c.nestedContainer(keyedBy: NameKey.self, forKey: .missing)
         for (name, count) in zip(o.featureNames, o.missing) { try missing.encode(count, forKey: NameKey(name)) }
         if let w = weights {
@@ -65,6 +72,34 @@ extension FitReport: Encodable {
             try c.encode([JSON](), forKey: .constrainedCoefficients)
         }
         try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encode(o.noHistory, forKey: .notObserved)
+        try c.encode(design.treatment.rawValue, forKey: .missingTreatment)
+        var filled = c.nestedContainer(keyedBy: NameKey.self, forKey: .filled)
+        for (name, count) in zip(o.featureNames, design.filled) { try filled.encode(count, forKey: NameKey(name)) }
+        try c.encode(design.indicators, forKey: .indicators)
+        var penalties = c.nestedUnkeyedContainer(forKey: .suggestedPenalties)
+        if let w = weights {
+            for level in 1...3 {
+                var e = penalties.nestedContainer(keyedBy: PenaltyKeys.self)
+                try e.encode(RiskLevel(rawValue: UInt8(level))!.description, forKey: .level)
+                try e.encode(w.currentPenalties[level], forKey: .current)
+                try e.encode(w.suggestedPenalties[level], forKey: .suggested)
+                try e.encode(w.fittedLevels.contains(level), forKey: .fitted)
+                if let l = w.penaltyLow, let h = w.penaltyHigh {
+                    try e.encode(l[level], forKey: .ciLow)
+                    try e.encode(h[level], forKey: .ciHigh)
+                }
+            }
+            var f = c.nestedContainer(keyedBy: SuggestedFitKeys.self, forKey: .suggestedFit)
+            try f.encode(w.fit.logLikelihood, forKey: .logLikelihood)
+            try f.encode(w.fit.k, forKey: .k)
+            try f.encode(w.fit.intercept, forKey: .intercept)
+            try f.encode(w.fit.observations, forKey: .observations)
+            try f.encode(w.fit.starts, forKey: .starts)
+            try f.encode(w.fit.iterations, forKey: .iterations)
+            try f.encode(w.fit.projectedGradient, forKey: .projectedGradient)
+            try f.encode(w.fit.newtonDecrement, forKey: .newtonDecrement)
+        }
     }
 }
 

@@ -22,12 +22,14 @@ extension Render {
 
     /// A statsmodels-like summary for the terminal.
     public static func fitText(_ r: FitReport) -> String {
-        let m = r.model, o = r.observations
+        let m = r.model, o = r.observations, d = r.design
         func f(_ v: Double?, _ d: Int) -> String { NumberFormat.fixed(v, d) }
         var out = "Logistic regression: churn at renewal, features \(o.horizon) days before the decision\n"
         out +=
-            "observations \(o.count) (\(m.churns) churned; \(o.dropped + o.noHistory) dropped: \(o.noHistory) "
-            + "without history, \(o.dropped) with a missing feature\(o.imputed ? ", imputed instead" : ""))\n"
+            "observations \(d.rows.count) (\(m.churns) churned); \(o.noHistory) not observed (no timeline row by "
+            + "T − h); missing values: \(d.treatment.rawValue), \(d.dropped) rows dropped\n"
+        let filled = zip(d.features, d.filled).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+        if !filled.isEmpty { out += "values filled with the mean: \(filled.joined(separator: ", "))\n" }
         out +=
             "log-likelihood \(f(m.logLikelihood, 2))  deviance \(f(m.deviance, 2))  AIC \(f(m.aic, 2))  McFadden R² "
             + "\(f(m.mcFaddenR2, 4))  iterations \(m.iterations)"
@@ -37,7 +39,10 @@ extension Render {
             + "log-loss \(f(r.cv.logLoss, 4))  Brier \(f(r.cv.brier, 4))\n\n"
         out += termsText(m.terms())
         if let w = r.weights {
-            out += "\nSuggested weights (logit P(churn) = b0 − Σ c·x, c ≥ 0, x on 0–100 after scale/invert):\n"
+            out +=
+                "\nSuggested weights (the score's own rule, DESIGN §13: logit P(churn) = b0 − k·score, w ≥ 0, "
+                + "Σw = 100, p ≥ 0; \(w.fit.observations) observations, k = \(sig(w.fit.k)), log-likelihood "
+                + "\(f(w.fit.logLikelihood, 2))):\n"
             var wt = ResultTable(
                 columns: ["factor", "current", "suggested"] + (w.bootstrapLow != nil ? ["95% bootstrap"] : []),
                 numeric: [1, 2])
@@ -47,6 +52,21 @@ extension Render {
                 wt.rows.append(row)
             }
             out += wt.text()
+            var pt = ResultTable(
+                columns: ["risk penalty", "current", "suggested", "fitted"]
+                    + (w.penaltyLow != nil ? ["95% bootstrap"] : []),
+                numeric: [1, 2])
+            for level in 1...3 {
+                var row = [
+                    RiskLevel(rawValue: UInt8(level))!.description, f(w.currentPenalties[level], 1),
+                    f(w.suggestedPenalties[level], 1), w.fittedLevels.contains(level) ? "yes" : "kept",
+                ]
+                if let l = w.penaltyLow, let h = w.penaltyHigh {
+                    row.append(w.fittedLevels.contains(level) ? "\(f(l[level], 1)) – \(f(h[level], 1))" : "")
+                }
+                pt.rows.append(row)
+            }
+            out += pt.text()
             out += "AUC on the same folds: current weights \(f(w.aucCurrent, 3)), suggested \(f(w.aucSuggested, 3))"
             out += w.bootstrapReplicates > 0 ? " (\(w.bootstrapReplicates) bootstrap resamples of accounts)\n" : "\n"
         }

@@ -23,7 +23,9 @@ extension Render {
         func f(_ v: Double?, _ k: Int) -> String { NumberFormat.fixed(v, k) }
         var out =
             "Time to churn: \(d.data.count) intervals of \(d.accountsWithIntervals) accounts, \(d.data.events) "
-            + "churns; \(d.dropped) intervals dropped for a missing value\n"
+            + "churns; missing values: \(d.treatment.treatment.rawValue), \(d.dropped) intervals dropped\n"
+        let filled = zip(d.factorNames, d.treatment.filled).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+        if !filled.isEmpty { out += "interval values filled with the mean: \(filled.joined(separator: ", "))\n" }
         if let m = r.cox {
             let lr = m.likelihoodRatio
             out +=
@@ -55,7 +57,46 @@ extension Render {
             }
             out += t.text()
         }
+        if let e = r.evaluation { out += "\n" + landmarkText(e) }
         return out
+    }
+
+    /// The landmark evaluation (DESIGN §14) as a table: Brier against Kaplan–Meier's and the AUC by time.
+    public static func landmarkText(_ e: LandmarkEvaluation) -> String {
+        func f(_ v: Double?, _ k: Int) -> String { NumberFormat.fixed(v, k) }
+        var out =
+            "Landmark evaluation at \(Day.format(e.landmark)): the Cox model fitted on what was known then, "
+            + "\(e.accounts) accounts at risk evaluated (\(e.leftOut) left out: no churn and no row after it)\n"
+        var t = ResultTable(
+            columns: ["days", "at risk", "churns", "Brier", "Brier (KM)", "AUC", "past baseline"],
+            numeric: [0, 1, 2, 3, 4, 5, 6])
+        for row in e.times {
+            t.rows.append([
+                String(row.time), String(row.atRisk), String(row.events), f(row.brier, 4), f(row.brierKM, 4),
+                f(row.auc, 3), String(row.pastBaseline),
+            ])
+        }
+        out += t.text()
+        let skill = e.integratedBrier.flatMap { ibs in e.integratedBrierKM.map { 1 - ibs / $0 } }
+        out +=
+            "integrated Brier \(f(e.integratedBrier, 4)) (Kaplan–Meier \(f(e.integratedBrierKM, 4)); skill "
+            + "\(f(skill, 3)))  mean AUC \(f(e.meanAUC, 3))  Uno's concordance \(f(e.concordanceIPCW, 3))\n"
+        return out
+    }
+
+    /// `--predictions` with `--landmark`: each evaluated account's survival per time with its observed outcome
+    /// (`account_id,time,survival,event_time,event`, sorted by account then time).
+    public static func landmarkPredictionsCSV(_ e: LandmarkEvaluation) -> String {
+        var t = ResultTable(columns: ["account_id", "time", "survival", "event_time", "event"])
+        for p in e.predictions {
+            for (k, time) in e.times.enumerated() {
+                t.rows.append([
+                    p.accountId, String(time.time), NumberFormat.exact(p.survival[k]), String(p.eventTime),
+                    p.event ? "1" : "0",
+                ])
+            }
+        }
+        return t.csv()
     }
 
     /// The per-account predictions as CSV.

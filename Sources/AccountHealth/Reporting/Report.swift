@@ -154,7 +154,9 @@ public enum ReportBuilder {
             let survival = section("Time to churn") { () throws -> (SurvivalDesign, CoxFit) in
                 let design = try SurvivalDesign.build(dataset, factors: factors)
                 try enoughChurns(design.data.events, "the Cox model")
-                return (design, try CoxRegression().fit(design.data))
+                // The analysis (not the bare regression): it leaves out an indicator that orders the churns.
+                let r = try SurvivalAnalysis.run(design, options: SurvivalOptions(models: .cox, predict: false))
+                return (r.design, r.cox!)
             }
             design = survival?.0
             cox = survival?.1
@@ -280,6 +282,21 @@ public enum ReportBuilder {
             var good =
                 "Cross-validated AUC 90 days ahead: current weights \(NumberFormat.fixed(w.aucCurrent, 3)), "
                 + "suggested \(NumberFormat.fixed(w.aucSuggested, 3))."
+            if let f = fit {
+                let filled = zip(f.design.features, f.design.filled).filter { $0.1 > 0 }.map { "\(n($0.0)) \($0.1)" }
+                let penalties = (1...3).map { level in
+                    "\(RiskLevel(rawValue: UInt8(level))!) \(NumberFormat.fixed(w.suggestedPenalties[level], 1)) "
+                        + "(now \(NumberFormat.fixed(w.currentPenalties[level], 1)))"
+                }
+                good +=
+                    " The suggestion is the score's own rule (weights over the factors present, minus the risk "
+                    + "penalty) fitted on all \(w.fit.observations) observed renewal decisions"
+                    + (f.observations.noHistory > 0
+                        ? " (\(f.observations.noHistory) more had no timeline row 90 days before: not observed)" : "")
+                    + "; suggested risk penalties: \(penalties.joined(separator: ", ")). The logistic model treats "
+                    + "missing values by \(f.design.treatment.rawValue)"
+                    + (filled.isEmpty ? "." : " (values filled: \(filled.joined(separator: ", "))).")
+            }
             if let backtest {
                 good +=
                     " In the backtest the current score ranks next-90-day renewals with AUC "

@@ -100,6 +100,12 @@ public enum ReportHTML {
     }
 }
 
+/// "low – high" with one decimal, or nothing without a low end.
+private func interval(_ low: Double?, _ high: Double?) -> String {
+    guard let low, let high else { return "" }
+    return "\(NumberFormat.fixed(low, 1)) – \(NumberFormat.fixed(high, 1))"
+}
+
 /// The report's Markdown twin (the charts are in the HTML). Every name from the data goes through
 /// `Markdown.name`.
 public enum ReportMarkdown {
@@ -118,6 +124,14 @@ public enum ReportMarkdown {
                     + "\(NumberFormat.fixed(w.suggested[j], 1)) | "
                     + "\(w.bootstrapLow.map { NumberFormat.fixed($0[j], 1) } ?? "") – "
                     + "\(w.bootstrapHigh.map { NumberFormat.fixed($0[j], 1) } ?? "") |\n"
+            }
+            md += "\n| risk penalty | current | suggested | 95% bootstrap |\n|---|---:|---:|---|\n"
+            for level in 1...3 {
+                let fitted = w.fittedLevels.contains(level)
+                md +=
+                    "| \(RiskLevel(rawValue: UInt8(level))!) | \(NumberFormat.fixed(w.currentPenalties[level], 1)) | "
+                    + "\(NumberFormat.fixed(w.suggestedPenalties[level], 1))\(fitted ? "" : " (kept)") | "
+                    + interval(fitted ? w.penaltyLow?[level] : nil, w.penaltyHigh?[level]) + " |\n"
             }
         } else {
             md += "_\(c.why("Suggested weights"))._\n"
@@ -150,7 +164,9 @@ public enum ReportMarkdown {
             }
             md +=
                 "\nConcordance \(NumberFormat.fixed(cox.concordance, 3)); \(design.data.count) intervals, "
-                + "\(cox.events) churns, \(design.dropped) intervals dropped for a missing value.\n"
+                + "\(cox.events) churns; missing values: \(design.treatment.treatment.rawValue) ("
+                + "\(design.treatment.filled.reduce(0, +)) interval values filled, \(design.dropped) intervals "
+                + "dropped).\n"
         } else {
             md += "\n## Time to churn\n\n_\(c.why("Time to churn"))._\n"
         }

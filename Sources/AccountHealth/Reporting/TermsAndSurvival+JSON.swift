@@ -43,6 +43,7 @@ extension SurvivalReport: Encodable {
             "rows_after_churn"
         case discreteTime = "discrete_time", predictionDate = "prediction_date", horizonDays = "horizon_days"
         case activeAccounts = "active_accounts", diagnostics
+        case missingTreatment = "missing_treatment", filled, indicators, evaluation
     }
     enum RatioKeys: String, CodingKey { case statistic, df, pValue = "p_value" }
     enum BaselineKeys: String, CodingKey { case at, points }
@@ -94,7 +95,7 @@ extension SurvivalReport: Encodable {
         try c.encode(d.accountsWithIntervals, forKey: .accountsWithIntervals)
         try c.encode(d.droppedEvents, forKey: .droppedEvents)
         var missing = c.nestedContainer(keyedBy: NameKey.self, forKey: .missing)
-        for (name, count) in zip(d.data.names, d.missing) { try missing.encode(count, forKey: NameKey(name)) }
+        for (name, count) in zip(d.factorNames, d.missing) { try missing.encode(count, forKey: NameKey(name)) }
         try c.encode(d.churnsWithoutHistory, forKey: .churnsWithoutHistory)
         try c.encode(d.churnsBeforeFirstRow, forKey: .churnsBeforeFirstRow)
         try c.encode(d.laterChurns, forKey: .laterChurns)
@@ -111,5 +112,45 @@ extension SurvivalReport: Encodable {
         try c.encode(horizon, forKey: .horizonDays)
         try c.encode(predictions.count, forKey: .activeAccounts)
         try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encode(d.treatment.treatment.rawValue, forKey: .missingTreatment)
+        var filled = c.nestedContainer(keyedBy: NameKey.self, forKey: .filled)
+        for (name, count) in zip(d.factorNames, d.treatment.filled) { try filled.encode(count, forKey: NameKey(name)) }
+        try c.encode(d.treatment.indicators, forKey: .indicators)
+        try c.encodeIfPresent(evaluation, forKey: .evaluation)
+    }
+}
+
+extension LandmarkEvaluation: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case landmark, accounts, leftOut = "left_out", times, integratedBrier = "integrated_brier"
+        case integratedBrierKM = "integrated_brier_km", meanAUC = "mean_auc", concordanceIPCW = "concordance_ipcw"
+        case filled
+    }
+    enum TimeKeys: String, CodingKey {
+        case time, atRisk = "at_risk", events, pastBaseline = "past_baseline", brier, brierKM = "brier_km", auc
+    }
+
+    /// DESIGN §14's `evaluation` object (nulls where a metric has no value), then the count of filled accounts.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Day.format(landmark), forKey: .landmark)
+        try c.encode(accounts, forKey: .accounts)
+        try c.encode(leftOut, forKey: .leftOut)
+        var list = c.nestedUnkeyedContainer(forKey: .times)
+        for t in times {
+            var e = list.nestedContainer(keyedBy: TimeKeys.self)
+            try e.encode(t.time, forKey: .time)
+            try e.encode(t.atRisk, forKey: .atRisk)
+            try e.encode(t.events, forKey: .events)
+            try e.encode(t.pastBaseline, forKey: .pastBaseline)
+            try e.encode(t.brier, forKey: .brier)
+            try e.encode(t.brierKM, forKey: .brierKM)
+            try e.encode(t.auc, forKey: .auc)
+        }
+        try c.encode(integratedBrier, forKey: .integratedBrier)
+        try c.encode(integratedBrierKM, forKey: .integratedBrierKM)
+        try c.encode(meanAUC, forKey: .meanAUC)
+        try c.encode(concordanceIPCW, forKey: .concordanceIPCW)
+        try c.encode(filled, forKey: .filled)
     }
 }

@@ -197,15 +197,26 @@ async function tune() {
     status.textContent = "Fitting…";
     try {
       const fit = await api("/api/v1/fit");
-      const ci = {};
-      for (const c of fit.constrained_coefficients || []) ci[c.name] = c;
       for (const s of fit.suggested_weights || []) {
         const i = cfg.factors.findIndex(f => f.name === s.name);
         if (i >= 0) { cfg.factors[i].weight = Math.round(s.suggested * 100) / 100; }
       }
+      // The penalties fitted with the weights (DESIGN §13); a level no observation has keeps its value.
+      for (const p of fit.suggested_penalties || []) {
+        if (!p.fitted) continue;
+        const v = Math.round(p.suggested * 100) / 100;
+        cfg.risk_penalty = Object.assign(cfg.risk_penalty || {}, { [p.level]: v });
+        const input = document.getElementById("risk-" + p.level);
+        if (input) input.value = v;
+      }
       factorRows.replaceChildren(...cfg.factors.map(factorRow));
-      status.textContent = "Suggested weights (cross-validated AUC " + fmt(fit.auc_suggested, 3) + " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
-        Object.values(ci).filter(c => c.weight_ci_low !== null && c.weight_ci_low !== undefined).map(c => `; ${c.name} ${fmt(c.weight_ci_low)}–${fmt(c.weight_ci_high)}`).join("");
+      const weightCI = (fit.suggested_weights || []).filter(s => s.ci_low !== undefined && s.ci_low !== null)
+        .map(s => `${s.name} ${fmt(s.ci_low)}–${fmt(s.ci_high)}`);
+      const penaltyCI = (fit.suggested_penalties || []).filter(p => p.fitted && p.ci_low !== undefined && p.ci_low !== null)
+        .map(p => `risk ${p.level} ${fmt(p.ci_low)}–${fmt(p.ci_high)}`);
+      status.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " + fit.suggested_fit.observations +
+        " renewal decisions (cross-validated AUC " + fmt(fit.auc_suggested, 3) + " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
+        (weightCI.length ? "; 95% bootstrap intervals: " + weightCI.concat(penaltyCI).join(", ") : "");
       schedule();
     } catch (e) { status.textContent = e.message; }
   } });

@@ -17,14 +17,17 @@ public struct SurvivalOptions: Sendable {
     public var threads: Int = 2
     /// Whether to predict each active account's churn probability (and report what the predictions rest on).
     public var predict: Bool = true
+    /// With a landmark design: the days after the landmark at which the predictions are evaluated (DESIGN §14).
+    public var landmarkTimes: [Int]? = nil
 
     /// Survival options.
     public init(
         ties: CoxRegression.Ties = .efron, penalty: Double = 0, models: Models = .both, horizon: Int = 90,
         curve: [Int] = [],
-        threads: Int = 2, predict: Bool = true
+        threads: Int = 2, predict: Bool = true, landmarkTimes: [Int]? = nil
     ) {
         self.predict = predict
+        self.landmarkTimes = landmarkTimes
         self.ties = ties
         self.penalty = penalty
         self.models = models
@@ -79,6 +82,8 @@ public struct SurvivalReport: Sendable {
     public var curve: [Int]
     /// One prediction per active account.
     public var predictions: [SurvivalPredictionRow]
+    /// The landmark evaluation, with `landmarkTimes` (DESIGN §14).
+    public var evaluation: LandmarkEvaluation? = nil
     /// What the analysis noticed.
     public var diagnostics: [Diagnostic]
 }
@@ -86,11 +91,24 @@ public struct SurvivalReport: Sendable {
 /// The `survival` analysis.
 public enum SurvivalAnalysis {
     /// Fits the models on a design and predicts each active account.
-    public static func run(_ design: SurvivalDesign, options: SurvivalOptions) throws -> SurvivalReport {
-        let data = design.data
+    public static func run(_ given: SurvivalDesign, options: SurvivalOptions) throws -> SurvivalReport {
+        var design = given
+        var data = design.data
         var diagnostics: [Diagnostic] = []
+        diagnostics += design.treatment.diagnostics
+        let filled = zip(design.factorNames, design.treatment.filled).filter { $0.1 > 0 }
+        if !filled.isEmpty {
+            let how = design.treatment.treatment == .indicator ? "the mean, with an indicator" : "the mean"
+            diagnostics.append(
+                Diagnostic(
+                    .imputed,
+                    message:
+                        "intervals with a factor that has no value yet are kept, the value filled with \(how) "
+                        + "(missing: \(design.treatment.treatment.rawValue)); filled by factor: "
+                        + filled.map { "\($0.0) \($0.1)" }.joined(separator: ", ")))
+        }
         if design.dropped > 0 {
-            let which = zip(data.names, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(
+            let which = zip(design.factorNames, design.missing).filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(
                 separator: ", ")
             diagnostics.append(
                 Diagnostic(
@@ -133,7 +151,42 @@ public enum SurvivalAnalysis {
         }
         var cox: CoxFit? = nil
         if options.models != .discrete {
-            cox = try CoxRegression(ties: options.ties, penalty: options.penalty, threads: options.threads).fit(data)
+            // An indicator column can order the churns perfectly even when its rows hold both outcomes (the
+            // intervals before a factor's first value are an account's youngest): DESIGN §13 leaves such an
+            // indicator out, keeps the factor filled, and says so.
+            while true {
+                do {
+                    cox = try CoxRegression(ties: options.ties, penalty: options.penalty, threads: options.threads)
+                        .fit(data)
+                    break
+                } catch let e as ModelError {
+                    guard case .separation(let factors, _) = e else { throw e }
+                    // The indicator named, or the indicator of the factor named (the information matrix can
+                    // become singular on either column of the pair).
+                    let indicators = factors.compactMap { f -> String? in
+                        if f.hasSuffix("_missing") && design.treatment.indicators.contains(String(f.dropLast(8))) {
+                            return f
+                        }
+                        return design.treatment.indicators.contains(f) ? "\(f)_missing" : nil
+                    }
+                    guard !indicators.isEmpty else { throw e }
+                    for f in indicators {
+                        let factor = String(f.dropLast(8))
+                        design.treatment = design.treatment.droppingIndicator(factor)
+                        let keep = data.names.indices.filter { data.names[$0] != f }
+                        data = try SurvivalData(
+                            names: keep.map { data.names[$0] }, start: data.start, stop: data.stop, event: data.event,
+                            x: data.x.selecting(columns: keep), subject: data.subject, subjectIds: data.subjectIds)
+                        diagnostics.append(
+                            Diagnostic(
+                                .indicatorSeparates, column: f,
+                                message:
+                                    "'\(f)' makes the partial likelihood monotone (the churns are ordered perfectly "
+                                    + "with it): it is left out, and '\(factor)' only filled with its mean"))
+                    }
+                    design.data = data
+                }
+            }
         }
         var discrete: DiscreteTimeFit? = nil
         if options.models != .cox {
@@ -160,9 +213,7 @@ public enum SurvivalAnalysis {
         if let cox, options.predict {
             var imputedCount = 0, beyond = 0
             for s in design.current {
-                var x = s.values
-                var imputed: [String] = []
-                for j in x.indices where x[j].isNaN { x[j] = cox.means[j]; imputed.append(data.names[j]) }
+                let (x, imputed) = design.treatment.row(s.values)
                 if !imputed.isEmpty { imputedCount += 1 }
                 let age = Double(s.age)
                 let past = age + Double(options.horizon) > cox.followUp
@@ -186,7 +237,7 @@ public enum SurvivalAnalysis {
                     Diagnostic(
                         .imputed,
                         message:
-                            "\(imputedCount) active account(s) had a factor with no value yet: imputed with the mean "
+                            "\(imputedCount) active account(s) had a factor with no value yet: filled with the mean "
                             + "over the intervals (column 'imputed')"
                     ))
             }
@@ -201,8 +252,35 @@ public enum SurvivalAnalysis {
                     ))
             }
         }
-        return SurvivalReport(
+        var evaluation: LandmarkEvaluation? = nil
+        if let times = options.landmarkTimes {
+            guard let cox else {
+                throw InputError(
+                    .invalidEvaluation, Location(file: "landmark"), "the landmark evaluation needs the Cox model")
+            }
+            let e = try LandmarkEvaluation.evaluate(design: design, cox: cox, times: times, file: "landmark")
+            if e.leftOut > 0 {
+                diagnostics.append(
+                    Diagnostic(
+                        .noHistory,
+                        message:
+                            "\(e.leftOut) account(s) at risk at the landmark have no churn and no timeline row after "
+                            + "it: nothing to check their predictions against, so they are left out"))
+            }
+            if let last = e.times.last, last.pastBaseline > 0 {
+                diagnostics.append(
+                    Diagnostic(
+                        .beyondFollowUp,
+                        message:
+                            "\(last.pastBaseline) account(s) pass the oldest churn age (\(Int(cox.followUp)) days) by "
+                            + "\(last.time) days after the landmark: the baseline hazard is held flat there"))
+            }
+            evaluation = e
+        }
+        var report = SurvivalReport(
             design: design, cox: cox, discrete: discrete, horizon: options.horizon, curve: options.curve,
             predictions: predictions, diagnostics: diagnostics)
+        report.evaluation = evaluation
+        return report
     }
 }

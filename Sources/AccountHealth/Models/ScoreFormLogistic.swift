@@ -1,0 +1,443 @@
+/// The weights and risk penalties of the score exactly as DESIGN §3 computes it, fitted by maximum likelihood
+/// (DESIGN §13): `logit P(churn_i) = b0 − k·s_i(w, p)` with `s_i = Σ_{f∈P_i} w_f·x_if / Σ_{f∈P_i} w_f − p_{r_i}`,
+/// the sums over the factors that count for observation i (an optional factor with no value is left out),
+/// `w ≥ 0`, `Σ w = 100`, `k ≥ 0`, `p ≥ 0`.
+///
+/// It is solved in the coordinates `c_f = k·w_f/100` and `q_r = k·p_r`, where the constraints are simple bounds
+/// (`c ≥ 0`, `q ≥ 0`) and `k = Σ c`: `η_i = b0 − C·(m_i − p̄_i) + q_{r_i}` with `C = Σ c`, `m_i` the weighted mean of
+/// the factors present under `c`, and `p̄_i` the configured penalty of a level whose penalty is not fitted. When
+/// every factor is present `C·m_i = Σ c_f·x_if`, the constrained logistic of §4. The problem is smooth but not
+/// convex: a projected Newton method (Bertsekas 1982) with the analytic gradient and Hessian (falling back to the
+/// Fisher matrix where the Hessian is not positive definite) and an Armijo search along the projection arc is run
+/// from several starts, and the best optimum is kept.
+public struct ScoreFormLogistic: Sendable {
+    /// The most Newton iterations per start.
+    public var maxIterations: Int = 200
+    /// Random starts (Dirichlet weights) beside the constrained logistic, the current and the equal weights.
+    public var randomStarts: Int = 3
+    /// The seed of the random starts.
+    public var seed: UInt64 = 1
+
+    /// A score-form fit with its iteration limit, random starts and seed.
+    public init(maxIterations: Int = 200, randomStarts: Int = 3, seed: UInt64 = 1) {
+        self.maxIterations = maxIterations
+        self.randomStarts = randomStarts
+        self.seed = seed
+    }
+
+    /// The data of the problem: each observation's factor points, risk level and outcome.
+    public struct Problem: Sendable {
+        /// n × F points on 0–100 after scale, clamp and invert; NaN where an optional factor is left out (a missing
+        /// non-optional factor is 0 here, as the score counts it).
+        public var points: Matrix
+        /// Each observation's risk level (`RiskLevel.rawValue`).
+        public var risk: [UInt8]
+        /// 1 = churned, 0 = renewed.
+        public var y: [Double]
+        /// The configured penalty per level, indexed by `RiskLevel.rawValue`.
+        public var configuredPenalty: [Double]
+        /// The levels (raw values 1…3) whose penalty is fitted; the others keep their configured penalty.
+        public var fittedLevels: [Int]
+        /// Factors fixed at weight 0 (no value in any observation).
+        public var fixedZero: Set<Int>
+
+        /// A problem from points, risk levels, outcomes, the configured penalties and the levels to fit.
+        public init(
+            points: Matrix, risk: [UInt8], y: [Double], configuredPenalty: [Double], fittedLevels: [Int],
+            fixedZero: Set<Int> = []
+        ) {
+            self.points = points
+            self.risk = risk
+            self.y = y
+            self.configuredPenalty = configuredPenalty
+            self.fittedLevels = fittedLevels
+            self.fixedZero = fixedZero
+        }
+
+        /// The observations.
+        public var count: Int { y.count }
+        /// The factors.
+        public var factors: Int { points.columns }
+
+        /// The rows `idx` (a fold or a resample), in that order.
+        public func rows(_ idx: [Int]) -> Problem {
+            Problem(
+                points: points.rows(idx), risk: idx.map { risk[$0] }, y: idx.map { y[$0] },
+                configuredPenalty: configuredPenalty, fittedLevels: fittedLevels, fixedZero: fixedZero)
+        }
+
+        /// The score of §3 (no clamp) under weights and penalties per level: the weighted mean of the factors
+        /// present minus the penalty; `−penalty` when the factors present all weigh 0.
+        public func scores(weights w: [Double], penalties p: [Double]) -> [Double] {
+            let n = count
+            var out = [Double](repeating: 0, count: n)
+            points.storage.withUnsafeBufferPointer { x in
+                for i in 0..<n {
+                    var num = 0.0, den = 0.0
+                    for f in 0..<factors {
+                        let v = x[f * n + i]
+                        if !v.isNaN { num += w[f] * v; den += w[f] }
+                    }
+                    out[i] = (den > 0 ? num / den : 0) - p[Int(risk[i])]
+                }
+            }
+            return out
+        }
+    }
+
+    /// The optimum.
+    public struct Result: Sendable {
+        /// b0.
+        public var intercept: Double
+        /// k ≥ 0: the churn log-odds fall by k per point of score.
+        public var k: Double
+        /// The weights, summing to 100 (the starting weights when k = 0: the score carries no signal).
+        public var weights: [Double]
+        /// The penalty per level (`RiskLevel.rawValue`): fitted for the fitted levels, configured for the others.
+        public var penalties: [Double]
+        /// The log-likelihood at the optimum.
+        public var logLikelihood: Double
+        /// The parameters `(b0, c_1…c_F, q_1…q_L)` at the optimum.
+        public var theta: [Double]
+        /// The log-likelihood's gradient there.
+        public var gradient: [Double]
+        /// The largest entry of the projected gradient (zero at a true optimum).
+        public var projectedGradient: Double
+        /// The Newton decrement gᵀH⁻¹g on the free parameters at the optimum: the log-likelihood a further Newton
+        /// step would still gain by the local quadratic model (≤ 1e-12 at convergence).
+        public var newtonDecrement: Double
+        /// Newton iterations of the winning start.
+        public var iterations: Int
+        /// The starts tried.
+        public var starts: Int
+        /// The log-likelihood each start reached, in the order tried.
+        public var startLogLikelihoods: [Double]
+        /// The observations.
+        public var observations: Int
+    }
+
+    /// Fits from several starts (the given ones first, then the current, equal and random weights).
+    /// `current` holds the configured weights (any scale). Throws without both outcomes.
+    public func fit(_ problem: Problem, current: [Double], starts extra: [[Double]] = []) throws -> Result {
+        let n = problem.count, nf = problem.factors
+        guard n > 0 else { throw ModelError.noObservations("no observation to fit the score's weights on") }
+        let churns = problem.y.reduce(0, +)
+        if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
+        let objective = Objective(problem)
+        var startWeights = extra
+        startWeights.append(current)
+        startWeights.append([Double](repeating: 1, count: nf))
+        var g = SeededGenerator(seed: seed &+ 0x5C0E)
+        for _ in 0..<randomStarts {
+            startWeights.append((0..<nf).map { _ in -_log(max(g.uniform(), 1e-300)) })
+        }
+        var best: (theta: [Double], f: Double, iterations: Int)? = nil
+        var reached: [Double] = []
+        for w in startWeights {
+            let theta0 = objective.start(weights: w, k: 0.05)
+            let r = objective.minimize(from: theta0, maxIterations: maxIterations)
+            reached.append(-r.f)
+            if best == nil || r.f < best!.f - 1e-12 * max(1, abs(r.f)) { best = r }
+        }
+        return objective.result(
+            best!.theta, iterations: best!.iterations, starts: startWeights.count, reached: reached, current: current)
+    }
+
+    /// Refits from one start (`theta` of an earlier optimum): folds and bootstrap resamples.
+    public func refit(_ problem: Problem, from previous: Result, current: [Double]) throws -> Result {
+        let n = problem.count
+        guard n > 0 else { throw ModelError.noObservations("no observation to fit the score's weights on") }
+        let churns = problem.y.reduce(0, +)
+        if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
+        let objective = Objective(problem)
+        let r = objective.minimize(from: previous.theta, maxIterations: maxIterations)
+        return objective.result(r.theta, iterations: r.iterations, starts: 1, reached: [-r.f], current: current)
+    }
+}
+
+/// The negative log-likelihood of the score-form model with its gradient and Hessian, and its minimiser.
+struct Objective {
+    let p: ScoreFormLogistic.Problem
+    let n: Int, nf: Int, nq: Int
+    /// Per level, the index of its fitted penalty in q, or −1.
+    let qIndex: [Int]
+    /// Per level, the fixed penalty (0 for `none` and for the fitted levels).
+    let fixedPenalty: [Double]
+
+    init(_ p: ScoreFormLogistic.Problem) {
+        self.p = p
+        n = p.count
+        nf = p.factors
+        nq = p.fittedLevels.count
+        var qi = [Int](repeating: -1, count: 4), fixed = p.configuredPenalty
+        fixed[0] = 0
+        for (k, level) in p.fittedLevels.enumerated() { qi[level] = k; fixed[level] = 0 }
+        qIndex = qi
+        fixedPenalty = fixed
+    }
+
+    var dimension: Int { 1 + nf + nq }
+
+    /// Whether parameter j has the lower bound 0 (every one but the intercept).
+    func bounded(_ j: Int) -> Bool { j > 0 }
+
+    /// Parameters for weights `w` (any scale), slope k, the configured penalties and the matching intercept.
+    func start(weights w: [Double], k: Double) -> [Double] {
+        var wt = w
+        for f in p.fixedZero { wt[f] = 0 }
+        let total = wt.reduce(0, +)
+        if !(total > 0) { wt = (0..<nf).map { p.fixedZero.contains($0) ? 0 : 1 } }
+        let sum = wt.reduce(0, +)
+        let weights = wt.map { 100 * $0 / max(sum, 1e-300) }
+        let s = p.scores(weights: weights, penalties: p.configuredPenalty)
+        let ybar = p.y.reduce(0, +) / Double(n)
+        let meanS = s.reduce(0, +) / Double(n)
+        var theta = [_log(ybar / (1 - ybar)) + k * meanS]
+        theta += weights.map { k * $0 / 100 }
+        theta += p.fittedLevels.map { k * p.configuredPenalty[$0] }
+        return theta
+    }
+
+    /// −ℓ, and with `derivatives` its gradient and Hessian (and the Fisher part of the Hessian, always PSD).
+    func evaluate(_ theta: [Double], derivatives: Bool) -> (f: Double, g: [Double], h: Matrix, fisher: Matrix) {
+        let d = dimension, nf = nf, n = n
+        let b0 = theta[0]
+        let big = theta[1...nf].reduce(0, +)
+        var f = 0.0
+        var g = [Double](repeating: 0, count: d)
+        var fisherStore = [Double](repeating: 0, count: derivatives ? d * d : 0)
+        var curveStore = [Double](repeating: 0, count: derivatives ? nf * nf : 0)
+        // Scratch per observation: c, u, presence, the Jacobian row; one allocation, pointers in the loop (the
+        // loop runs over every observation at every iteration of every start).
+        var scratch = [Double](repeating: 0, count: 3 * nf + d)
+        for k in 0..<nf { scratch[k] = theta[1 + k] }
+        var qOf = [Double](repeating: 0, count: 4)
+        for level in 0..<4 where qIndex[level] >= 0 { qOf[level] = theta[1 + nf + qIndex[level]] }
+        p.points.storage.withUnsafeBufferPointer { x in
+            p.y.withUnsafeBufferPointer { y in
+                p.risk.withUnsafeBufferPointer { risk in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        g.withUnsafeMutableBufferPointer { gp in
+                            fisherStore.withUnsafeMutableBufferPointer { fp in
+                                curveStore.withUnsafeMutableBufferPointer { hp in
+                                    let c = sp.baseAddress!, u = c + nf, present = u + nf, jrow = present + nf
+                                    for i in 0..<n {
+                                        var num = 0.0, den = 0.0
+                                        for k in 0..<nf {
+                                            let v = x[k * n + i]
+                                            if v.isNaN {
+                                                present[k] = 0
+                                            } else {
+                                                present[k] = 1
+                                                num += c[k] * v
+                                                den += c[k]
+                                            }
+                                        }
+                                        let level = Int(risk[i])
+                                        let counted = den > 0
+                                        let m = counted ? num / den : 0
+                                        let pbar = fixedPenalty[level]
+                                        let qi = qIndex[level]
+                                        let eta = b0 - big * (m - pbar) + qOf[level]
+                                        // −ℓ_i = log(1 + e^η) − y·η, computed without overflow.
+                                        let softplus = eta > 0 ? eta + _log1p(_exp(-eta)) : _log1p(_exp(eta))
+                                        f += softplus - y[i] * eta
+                                        guard derivatives else { continue }
+                                        let pi = Logistic.sigmoid(eta)
+                                        let resid = y[i] - pi
+                                        let w = pi * (1 - pi)
+                                        jrow[0] = 1
+                                        for k in 0..<nf {
+                                            u[k] = counted && present[k] != 0 ? (x[k * n + i] - m) / den : 0
+                                            jrow[1 + k] = -((m - pbar) + big * u[k])
+                                        }
+                                        for k in 0..<(d - 1 - nf) { jrow[1 + nf + k] = 0 }
+                                        if qi >= 0 { jrow[1 + nf + qi] = 1 }
+                                        for a in 0..<d {
+                                            let ja = jrow[a]
+                                            gp[a] -= resid * ja
+                                            if ja == 0 { continue }
+                                            let wa = w * ja
+                                            for b in a..<d { fp[a * d + b] += wa * jrow[b] }
+                                        }
+                                        // (y − π)·∂²A/∂c_g∂c_h = (y − π)·(u_g + u_h − C·(δ_g·u_h + δ_h·u_g)/D),
+                                        // δ = present, u_g = ∂m/∂c_g: the curvature the weighted mean adds (zero
+                                        // when every factor is present, where C = D).
+                                        if counted && resid != 0 {
+                                            let shrink = 1 - big / den
+                                            for a in 0..<nf {
+                                                for b in a..<nf {
+                                                    let both = present[a] != 0 && present[b] != 0
+                                                    let hab = (u[a] + u[b]) * (both ? shrink : 1)
+                                                    if hab != 0 { hp[a * nf + b] += resid * hab }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard derivatives else { return (f, g, Matrix(rows: 0, columns: 0), Matrix(rows: 0, columns: 0)) }
+        var fisher = Matrix(rows: d, columns: d)
+        for a in 0..<d {
+            for b in a..<d { fisher[a, b] = fisherStore[a * d + b]; fisher[b, a] = fisherStore[a * d + b] }
+        }
+        var h = fisher
+        for a in 0..<nf {
+            for b in a..<nf {
+                h[1 + a, 1 + b] += curveStore[a * nf + b]
+                if a != b { h[1 + b, 1 + a] += curveStore[a * nf + b] }
+            }
+        }
+        return (f, g, h, fisher)
+    }
+
+    /// The projection onto the bounds.
+    func project(_ theta: [Double]) -> [Double] {
+        var t = theta
+        for j in 1..<t.count where t[j] < 0 { t[j] = 0 }
+        return t
+    }
+
+    /// The projected gradient's largest entry: a bounded parameter at 0 whose gradient (of −ℓ) is positive
+    /// cannot move, so it counts 0.
+    func projectedGradient(_ theta: [Double], _ g: [Double]) -> Double {
+        var m = 0.0
+        for j in 0..<g.count {
+            if bounded(j) && theta[j] <= 0 && g[j] >= 0 { continue }
+            m = max(m, abs(g[j]))
+        }
+        return m
+    }
+
+    /// Projected Newton from `theta0` until the projected gradient vanishes or no step decreases −ℓ.
+    func minimize(from theta0: [Double], maxIterations: Int) -> (theta: [Double], f: Double, iterations: Int) {
+        var theta = project(theta0)
+        for j in p.fixedZero { theta[1 + j] = 0 }
+        var iterations = 0, polish = 0
+        var current = evaluate(theta, derivatives: true)
+        while iterations < maxIterations {
+            iterations += 1
+            let g = current.g
+            if projectedGradient(theta, g) <= 1e-12 * Double(max(1, n)) { break }
+            // The ε-active set: bounded parameters at (or within ε of) 0 that the gradient pushes down.
+            var step = theta
+            for j in 0..<theta.count { step[j] = theta[j] - g[j] }
+            var width = 0.0
+            for (a, b) in zip(theta, project(step)) { width += (a - b) * (a - b) }
+            let eps = min(1e-9, width.squareRoot())
+            var free: [Int] = []
+            for j in 0..<theta.count {
+                if j >= 1 && j <= nf && p.fixedZero.contains(j - 1) { continue }
+                if bounded(j) && theta[j] <= eps && g[j] > 0 { continue }
+                free.append(j)
+            }
+            let direction = newtonDirection(current, free: free)
+            // The Newton decrement gᵀH⁻¹g on the free set: the log-likelihood the local quadratic model still
+            // promises. Below 1e-12 no step can improve ℓ measurably (the active parameters' gradients push them
+            // into their bounds), so this is the optimum; the gradient itself is then at the resolution of ℓ.
+            var decrement = 0.0
+            for (k, j) in free.enumerated() { decrement -= g[j] * direction[k] }
+            if decrement <= 1e-12 {
+                // Polish: full Newton steps (no line search: ℓ cannot resolve the gain) while they shrink the
+                // projected gradient, so the KKT residual reaches the gradient's own rounding.
+                var trial = theta
+                for (k, j) in free.enumerated() { trial[j] = theta[j] + direction[k] }
+                trial = project(trial)
+                let next = evaluate(trial, derivatives: true)
+                guard polish < 5, next.f <= current.f + 1e-12 * max(1, abs(current.f)),
+                    projectedGradient(trial, next.g) < projectedGradient(theta, g)
+                else { break }
+                polish += 1
+                theta = trial
+                current = next
+                continue
+            }
+            // Armijo along the projection arc; the active parameters follow −g and are projected to 0.
+            var alpha = 1.0
+            var accepted = false
+            while alpha > 1e-20 {
+                var trial = theta
+                for (k, j) in free.enumerated() { trial[j] = theta[j] + alpha * direction[k] }
+                for j in 0..<theta.count where !free.contains(j) { trial[j] = theta[j] - alpha * g[j] }
+                for j in p.fixedZero { trial[1 + j] = 0 }
+                trial = project(trial)
+                var change = 0.0
+                for j in 0..<theta.count { change += g[j] * (trial[j] - theta[j]) }
+                let ft = evaluate(trial, derivatives: false).f
+                if ft < current.f && ft <= current.f + 1e-4 * change {
+                    theta = trial
+                    current = evaluate(theta, derivatives: true)
+                    accepted = true
+                    break
+                }
+                alpha *= 0.5
+            }
+            if !accepted { break }
+        }
+        return (theta, current.f, iterations)
+    }
+
+    /// The Newton direction on the free parameters: the Hessian where it is positive definite, else the Fisher
+    /// matrix (positive semi-definite) with a small ridge.
+    func newtonDirection(_ e: (f: Double, g: [Double], h: Matrix, fisher: Matrix), free: [Int]) -> [Double] {
+        let m = free.count
+        guard m > 0 else { return [] }
+        let rhs = free.map { -e.g[$0] }
+        func sub(_ a: Matrix, ridge: Double) -> Matrix {
+            var s = Matrix(rows: m, columns: m)
+            for (x, i) in free.enumerated() {
+                for (y, j) in free.enumerated() { s[x, y] = a[i, j] }
+                s[x, x] += ridge * max(1, a[i, i])
+            }
+            return s
+        }
+        if let ch = try? Cholesky(sub(e.h, ridge: 0)), let d = try? ch.solve(rhs),
+            zip(d, rhs).reduce(0, { $0 + $1.0 * $1.1 }) > 0
+        {
+            return d
+        }
+        var ridge = 1e-10
+        while ridge < 1e6 {
+            if let ch = try? Cholesky(sub(e.fisher, ridge: ridge)), let d = try? ch.solve(rhs) { return d }
+            ridge *= 100
+        }
+        return rhs
+    }
+
+    /// The result at an optimum: weights and penalties back on the score's scale.
+    func result(
+        _ theta: [Double], iterations: Int, starts: Int, reached: [Double], current: [Double]
+    ) -> ScoreFormLogistic.Result {
+        let e = evaluate(theta, derivatives: true)
+        var free: [Int] = []
+        for j in 0..<theta.count {
+            if j >= 1 && j <= nf && p.fixedZero.contains(j - 1) { continue }
+            if bounded(j) && theta[j] <= 0 && e.g[j] > 0 { continue }
+            free.append(j)
+        }
+        var decrement = 0.0
+        for (k, d) in newtonDirection(e, free: free).enumerated() { decrement -= e.g[free[k]] * d }
+        let c = Array(theta[1...nf])
+        let big = c.reduce(0, +)
+        var penalties = p.configuredPenalty
+        penalties[0] = 0
+        let weights: [Double]
+        if big > 0 {
+            weights = c.map { 100 * $0 / big }
+            for (k, level) in p.fittedLevels.enumerated() { penalties[level] = theta[1 + nf + k] / big }
+        } else {
+            let s = current.reduce(0, +)
+            weights = current.map { s > 0 ? 100 * $0 / s : 0 }
+        }
+        return ScoreFormLogistic.Result(
+            intercept: theta[0], k: big, weights: weights, penalties: penalties, logLikelihood: -e.f, theta: theta,
+            gradient: e.g.map { -$0 }, projectedGradient: projectedGradient(theta, e.g), newtonDecrement: decrement,
+            iterations: iterations,
+            starts: starts, startLogLikelihoods: reached, observations: n)
+    }
+}
