@@ -67,6 +67,7 @@ bench: build
 	bash scripts/bench_fit.sh
 	bash scripts/bench_cox.sh
 	bash scripts/bench_derive.sh
+	bash scripts/bench_score_form.sh
 	$(BIN) bench
 
 ## make report-check: render the report in headless Chromium and fail on a blank or broken page

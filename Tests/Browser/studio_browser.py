@@ -121,6 +121,33 @@ def check_saved(d, wait, binary, data, downloads, failures):
         failures.append(f"/tune: the saved first weight is {m and m.group(1)}, the slider shows {weight}")
 
 
+def check_suggest(d, wait, base, failures):
+    """Suggest loads the score-form weights and risk penalties (DESIGN §13) with their bootstrap intervals: the
+    weight of every factor and the penalty of every fitted level equal the API's, and the intervals are shown."""
+    d.find_element(By.ID, "suggest").click()
+    try:
+        wait.until(lambda drv: "risk penalties" in drv.find_element(By.ID, "status").text)
+    except Exception:
+        failures.append(f"/tune: Suggest did not finish: {d.find_element(By.ID, 'status').text}")
+        return
+    import json, urllib.request
+    fit = json.load(urllib.request.urlopen(base + "/api/v1/fit", timeout=120))
+    status = d.find_element(By.ID, "status").text
+    if "95% bootstrap intervals" not in status:
+        failures.append(f"/tune: Suggest shows no intervals: {status}")
+    for p in fit["suggested_penalties"]:
+        if not p["fitted"]:
+            continue
+        shown = float(d.find_element(By.ID, "risk-" + p["level"]).get_attribute("value"))
+        if abs(shown - round(p["suggested"] * 100) / 100) > 1e-9:
+            failures.append(f"/tune: Suggest shows risk {p['level']} {shown}, the fit says {p['suggested']}")
+    for i, w in enumerate(fit["suggested_weights"]):
+        slider = d.find_elements(By.ID, f"w-{i}")
+        if slider and abs(float(slider[0].get_attribute("value")) - round(w["suggested"] * 100) / 100) > 0.5:
+            failures.append(f"/tune: Suggest shows weight {i} {slider[0].get_attribute('value')}, the fit says {w['suggested']}")
+    print(f"suggest: {status[:160]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -205,6 +232,8 @@ def main():
               f"accounts changing band {d_moves} -> {after}")
         check_saved(d, wait, binary, a.data, os.path.join(work, "downloads"), failures)
         check_console("/tune (save)")
+        check_suggest(d, wait, base, failures)
+        check_console("/tune (suggest)")
         marked, marked_base = start_server(binary, markup_dataset(os.path.join(work, "markup")))
         check_escaping(d, wait, marked_base, failures)
     finally:

@@ -442,7 +442,7 @@ func parseCSV(_ text: String) -> [[String]] {
             #expect(Double(row[8])! >= Double(row[9])! && Double(row[9])! >= Double(row[10])!)
         }
         let m = try SavedModel.load(path: d.path + "/cox.json")
-        #expect(m.isCox && m.horizonDays == 60 && m.features.count == 8)
+        #expect(m.isCox && m.horizonDays == 60 && m.features.count == 8 + m.indicators.count && m.missingTreatment == .indicator)
         let ranked = try CLI.run(["rank", "--data", World.shared.dir.path, "--model", d.path + "/cox.json", "--format", "csv"])
         #expect(ranked.status == 0, "\(ranked.err)")
         let rows = parseCSV(ranked.out).dropFirst()

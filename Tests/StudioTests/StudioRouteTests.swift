@@ -122,8 +122,9 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             return r.out
         }
         let expected: [(String, String)] = [
-            ("/api/v1/fit", try cli(["fit"])),
-            ("/api/v1/fit?horizon=180", try cli(["fit", "--horizon", "180"])),
+            // The studio's fit bootstraps 50 resamples by default (the tuner shows the intervals).
+            ("/api/v1/fit", try cli(["fit", "--bootstrap", "50"])),
+            ("/api/v1/fit?horizon=180&bootstrap=0", try cli(["fit", "--horizon", "180"])),
             ("/api/v1/compare?by=segment", try cli(["compare", "--by", "segment"])),
             ("/api/v1/rank?as_of=2024-06-30&top=10", try cli(["rank", "--as-of", "2024-06-30", "--top", "10"])),
             ("/api/v1/indicators", try cli(["indicators"])),

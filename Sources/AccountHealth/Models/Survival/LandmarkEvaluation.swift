@@ -54,12 +54,20 @@ public struct LandmarkEvaluation: Sendable {
         public var event: Bool
     }
 
-    /// Evaluates a Cox fit on a landmark design (`SurvivalDesignOptions.landmark`): the times are sorted and
-    /// de-duplicated, and each must lie in [the shortest observed time, the longest) (scikit-survival's rule).
-    /// `file` names the input in messages.
-    public static func evaluate(
-        design: SurvivalDesign, cox: CoxFit, times requested: [Int], file: String
-    ) throws -> LandmarkEvaluation {
+    /// What a landmark evaluation checks before any fit: the times (positive, increasing; repeats count once)
+    /// and the accounts to evaluate with their observed outcome, the times within the follow-up.
+    public struct Plan: Sendable {
+        /// The evaluation times, sorted and distinct.
+        public var times: [Int]
+        /// Each evaluated account's state at the landmark, its observed time after it and whether it churned.
+        public var evaluated: [(state: SurvivalDesign.CurrentState, time: Int, event: Bool)]
+        /// Accounts at risk with neither a churn nor a row after the landmark.
+        public var leftOut: Int
+    }
+
+    /// Checks a landmark request on its design, before the model is fitted (so a bad request fails fast and
+    /// writes nothing): each time must lie in [the shortest observed time, the longest) (scikit-survival's rule).
+    public static func plan(design: SurvivalDesign, times requested: [Int], file: String) throws -> Plan {
         let landmark = design.predictionDay
         // Repeated times count once; times out of order or not positive are a mistake in the request.
         for (k, t) in requested.enumerated() {
@@ -96,15 +104,22 @@ public struct LandmarkEvaluation: Sendable {
                     + "\(evaluated.filter(\.event).count) churn(s) after it: at least two accounts and one churn "
                     + "are needed")
         }
-        let observed = evaluated.map { Double($0.time) }
-        let lo = observed.min()!, hi = observed.max()!
-        for t in times where Double(t) < lo || Double(t) >= hi {
+        let lo = evaluated.map(\.time).min()!, hi = evaluated.map(\.time).max()!
+        for t in times where t < lo || t >= hi {
             throw InputError(
                 .invalidEvaluation, Location(file: "times", column: (requested.firstIndex(of: t) ?? 0) + 1),
                 value: String(t),
-                "time \(t) is outside the follow-up after the landmark: each time must be at least \(Int(lo)) and "
-                    + "below \(Int(hi)) days (the shortest and longest observed times)")
+                "time \(t) is outside the follow-up after the landmark: each time must be at least \(lo) and "
+                    + "below \(hi) days (the shortest and longest observed times)")
         }
+        return Plan(times: times, evaluated: evaluated, leftOut: leftOut)
+    }
+
+    /// Evaluates a Cox fit on a landmark design (`SurvivalDesignOptions.landmark`) for a checked plan.
+    public static func evaluate(design: SurvivalDesign, cox: CoxFit, plan: Plan) -> LandmarkEvaluation {
+        let landmark = design.predictionDay
+        let times = plan.times, evaluated = plan.evaluated, leftOut = plan.leftOut
+        let observed = evaluated.map { Double($0.time) }
         let oldest = cox.followUp
         var survival = [[Double]](repeating: [], count: times.count)
         var predictions: [Prediction] = []

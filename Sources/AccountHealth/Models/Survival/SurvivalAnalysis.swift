@@ -149,6 +149,10 @@ public enum SurvivalAnalysis {
                         "\(design.laterChurns) churn(s) after an account's first churn: only the first ends its history"
                 ))
         }
+        // A landmark request is checked before anything is fitted.
+        let plan = try options.landmarkTimes.map {
+            try LandmarkEvaluation.plan(design: given, times: $0, file: "landmark")
+        }
         var cox: CoxFit? = nil
         if options.models != .discrete {
             // An indicator column can order the churns perfectly even when its rows hold both outcomes (the
@@ -253,12 +257,12 @@ public enum SurvivalAnalysis {
             }
         }
         var evaluation: LandmarkEvaluation? = nil
-        if let times = options.landmarkTimes {
+        if let plan {
             guard let cox else {
                 throw InputError(
                     .invalidEvaluation, Location(file: "landmark"), "the landmark evaluation needs the Cox model")
             }
-            let e = try LandmarkEvaluation.evaluate(design: design, cox: cox, times: times, file: "landmark")
+            let e = LandmarkEvaluation.evaluate(design: design, cox: cox, plan: plan)
             if e.leftOut > 0 {
                 diagnostics.append(
                     Diagnostic(
