@@ -173,6 +173,12 @@ struct APIController {
         var limit: String?
     }
 
+    /// `landmark` and `times` of the survival answer (DESIGN §14).
+    struct SurvivalQuery: Decodable {
+        var landmark: String?
+        var times: String?
+    }
+
     /// `horizon` and `bootstrap` of a fit, `by` of a comparison, `top` of a ranking.
     struct ModelQuery: Decodable {
         var horizon: String?
@@ -238,7 +244,11 @@ struct APIController {
             return Answer(try await StudioServer.offThePool { try studio.rank(asOf: q.as_of, top: q.top) })
         }
         api.get("indicators") { _, _ in Answer(try await StudioServer.offThePool { try studio.indicators() }) }
-        api.get("survival") { _, _ in Answer(try await StudioServer.offThePool { try studio.survival() }) }
+        api.get("survival") { req, ctx in
+            let q = try ctx.query(SurvivalQuery.self, of: req)
+            return Answer(
+                try await StudioServer.offThePool { try studio.survival(landmark: q.landmark, times: q.times) })
+        }
     }
 }
 

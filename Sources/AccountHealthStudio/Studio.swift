@@ -475,12 +475,32 @@ public final class Studio: Sendable {
         try cached("indicators") { try Indicators.run(dataset) }
     }
 
-    /// `GET /api/v1/survival`: the JSON of `survival`.
-    public func survival() throws -> SurvivalReport {
-        try cached("survival") {
-            let design = try SurvivalDesign.build(dataset)
+    /// `GET /api/v1/survival?landmark=&times=`: the JSON of `survival`; with `landmark` (a date, or `auto`: 180
+    /// days before the last timeline date) that of `survival --landmark --times` (default 30,60,90,150), whose
+    /// `evaluation` the page draws (DESIGN §14).
+    public func survival(landmark: String? = nil, times: String? = nil) throws -> SurvivalReport {
+        let at: Int32? = landmark == "auto" ? lastDay - 180 : try day(landmark, "landmark")
+        var evaluationTimes: [Int]? = nil
+        if let at {
+            evaluationTimes = [30, 60, 90, 150]
+            if let times, !times.isEmpty {
+                evaluationTimes = try times.split(separator: ",", omittingEmptySubsequences: false).map {
+                    guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                        throw Failure(.usage, "times: whole days separated by commas (value: \"\(times)\")")
+                    }
+                    return v
+                }
+            }
+        }
+        let key =
+            "survival \(at.map(Day.format) ?? "-") \(evaluationTimes.map { $0.map(String.init).joined(separator: ",") } ?? "-")"
+        return try cached(key) {
+            let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(landmark: at))
             // As `survival --format json` runs it: no per-account predictions.
-            return try SurvivalAnalysis.run(design, options: SurvivalOptions(predict: false))
+            return try SurvivalAnalysis.run(
+                design,
+                options: SurvivalOptions(
+                    models: at == nil ? .both : .cox, predict: false, landmarkTimes: evaluationTimes))
         }
     }
 }

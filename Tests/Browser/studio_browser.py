@@ -198,6 +198,11 @@ def main():
         visit("/managers", "return document.querySelectorAll('svg circle').length >= 3 && document.querySelectorAll('tbody tr').length >= 3", "managers")
         visit("/indicators", "return document.querySelectorAll('table.heat tbody tr').length >= 3", "indicators")
         visit("/survival", "return document.querySelectorAll('svg circle').length >= 3 && document.querySelectorAll('svg path').length >= 3", "survival")
+        # The landmark evaluation (DESIGN §14): the Brier curves and the AUC by time, and the table's rows.
+        try:
+            wait.until(lambda drv: drv.execute_script("return document.querySelectorAll('#landmark table tbody tr').length === 4 && document.querySelectorAll('#landmark svg path').length === 4"))
+        except Exception:
+            failures.append(f"/survival: the landmark evaluation is not shown: {d.find_element(By.ID, 'landmark').text[:300]}")
         visit("/tune", "return document.getElementById('auc') !== null", "tune")
         auc = d.find_element(By.ID, "auc").text
         moves = d.find_element(By.ID, "moves").text

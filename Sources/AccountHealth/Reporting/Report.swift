@@ -61,6 +61,20 @@ public enum ReportBuilder {
         c.answers = answers(
             fit: s.fit, indicators: s.indicators, backtest: s.backtest, cox: s.cox, design: s.design,
             compare: s.compare, rank: s.rank, why: c.why)
+        if let e = s.landmark {
+            let skill = e.integratedBrier.flatMap { ibs in e.integratedBrierKM.map { 1 - ibs / $0 } }
+            let better = (skill ?? 0) > 0
+            c.answers.append(
+                ReportAnswer(
+                    question: "Are the time-to-churn predictions any good?",
+                    marked:
+                        "Fitted on what was known on \(Day.format(e.landmark)) and checked on the \(e.accounts) "
+                        + "accounts at risk then: integrated Brier score \(NumberFormat.fixed(e.integratedBrier, 4)) "
+                        + "against \(NumberFormat.fixed(e.integratedBrierKM, 4)) for Kaplan–Meier without factors ("
+                        + (better ? "better" : "no better") + "), mean AUC \(NumberFormat.fixed(e.meanAUC, 3)), Uno's "
+                        + "concordance \(NumberFormat.fixed(e.concordanceIPCW, 3))"
+                        + (better ? "." : "; rank by the renewal model instead.") + "\n"))
+        }
         let model =
             s.fit.map {
                 "model: \(s.observations?.count ?? 0) observations 90 days ahead, CV AUC "
@@ -73,6 +87,7 @@ public enum ReportBuilder {
         c.indicators = s.indicators
         c.cox = s.cox
         c.design = s.design
+        c.landmark = s.landmark
         c.rank = s.rank
         c.compare = s.compare
         return c
@@ -93,6 +108,7 @@ public enum ReportBuilder {
         var rank: RankReport?
         var design: SurvivalDesign?
         var cox: CoxFit?
+        var landmark: LandmarkEvaluation?
         var leftOut: [Diagnostic] = []
 
         init(_ dataset: Dataset, configuration: Configuration, options: ReportOptions) throws {
@@ -160,6 +176,18 @@ public enum ReportBuilder {
             }
             design = survival?.0
             cox = survival?.1
+            // The predictions checked (DESIGN §14): fitted on what was known 180 days before the report's date,
+            // scored on what happened since.
+            if survival != nil {
+                landmark = section("Survival predictions checked") { () throws -> LandmarkEvaluation in
+                    let design = try SurvivalDesign.build(
+                        dataset, factors: factors, options: SurvivalDesignOptions(landmark: asOf - 180))
+                    let r = try SurvivalAnalysis.run(
+                        design,
+                        options: SurvivalOptions(models: .cox, predict: false, landmarkTimes: [30, 60, 90, 150]))
+                    return r.evaluation!
+                }
+            }
             self.leftOut = leftOut
         }
     }
@@ -233,6 +261,30 @@ public enum ReportBuilder {
                         xLabel: "hazard ratio (log scale; < 1 protects, > 1 raises the risk)")))
         } else {
             charts.append(ReportChart(name: "Time to churn", reason: why("Time to churn")))
+        }
+        if let e = s.landmark {
+            let brier = e.times.map { (Double($0.time), $0.brier) }, km = e.times.map { (Double($0.time), $0.brierKM) }
+            let top = (e.times.map { max($0.brier, $0.brierKM) }.max() ?? 0.1) * 1.15
+            charts.append(
+                ReportChart(
+                    name: "Survival predictions checked",
+                    kind: .dayLines(
+                        [("Cox model", brier), ("Kaplan–Meier (no factors)", km)],
+                        title: "Brier score of the predictions after \(Day.format(e.landmark)) (lower is better)",
+                        xLabel: "days after the landmark", yLabel: "IPCW Brier score",
+                        xMax: Double(e.times.last?.time ?? 1), yMax: max(top, 1e-3))))
+            let auc = e.times.compactMap { t in t.auc.map { (Double(t.time), $0) } }
+            charts.append(
+                ReportChart(
+                    name: "Survival predictions: AUC by time",
+                    kind: .dayLines(
+                        [("cumulative/dynamic AUC", auc), ("chance", e.times.map { (Double($0.time), 0.5) })],
+                        title: "AUC of the predicted churn by each time after \(Day.format(e.landmark))",
+                        xLabel: "days after the landmark", yLabel: "AUC", xMax: Double(e.times.last?.time ?? 1),
+                        yMax: 1)))
+        } else if s.cox != nil {
+            charts.append(
+                ReportChart(name: "Survival predictions checked", reason: why("Survival predictions checked")))
         }
         if let compare {
             charts.append(

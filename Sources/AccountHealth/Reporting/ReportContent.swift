@@ -17,6 +17,8 @@ public struct ReportContent: Sendable {
     public var cox: CoxFit?
     /// The survival design the Cox model was fitted on.
     public var design: SurvivalDesign?
+    /// The landmark evaluation of the survival predictions (DESIGN §14).
+    public var landmark: LandmarkEvaluation?
     /// The accounts to call.
     public var rank: RankReport?
     /// The account managers' comparison.
@@ -101,6 +103,10 @@ public struct ReportChart: Sendable {
         case heatmap(IndicatorReport, title: String)
         case forest(CoxFit, title: String, xLabel: String)
         case funnel(ComparisonReport, title: String)
+        /// Lines over days: each series' (day, value) points, the axes' labels and maxima.
+        case dayLines(
+            [(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String, xMax: Double,
+            yMax: Double)
     }
 
     /// The chart's name (its tooltip).

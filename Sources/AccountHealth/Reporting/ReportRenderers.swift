@@ -92,6 +92,9 @@ public enum ReportHTML {
             let hr = cox.hazardRatiosPerSD
             return SVG.forest(
                 cox.names, estimate: hr.estimate, low: hr.low, high: hr.high, title: title, xLabel: xLabel)
+        case let .dayLines(series, title, xLabel, yLabel, xMax, yMax):
+            return SVG.lines(
+                series, title: title, xLabel: xLabel, yLabel: yLabel, xMax: xMax, yMax: yMax, diagonal: false)
         case let .funnel(compare, title):
             return SVG.funnel(
                 compare.groups.filter { $0.expectedChurns > 0 }.map { ($0.group, $0.expectedChurns, $0.oeRatio ?? 0) },
@@ -169,6 +172,24 @@ public enum ReportMarkdown {
                 + "dropped).\n"
         } else {
             md += "\n## Time to churn\n\n_\(c.why("Time to churn"))._\n"
+        }
+        md += "\n## Survival predictions checked\n\n"
+        if let e = c.landmark {
+            md +=
+                "The Cox model fitted on what was known on \(Day.format(e.landmark)), its predictions scored on the "
+                + "\(e.accounts) accounts at risk then (DESIGN §14).\n\n| days | at risk | churns | Brier | Brier "
+                + "(Kaplan–Meier) | AUC |\n|---:|---:|---:|---:|---:|---:|\n"
+            for t in e.times {
+                md +=
+                    "| \(t.time) | \(t.atRisk) | \(t.events) | \(NumberFormat.fixed(t.brier, 4)) | "
+                    + "\(NumberFormat.fixed(t.brierKM, 4)) | \(NumberFormat.fixed(t.auc, 3)) |\n"
+            }
+            md +=
+                "\nIntegrated Brier \(NumberFormat.fixed(e.integratedBrier, 4)) (Kaplan–Meier "
+                + "\(NumberFormat.fixed(e.integratedBrierKM, 4))); mean AUC \(NumberFormat.fixed(e.meanAUC, 3)); Uno's "
+                + "concordance \(NumberFormat.fixed(e.concordanceIPCW, 3)).\n"
+        } else {
+            md += "_\(c.why("Survival predictions checked"))._\n"
         }
         md += "\n## Accounts to call\n\n"
         if c.rank != nil {

@@ -124,15 +124,26 @@ enum SVG {
         _ series: [(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String,
         maxValue: Double = 1
     ) -> String {
-        let fr = Frame(xMin: 0, xMax: maxValue, yMin: 0, yMax: maxValue)
+        lines(series, title: title, xLabel: xLabel, yLabel: yLabel, xMax: maxValue, yMax: maxValue, diagonal: true)
+    }
+
+    /// Lines over [0, xMax] × [0, yMax] (the diagonal dashed when asked), a legend per series.
+    static func lines(
+        _ series: [(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String,
+        xMax: Double, yMax: Double, diagonal: Bool
+    ) -> String {
+        let fr = Frame(xMin: 0, xMax: xMax, yMin: 0, yMax: yMax)
+        let xFormat: (Double) -> String = { xMax > 10 ? NumberFormat.fixed($0, 0) : NumberFormat.fixed($0, 2) }
         var s =
             open(title)
             + axes(
-                fr, xLabel: xLabel, yLabel: yLabel, xTicks: ticks(0, maxValue, format: { NumberFormat.fixed($0, 2) }),
-                yTicks: ticks(0, maxValue, format: { NumberFormat.fixed($0, 2) }))
-        s +=
-            "<line x1=\"\(f(fr.x(0)))\" y1=\"\(f(fr.y(0)))\" x2=\"\(f(fr.x(maxValue)))\" y2=\"\(f(fr.y(maxValue)))\" "
-            + "stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>"
+                fr, xLabel: xLabel, yLabel: yLabel, xTicks: ticks(0, xMax, format: xFormat),
+                yTicks: ticks(0, yMax, format: { NumberFormat.fixed($0, yMax < 0.1 ? 3 : 2) }))
+        if diagonal {
+            s +=
+                "<line x1=\"\(f(fr.x(0)))\" y1=\"\(f(fr.y(0)))\" x2=\"\(f(fr.x(xMax)))\" y2=\"\(f(fr.y(yMax)))\" "
+                + "stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>"
+        }
         for (k, ser) in series.enumerated() {
             let pts = ser.points.map { "\(f(fr.x($0.0))),\(f(fr.y($0.1)))" }.joined(separator: " ")
             s +=
