@@ -492,8 +492,8 @@ public final class Studio: Sendable {
                 }
             }
         }
-        let key =
-            "survival \(at.map(Day.format) ?? "-") \(evaluationTimes.map { $0.map(String.init).joined(separator: ",") } ?? "-")"
+        let timesKey = evaluationTimes.map { $0.map(String.init).joined(separator: ",") } ?? "-"
+        let key = "survival \(at.map(Day.format) ?? "-") \(timesKey)"
         return try cached(key) {
             let design = try SurvivalDesign.build(dataset, options: SurvivalDesignOptions(landmark: at))
             // As `survival --format json` runs it: no per-account predictions.
