@@ -126,7 +126,8 @@ def check_suggest(d, wait, base, failures):
     weight of every factor and the penalty of every fitted level equal the API's, and the intervals are shown."""
     d.find_element(By.ID, "suggest").click()
     try:
-        wait.until(lambda drv: "risk penalties" in drv.find_element(By.ID, "status").text)
+        # The fit with its 50 bootstrap resamples takes tens of seconds in a debug build.
+        WebDriverWait(d, 300).until(lambda drv: "risk penalties" in drv.find_element(By.ID, "status").text)
     except Exception:
         failures.append(f"/tune: Suggest did not finish: {d.find_element(By.ID, 'status').text}")
         return

@@ -84,6 +84,15 @@ public enum MissingValues {
     public static func treat(
         _ x: Matrix, names: [String], y: [Double], treatment: MissingTreatment
     ) -> TreatedDesign {
+        var copy = x  // shares the storage until the fill writes to it (copy on write)
+        return treatInPlace(&copy, names: names, y: y, treatment: treatment)
+    }
+
+    /// `treat`, filling `x`'s own storage when nothing else holds it (the survival design's intervals: no second
+    /// copy of the largest matrix); `x` is left empty.
+    public static func treatInPlace(
+        _ x: inout Matrix, names: [String], y: [Double], treatment: MissingTreatment
+    ) -> TreatedDesign {
         let n = x.rows, p = x.columns
         var missing = [Int](repeating: 0, count: p)
         var fill = [Double](repeating: .nan, count: p)
@@ -146,16 +155,32 @@ public enum MissingValues {
             }
         }
         let kept = (0..<p).filter { used[$0] }
-        var storage: [Double] = []
-        storage.reserveCapacity(rows.count * (kept.count + indicators.count))
         var filled = [Int](repeating: 0, count: p)
-        for j in kept {
-            for i in rows {
-                let v = x[i, j]
-                if v.isNaN { filled[j] += 1; storage.append(fill[j]) } else { storage.append(v) }
+        var storage: [Double] = []
+        if treatment == .drop {
+            storage.reserveCapacity(rows.count * kept.count)
+            for j in kept { for i in rows { storage.append(x[i, j]) } }
+        } else {
+            // Every row stays: fill the gaps where they are, then append the indicator columns.
+            swap(&storage, &x.storage)
+            storage.withUnsafeMutableBufferPointer { s in
+                for j in kept {
+                    for i in 0..<n where s[j * n + i].isNaN {
+                        s[j * n + i] = fill[j]
+                        filled[j] += 1
+                    }
+                }
             }
+            if kept.count < p {
+                var compact: [Double] = []
+                compact.reserveCapacity(n * (kept.count + indicators.count))
+                for j in kept { compact += storage[(j * n)..<((j + 1) * n)] }
+                storage = compact
+            }
+            storage.reserveCapacity(n * (kept.count + indicators.count))
+            for column in indicatorColumns { storage += column }
         }
-        for column in indicatorColumns { for i in rows { storage.append(column[i]) } }
+        x = Matrix(rows: 0, columns: 0)
         return TreatedDesign(
             treatment: treatment, x: Matrix(rows: rows.count, columns: kept.count + indicators.count, storage: storage),
             names: kept.map { names[$0] } + indicators.map { "\(names[$0])_missing" }, rows: rows, features: names,

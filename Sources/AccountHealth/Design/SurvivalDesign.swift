@@ -217,10 +217,11 @@ extension SurvivalDesign {
         storage.reserveCapacity(stopT.count * p)
         for j in 0..<p { storage += cols[j]; cols[j] = [] }
         // Under `indicator` and `mean` the incomplete intervals were kept with NaN: the treatment fills them.
-        var treated = MissingValues.treat(
-            Matrix(rows: stopT.count, columns: p, storage: storage), names: factorNames,
-            y: event.map { $0 ? 1 : 0 }, treatment: options.missing == .drop ? .mean : options.missing)
-        storage = []
+        var raw = Matrix(rows: stopT.count, columns: p, storage: storage)
+        storage = []  // the matrix holds the only reference: the treatment fills it in place
+        var treated = MissingValues.treatInPlace(
+            &raw, names: factorNames, y: event.map { $0 ? 1 : 0 },
+            treatment: options.missing == .drop ? .mean : options.missing)
         treated.treatment = options.missing
         if options.missing == .drop { treated.dropped = dropped }
         let data = try SurvivalData(
