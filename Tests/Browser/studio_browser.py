@@ -124,16 +124,19 @@ def check_saved(d, wait, binary, data, downloads, failures):
 def check_suggest(d, wait, base, failures):
     """Suggest loads the score-form weights and risk penalties (DESIGN §13) with their bootstrap intervals: the
     weight of every factor and the penalty of every fitted level equal the API's, and the intervals are shown."""
-    d.find_element(By.ID, "suggest").click()
+    status_text = "return document.getElementById('suggested').textContent"
+    button = d.find_element(By.ID, "suggest")
+    d.execute_script("arguments[0].scrollIntoView()", button)
+    button.click()
     try:
         # The fit with its 50 bootstrap resamples takes tens of seconds in a debug build.
-        WebDriverWait(d, 300).until(lambda drv: "risk penalties" in drv.find_element(By.ID, "status").text)
+        WebDriverWait(d, 300).until(lambda drv: "risk penalties" in drv.execute_script(status_text))
     except Exception:
-        failures.append(f"/tune: Suggest did not finish: {d.find_element(By.ID, 'status').text}")
+        failures.append(f"/tune: Suggest did not finish: {d.execute_script(status_text)!r}")
         return
     import json, urllib.request
     fit = json.load(urllib.request.urlopen(base + "/api/v1/fit", timeout=120))
-    status = d.find_element(By.ID, "status").text
+    status = d.execute_script(status_text)
     if "95% bootstrap intervals" not in status:
         failures.append(f"/tune: Suggest shows no intervals: {status}")
     for p in fit["suggested_penalties"]:

@@ -166,6 +166,8 @@ async function tune() {
   const cfg = JSON.parse(JSON.stringify(saved));
   const results = el("div", { id: "results", class: "row" }, el("p", { class: "muted", text: "Move a weight to see what it would have done." }));
   const status = el("p", { class: "muted", id: "status", "aria-live": "polite" });
+  // What "Suggest" loaded stays on the page (the previews rewrite the status line).
+  const suggested = el("p", { class: "muted", id: "suggested", "aria-live": "polite" });
   const factorRows = el("div", {});
   function factorRow(f, i) {
     const num = el("input", { type: "number", min: 0, max: 100, step: 1, value: f.weight, "aria-label": f.name + " weight (number)" });
@@ -214,7 +216,8 @@ async function tune() {
         .map(s => `${s.name} ${fmt(s.ci_low)}–${fmt(s.ci_high)}`);
       const penaltyCI = (fit.suggested_penalties || []).filter(p => p.fitted && p.ci_low !== undefined && p.ci_low !== null)
         .map(p => `risk ${p.level} ${fmt(p.ci_low)}–${fmt(p.ci_high)}`);
-      status.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " + fit.suggested_fit.observations +
+      status.textContent = "";
+      suggested.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " + fit.suggested_fit.observations +
         " renewal decisions (cross-validated AUC " + fmt(fit.auc_suggested, 3) + " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
         (weightCI.length ? "; 95% bootstrap intervals: " + weightCI.concat(penaltyCI).join(", ") : "");
       schedule();
@@ -235,7 +238,7 @@ async function tune() {
   } });
   page("Weight tuner", el("div", { class: "row tuner" },
     el("div", { class: "card" }, el("h2", { text: "Weights" }), factorRows, el("h2", { text: "Bands" }), bandInputs, el("h2", { text: "Risk penalties" }), riskInputs,
-       el("p", {}, suggest, " ", save), status),
+       el("p", {}, suggest, " ", save), status, suggested),
     results));
   let timer = null, seq = 0;
   function schedule() { clearTimeout(timer); timer = setTimeout(preview, 150); }
