@@ -406,4 +406,33 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             }
         }
     }
+
+    /// An outcomes file with a header and no rows (no renewal decided yet, DESIGN §13): the studio serves the
+    /// scores and the accounts as usual, and a route that learns from outcomes answers 400 with one line.
+    @Test func servesABookWithNoRenewalsYet() async throws {
+        let dir = NSTemporaryDirectory() + "hs-studio-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in ["timeline.csv", "accounts.csv", "config.yaml"] {
+            try FileManager.default.copyItem(atPath: repoRoot + "/datasets/simulated/" + f, toPath: dir + "/" + f)
+        }
+        try "account_id,date,outcome,arr\n".write(toFile: dir + "/outcomes.csv", atomically: true, encoding: .utf8)
+        let s = try Studio(dataset: try DataFiles.directory(dir).load(timeline: .memory))
+        try await StudioServer.buildApplication(s).test(.router) { client in
+            try await client.execute(uri: "/api/v1/scores?limit=5000", method: .get) { r in
+                #expect(r.status == .ok)
+                let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
+                #expect((doc["rows"] as! [[String: Any]]).count == 2500)
+            }
+            try await client.execute(uri: "/api/v1/accounts/A000042", method: .get) { r in
+                #expect(r.status == .ok, "\(body(r))")
+            }
+            for route in ["/api/v1/fit", "/api/v1/survival"] {
+                try await client.execute(uri: route, method: .get) { r in
+                    #expect(r.status == .badRequest, "\(route): \(r.status)")
+                    #expect(body(r).contains("no renewal decided yet"), "\(route): \(body(r))")
+                }
+            }
+        }
+    }
 }
