@@ -212,13 +212,15 @@ async function tune() {
         if (input) input.value = v;
       }
       factorRows.replaceChildren(...cfg.factors.map(factorRow));
-      const weightCI = (fit.suggested_weights || []).filter(s => s.ci_low !== undefined && s.ci_low !== null)
+      const hasCI = x => x.ci_low !== undefined && x.ci_low !== null;
+      const weightCI = (fit.suggested_weights || []).filter(hasCI)
         .map(s => `${s.name} ${fmt(s.ci_low)}–${fmt(s.ci_high)}`);
-      const penaltyCI = (fit.suggested_penalties || []).filter(p => p.fitted && p.ci_low !== undefined && p.ci_low !== null)
+      const penaltyCI = (fit.suggested_penalties || []).filter(p => p.fitted && hasCI(p))
         .map(p => `risk ${p.level} ${fmt(p.ci_low)}–${fmt(p.ci_high)}`);
       status.textContent = "";
-      suggested.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " + fit.suggested_fit.observations +
-        " renewal decisions (cross-validated AUC " + fmt(fit.auc_suggested, 3) + " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
+      suggested.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " +
+        fit.suggested_fit.observations + " renewal decisions (cross-validated AUC " + fmt(fit.auc_suggested, 3) +
+        " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
         (weightCI.length ? "; 95% bootstrap intervals: " + weightCI.concat(penaltyCI).join(", ") : "");
       schedule();
     } catch (e) { status.textContent = e.message; }
@@ -389,14 +391,16 @@ async function survival() {
     el("div", { class: "row" }, el("div", { class: "card" }, el("h2", { text: "Hazard ratios" }), forest),
       el("table", { "aria-label": "Cox coefficients" }, el("thead", {}, el("tr", {}, ...["factor", "hazard ratio", "95 % interval", "p"].map(t => el("th", { text: t })))),
         el("tbody", {}, ...c.map(x => el("tr", {}, el("td", { text: x.name }), el("td", { class: "num", text: fmt(x.hazard_ratio, 3) }),
-          el("td", { class: "num", text: fmt(Math.exp(x.ci_low), 3) + "–" + fmt(Math.exp(x.ci_high), 3) }), el("td", { class: "num", text: x.p_value < 1e-16 ? "< 1e-16" : Number(x.p_value).toPrecision(2) })))))),
+          el("td", { class: "num", text: fmt(Math.exp(x.ci_low), 3) + "–" + fmt(Math.exp(x.ci_high), 3) }),
+          el("td", { class: "num", text: x.p_value < 1e-16 ? "< 1e-16" : Number(x.p_value).toPrecision(2) })))))),
     landmarkCard());
 }
 
 // The predictions checked (DESIGN §14): the Cox model fitted on what was known 180 days before the last date,
 // its Brier score against Kaplan–Meier's and its AUC by time, drawn when the answer arrives.
 function landmarkCard() {
-  const card = el("div", { class: "card", id: "landmark" }, el("h2", { text: "Are the predictions any good?" }),
+  const title = () => el("h2", { text: "Are the predictions any good?" });
+  const card = el("div", { class: "card", id: "landmark" }, title(),
     el("p", { class: "muted", text: "Fitting on what was known 180 days ago…" }));
   api("/api/v1/survival?landmark=auto").then(r => {
     const e = r.evaluation;
@@ -406,25 +410,38 @@ function landmarkCard() {
     function lines(label, series, yMax) {
       const Y = v => ch - (ch - 10) * v / yMax;
       const svg = sv("svg", { width: cw, height: ch + 30, role: "img", "aria-label": label });
-      svg.append(sv("line", { class: "axis", x1: pad, y1: ch, x2: cw, y2: ch }), sv("text", { x: 0, y: 14, text: fmt(yMax, 3) }),
-                 sv("text", { x: 0, y: ch, text: "0" }), sv("text", { x: cw - 150, y: ch + 18, text: `${tMax} days after ${e.landmark}` }));
+      svg.append(sv("line", { class: "axis", x1: pad, y1: ch, x2: cw, y2: ch }),
+                 sv("text", { x: 0, y: 14, text: fmt(yMax, 3) }), sv("text", { x: 0, y: ch, text: "0" }),
+                 sv("text", { x: cw - 150, y: ch + 18, text: `${tMax} days after ${e.landmark}` }));
       series.forEach(([name, values, colour], k) => {
-        const d = values.map((v, i) => `${i ? "L" : "M"}${T(times[i].time).toFixed(1)},${Y(v ?? 0).toFixed(1)}`).join(" ");
+        const d = values.map((v, i) => `${i ? "L" : "M"}${T(times[i].time).toFixed(1)},${Y(v ?? 0).toFixed(1)}`)
+          .join(" ");
+        const ly = 14 + 18 * k;
         svg.append(sv("path", { d, fill: "none", stroke: colour, "stroke-width": 2 }, sv("title", { text: name })),
-                   sv("line", { x1: pad + 10, x2: pad + 34, y1: 14 + 18 * k, y2: 14 + 18 * k, stroke: colour, "stroke-width": 3 }),
-                   sv("text", { x: pad + 40, y: 18 + 18 * k, text: name }));
+                   sv("line", { x1: pad + 10, x2: pad + 34, y1: ly, y2: ly, stroke: colour, "stroke-width": 3 }),
+                   sv("text", { x: pad + 40, y: ly + 4, text: name }));
       });
       return svg;
     }
     const top = Math.max(...times.map(t => Math.max(t.brier, t.brier_km))) * 1.15;
-    card.replaceChildren(el("h2", { text: "Are the predictions any good?" }),
-      el("p", { class: "muted", text: `Cox model fitted on what was known on ${e.landmark}, scored on the ${e.accounts} accounts at risk then: integrated Brier ${fmt(e.integrated_brier, 4)} against ${fmt(e.integrated_brier_km, 4)} for Kaplan–Meier without factors; mean AUC ${fmt(e.mean_auc, 3)}; Uno's concordance ${fmt(e.concordance_ipcw, 3)}.` }),
-      lines("Brier score by days after the landmark: the Cox model against Kaplan–Meier", [["Cox model", times.map(t => t.brier), "#2f5fb3"], ["Kaplan–Meier", times.map(t => t.brier_km), "#6b7280"]], top),
-      lines("AUC by days after the landmark", [["cumulative/dynamic AUC", times.map(t => t.auc), "#2e8b57"], ["chance", times.map(() => 0.5), "#bbb"]], 1),
-      el("table", { "aria-label": "Landmark evaluation" }, el("thead", {}, el("tr", {}, ...["days", "at risk", "churns", "Brier", "Brier (KM)", "AUC"].map(t => el("th", { text: t })))),
-        el("tbody", {}, ...times.map(t => el("tr", {}, ...[t.time, t.at_risk, t.events].map(v => el("td", { class: "num", text: String(v) })),
-          el("td", { class: "num", text: fmt(t.brier, 4) }), el("td", { class: "num", text: fmt(t.brier_km, 4) }), el("td", { class: "num", text: fmt(t.auc, 3) }))))));
-  }).catch(err => card.replaceChildren(el("h2", { text: "Are the predictions any good?" }), el("p", { class: "error", text: err.message })));
+    const num = text => el("td", { class: "num", text });
+    const summary = `Cox model fitted on what was known on ${e.landmark}, scored on the ${e.accounts} accounts ` +
+      `at risk then: integrated Brier ${fmt(e.integrated_brier, 4)} against ${fmt(e.integrated_brier_km, 4)} ` +
+      `for Kaplan–Meier without factors; mean AUC ${fmt(e.mean_auc, 3)}; Uno's concordance ` +
+      `${fmt(e.concordance_ipcw, 3)}.`;
+    const head = ["days", "at risk", "churns", "Brier", "Brier (KM)", "AUC"].map(t => el("th", { text: t }));
+    const rows = times.map(t => el("tr", {}, num(String(t.time)), num(String(t.at_risk)), num(String(t.events)),
+      num(fmt(t.brier, 4)), num(fmt(t.brier_km, 4)), num(fmt(t.auc, 3))));
+    card.replaceChildren(title(), el("p", { class: "muted", text: summary }),
+      lines("Brier score by days after the landmark: the Cox model against Kaplan–Meier",
+            [["Cox model", times.map(t => t.brier), "#2f5fb3"],
+             ["Kaplan–Meier", times.map(t => t.brier_km), "#6b7280"]], top),
+      lines("AUC by days after the landmark",
+            [["cumulative/dynamic AUC", times.map(t => t.auc), "#2e8b57"],
+             ["chance", times.map(() => 0.5), "#bbb"]], 1),
+      el("table", { "aria-label": "Landmark evaluation" }, el("thead", {}, el("tr", {}, ...head)),
+         el("tbody", {}, ...rows)));
+  }).catch(err => card.replaceChildren(title(), el("p", { class: "error", text: err.message })));
   return card;
 }
 
