@@ -41,10 +41,12 @@ import Testing
 
 @Suite struct ObservationRuleTests {
     func build(_ timeline: String, _ outcomes: String, horizon: Int = 10, impute: Bool = false, trend: Int? = nil) throws -> ObservationSet {
+        // Without `impute` the rows with a missing feature are dropped here; with it they are kept (as NaN) for
+        // the models' treatment (DESIGN §13).
         let dir = TempDir()
         let s = DataFiles(timeline: dir.write("t.csv", timeline), outcomes: dir.write("o.csv", outcomes))
         return try Observations.build(try s.load(), factors: ["a", "b"],
-                                      options: ObservationOptions(horizons: [horizon], imputeMean: impute, trendDays: trend, keepMissing: false))[0]
+                                      options: ObservationOptions(horizons: [horizon], trendDays: trend, keepMissing: impute))[0]
     }
 
     let timeline = "account_id,date,a,b\nX,2024-01-01,10,1\nX,2024-01-11,20,\nX,2024-01-21,30,3\nY,2024-01-05,50,\nZ,2024-03-01,1,1\n"
@@ -60,8 +62,9 @@ import Testing
 
     @Test func imputeMeanKeepsTheObservation() throws {
         let o = try build(timeline, outcomes + "V,2024-01-20,renewed\n" , impute: true)
-        #expect(o.count == 2 && o.imputed)
-        #expect(o.x[1, 1] == 1)           // Y's b imputed with the mean of the present values (X's 1)
+        let d = MissingValues.treat(o.x, names: o.featureNames, y: o.y, treatment: .mean)
+        #expect(d.rows.count == 2 && d.filled.contains { $0 > 0 })
+        #expect(d.x[1, 1] == 1)           // Y's b imputed with the mean of the present values (X's 1)
     }
 
     @Test func trendIsTheLeastSquaresSlopePer30Days() throws {

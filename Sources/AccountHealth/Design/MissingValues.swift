@@ -18,6 +18,8 @@ public struct TreatedDesign: Sendable {
     public var names: [String]
     /// Each kept row's index among the rows given.
     public var rows: [Int]
+    /// The outcome (1 = the event) of each kept row.
+    public var y: [Double]
     /// The features given, in order.
     public var features: [String]
     /// Per feature given, the mean of its observed values (NaN when it has none): the fill value.
@@ -183,7 +185,8 @@ public enum MissingValues {
         x = Matrix(rows: 0, columns: 0)
         return TreatedDesign(
             treatment: treatment, x: Matrix(rows: rows.count, columns: kept.count + indicators.count, storage: storage),
-            names: kept.map { names[$0] } + indicators.map { "\(names[$0])_missing" }, rows: rows, features: names,
+            names: kept.map { names[$0] } + indicators.map { "\(names[$0])_missing" }, rows: rows,
+            y: treatment == .drop ? rows.map { y[$0] } : y, features: names,
             fill: fill, used: used, indicators: indicators.map { names[$0] }, filled: filled, missing: missing,
             dropped: dropped, diagnostics: diagnostics)
     }

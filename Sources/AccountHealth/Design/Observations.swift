@@ -10,7 +10,7 @@ public struct ObservationSet: Sendable {
     public var x: Matrix
     /// 1 = churned, 0 = renewed.
     public var y: [Double]
-    /// Each observation's risk level at T − h (`RiskLevel.rawValue`; none without history).
+    /// Each observation's risk level at T − h (`RiskLevel.rawValue`).
     public var risk: [UInt8]
     /// Index into `accountIds` per observation (the CV groups).
     public var account: [Int]
@@ -20,62 +20,35 @@ public struct ObservationSet: Sendable {
     public var outcomeDays: [Int32]
     /// Line of each observation's outcome in the outcomes file.
     public var outcomeLines: [Int]
-    /// Outcome rows dropped for a missing feature (without `--impute mean`).
+    /// Outcome rows dropped for a missing feature (with `keepMissing: false`).
     public var dropped: Int
-    /// Per feature, how many outcome rows lacked it (dropped or imputed).
+    /// Per feature, how many observed outcome rows lacked it (dropped or kept as NaN).
     public var missing: [Int]
-    /// Outcome rows whose account has no timeline row on or before T − h (always dropped).
+    /// Outcome rows whose account has no timeline row on or before T − h: not observed (DESIGN §13).
     public var noHistory: Int
-    /// Per feature, the mean used for imputation (the mean over observations that have it).
-    public var means: [Double]
-    /// Whether missing values were filled with the means (`imputeMean`) rather than dropped.
-    public var imputed: Bool
-
     /// The number of observations.
     public var count: Int { y.count }
     /// The number of observations that churned within the horizon.
     public var churns: Int { Int(y.reduce(0, +)) }
-
-    /// The features with every missing value replaced by its column's mean; throws naming a feature
-    /// that has no value in any observation (`what` says what needed it).
-    public func imputingMeans(file: String, what: String) throws -> Matrix {
-        var filled = x
-        for j in 0..<x.columns {
-            guard means[j].isFinite else {
-                throw InputError(
-                    .modelFailure, Location(file: file), value: featureNames[j],
-                    "factor '\(featureNames[j])' has no value in any observation: \(what) cannot use it")
-            }
-            for i in 0..<x.rows where filled[i, j].isNaN { filled[i, j] = means[j] }
-        }
-        return filled
-    }
 }
 
 /// How observations are built from the timeline and the outcomes.
 public struct ObservationOptions: Sendable {
     /// The horizons to build observations for, in days.
     public var horizons: [Int] = [90]
-    /// Fill a missing feature with its mean instead of dropping the observation.
-    public var imputeMean = false
     /// Add each factor's least-squares slope per 30 days over [T − h − trendDays, T − h].
     public var trendDays: Int? = nil
     /// Keep observations with missing features as NaN (the default: the models treat them, DESIGN §13); false
     /// drops them here and counts them in `dropped`.
     public var keepMissing = true
-    /// With `keepMissing`: also keep outcome rows whose account has no timeline row by T − h (all NaN).
-    public var keepNoHistory = false
 
-    /// Options: the horizons, mean imputation, the trend window, and which incomplete rows are kept.
+    /// Options: the horizons, the trend window, and whether rows with a missing feature are kept.
     public init(
-        horizons: [Int] = [90], imputeMean: Bool = false, trendDays: Int? = nil, keepMissing: Bool = true,
-        keepNoHistory: Bool = false
+        horizons: [Int] = [90], trendDays: Int? = nil, keepMissing: Bool = true
     ) {
         self.horizons = horizons
-        self.imputeMean = imputeMean
         self.trendDays = trendDays
         self.keepMissing = keepMissing
-        self.keepNoHistory = keepNoHistory
     }
 }
 
@@ -130,46 +103,26 @@ public enum Observations {
             for i in 0..<outcomes.count {
                 let id = outcomes.accountIds[i]
                 let q = outcomes.day[i] - Int32(h)
-                var state: AsOfState? = nil
-                if let code = summary.accounts.lookup(id), let k = acc.queryIndex(account: Int(code), q) {
-                    let s = acc.state(account: Int(code), query: k)
-                    if s.latestRowDay != nil { state = s }
-                }
-                if state == nil {
-                    noHistory += 1
-                    if !(options.keepMissing && options.keepNoHistory) { continue }
+                guard let code = summary.accounts.lookup(id), let k = acc.queryIndex(account: Int(code), q),
+                    case let state = acc.state(account: Int(code), query: k), state.latestRowDay != nil
+                else {
+                    noHistory += 1  // not observed (DESIGN §13): counted, never filled
+                    continue
                 }
                 var anyMissing = false
                 for j in 0..<p {
-                    let v =
-                        state.map { j < factorNames.count ? $0.values[j] : $0.trends![j - factorNames.count] } ?? .nan
+                    let v = j < factorNames.count ? state.values[j] : state.trends![j - factorNames.count]
                     row[j] = v
                     if v.isNaN { missing[j] += 1; anyMissing = true }
                 }
-                if anyMissing && !options.imputeMean && !options.keepMissing { dropped += 1; continue }
+                if anyMissing && !options.keepMissing { dropped += 1; continue }
                 for j in 0..<p { cols[j].append(row[j]) }
                 y.append(outcomes.churned[i] ? 1 : 0)
-                risk.append(state?.risk.rawValue ?? 0)
+                risk.append(state.risk.rawValue)
                 if accountIndex[id] == nil { accountIndex[id] = accountIds.count; accountIds.append(id) }
                 account.append(accountIndex[id]!)
                 days.append(outcomes.day[i])
                 lines.append(outcomes.line[i])
-            }
-            var means = [Double](repeating: .nan, count: p)
-            for j in 0..<p {
-                var s = 0.0, n = 0
-                for v in cols[j] where !v.isNaN { s += v; n += 1 }
-                means[j] = n > 0 ? s / Double(n) : .nan
-                if options.imputeMean {
-                    if n == 0 {
-                        throw InputError(
-                            .invalidArgument, Location(file: dataset.timeline.name), value: featureNames[j],
-                            "feature '\(featureNames[j])' has no value in any observation at horizon \(h): it cannot "
-                                + "be imputed"
-                        )
-                    }
-                    for r in 0..<cols[j].count where cols[j][r].isNaN { cols[j][r] = means[j] }
-                }
             }
             let n = y.count
             var storage: [Double] = []
@@ -180,7 +133,7 @@ public enum Observations {
                     horizon: h, featureNames: featureNames, baseFactors: baseFactors,
                     x: Matrix(rows: n, columns: p, storage: storage), y: y, risk: risk, account: account,
                     accountIds: accountIds, outcomeDays: days, outcomeLines: lines, dropped: dropped,
-                    missing: missing, noHistory: noHistory, means: means, imputed: options.imputeMean))
+                    missing: missing, noHistory: noHistory))
         }
         return sets
     }

@@ -101,7 +101,7 @@ public enum FitAnalysis {
                 .invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
         }
         let design = MissingValues.treat(obs.x, names: obs.featureNames, y: obs.y, treatment: options.missing)
-        let y = design.rows.map { obs.y[$0] }, groups = design.rows.map { obs.account[$0] }
+        let y = design.y, groups = design.rows.map { obs.account[$0] }
         let engine = LogisticRegression(penalty: options.penalty)
         let model = try engine.fit(design.x, y, names: design.names)
         var diagnostics = design.diagnostics + model.diagnostics

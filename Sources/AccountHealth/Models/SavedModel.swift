@@ -42,6 +42,13 @@ public struct SavedModel: Sendable, Equatable {
     /// Whether it is a Cox model.
     public var isCox: Bool { kind == .cox }
 
+    /// Keeps a design's missing-value treatment: its name, each factor's fill value and the indicators.
+    mutating func keepMissingValues(_ design: TreatedDesign) {
+        missingTreatment = design.treatment
+        fill = zip(design.features, design.fill).filter { $0.1.isFinite }.map { ($0.0, $0.1) }
+        indicators = design.indicators
+    }
+
     /// The value that fills a missing feature `j`: its factor's fill value, else its training mean.
     public func fillValue(_ j: Int) -> Double {
         let f = features[j]
@@ -72,9 +79,6 @@ public struct SavedModel: Sendable, Equatable {
         kind = .logistic
         horizonDays = observations.horizon
         features = design.names
-        missingTreatment = design.treatment
-        fill = zip(design.features, design.fill).filter { $0.1.isFinite }.map { ($0.0, $0.1) }
-        indicators = design.indicators
         intercept = fit.coefficients[0]
         coefficients = Array(fit.coefficients.dropFirst())
         means = fit.featureMeans
@@ -82,17 +86,13 @@ public struct SavedModel: Sendable, Equatable {
         penalty = fit.penalty
         self.observations = fit.observations
         lastOutcomeDate = observations.outcomeDays.max().map(Day.format)
+        keepMissingValues(design)
     }
 
     /// A Cox model (`survival --save-model`): `rank` turns it into P(churn within the horizon | age); with the
     /// design's treatment, its fill values and indicators are kept.
     public init(cox: CoxFit, horizonDays: Int, lastOutcomeDate: String?, treatment: TreatedDesign? = nil) {
         kind = .cox
-        if let treatment {
-            missingTreatment = treatment.treatment
-            fill = zip(treatment.features, treatment.fill).filter { $0.1.isFinite }.map { ($0.0, $0.1) }
-            indicators = treatment.indicators
-        }
         self.horizonDays = horizonDays
         features = cox.names
         intercept = 0
@@ -105,6 +105,7 @@ public struct SavedModel: Sendable, Equatable {
         baselineTimes = cox.baselineTimes
         baselineCumulativeHazard = cox.baselineCumulativeHazard
         ties = cox.ties
+        if let treatment { keepMissingValues(treatment) }
     }
 
     /// H0(t) of a Cox model (0 before the first event time; flat after the last).

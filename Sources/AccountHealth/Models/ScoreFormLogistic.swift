@@ -296,6 +296,21 @@ struct Objective {
         return (f, g, h, fisher)
     }
 
+    /// The parameters Newton moves: all but the weights fixed at zero and the bounded ones within `eps` of their
+    /// bound whose gradient (of −ℓ) pushes them into it (the ε-active set).
+    func freeParameters(_ theta: [Double], _ g: [Double], eps: Double) -> [Int] {
+        theta.indices.filter { j in
+            !(j >= 1 && j <= nf && p.fixedZero.contains(j - 1)) && !(bounded(j) && theta[j] <= eps && g[j] > 0)
+        }
+    }
+
+    /// The Newton decrement −gᵀd on the free parameters (gᵀH⁻¹g for the Newton direction d).
+    static func decrement(_ g: [Double], free: [Int], direction: [Double]) -> Double {
+        var sum = 0.0
+        for (k, j) in free.enumerated() { sum -= g[j] * direction[k] }
+        return sum
+    }
+
     /// The projection onto the bounds.
     func project(_ theta: [Double]) -> [Double] {
         var t = theta
@@ -330,18 +345,12 @@ struct Objective {
             var width = 0.0
             for (a, b) in zip(theta, project(step)) { width += (a - b) * (a - b) }
             let eps = min(1e-9, width.squareRoot())
-            var free: [Int] = []
-            for j in 0..<theta.count {
-                if j >= 1 && j <= nf && p.fixedZero.contains(j - 1) { continue }
-                if bounded(j) && theta[j] <= eps && g[j] > 0 { continue }
-                free.append(j)
-            }
+            let free = freeParameters(theta, g, eps: eps)
             let direction = newtonDirection(current, free: free)
             // The Newton decrement gᵀH⁻¹g on the free set: the log-likelihood the local quadratic model still
             // promises. Below 1e-12 no step can improve ℓ measurably (the active parameters' gradients push them
             // into their bounds), so this is the optimum; the gradient itself is then at the resolution of ℓ.
-            var decrement = 0.0
-            for (k, j) in free.enumerated() { decrement -= g[j] * direction[k] }
+            let decrement = Self.decrement(g, free: free, direction: direction)
             if decrement <= 1e-12 {
                 // Polish: full Newton steps (no line search: ℓ cannot resolve the gain) while they shrink the
                 // projected gradient, so the KKT residual reaches the gradient's own rounding.
@@ -414,14 +423,8 @@ struct Objective {
         _ theta: [Double], iterations: Int, starts: Int, reached: [Double], current: [Double]
     ) -> ScoreFormLogistic.Result {
         let e = evaluate(theta, derivatives: true)
-        var free: [Int] = []
-        for j in 0..<theta.count {
-            if j >= 1 && j <= nf && p.fixedZero.contains(j - 1) { continue }
-            if bounded(j) && theta[j] <= 0 && e.g[j] > 0 { continue }
-            free.append(j)
-        }
-        var decrement = 0.0
-        for (k, d) in newtonDirection(e, free: free).enumerated() { decrement -= e.g[free[k]] * d }
+        let free = freeParameters(theta, e.g, eps: 0)
+        let decrement = Self.decrement(e.g, free: free, direction: newtonDirection(e, free: free))
         let c = Array(theta[1...nf])
         let big = c.reduce(0, +)
         var penalties = p.configuredPenalty

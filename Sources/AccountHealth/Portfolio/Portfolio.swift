@@ -171,7 +171,7 @@ public enum Portfolio {
         let model: LogisticFit
         do {
             model = try LogisticRegression(penalty: penalty).fit(
-                design.x, design.rows.map { raw.y[$0] }, names: design.names)
+                design.x, design.y, names: design.names)
         } catch let e as ModelError {
             throw InputError(
                 .modelFailure, Location(file: outcomes.file), "cannot fit the case-mix model: \(e.description)")

@@ -114,7 +114,7 @@ public enum Ranking {
         }
         do {
             let fit = try LogisticRegression(penalty: penalty).fit(
-                design.x, design.rows.map { raw.y[$0] }, names: design.names)
+                design.x, design.y, names: design.names)
             let source =
                 "fitted on \(design.rows.count) renewal decisions dated on or before \(Day.format(day)), features "
                 + "\(horizon) days before each (missing values: \(missing.rawValue))"
