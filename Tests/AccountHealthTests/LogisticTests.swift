@@ -2,8 +2,19 @@ import Foundation
 import Testing
 @testable import AccountHealth
 
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+/// The test process runs OpenBLAS as the command does, on one thread, pinned before the first test reads a
+/// fixture or a dataset (both go through these paths). Left to DeterminismTests, the switch happened mid-run,
+/// and a test comparing two fits bit for bit (RankingTests.noLookAhead) could straddle it: one fit summed by
+/// OpenBLAS's threads, the other by the library's row blocks, an ulp apart.
+let fixtures: String = {
+    BLAS.setThreads(1)
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+}()
+let repoRoot: String = {
+    BLAS.setThreads(1)
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+}()
 
 func loadLogitCase(_ name: String) throws -> (Matrix, [Double], Reference) {
     let text = try String(contentsOfFile: "\(fixtures)/logit_\(name).csv", encoding: .utf8)
