@@ -32,6 +32,12 @@ struct Reference {
         return []
     }
 
+    func strings(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
+        if let v = values[key] as? [String] { return v }
+        Issue.record("\(label): no string list '\(key)'", sourceLocation: sourceLocation)
+        return []
+    }
+
     func number(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) -> Double {
         if let v = values[key] as? Double { return v }
         Issue.record("\(label): no number '\(key)'", sourceLocation: sourceLocation)

@@ -12,7 +12,10 @@ Needs: numpy, pandas, lifelines (see BENCHMARKS.md for the venv). Writes, per ca
     Efron-weighted score residuals (lifelines' robust errors ignore ties; R's coxph weights them like
     this), and Harrell's C over risk sets (lifelines' CoxTimeVaryingFitter has no concordance).
 It also builds DESIGN §4's counting-process rows from both bundled datasets with pandas (independently of
-the Swift builder) and fits them with lifelines: survival_peer_<dataset>.json.
+the Swift builder) and fits them with lifelines: survival_peer_<dataset>.json with the intervals that lack a
+factor dropped (--missing drop), and survival_peer_<dataset>_indicator.json under DESIGN §13's default: each
+missing value filled with its factor's mean over the intervals that have it, and a <factor>_missing column
+when the missing intervals hold both churns and non-churns and not exactly the rows of an earlier indicator.
 The Swift tests read both; this script is kept so the numbers can be re-derived.
 """
 import json, os, sys
@@ -131,7 +134,7 @@ def naive_concordance(eta, start, stop, event):
     return (conc + tied / 2) / (conc + disc + tied)
 
 
-def counting_process(data_dir):
+def counting_process(data_dir, keep_missing=False):
     """DESIGN §4's counting-process rows, written independently of the Swift code with pandas."""
     import yaml
     config = yaml.safe_load(open(os.path.join(data_dir, "config.yaml")))
@@ -160,7 +163,7 @@ def counting_process(data_dir):
                 stop, ev = nxt, 0
             else:
                 break
-            if np.isnan(vals[i]).any():
+            if np.isnan(vals[i]).any() and not keep_missing:
                 dropped += 1
             else:
                 rows.append((acc, days[i] - first, stop - first, ev, *vals[i]))
@@ -169,10 +172,32 @@ def counting_process(data_dir):
     return pd.DataFrame(rows, columns=["id", "start", "stop", "event"] + factors), dropped, factors
 
 
-def pipeline(data_dir, out, name):
-    df, dropped, factors = counting_process(data_dir)
+def with_indicators(df, factors):
+    """DESIGN §13's indicator treatment of the intervals, written from the rule."""
+    df, names, patterns = df.copy(), list(factors), []
+    for f in factors:
+        miss = df[f].isna()
+        if not miss.any():
+            continue
+        fill = df.loc[~miss, f].mean()
+        df[f] = df[f].fillna(fill)
+        if df.loc[miss, "event"].nunique() < 2 or any((miss == p).all() for p in patterns):
+            continue
+        patterns.append(miss)
+        df[f + "_missing"] = miss.astype(float)
+        names.append(f + "_missing")
+    return df, names
+
+
+def pipeline(data_dir, out, name, indicator=False):
+    df, dropped, factors = counting_process(data_dir, keep_missing=indicator)
+    if indicator:
+        df, factors = with_indicators(df, factors)
+        df = df[["id", "start", "stop", "event"] + factors]
+    # A step of 1 diverges on the indicator design (a rare indicator's Newton step is huge far from the optimum).
     ctv = CoxTimeVaryingFitter().fit(df, id_col="id", event_col="event", start_col="start", stop_col="stop",
-                                     fit_options=dict(precision=1e-12, r_precision=1e-14, step_size=1.0))
+                                     fit_options=dict(precision=1e-12, r_precision=1e-14,
+                                                      step_size=0.3 if indicator else 1.0))
     X = df[factors].to_numpy(dtype=float)
     eta = (X - X.mean(0)) @ ctv.params_.values
     start, stop, event = df.start.to_numpy(float), df.stop.to_numpy(float), df.event.to_numpy()
@@ -181,7 +206,7 @@ def pipeline(data_dir, out, name):
            "lifelines_version": __import__("lifelines").__version__,
            "coefficients": ctv.params_.values.tolist(), "std_errors": ctv.standard_errors_.values.tolist(),
            "log_likelihood": float(ctv.log_likelihood_), "concordance": naive_concordance(eta, start, stop, event)}
-    with open(os.path.join(out, f"survival_peer_{name}.json"), "w") as f:
+    with open(os.path.join(out, f"survival_peer_{name}{'_indicator' if indicator else ''}.json"), "w") as f:
         json.dump(ref, f, indent=1)
     print(name, len(df), "intervals", ref["events"], "events", dropped, "dropped")
 
@@ -253,3 +278,4 @@ if __name__ == "__main__":
     # The whole pipeline on a bundled dataset: timeline + outcomes + config → intervals → lifelines.
     pipeline("datasets/simulated", out, "simulated")
     pipeline("datasets/fightchurn-crm6", out, "fightchurn-crm6")
+    pipeline("datasets/simulated", out, "simulated", indicator=True)

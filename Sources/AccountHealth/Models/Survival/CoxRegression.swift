@@ -44,6 +44,12 @@ public struct CoxRegression: Sendable {
 
     /// |β·sd| beyond which a coefficient is taken as running off to infinity (monotone likelihood).
     static let separationLimit = 25.0
+    /// The most one Newton step may change any row's log relative hazard (a factor of e¹⁰ ≈ 22,000). Far from
+    /// the optimum, a rare factor's Newton step can be enormous where the likelihood is nearly flat in it (a
+    /// mean-filled indicator on a few dozen early intervals with one churn): taken whole, or merely halved, it
+    /// leaves the iterates where every such row has zero weight and the fit looks like a monotone likelihood
+    /// that is not one. Near the optimum steps are far smaller, so the answer is unchanged.
+    static let maxShift = 10.0
 
     /// Fits the model to counting-process data.
     public func fit(_ data: SurvivalData) throws -> CoxFit {
@@ -82,7 +88,8 @@ public struct CoxRegression: Sendable {
                     detail: "the information matrix became singular at iteration \(iterations)")
             }
             // Step, halving while the (penalised) partial likelihood is not finite or falls.
-            var scale = 1.0
+            let shift = problem.largestShift(step)
+            var scale = shift > CoxRegression.maxShift ? CoxRegression.maxShift / shift : 1.0
             var next = beta
             var trial = pass
             var trialObjective = -Double.infinity
@@ -107,7 +114,25 @@ public struct CoxRegression: Sendable {
                     beta, problem: problem, names: data.names,
                     detail: "the estimates keep growing while the partial likelihood levels off")
             }
-            if largest < tolerance || llChange <= 1e-15 * max(1, abs(objective)) { converged = true; break }
+            if largest < tolerance { converged = true; break }
+            if llChange <= 1e-15 * max(1, abs(objective)) {
+                // The likelihood has levelled off. At a maximum the step has shrunk with it; a coefficient
+                // still stepping by a sizeable fraction of itself, and growing, runs off to infinity (R's
+                // coxph: "Loglik converged before variable").
+                let runaway = (0..<p).filter {
+                    growing[$0] >= 3 && abs(scale * step[$0]) > 1e-4 * max(1, abs(beta[$0]))
+                }
+                if penalty == 0 && !runaway.isEmpty {
+                    throw ModelError.separation(
+                        factors: runaway.map { data.names[$0] },
+                        detail:
+                            "the partial likelihood levelled off after \(iterations) iterations while these estimates "
+                            + "still grow at every step; in survival terms, the factor orders the churns perfectly "
+                            + "(monotone likelihood)")
+                }
+                converged = true
+                break
+            }
         }
         if !converged {
             let runaway = (0..<p).filter { growing[$0] >= 10 }
@@ -287,6 +312,18 @@ struct CoxProblem: Sendable {
         for k in 0..<U { for j in 0..<p { dx[j] += perTime[k * p + j] } }
         deaths = d
         deathX = dx
+    }
+
+    /// The largest change |Xc·δ| that the step δ makes to any row's linear predictor.
+    func largestShift(_ step: [Double]) -> Double {
+        var change = [Double](repeating: 0, count: n)
+        xc.withUnsafeBufferPointer { X in
+            cblas_dgemv(
+                CblasColMajor, CblasNoTrans, Int32(n), Int32(p), 1, X.baseAddress, Int32(n), step, 1, 0, &change, 1)
+        }
+        var largest = 0.0
+        for v in change { largest = max(largest, abs(v)) }
+        return largest
     }
 
     /// The partial log-likelihood, its gradient and information at β (in centred terms: the same β).
