@@ -123,12 +123,10 @@ public struct CoxRegression: Sendable {
                     growing[$0] >= 3 && abs(scale * step[$0]) > 1e-4 * max(1, abs(beta[$0]))
                 }
                 if penalty == 0 && !runaway.isEmpty {
-                    throw ModelError.separation(
-                        factors: runaway.map { data.names[$0] },
-                        detail:
-                            "the partial likelihood levelled off after \(iterations) iterations while these estimates "
-                            + "still grow at every step; in survival terms, the factor orders the churns perfectly "
-                            + "(monotone likelihood)")
+                    throw Self.monotone(
+                        runaway, names: data.names,
+                        "the partial likelihood levelled off after \(iterations) iterations while these estimates "
+                            + "still grow at every step")
                 }
                 converged = true
                 break
@@ -137,13 +135,10 @@ public struct CoxRegression: Sendable {
         if !converged {
             let runaway = (0..<p).filter { growing[$0] >= 10 }
             if penalty == 0 && !runaway.isEmpty {
-                throw ModelError.separation(
-                    factors: runaway.map { data.names[$0] },
-                    detail:
-                        "after \(iterations) iterations these estimates still grow at every step while the partial "
-                        + "likelihood levels off; in survival terms, the factor orders the churns perfectly "
-                        + "(monotone likelihood)"
-                )
+                throw Self.monotone(
+                    runaway, names: data.names,
+                    "after \(iterations) iterations these estimates still grow at every step while the partial "
+                        + "likelihood levels off")
             }
             throw ModelError.notConverged(
                 iterations: iterations, detail: "the Newton step is still above \(tolerance) standard deviations")
@@ -178,6 +173,13 @@ public struct CoxRegression: Sendable {
             iterations: iterations, intervals: n, events: events, subjects: data.subjectsPresent,
             ties: ties, penalty: penalty, means: problem.means, featureSDs: problem.sds,
             baselineTimes: baseline.times, baselineCumulativeHazard: baseline.cumulative, diagnostics: diagnostics)
+    }
+
+    /// The separation error for factors whose estimates run off to infinity.
+    private static func monotone(_ factors: [Int], names: [String], _ detail: String) -> ModelError {
+        .separation(
+            factors: factors.map { names[$0] },
+            detail: detail + "; in survival terms, the factor orders the churns perfectly (monotone likelihood)")
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {
