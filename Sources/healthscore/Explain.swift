@@ -31,7 +31,9 @@ struct Explain: ParsableCommand {
                 throw InputError(.noRows, Location(file: dataset.timeline.name), "the timeline has no valid dates")
             }
             let segment = accounts.flatMap { t in t.row(of: account).map { t.segment[$0] } }
-            let start = from?.day ?? end - Int32(config.rules(forSegment: segment).period)
+            // Under a history, the default period is that of the version in force at --to.
+            let rules = (dataset.history?.version(at: end).configuration ?? config).rules(forSegment: segment)
+            let start = from?.day ?? end - Int32(rules.period)
             guard start < end else {
                 throw InputError(.invalidArgument, Location(file: "--from"), "--from must be before --to")
             }

@@ -38,6 +38,14 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         name: .long,
+        help: ArgumentHelp(
+            "Configuration history: a folder of version files, each date scored under the version in force then "
+                + "(DESIGN §15; default: configs/ in --data).",
+            valueName: "dir"))
+    var configs: String?
+
+    @Option(
+        name: .long,
         help: ArgumentHelp("Field separator of the CSV inputs: one character, or 'tab'.", valueName: "char"))
     var delimiter: String = ","
 
@@ -89,6 +97,9 @@ struct InputOptions: ParsableArguments {
     func validate() throws {
         _ = try delimiterByte()
         if timeline != nil && events != nil { throw ValidationError("give --timeline or --events, not both") }
+        if config != nil && configs != nil {
+            throw ValidationError("give --config FILE (one version for all of history) or --configs DIR, not both")
+        }
         if db != nil {
             let files = [
                 ("--data", data), ("--timeline", timeline), ("--events", events), ("--accounts", accounts),
@@ -131,7 +142,8 @@ struct InputOptions: ParsableArguments {
         if let metrics { s.metrics = metrics }
         if let accounts { s.accounts = accounts }
         if let outcomes { s.outcomes = outcomes }
-        if let config { s.config = config }
+        if let config { s.config = config; s.configs = nil }
+        if let configs { s.configs = configs; s.config = nil }
         return s
     }
 
@@ -206,7 +218,7 @@ struct InputOptions: ParsableArguments {
         let needs: [(DataFiles.Parts, String?, String, String)] = [
             (.accounts, files.accounts, "accounts", "accounts.csv"),
             (.outcomes, files.outcomes, "outcomes", "outcomes.csv"),
-            (.configuration, files.config, "config", "config.yaml"),
+            (.configuration, files.config ?? files.configs, "config", "config.yaml"),
         ]
         if files.timeline == nil && files.events == nil && db == nil {
             throw InputError(

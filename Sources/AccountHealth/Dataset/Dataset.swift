@@ -13,6 +13,16 @@ public struct Dataset: Sendable {
     public var configuration: Configuration?
     /// Where the configuration came from, for located messages.
     public var configurationName: String
+    /// The configuration history (DESIGN §15), when given: `configuration` is then its latest version, and the
+    /// analyses that replay history score each date under the version in force then.
+    public var history: ConfigurationHistory? = nil {
+        didSet {
+            if let h = history {
+                configuration = h.current.configuration
+                configurationName = h.current.file
+            }
+        }
+    }
     /// What building the dataset found (a derived timeline's duplicate events, unknown types, …).
     public var diagnostics: [Diagnostic] = []
 
@@ -127,6 +137,8 @@ public struct DataFiles: Sendable {
     public var outcomes: String?
     /// The configuration file, if any.
     public var config: String?
+    /// The configuration history folder (DESIGN §15), if any: it wins over `config`.
+    public var configs: String?
     /// The field delimiter of every CSV file (a comma unless told).
     public var delimiter: UInt8
     /// The directory the files came from, if any (a required file missing there is a missing file).
@@ -146,13 +158,18 @@ public struct DataFiles: Sendable {
     }
 
     /// The files of a directory: `timeline.csv` (or, when there is none, `events.csv`: the timeline is then
-    /// derived from it), and `accounts.csv`, `outcomes.csv`, `config.yaml` when present.
+    /// derived from it), and `accounts.csv`, `outcomes.csv`, `config.yaml` and a `configs/` history folder when
+    /// present.
     public static func directory(_ dir: String, delimiter: UInt8 = 0x2C) -> DataFiles {
         func path(_ name: String) -> String { dir.hasSuffix("/") ? dir + name : dir + "/" + name }
         func inDir(_ name: String) -> String? { access(path(name), F_OK) == 0 ? path(name) : nil }
         var files = DataFiles(
             timeline: path("timeline.csv"), accounts: inDir("accounts.csv"), outcomes: inDir("outcomes.csv"),
             config: inDir("config.yaml"), delimiter: delimiter, directory: dir)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path("configs"), isDirectory: &isDir), isDir.boolValue {
+            files.configs = path("configs")
+        }
         if inDir("timeline.csv") == nil, let events = inDir("events.csv") {
             files.timeline = nil
             files.events = events
@@ -219,7 +236,11 @@ public struct DataFiles: Sendable {
     /// Reads the given parts that have a file into `dataset`, leaving its timeline as it is (a part wanted
     /// only once the configuration is known, without reading or deriving the timeline again).
     public func read(_ parts: Parts, into d: inout Dataset) throws {
-        if parts.contains(.configuration), let config { d.configuration = try Configuration.load(path: config) }
+        if parts.contains(.configuration), let configs {
+            d.history = try ConfigurationHistory.load(directory: configs)
+        } else if parts.contains(.configuration), let config {
+            d.configuration = try Configuration.load(path: config)
+        }
         if parts.contains(.accounts), let accounts {
             d.accounts = try AccountsTable.read(path: accounts, delimiter: delimiter)
         }

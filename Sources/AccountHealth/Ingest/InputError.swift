@@ -48,6 +48,8 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case duplicateRow = "duplicate_row"
         case unknownFactor = "unknown_factor"
         case invalidConfiguration = "invalid_configuration"
+        /// Two versions of a configuration history with one id or one date (DESIGN §15).
+        case duplicateVersion = "duplicate_version"
         case invalidArgument = "invalid_argument"
         case tooLarge = "too_large"
         /// The data cannot support the model (separation, collinearity, a constant factor, non-convergence).

@@ -67,6 +67,7 @@ public struct Diagnostic: Sendable, Equatable {
         case penaltyKept = "penalty_kept"
         // Inputs and their coverage
         case noConfiguration = "no_configuration"
+        case beforeFirstVersion = "before_first_version"
         case noAccounts = "no_accounts"
         case unknownSegment = "unknown_segment"
         case noWeight = "no_weight"

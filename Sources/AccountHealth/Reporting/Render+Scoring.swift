@@ -17,13 +17,15 @@ public enum Render {
             return String(decoding: bytes, as: UTF8.self)
         case .table:
             var t = ResultTable(columns: scoreColumns(r))
-            t.numeric = Set([2, 4] + (5..<(t.columns.count)).map { $0 })
+            let versioned = r.history != nil
+            let firstNumber = versioned ? 5 : 4
+            t.numeric = Set([2] + (firstNumber..<(t.columns.count)).map { $0 })
             t.rows.reserveCapacity(r.rows.count)
             for row in r.rows {
-                var cells = [
-                    row.accountId, Day.format(row.asOf), NumberFormat.fixed(row.result.score), row.band ?? "",
-                    NumberFormat.fixed(row.change, 1, signed: true),
-                ]
+                var cells = [row.accountId, Day.format(row.asOf), NumberFormat.fixed(row.result.score), row.band ?? ""]
+                if versioned { cells.append(row.configVersion ?? "") }
+                cells.append(NumberFormat.fixed(row.change, 1, signed: true))
+                if versioned { cells.append(NumberFormat.fixed(row.changeSameConfig, 1, signed: true)) }
                 cells += row.points.map { NumberFormat.fixed($0) }
                 cells += [NumberFormat.fixed(row.result.penalty), NumberFormat.percent(row.result.coverage, 0)]
                 t.rows.append(cells)
@@ -39,10 +41,13 @@ public enum Render {
     }
 
     /// The columns of `score` output (a stable interface, DESIGN §6).
+    /// Under a history (DESIGN §15) `config_version` follows `band`, and `change_same_config` follows `change`.
     static func scoreColumns(_ r: ScoreReport) -> [String] {
-        ["account_id", "as_of", "score", "band", "change"] + r.factorNames.map { "\($0)_points" } + [
-            "risk_penalty", "coverage",
-        ]
+        let head =
+            r.history == nil
+            ? ["account_id", "as_of", "score", "band", "change"]
+            : ["account_id", "as_of", "score", "band", "config_version", "change", "change_same_config"]
+        return head + r.factorNames.map { "\($0)_points" } + ["risk_penalty", "coverage"]
     }
 
     /// The score CSV written straight to bytes (the 10 M-row path avoids building strings per cell).
@@ -56,7 +61,9 @@ public enum Render {
             line.append(day: row.asOf); line.append(byte: 0x2C)
             line.append(NumberFormat.exact(row.result.score)); line.append(byte: 0x2C)
             line.append(ResultTable.csvField(row.band ?? "")); line.append(byte: 0x2C)
+            if let v = row.configVersion { line.append(ResultTable.csvField(v)); line.append(byte: 0x2C) }
             line.append(NumberFormat.exact(row.change))
+            if row.configVersion != nil { line.append(byte: 0x2C); line.append(NumberFormat.exact(row.changeSameConfig)) }
             for p in row.points { line.append(byte: 0x2C); line.append(NumberFormat.exact(p)) }
             line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.penalty))
             line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.coverage))
@@ -138,6 +145,7 @@ public enum Render {
             case .redistribution: return "weight redistribution"
             case .riskPenalty: return "risk penalty"
             case .clamp: return "clamp to 0-100"
+            case .configuration: return "configuration \(w.versions?.from ?? "") -> \(w.versions?.to ?? "")"
             }
         }
         switch format {
@@ -154,7 +162,10 @@ public enum Render {
             return t.csv()
         case .table:
             var t = ResultTable(columns: ["step", "from", "to", "points"], numeric: [1, 2, 3])
-            t.rows.append(["score on \(Day.format(w.fromDay))", "", "", NumberFormat.fixed(w.fromScore, 2)])
+            func on(_ day: Int32, _ version: String?) -> String {
+                "score on \(Day.format(day))" + (version.map { " (\($0))" } ?? "")
+            }
+            t.rows.append([on(w.fromDay, w.versions?.from), "", "", NumberFormat.fixed(w.fromScore, 2)])
             for s in w.steps where !(s.kind == .clamp && abs(s.points) < 1e-9) {
                 let isWeight = s.kind == .redistribution
                 t.rows.append([
@@ -162,7 +173,7 @@ public enum Render {
                     NumberFormat.fixed(s.points, 2, signed: true),
                 ])
             }
-            t.rows.append(["score on \(Day.format(w.toDay))", "", "", NumberFormat.fixed(w.toScore, 2)])
+            t.rows.append([on(w.toDay, w.versions?.to), "", "", NumberFormat.fixed(w.toScore, 2)])
             return
                 "\(w.accountId): \(NumberFormat.fixed(w.fromScore, 1)) (\(w.fromBand)) → "
                 + "\(NumberFormat.fixed(w.toScore, 1)) (\(w.toBand)), change "
@@ -175,7 +186,11 @@ public enum Render {
 
     /// `alerts`' output in a format.
     public static func alerts(_ alerts: [Alert], asOf: Int32, format: OutputFormat) -> String {
-        let columns = ["account_id", "as_of", "reason", "score", "previous_score", "change", "band", "previous_band"]
+        // Under a history (DESIGN §15), the version in force at the as-of date, which both scores are under.
+        let versioned = alerts.contains { $0.row.configVersion != nil }
+        let columns =
+            ["account_id", "as_of", "reason", "score", "previous_score", "change", "band", "previous_band"]
+            + (versioned ? ["config_version"] : [])
         switch format {
         case .json:
             return AlertReport(asOf: asOf, alerts: alerts).jsonText()
@@ -183,13 +198,19 @@ public enum Render {
             let csv = format == .csv
             var t = ResultTable(columns: columns, numeric: [3, 4, 5])
             for a in alerts {
-                t.rows.append([
-                    a.row.accountId, Day.format(a.row.asOf), a.reason.rawValue,
-                    csv ? NumberFormat.exact(a.row.result.score) : NumberFormat.fixed(a.row.result.score),
-                    csv ? NumberFormat.exact(a.row.previousScore) : NumberFormat.fixed(a.row.previousScore),
-                    csv ? NumberFormat.exact(a.row.change) : NumberFormat.fixed(a.row.change, 1, signed: true),
-                    a.row.band ?? "", a.row.previousBand ?? "",
-                ])
+                let r = a.row
+                t.rows.append(
+                    [
+                        r.accountId, Day.format(r.asOf), a.reason.rawValue,
+                        csv ? NumberFormat.exact(r.result.score) : NumberFormat.fixed(r.result.score),
+                        csv
+                            ? NumberFormat.exact(r.previousScoreSameConfig)
+                            : NumberFormat.fixed(r.previousScoreSameConfig),
+                        csv
+                            ? NumberFormat.exact(r.changeSameConfig)
+                            : NumberFormat.fixed(r.changeSameConfig, 1, signed: true),
+                        r.band ?? "", r.previousBandSameConfig ?? "",
+                    ] + (versioned ? [r.configVersion ?? ""] : []))
             }
             return csv ? t.csv() : t.text()
         }

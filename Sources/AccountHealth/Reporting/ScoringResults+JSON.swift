@@ -37,7 +37,7 @@ extension WaterfallStep: Encodable {
 extension Waterfall: Encodable {
     enum CodingKeys: String, CodingKey {
         case accountId = "account_id", from, to, fromScore = "from_score", toScore = "to_score", change
-        case fromBand = "from_band", toBand = "to_band", steps
+        case fromBand = "from_band", toBand = "to_band", fromVersion = "from_version", toVersion = "to_version", steps
     }
 
     /// `explain`'s JSON: the two dates, scores and bands, the change, and the steps that sum to it.
@@ -51,6 +51,11 @@ extension Waterfall: Encodable {
         try c.encode(change, forKey: .change)
         try c.encode(fromBand, forKey: .fromBand)
         try c.encode(toBand, forKey: .toBand)
+        // Under a history (DESIGN §15): the version in force at each date.
+        if let v = versions {
+            try c.encode(v.from, forKey: .fromVersion)
+            try c.encode(v.to, forKey: .toVersion)
+        }
         try c.encode(steps, forKey: .steps)
     }
 }
@@ -82,20 +87,22 @@ public struct AlertReport: Sendable, Encodable {
 extension Alert: Encodable {
     enum CodingKeys: String, CodingKey {
         case accountId = "account_id", asOf = "as_of", reason, score, previousScore = "previous_score", change, band
-        case previousBand = "previous_band"
+        case previousBand = "previous_band", configVersion = "config_version"
     }
 
-    /// One alert: the account, why, and its score and band now and a period before.
+    /// One alert: the account, why, and its score and band now and a period before (both under the version in
+    /// force at the as-of date, named by `config_version` under a history).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(row.accountId, forKey: .accountId)
         try c.encode(Day.format(row.asOf), forKey: .asOf)
         try c.encode(reason.rawValue, forKey: .reason)
         try c.encodeIfPresent(row.result.score, forKey: .score)
-        try c.encodeIfPresent(row.previousScore, forKey: .previousScore)
-        try c.encodeIfPresent(row.change, forKey: .change)
+        try c.encodeIfPresent(row.previousScoreSameConfig, forKey: .previousScore)
+        try c.encodeIfPresent(row.changeSameConfig, forKey: .change)
         try c.encodeIfPresent(row.band, forKey: .band)
-        try c.encodeIfPresent(row.previousBand, forKey: .previousBand)
+        try c.encodeIfPresent(row.previousBandSameConfig, forKey: .previousBand)
+        try c.encodeIfPresent(row.configVersion, forKey: .configVersion)
     }
 }
 
@@ -115,18 +122,22 @@ extension ScoreRow {
         }
 
         enum CodingKeys: String, CodingKey {
-            case accountId = "account_id", asOf = "as_of", score, band, change, risk, riskPenalty = "risk_penalty"
-            case coverage, points
+            case accountId = "account_id", asOf = "as_of", score, band, configVersion = "config_version", change
+            case changeSameConfig = "change_same_config", risk, riskPenalty = "risk_penalty", coverage, points
         }
 
-        /// `{"account_id", "as_of", "score", "band", "change", "risk", "risk_penalty", "coverage", "points"}`.
+        /// `{"account_id", "as_of", "score", "band", ["config_version",] "change", ["change_same_config",] "risk",
+    /// "risk_penalty", "coverage", "points"}` (the bracketed keys under a history).
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(row.accountId, forKey: .accountId)
             try c.encode(Day.format(row.asOf), forKey: .asOf)
             try c.encodeIfPresent(row.result.score, forKey: .score)
             try c.encodeIfPresent(row.band, forKey: .band)
+            // Under a history (DESIGN §15): the version, and the change with both dates under it (null kept).
+            if let v = row.configVersion { try c.encode(v, forKey: .configVersion) }
             try c.encodeIfPresent(row.change, forKey: .change)
+            if row.configVersion != nil { try c.encodeIfPresent(row.changeSameConfig, forKey: .changeSameConfig) }
             try c.encode(row.result.risk.description, forKey: .risk)
             try c.encode(row.result.penalty, forKey: .riskPenalty)
             try c.encodeIfPresent(row.result.coverage, forKey: .coverage)

@@ -276,11 +276,15 @@ struct ConfigParser {
     }
 
     func rules(_ m: Node.Mapping, path: String, inherit: ScoringRules?) throws -> ScoringRules {
-        // `metrics:` (DESIGN §9) belongs to the events source; it is read by MetricsConfiguration.
+        // `metrics:` (DESIGN §9) belongs to the events source; it is read by MetricsConfiguration. `version:` and
+        // `evidence:` (DESIGN §15) belong to a history's version files; a version file is also a configuration.
         try checkKeys(
             m,
             path.isEmpty
-                ? ["factors", "risk_penalty", "bands", "period", "stale_after", "segments", "metrics"]
+                ? [
+                    "factors", "risk_penalty", "bands", "period", "stale_after", "segments", "metrics", "version",
+                    "evidence",
+                ]
                 : ["factors", "risk_penalty", "bands", "period", "stale_after", "segments"], path)
         var r = inherit ?? ScoringRules(factors: [])
         if let fn = m["factors"] {

@@ -14,6 +14,9 @@ public struct WaterfallStep: Sendable, Equatable {
         case riskPenalty = "risk_penalty"
         /// The clamp to [0, 100] absorbed part of the change.
         case clamp
+        /// The configuration version changed between the dates (DESIGN §15): the earlier date's score under
+        /// the later version minus under its own.
+        case configuration
     }
     /// What moved.
     public var kind: Kind
@@ -47,6 +50,8 @@ public struct Waterfall: Sendable {
     public var fromBand: String
     /// The band at the later date.
     public var toBand: String
+    /// The configuration version in force at each date, under a history (DESIGN §15).
+    public var versions: (from: String, to: String)? = nil
 }
 
 /// The `explain` analysis: a score change split into steps.
@@ -105,27 +110,59 @@ public enum Explainer {
             fromBand: rules.bands[r1.bandIndex!].name, toBand: rules.bands[r2.bandIndex!].name)
     }
 
-    /// Reads the timeline and explains one account's change between two dates.
+    /// Reads the timeline and explains one account's change between two dates. Under the dataset's history
+    /// (when no `configuration` is given) each date is scored under the version in force then; across a version
+    /// change, a `configuration` step (the earlier date's score under the later version minus under its own)
+    /// comes before the factor steps, and the steps still sum to the change.
     public static func explain(
         _ dataset: Dataset, configuration: Configuration? = nil,
         accountId: String, from: Int32, to: Int32
     ) throws -> Waterfall {
-        let configuration = try configuration ?? dataset.requireConfiguration("explain")
+        let history = configuration == nil ? dataset.history : nil
+        let late = try history?.version(at: to).configuration ?? configuration ?? dataset.requireConfiguration("explain")
+        let early = history?.version(at: from).configuration ?? late
         let accounts = dataset.accounts
-        let names = configuration.allFactorNames
+        var names = late.allFactorNames
+        for n in early.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) {
+            names.append(n)
+        }
         let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: [from, to], factors: names)
-        try configuration.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
+        if let history {
+            for v in [history.version(at: from), history.version(at: to)] {
+                try v.configuration.check(againstTimelineFactors: summary.factors, file: v.file)
+            }
+        } else {
+            try late.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
+        }
         guard let code = summary.accounts.lookup(accountId) else {
             throw InputError(
                 .invalidArgument, Location(file: summary.file), value: accountId,
                 "account '\(accountId)' is not in the timeline")
         }
         let segment = accounts.flatMap { t in t.row(of: accountId).map { t.segment[$0] } }
-        let rules = configuration.rules(forSegment: segment)
+        let rules = late.rules(forSegment: segment)
         let engine = ScoreEngine(rules: rules, stateFactors: names)
-        return try waterfall(
-            accountId: accountId, rules: rules, engine: engine,
-            from: acc.state(account: Int(code), query: acc.queryIndex(from)!),
+        let s1 = acc.state(account: Int(code), query: acc.queryIndex(from)!)
+        var w = try waterfall(
+            accountId: accountId, rules: rules, engine: engine, from: s1,
             to: acc.state(account: Int(code), query: acc.queryIndex(to)!))
+        guard let history else { return w }
+        let vf = history.version(at: from), vt = history.version(at: to)
+        w.versions = (vf.id, vt.id)
+        guard vf.id != vt.id else { return w }
+        let earlyRules = early.rules(forSegment: segment)
+        guard let shown = ScoreEngine(rules: earlyRules, stateFactors: names).score(s1), let a = shown.score,
+            let band = shown.bandIndex
+        else {
+            throw InputError(
+                .invalidArgument, Location(file: "from"), value: Day.format(from),
+                "account '\(accountId)' has no score on \(Day.format(from)) under version '\(vf.id)'")
+        }
+        // The earlier date as shown then: its own version's score and band; the step carries the difference.
+        w.steps.insert(
+            WaterfallStep(kind: .configuration, factor: nil, from: a, to: w.fromScore, points: w.fromScore - a), at: 0)
+        w.fromScore = a
+        w.fromBand = earlyRules.bands[band].name
+        return w
     }
 }

@@ -18,6 +18,33 @@ public struct ScoreRow: Sendable {
     public var previousBand: String?
     /// For each column of `ScoreReport.factorNames`, the points (nil when left out or not in the rules).
     public var points: [Double?]
+    /// The id of the configuration version in force at `asOf`, when scored under a history (DESIGN §15).
+    public var configVersion: String? = nil
+    /// Both scores under the version in force at `asOf` (equal to `change` without a history).
+    public var changeSameConfig: Double? = nil
+    /// The score at t − period under the version in force at `asOf` (equal to `previousScore` without a history).
+    public var previousScoreSameConfig: Double? = nil
+    /// The band at t − period under the version in force at `asOf` (equal to `previousBand` without a history).
+    public var previousBandSameConfig: String? = nil
+
+    /// A score row; without a history, the same-configuration change and band are the shown ones.
+    public init(
+        accountId: String, asOf: Int32, segment: String?, result: AccountScore, band: String?, change: Double?,
+        previousScore: Double?, previousBand: String?, points: [Double?]
+    ) {
+        self.accountId = accountId
+        self.asOf = asOf
+        self.segment = segment
+        self.result = result
+        self.band = band
+        self.change = change
+        self.previousScore = previousScore
+        self.previousBand = previousBand
+        self.points = points
+        self.changeSameConfig = change
+        self.previousScoreSameConfig = previousScore
+        self.previousBandSameConfig = previousBand
+    }
 }
 
 /// The scores of every account at one or more dates.
@@ -36,6 +63,8 @@ public struct ScoreReport: Sendable {
     public var noWeight: Int
     /// What scoring noticed.
     public var diagnostics: [Diagnostic]
+    /// The configuration history scored under, when there was one (rows then carry `configVersion`).
+    public var history: ConfigurationHistory? = nil
 }
 
 /// The `score` analysis: every account at one or more dates.
@@ -54,8 +83,9 @@ public enum Scorer {
     }
 
     /// Scores every account at `asOf` (default: the last timeline date), or at every `every` days back from it
-    /// down to `from` (default: the first timeline date). `configuration` defaults to the dataset's; with
-    /// neither, every timeline factor counts at equal weight.
+    /// down to `from` (default: the first timeline date). `configuration` defaults to the dataset's history (each
+    /// date under the version in force then, DESIGN §15), else its configuration; with neither, every timeline
+    /// factor counts at equal weight. One pass over the timeline, whatever the number of versions.
     public static func score(
         _ dataset: Dataset, configuration: Configuration? = nil,
         asOf: Int32? = nil, every: Int? = nil, from: Int32? = nil
@@ -90,16 +120,28 @@ public enum Scorer {
         } else {
             dates = [end!]
         }
-        let allRules = [cfg.base] + cfg.segments.map(\.rules)
-        let periods = Set(allRules.map(\.period))
+        // The versions scored under: the history's, or the one configuration for every date.
+        let history = configuration == nil ? dataset.history : nil
+        let versions = history.map { $0.versions.map(\.configuration) } ?? [cfg]
+        func versionAt(_ day: Int32) -> Int { history?.index(at: day) ?? 0 }
         var query = Set(dates)
-        for d in dates { for p in periods { query.insert(d - Int32(p)) } }
+        for d in dates {
+            let v = versions[versionAt(d)]
+            for p in Set(([v.base] + v.segments.map(\.rules)).map(\.period)) { query.insert(d - Int32(p)) }
+        }
+        if let history, let n = history.noteBeforeFirst(dates[0]) { diagnostics.append(n) }
 
-        let factorNames = cfg.allFactorNames
+        let factorNames = history?.allFactorNames ?? cfg.allFactorNames
         let (acc, summary) = try accumulate(timeline, days: Array(query), factors: factorNames)
-        try cfg.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
+        if let history {
+            for v in history.versions {
+                try v.configuration.check(againstTimelineFactors: summary.factors, file: v.file)
+            }
+        } else {
+            try cfg.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
+        }
 
-        if !cfg.segments.isEmpty && accounts == nil {
+        if versions.contains(where: { !$0.segments.isEmpty }) && accounts == nil {
             diagnostics.append(
                 Diagnostic(
                     .noAccounts, column: "segment",
@@ -110,9 +152,13 @@ public enum Scorer {
         }
         let ids = summary.accounts.strings
         let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
-        var engines: [String: ScoreEngine] = [:]
-        let baseEngine = ScoreEngine(rules: cfg.base, stateFactors: factorNames)
-        for (name, rules) in cfg.segments { engines[name] = ScoreEngine(rules: rules, stateFactors: factorNames) }
+        // Per version: the base engine and the segments' engines.
+        let engines: [(base: ScoreEngine, segments: [String: ScoreEngine])] = versions.map { v in
+            var segs: [String: ScoreEngine] = [:]
+            for (name, rules) in v.segments { segs[name] = ScoreEngine(rules: rules, stateFactors: factorNames) }
+            return (ScoreEngine(rules: v.base, stateFactors: factorNames), segs)
+        }
+        let ids_ = history?.versions.map(\.id)
 
         var rows: [ScoreRow] = []
         rows.reserveCapacity(ids.count * dates.count)
@@ -122,25 +168,37 @@ public enum Scorer {
         for d in dates {
             var missing = 0
             let k = acc.queryIndex(d)!
+            let v = versionAt(d)
             for a in order {
                 let id = ids[a]
                 let segment = accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
-                let engine = segment.flatMap { engines[$0] } ?? baseEngine
+                let engine = segment.flatMap { engines[v].segments[$0] } ?? engines[v].base
                 if d == dates.first, accounts != nil, segment == nil { unknownSegment += 1 }
                 guard let r = engine.score(acc.state(account: a, query: k)) else { missing += 1; continue }
                 if r.score == nil { noWeight += 1 }
                 let prevDay = d - Int32(engine.rules.period)
-                let prev = engine.score(acc.state(account: a, query: acc.queryIndex(prevDay)!))
+                let prevState = acc.state(account: a, query: acc.queryIndex(prevDay)!)
+                // A period before: as shown then (under the version in force then), and under today's version.
+                let prevSame = engine.score(prevState)
+                let pv = versionAt(prevDay)
+                let prevEngine = pv == v ? engine : (segment.flatMap { engines[pv].segments[$0] } ?? engines[pv].base)
+                let prev = pv == v ? prevSame : prevEngine.score(prevState)
                 // The engine's slots say where each of its factors sits among the union columns.
                 var pts = [Double?](repeating: nil, count: factorNames.count)
                 for (i, j) in engine.slots.enumerated() where j >= 0 { pts[j] = r.points[i] }
-                let change: Double? = (r.score != nil && prev?.score != nil) ? r.score! - prev!.score! : nil
-                rows.append(
-                    ScoreRow(
-                        accountId: id, asOf: d, segment: segment, result: r,
-                        band: r.bandIndex.map { engine.rules.bands[$0].name },
-                        change: change, previousScore: prev?.score,
-                        previousBand: prev?.bandIndex.map { engine.rules.bands[$0].name }, points: pts))
+                func delta(_ p: AccountScore?) -> Double? {
+                    (r.score != nil && p?.score != nil) ? r.score! - p!.score! : nil
+                }
+                var row = ScoreRow(
+                    accountId: id, asOf: d, segment: segment, result: r,
+                    band: r.bandIndex.map { engine.rules.bands[$0].name },
+                    change: delta(prev), previousScore: prev?.score,
+                    previousBand: prev?.bandIndex.map { prevEngine.rules.bands[$0].name }, points: pts)
+                row.configVersion = ids_?[v]
+                row.changeSameConfig = delta(prevSame)
+                row.previousScoreSameConfig = prevSame?.score
+                row.previousBandSameConfig = prevSame?.bandIndex.map { engine.rules.bands[$0].name }
+                rows.append(row)
             }
             notYet.append(missing)
         }
@@ -162,6 +220,6 @@ public enum Scorer {
         }
         return ScoreReport(
             factorNames: factorNames, dates: dates, rows: rows, timeline: summary,
-            notYetStarted: notYet, noWeight: noWeight, diagnostics: diagnostics)
+            notYetStarted: notYet, noWeight: noWeight, diagnostics: diagnostics, history: history)
     }
 }
