@@ -50,6 +50,9 @@ struct BacktestCommand: ParsableCommand {
                 options: BacktestOptions(horizon: horizon, step: step, from: from?.day, to: to?.day, k: k),
                 against: other.map { (file: $0.0, configuration: $0.1) })
             try out.emit(Render.backtest(report, format: out.resolvedFormat))
+            if let h = dataset.history {
+                note("each cutoff scored under the version in force then (\(h.versions.count) versions in \(h.name))")
+            }
         }
     }
 }

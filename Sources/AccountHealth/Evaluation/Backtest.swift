@@ -141,23 +141,30 @@ public struct BacktestReport: Sendable {
 
 /// Backtests a configuration's score against the outcomes at regular cutoffs.
 public enum Backtest {
-    /// `configuration` defaults to the dataset's; `against` is a second configuration (and its name) to preview.
-    /// The timeline is read once into a `BacktestPanel`, from which the report is computed.
+    /// `configuration` defaults to the dataset's history (each cutoff scored under the version in force then:
+    /// the score as the team saw it, DESIGN §15), else its configuration; `against` is a second configuration (and
+    /// its name) to preview. The timeline is read once into a `BacktestPanel`, from which the report is computed.
     public static func run(
         _ dataset: Dataset, configuration: Configuration? = nil,
         options: BacktestOptions, against: (file: String, configuration: Configuration)? = nil
     ) throws -> BacktestReport {
         try options.check()
+        let history = configuration == nil ? dataset.history : nil
         let configuration = try configuration ?? dataset.requireConfiguration("backtest")
-        var names = configuration.allFactorNames
+        var names = history?.allFactorNames ?? configuration.allFactorNames
         if let other = against?.configuration {
             for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) {
                 names.append(n)
             }
         }
         let panel = try BacktestPanel(dataset, options: options, factors: names)
-        try panel.check(configuration, file: dataset.configurationName)
         if let against { try panel.check(against.configuration, file: against.file) }
-        return panel.report(configuration, against: against)
+        guard let history else {
+            try panel.check(configuration, file: dataset.configurationName)
+            return panel.report(configuration, against: against)
+        }
+        for v in history.versions { try panel.check(v.configuration, file: v.file) }
+        return panel.report(
+            current: panel.scores(history), against: against.map { ($0.file, panel.scores($0.configuration)) })
     }
 }

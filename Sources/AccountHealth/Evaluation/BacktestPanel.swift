@@ -176,6 +176,25 @@ public struct BacktestPanel: Sendable {
         return PanelScores(score: score, band: band, bandNames: baseBands)
     }
 
+    /// The scores as shown under a history (DESIGN §15): each row under the version in force at its date (its
+    /// cutoff, or the last date), with band names those of the latest version's base rules.
+    public func scores(_ history: ConfigurationHistory) -> PanelScores {
+        let per = history.versions.map { scores($0.configuration) }
+        let bandNames = history.current.configuration.base.bands.map(\.name)
+        let toLatest = per.map { p in p.bandNames.map { Int32(bandNames.firstIndex(of: $0) ?? -1) } }
+        var score = [Double](repeating: .nan, count: rows)
+        var band = [Int32](repeating: -1, count: rows)
+        let versionOfCutoff = cutoffs.map { history.index(at: $0) }
+        let versionLast = history.index(at: lastDay)
+        for r in 0..<rows {
+            let v = r < pairs ? versionOfCutoff[Int(cutoffOf[r])] : versionLast
+            score[r] = per[v].score[r]
+            let b = per[v].band[r]
+            band[r] = b < 0 ? -1 : toLatest[v][Int(b)]
+        }
+        return PanelScores(score: score, band: band, bandNames: bandNames)
+    }
+
     /// The backtest report of `configuration`, and with `against`, its comparison with a second one.
     public func report(
         _ configuration: Configuration, against: (file: String, configuration: Configuration)? = nil

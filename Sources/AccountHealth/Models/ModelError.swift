@@ -68,6 +68,7 @@ public struct Diagnostic: Sendable, Equatable {
         // Inputs and their coverage
         case noConfiguration = "no_configuration"
         case beforeFirstVersion = "before_first_version"
+        case noEvidence = "no_evidence"
         case noAccounts = "no_accounts"
         case unknownSegment = "unknown_segment"
         case noWeight = "no_weight"

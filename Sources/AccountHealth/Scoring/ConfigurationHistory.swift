@@ -213,6 +213,13 @@ public struct ConfigurationHistory: Sendable {
         return try ConfigurationHistory(versions, name: directory)
     }
 
+    /// The history of a folder, or nil when the folder holds no version yet (where `config new` starts one).
+    public static func loadIfAny(_ directory: String) throws -> ConfigurationHistory? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        guard names.contains(where: { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }) else { return nil }
+        return try load(directory: directory)
+    }
+
     /// The index of the version in force on `day`: the latest with `effective_from ≤ day`; before the first
     /// version, the first.
     public func index(at day: Int32) -> Int {
@@ -382,5 +389,82 @@ extension ConfigWriter {
             }
         }
         return out + "\""
+    }
+}
+
+// MARK: - A new version
+
+extension ConfigurationHistory {
+    /// A new version for a history folder (or table): validated against the history (a plain id, neither id nor
+    /// date taken), with the evidence of `backtest --against` (backtest's defaults) against the version in force
+    /// before it when `dataset` has outcomes. `history` is nil for the first version. `file` names where it will
+    /// be written, for messages.
+    public static func newVersion(
+        _ configuration: Configuration, id: String, effectiveFrom: Int32, author: String?, note: String?,
+        history: ConfigurationHistory?, dataset: Dataset?, file: String
+    ) throws -> (version: ConfigurationVersion, diagnostics: [Diagnostic]) {
+        guard ConfigurationVersion.isPlainId(id) else {
+            throw InputError(
+                .invalidConfiguration, Location(file: "id"), value: id,
+                "a version id is a plain name: letters, digits, '.', '_', '-', not starting with '.'")
+        }
+        try history?.checkNew(id: id, effectiveFrom: effectiveFrom, file: file)
+        var version = ConfigurationVersion(
+            id: id, effectiveFrom: effectiveFrom, author: author, note: note, configuration: configuration, file: file)
+        var diagnostics: [Diagnostic] = []
+        guard let before = history?.predecessor(of: effectiveFrom) else {
+            diagnostics.append(
+                Diagnostic(.noEvidence, message: "no version in force before \(Day.format(effectiveFrom)): no evidence"))
+            return (version, diagnostics)
+        }
+        guard var data = dataset, let outcomes = data.outcomes, outcomes.count > 0 else {
+            diagnostics.append(
+                Diagnostic(
+                    .noEvidence, message: "no outcomes given: the version is written without its evidence block"))
+            return (version, diagnostics)
+        }
+        data.history = nil
+        data.configuration = before.configuration
+        data.configurationName = before.file
+        let report = try Backtest.run(
+            data, configuration: before.configuration, options: BacktestOptions(),
+            against: (file: file, configuration: configuration))
+        version.evidence = VersionEvidence(against: before.id, report: report)
+        return (version, diagnostics)
+    }
+
+    /// Writes a version into a folder as `<effective_from>-<id>.yaml`, atomically (a temporary file in the folder,
+    /// then a rename that never replaces an existing file); the folder is created when missing. Returns the path.
+    public static func write(_ version: ConfigurationVersion, directory: String) throws -> String {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if !fm.fileExists(atPath: directory, isDirectory: &isDir) {
+            do {
+                try fm.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            } catch {
+                throw InputError(.unreadableFile, Location(file: directory), "cannot create the configuration folder")
+            }
+        } else if !isDir.boolValue {
+            throw InputError(.unreadableFile, Location(file: directory), "not a folder")
+        }
+        let path = (directory as NSString).appendingPathComponent(version.fileName)
+        if fm.fileExists(atPath: path) {
+            throw InputError(.duplicateVersion, Location(file: path), "the file already exists (never overwritten)")
+        }
+        let temporary = (directory as NSString).appendingPathComponent(".\(version.fileName).\(getpid()).tmp")
+        guard fm.createFile(atPath: temporary, contents: Data(version.yaml().utf8)) else {
+            throw InputError(.unreadableFile, Location(file: directory), "cannot write in the configuration folder")
+        }
+        // link(2) fails when the name exists: no other writer's file is ever replaced.
+        let linked = link(temporary, path)
+        let failure = errno
+        unlink(temporary)
+        guard linked == 0 else {
+            if failure == EEXIST {
+                throw InputError(.duplicateVersion, Location(file: path), "the file already exists (never overwritten)")
+            }
+            throw InputError(.unreadableFile, Location(file: path), "cannot write the version file")
+        }
+        return path
     }
 }
