@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Internals: OpenBLAS + LAPACKE (Debian: libopenblas-dev, liblapacke-dev)
@@ -41,6 +43,14 @@ let package = Package(
             exclude: ["Web"],
             plugins: ["EmbedFiles"]
         ),
+        // Alerts delivered (DESIGN §16): Standard Webhooks over AsyncHTTPClient; the core library never links it.
+        .target(
+            name: "AccountHealthWebhooks",
+            dependencies: [
+                "AccountHealth", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Build-time only: embeds a target's Web/ files in its code, so the binary runs alone.
         .executableTarget(name: "embed-files"),
         .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
@@ -51,6 +61,7 @@ let package = Package(
                 "AccountHealth",
                 "AccountHealthPostgres",
                 "AccountHealthStudio",
+                "AccountHealthWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "COpenBLAS",      // the dgemm peak of `healthscore bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -58,6 +69,7 @@ let package = Package(
         ),
         // Tests
         .testTarget(name: "AccountHealthTests", dependencies: ["AccountHealth"]),
+        .testTarget(name: "WebhookTests", dependencies: ["AccountHealth", "AccountHealthWebhooks", "healthscore", "TestSupport"]),
         // Running the built tool from the tests (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthscoreCLITests", dependencies: ["AccountHealth", "healthscore", "TestSupport"]),

@@ -1,4 +1,5 @@
 import AccountHealth
+import AccountHealthWebhooks
 import ArgumentParser
 
 struct AlertsCommand: ParsableCommand {
@@ -8,6 +9,8 @@ struct AlertsCommand: ParsableCommand {
         discussion: """
             The period is the configuration's `period` (days). With --fail-on-alerts the exit status is 1
             when there is any alert, so a scheduler can act on it.
+            With --webhook URL the alerts are also POSTed, as a Standard Webhooks event (signed with the secret
+            in --webhook-secret-env) or in Slack's shape; a failed delivery exits 69 after the rows are written.
             Example:
               healthscore alerts --data datasets/simulated --as-of 2024-06-30 --drop 15 --fail-on-alerts
             """
@@ -16,6 +19,7 @@ struct AlertsCommand: ParsableCommand {
     @OptionGroup var inputs: InputOptions
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
+    @OptionGroup var delivery: WebhookArguments
     @Option(
         name: .customLong("as-of"),
         help: ArgumentHelp("Date to check (default: the last timeline date).", valueName: "date"))
@@ -48,6 +52,12 @@ struct AlertsCommand: ParsableCommand {
                     inputs: inputs)
             }
             note("\(found.count) alert(s) as of \(Day.format(report.dates[0]))")
+            // Delivered after the rows are written, so a failed delivery loses nothing (DESIGN §16).
+            let version = report.history?.version(at: report.dates[0])
+            try delivery.send(
+                WebhookMessage(
+                    type: "healthscore.alerts", asOf: report.dates[0], configVersion: version?.id,
+                    configuration: version?.configuration ?? config, rows: found.map { JSON.encode($0) }))
         }
         if failOnAlerts && count > 0 { throw ExitCode(1) }
     }

@@ -1,4 +1,5 @@
 import AccountHealth
+import AccountHealthWebhooks
 import ArgumentParser
 import Foundation
 
@@ -21,6 +22,7 @@ struct RankCommand: ParsableCommand {
     @OptionGroup var out: OutputOptions
     @OptionGroup var writeBack: WriteBackOptions
     @OptionGroup var missingValues: MissingOptions
+    @OptionGroup var delivery: WebhookArguments
     @Option(
         name: .customLong("as-of"),
         help: ArgumentHelp("Rank as of this date (default: the last timeline date).", valueName: "date"))
@@ -35,6 +37,9 @@ struct RankCommand: ParsableCommand {
         if let top, top <= 0 { throw ValidationError("--top must be positive") }
         if !(penalty >= 0) { throw ValidationError("--penalty must be non-negative") }
         try writeBack.validate(inputs)
+        if delivery.webhook != nil && top == nil {
+            throw ValidationError("--webhook sends the accounts most at risk: give --top N")
+        }
     }
 
     func run() throws {
@@ -49,6 +54,13 @@ struct RankCommand: ParsableCommand {
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
             if writeBack.toTable != nil {
                 try writeBack.write(csv: Render.ranking(r, format: .csv), asOf: r.asOf, inputs: inputs)
+            }
+            if delivery.webhook != nil {
+                let cfg = dataset.history?.version(at: r.asOf).configuration ?? dataset.configuration
+                try delivery.send(
+                    WebhookMessage(
+                        type: "healthscore.rank", asOf: r.asOf, configVersion: r.configVersion,
+                        configuration: cfg ?? .equalWeights([]), rows: r.rows.map { JSON.encode($0) }))
             }
         }
     }

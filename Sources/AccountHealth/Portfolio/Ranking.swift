@@ -32,6 +32,8 @@ public struct RankRow: Sendable {
 public struct RankReport: Sendable {
     /// The as-of date.
     public var asOf: Int32
+    /// The configuration version in force at `asOf`, under a history (DESIGN §15).
+    public var configVersion: String? = nil
     /// The horizon in days.
     public var horizon: Int
     /// The accounts, riskiest first.
@@ -49,17 +51,18 @@ public struct RankReport: Sendable {
 /// The `rank` analysis: active accounts ordered by churn risk, with their drivers.
 public enum Ranking {
     /// The model is `savedModel` (read from `modelFile`), or one fitted on the dataset's outcomes dated on or
-    /// before `asOf` (default: the last timeline date). `configuration` defaults to the dataset's.
+    /// before `asOf` (default: the last timeline date). `configuration` defaults to the version of the dataset's
+    /// history in force at `asOf` (DESIGN §15), else the dataset's configuration.
     public static func rank(
         _ dataset: Dataset, configuration: Configuration? = nil,
         savedModel: SavedModel? = nil, modelFile: String? = nil, asOf: Int32? = nil, horizon: Int = 90,
         penalty: Double = 0, top: Int? = nil, missing: MissingTreatment = .indicator
     ) throws -> RankReport {
-        let configuration = configuration ?? dataset.configuration
         let timeline = dataset.timeline
         guard let day = try asOf ?? timeline.dateRange()?.last else {
             throw InputError(.noRows, Location(file: timeline.name), "the timeline has no valid dates")
         }
+        let configuration = configuration ?? dataset.history?.version(at: day).configuration ?? dataset.configuration
         let (model, source): (SavedModel, String)
         if let savedModel {
             (model, source) = (savedModel, "saved model \(modelFile ?? "")")
@@ -86,10 +89,12 @@ public enum Ranking {
             rows.append(attributed(row, accounts: dataset.accounts, score: scoreOf[id]))
         }
         rows = ordered(rows, top: top)
-        return RankReport(
+        var report = RankReport(
             asOf: day, horizon: model.horizonDays, rows: rows, model: model, modelSource: source,
             excludedChurned: excluded,
             diagnostics: diagnostics(model: model, day: day, accounts: dataset.accounts, rows: rows))
+        report.configVersion = dataset.history?.version(at: day).id
+        return report
     }
 
     /// The ranking model fitted on the outcomes decided on or before `day` only (no look-ahead), with the
