@@ -238,9 +238,13 @@ public enum Webhooks {
                 throw WebhookError.badCAFile(ca, reason: "not a readable PEM certificate file")
             }
         }
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(options.timeout), read: .seconds(options.timeout)))
+        // The attempts are ours (§16): the pool must not retry a refused connection or a failed certificate check
+        // on its own until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         defer { _ = client.shutdown() }
 
         let timestamp = Int(now.timeIntervalSince1970)

@@ -38,6 +38,9 @@ struct WebhookArguments: ParsableArguments {
         guard WebhookOptions.Format(rawValue: webhookFormat) != nil else {
             throw ValidationError("--webhook-format takes standard or slack, not '\(webhookFormat)'")
         }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("--ca-file \(caFile): no such readable file")
+        }
         do {
             _ = try Webhooks.check(webhook!)
             _ = try options()
