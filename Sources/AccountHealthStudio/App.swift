@@ -75,7 +75,7 @@ public enum StudioServer {
         router.add(middleware: JSONErrorMiddleware())
         if let token { router.add(middleware: TokenMiddleware(token: token)) }
         PageController().addRoutes(to: router.group())
-        APIController(studio: studio).addRoutes(to: router.group("/api/v1"))
+        APIController(studio: studio, token: token).addRoutes(to: router.group("/api/v1"))
         return router
     }
 
@@ -84,6 +84,9 @@ public enum StudioServer {
     static func mapped<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
+        } catch let e as InputError where e.kind == .duplicateVersion {
+            // A version id or date already taken: the request conflicts with the history (409).
+            throw HTTPError(.conflict, message: "\(e)")
         } catch let e as any ClassifiedFailure {
             let message = e is ModelError ? "cannot fit: \(e)" : "\(e)"
             throw HTTPError(HTTPResponse.Status(code: e.failureClass.httpStatus), message: message)
@@ -154,6 +157,8 @@ struct PageController {
 /// The API (`/api/v1`): each route decodes its query, calls the studio and answers its JSON.
 struct APIController {
     let studio: Studio
+    /// The server's token (saving a version needs one).
+    let token: String?
 
     /// `as_of`, the query of the routes that take a date.
     struct DateQuery: Decodable {
@@ -218,6 +223,24 @@ struct APIController {
             }
         }
         api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try studio.config() }) }
+        api.get("configs") { _, _ in Answer(studio.versions()) }
+        // A new version of the history (DESIGN §15): only behind a token, only into the --configs folder.
+        let guarded = token != nil
+        api.post("configs") { req, _ in
+            guard guarded else {
+                throw HTTPError(
+                    .forbidden, message: "saving a version needs a token: serve with one (and with --configs DIR)")
+            }
+            guard studio.configsFolder != nil else {
+                throw HTTPError(.forbidden, message: "this studio saves no versions: serve --configs DIR names the folder")
+            }
+            var request = req
+            let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
+            let saved = try await StudioServer.offThePool { try studio.saveVersion(body: body) }
+            return Response(
+                status: .created, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: saved.jsonText())))
+        }
         api.post("config/yaml") { req, _ in
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))

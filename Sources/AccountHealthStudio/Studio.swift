@@ -7,10 +7,13 @@ import Yams
 /// answers of the API as the CLI's JSON (the same library calls and the same renderers, so an answer equals
 /// the CLI's output for the same inputs, number for number). Heavy answers are kept once computed.
 public final class Studio: Sendable {
-    /// The dataset loaded.
-    public let dataset: Dataset
-    /// The configuration scores are computed under.
-    public let configuration: Configuration
+    /// The dataset loaded, with the configuration history as it stands (a version saved from the tuner joins it).
+    public var dataset: Dataset { state.withLock { $0 } }
+    /// The configuration scores are computed under: the latest version under a history.
+    public var configuration: Configuration { dataset.configuration! }
+    /// The folder `serve --configs` named: the only place the studio ever writes (nil: it writes nothing).
+    public let configsFolder: String?
+    private let state: Mutex<Dataset>
     /// The last timeline date: the default as-of date.
     public let lastDay: Int32
     /// The first timeline date.
@@ -29,11 +32,13 @@ public final class Studio: Sendable {
         }
     }
 
-    /// Loads the dataset into memory (its timeline read once) and scores it at the last date.
-    public init(dataset: Dataset) throws {
+    /// Loads the dataset into memory (its timeline read once) and scores it at the last date. `configsFolder` is
+    /// where the tuner may save new versions (DESIGN §15); the dataset's history, when it has one, is read from it.
+    public init(dataset: Dataset, configsFolder: String? = nil) throws {
         let d = try dataset.inMemory()
-        self.dataset = d
-        configuration = try d.requireConfiguration("the studio")
+        state = Mutex(d)
+        self.configsFolder = configsFolder
+        let configuration = try d.requireConfiguration("the studio")
         guard let range = try d.timeline.dateRange() else {
             throw InputError(.noRows, Location(file: d.timeline.name), "the timeline has no valid dates")
         }
@@ -422,6 +427,82 @@ public final class Studio: Sendable {
         }
         return kept
     }
+
+    /// `GET /api/v1/configs`: the configuration history, `config list`'s JSON (`{"versions": []}` without one).
+    public func versions() -> VersionList { VersionList(history: dataset.history) }
+
+    /// The answer of `GET /api/v1/configs`.
+    public struct VersionList: Encodable, Sendable {
+        var history: ConfigurationHistory?
+        enum CodingKeys: String, CodingKey { case versions }
+        /// `{"versions": [...]}`.
+        public func encode(to encoder: any Encoder) throws {
+            if let history { return try history.encode(to: encoder) }
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode([ConfigurationVersion](), forKey: .versions)
+        }
+    }
+
+    /// What `POST /api/v1/configs` created: `{"id", "file"}`.
+    public struct SavedVersion: Encodable, Sendable {
+        /// The new version's id.
+        public var id: String
+        /// The file written.
+        public var file: String
+    }
+
+    /// `POST /api/v1/configs`: `{"configuration": <the configuration as JSON>, "version": {"id", "effective_from",
+    /// "author", "note"}}` becomes a new version of the history in `configsFolder`, with its evidence (what
+    /// `config new` writes, and the same refusals: a duplicate id or date is a `duplicateVersion` error). The
+    /// history is read again from the folder, and every kept answer is dropped, so the portfolio and the accounts
+    /// show scores under the new history at once.
+    public func saveVersion(body: String) throws -> SavedVersion {
+        guard let folder = configsFolder else {
+            throw Failure(.usage, "this studio saves no versions: serve --configs DIR names the folder")
+        }
+        let object: [String: Any]
+        do {
+            guard let o = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+                throw Failure(.usage, "the body must be {\"configuration\": {…}, \"version\": {…}}")
+            }
+            object = o
+        } catch let f as Failure {
+            throw f
+        } catch {
+            throw Failure(.usage, "the body is not valid JSON: \((error as NSError).localizedDescription)")
+        }
+        guard let c = object["configuration"] as? [String: Any], let v = object["version"] as? [String: Any] else {
+            throw Failure(.usage, "the body must be {\"configuration\": {…}, \"version\": {…}}")
+        }
+        guard let id = v["id"] as? String, !id.isEmpty else { throw Failure(.usage, "version.id: missing") }
+        guard let dateText = v["effective_from"] as? String else {
+            throw Failure(.usage, "version.effective_from: missing")
+        }
+        guard let effective = Day.parse(dateText) else {
+            throw Failure(.usage, "version.effective_from: not a YYYY-MM-DD date (value: \"\(dateText)\")")
+        }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: c, options: [.sortedKeys]), as: UTF8.self)
+        let (configuration, _) = try postedConfiguration(text)
+        try configuration.check(againstTimelineFactors: timelineFactors, file: "request body")
+        return try saving.withLock { _ in
+            let d = dataset
+            let history = try ConfigurationHistory.loadIfAny(folder)
+            let file = (folder as NSString).appendingPathComponent("\(Day.format(effective))-\(id).yaml")
+            let (version, _) = try ConfigurationHistory.newVersion(
+                configuration, id: id, effectiveFrom: effective, author: v["author"] as? String,
+                note: v["note"] as? String, history: history, dataset: d, file: file)
+            let path = try ConfigurationHistory.write(version, directory: folder)
+            let updated = try ConfigurationHistory.load(directory: folder)
+            state.withLock { $0.history = updated }
+            cache.withLock { $0.removeAll() }
+            indexes.withLock { $0.removeAll() }
+            panels.withLock { $0.removeAll() }
+            return SavedVersion(id: id, file: path)
+        }
+    }
+
+    /// One save at a time: the check of the folder and the write are one step.
+    private let saving = Mutex<Void>(())
 
     /// `GET /api/v1/config`: the saved configuration as JSON (the YAML schema), what the tuner starts from.
     public func config() throws -> String {

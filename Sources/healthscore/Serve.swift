@@ -12,8 +12,9 @@ struct Serve: AsyncParsableCommand {
             keys, described at /api/openapi.json). It listens on 127.0.0.1 unless --host says otherwise; any other
             host needs a token in the environment (HEALTHSCORE_TOKEN, or the variable --token-env names), and then
             every request needs Authorization: Bearer <token> (or open a page once with ?token=<token>, which sets
-            a cookie). The token is never a flag value and never printed. The data is never written. Ctrl-C or
-            SIGTERM stops it.
+            a cookie). The token is never a flag value and never printed. The data is never written; with a token
+            and --configs DIR, the tuner saves new configuration versions into that folder, the only place the
+            studio writes (DESIGN §15). Ctrl-C or SIGTERM stops it.
             Examples:
               healthscore serve --data datasets/simulated
               healthscore serve --db postgresql://analyst@localhost/crm --config config.yaml --port 9000
@@ -50,9 +51,17 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var loaded: Studio? = nil
         try reportingErrors(progress: !inputs.quiet) {
-            let dataset = try inputs.dataset(
+            // --configs names the folder the tuner saves versions into; while it holds none, the configuration
+            // is the data's own.
+            var sources = inputs
+            if let folder = inputs.configs {
+                let empty = try !FileManager.default.fileExists(atPath: folder)
+                    || ConfigurationHistory.loadIfAny(folder) == nil
+                if empty { sources.configs = nil }
+            }
+            let dataset = try sources.dataset(
                 .all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
-            loaded = try Studio(dataset: dataset)
+            loaded = try Studio(dataset: dataset, configsFolder: inputs.configs)
         }
         guard let studio = loaded else { throw ExitCode(70) }
         let (host, name) = (host, studio.dataset.timeline.name)

@@ -76,10 +76,11 @@ async function portfolio() {
   const filters = el("form", { class: "filters", onsubmit: e => e.preventDefault() },
     el("label", {}, "As of", asOf), el("label", {}, "Band", bandSel), el("label", {}, "AM", text("am", "am")),
     el("label", {}, "Segment", text("segment", "segment")), el("label", {}, "Search", text("search", "search")));
+  const versionLine = el("p", { class: "muted", id: "config-version" });
   const prev = el("button", { type: "button", text: "Previous", onclick: () => { state.offset = Math.max(0, state.offset - state.limit); load(); } });
   const next = el("button", { type: "button", text: "Next", onclick: () => { state.offset += state.limit; load(); } });
   page("Portfolio", el("p", { class: "muted", text: `${summary.accounts} accounts, timeline ${summary.first_date} to ${summary.last_date}` }),
-       el("div", { class: "row" }, el("div", {}, filters, table, el("div", { class: "pager" }, prev, next, info)), counts));
+       el("div", { class: "row" }, el("div", {}, filters, versionLine, table, el("div", { class: "pager" }, prev, next, info)), counts));
   const columns = [["account_id", "Account"], ["score", "Score", true], ["band", "Band"], ["change", "Change", true], ["arr", "ARR", true],
                    ["am", "AM"], ["segment", "Segment"], [null, "Renewal"], [null, "P(churn)", true]];
   async function load() {
@@ -100,6 +101,9 @@ async function portfolio() {
         el("td", { text: r.renewal_date || "–" }), el("td", { class: "num", text: k.churn_probability === undefined ? "–" : pct(k.churn_probability) }));
     });
     table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
+    // Under a configuration history, the version in force at the date shown (DESIGN §15).
+    const version = data.rows.length ? data.rows[0].config_version : undefined;
+    versionLine.textContent = version ? "Scores under configuration " + version + ", the version in force on " + (state.asOf || summary.as_of) : "";
     info.textContent = `${data.total ? state.offset + 1 : 0}–${state.offset + data.rows.length} of ${data.total}`;
     prev.disabled = state.offset === 0; next.disabled = state.offset + data.rows.length >= data.total;
     counts.replaceChildren(el("h2", { text: "Accounts per band" }), bars(sum.bands.map(b => ({ label: b.name, value: b.accounts,
@@ -136,6 +140,17 @@ async function account() {
       });
     });
     if (n) chart.append(sv("text", { x: pad, y: h + 16, text: a.scores[0].as_of }), sv("text", { x: w - 70, y: h + 16, text: a.scores[n - 1].as_of }));
+    // A marker where each configuration version took effect within the account's history (DESIGN §15).
+    let versions = [];
+    try { versions = (await api("/api/v1/configs")).versions; } catch (e) { versions = []; }
+    for (const v of versions) {
+      const i = a.scores.findIndex(s => s.as_of >= v.effective_from);
+      if (i <= 0) continue;
+      const x = pad + i * (bw + 1) - 0.5;
+      chart.append(sv("line", { class: "version-marker", x1: x, y1: 4, x2: x, y2: h, stroke: "#111", "stroke-dasharray": "4 3" },
+                      sv("title", { text: `configuration ${v.id} from ${v.effective_from}${v.note ? ": " + v.note : ""}` })),
+                   sv("text", { class: "version-label", x: x + 3, y: 14, text: v.id }));
+    }
     const legend = sv("svg", { width: w, height: 22 * Math.ceil(f.length / 4), role: "img", "aria-label": "Factors" });
     f.forEach((name, j) => legend.append(sv("rect", { x: 180 * (j % 4), y: 22 * Math.floor(j / 4) + 4, width: 12, height: 12, fill: colours[j % colours.length] }),
                                          sv("text", { x: 180 * (j % 4) + 18, y: 22 * Math.floor(j / 4) + 14, text: name })));
@@ -238,10 +253,39 @@ async function tune() {
       status.textContent = "saved config.yaml";
     } catch (e) { status.textContent = e.message; }
   } });
+  // A new version of the configuration history (POST /api/v1/configs): the server needs a token and --configs.
+  const vid = el("input", { id: "version-id", placeholder: "v2", "aria-label": "Version id", size: 8 });
+  const vdate = el("input", { id: "version-date", type: "date", "aria-label": "Effective from" });
+  const vauthor = el("input", { id: "version-author", placeholder: "author", "aria-label": "Author", size: 10 });
+  const vnote = el("input", { id: "version-note", placeholder: "why", "aria-label": "Note", size: 24 });
+  const versionsCard = el("div", { class: "card", id: "versions" });
+  async function listVersions() {
+    let list = [];
+    try { list = (await api("/api/v1/configs")).versions; } catch (e) { list = []; }
+    const ev = (v, k) => v.evidence && v.evidence[k] !== null && v.evidence[k] !== undefined ? fmt(v.evidence[k], 3) : "–";
+    versionsCard.replaceChildren(el("h2", { text: "Configuration history" }), list.length
+      ? el("table", { "aria-label": "Configuration versions" },
+          el("thead", {}, el("tr", {}, ...["id", "from", "author", "note", "AUC before", "AUC after"].map(t => el("th", { text: t })))),
+          el("tbody", {}, ...list.map(v => el("tr", {}, el("td", { text: v.id }), el("td", { text: v.effective_from }), el("td", { text: v.author || "–" }),
+            el("td", { text: v.note || "" }), el("td", { class: "num", text: ev(v, "auc_before") }), el("td", { class: "num", text: ev(v, "auc_after") })))))
+      : el("p", { class: "muted", text: "No history yet: the data's configuration applies to every date." }));
+  }
+  const saveVersion = el("button", { type: "button", id: "save-version", text: "Save as version", onclick: async () => {
+    status.textContent = "Saving the version (with its backtest)…";
+    try {
+      const r = await api("/api/v1/configs", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ configuration: cfg, version: { id: vid.value, effective_from: vdate.value, author: vauthor.value || undefined, note: vnote.value || undefined } }) });
+      status.textContent = `saved version ${r.id} (${r.file})`;
+      await listVersions();
+    } catch (e) { status.textContent = e.message; }
+  } });
   page("Weight tuner", el("div", { class: "row tuner" },
     el("div", { class: "card" }, el("h2", { text: "Weights" }), factorRows, el("h2", { text: "Bands" }), bandInputs, el("h2", { text: "Risk penalties" }), riskInputs,
-       el("p", {}, suggest, " ", save), status, suggested),
-    results));
+       el("p", {}, suggest, " ", save), status, suggested,
+       el("h2", { text: "Save as a new version" }), el("form", { class: "filters", onsubmit: e => e.preventDefault() },
+         el("label", {}, "Id", vid), el("label", {}, "Effective from", vdate), el("label", {}, "Author", vauthor), el("label", {}, "Note", vnote), saveVersion)),
+    results), versionsCard);
+  await listVersions();
   let timer = null, seq = 0;
   function schedule() { clearTimeout(timer); timer = setTimeout(preview, 150); }
   async function preview() {
