@@ -160,3 +160,20 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before)
     }
 }
+
+extension ConfigHistoryCommandTests {
+    /// The report under a history: the versions listed with their notes, and a marker on the bands-over-time chart
+    /// where each later version took effect.
+    @Test func theReportListsTheVersionsAndMarksThem() throws {
+        let h = try Self.history()
+        let out = h.path + "/report"
+        let r = try CLI.run(["report", "--data", Self.data, "--configs", h.path + "/configs", "--output", out,
+                             "--bootstrap", "0", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(md.contains("## Configuration history") && md.contains("| v2 | 2023-09-01 |  | QBR |"))
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<line class=\"version\"").count - 1 == 2)
+        #expect(html.contains("<title>configuration v3</title>"))
+    }
+}

@@ -90,6 +90,7 @@ public enum ReportBuilder {
         c.landmark = s.landmark
         c.rank = s.rank
         c.compare = s.compare
+        c.versions = dataset.history?.versions ?? []
         return c
     }
 
@@ -203,12 +204,18 @@ public enum ReportBuilder {
                 kind: .scoreHistogram(
                     scores.rows.compactMap { $0.result.score }, bands: bands,
                     title: "Score distribution, \(Day.format(asOf))")))
+        // A marker at the first replay date under each version after the first date's.
+        let dates = replay.dates
+        let markers: [(position: Int, label: String)] = (replay.history?.versions ?? []).compactMap { v in
+            guard let i = dates.firstIndex(where: { $0 >= v.effectiveFrom }), i > 0 else { return nil }
+            return (i, v.id)
+        }
         charts.append(
             ReportChart(
                 name: "Bands over time",
                 kind: .bandShares(
                     Curves.bandShares(replay, bandNames: bands.map(\.name)), bandNames: bands.map(\.name),
-                    title: "Share of accounts per band, every 28 days")))
+                    title: "Share of accounts per band, every 28 days", markers: markers)))
         if let backtest {
             charts.append(
                 ReportChart(

@@ -23,6 +23,8 @@ public struct ReportContent: Sendable {
     public var rank: RankReport?
     /// The account managers' comparison.
     public var compare: ComparisonReport?
+    /// The configuration history the scores were computed under (DESIGN §15), earliest first; empty without one.
+    public var versions: [ConfigurationVersion] = []
     /// The sections left out, each with its reason, and the notes on thin data.
     public var leftOut: [Diagnostic]
 
@@ -95,7 +97,11 @@ public struct ReportChart: Sendable {
     /// What the chart draws.
     public enum Kind: Sendable {
         case scoreHistogram([Double], bands: [Band], title: String)
-        case bandShares([(date: String, shares: [Double])], bandNames: [String], title: String)
+        /// The share per band at each replay date; `markers` are where a configuration version took effect (the
+        /// index of the first date under it, and its id).
+        case bandShares(
+            [(date: String, shares: [Double])], bandNames: [String], title: String,
+            markers: [(position: Int, label: String)])
         case unitLines(
             [(name: String, points: [(Double, Double)])], title: String, xLabel: String, yLabel: String,
             maxValue: Double)

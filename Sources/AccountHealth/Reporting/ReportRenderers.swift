@@ -34,7 +34,21 @@ public enum ReportHTML {
                     "<div class=\"chart leftout\" title=\"\(SVG.esc(chart.name))\">\(SVG.esc(chart.reason ?? ""))</div>"
             }
         }
-        html += "</div><h2>Accounts to call</h2>"
+        html += "</div>"
+        if !c.versions.isEmpty {
+            let t = ReportTables.versions(c.versions)
+            html += "<h2>Configuration history</h2><table><tr>" + t.columns.map { "<th>\(SVG.esc($0))</th>" }.joined()
+            html += "</tr>"
+            for row in t.rows {
+                html +=
+                    "<tr>"
+                    + row.enumerated().map { i, c in
+                        "<td\(t.numeric.contains(i) ? " class=\"n\"" : "")>\(SVG.esc(c))</td>"
+                    }.joined() + "</tr>"
+            }
+            html += "</table>"
+        }
+        html += "<h2>Accounts to call</h2>"
         if c.rank == nil {
             html += "<p class=\"leftout\">\(SVG.esc(c.why("Accounts to call")))</p>"
         } else {
@@ -75,8 +89,8 @@ public enum ReportHTML {
         switch kind {
         case let .scoreHistogram(scores, bands, title):
             return SVG.scoreHistogram(scores, bands: bands, title: title)
-        case let .bandShares(shares, bandNames, title):
-            return SVG.bandShares(shares, bandNames: bandNames, title: title)
+        case let .bandShares(shares, bandNames, title, markers):
+            return SVG.bandShares(shares, bandNames: bandNames, title: title, markers: markers)
         case let .unitLines(series, title, xLabel, yLabel, maxValue):
             return SVG.unitLines(series, title: title, xLabel: xLabel, yLabel: yLabel, maxValue: maxValue)
         case let .weightBars(w, title):
@@ -191,6 +205,13 @@ public enum ReportMarkdown {
         } else {
             md += "_\(c.why("Survival predictions checked"))._\n"
         }
+        if !c.versions.isEmpty {
+            let t = ReportTables.versions(c.versions)
+            md +=
+                "\n## Configuration history\n\n| " + t.columns.joined(separator: " | ") + " |\n|"
+                + t.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
+            for row in t.rows { md += "| " + row.map(Markdown.name).joined(separator: " | ") + " |\n" }
+        }
         md += "\n## Accounts to call\n\n"
         if c.rank != nil {
             md +=
@@ -220,6 +241,21 @@ public enum ReportMarkdown {
 
 /// Tables both formats show.
 enum ReportTables {
+    /// The configuration versions with their notes and evidence (DESIGN §15).
+    static func versions(_ versions: [ConfigurationVersion]) -> ResultTable {
+        var t = ResultTable(
+            columns: ["version", "effective from", "author", "note", "AUC before", "AUC after", "accounts changing band"],
+            numeric: [4, 5, 6])
+        for v in versions {
+            let e = v.evidence
+            t.rows.append([
+                v.id, Day.format(v.effectiveFrom), v.author ?? "", v.note ?? "", NumberFormat.fixed(e?.aucBefore, 3),
+                NumberFormat.fixed(e?.aucAfter, 3), e.map { String($0.accountsChangingBand) } ?? "",
+            ])
+        }
+        return t
+    }
+
     /// The accounts to call, one row each, as both formats print them.
     static func risks(_ rank: RankReport?) -> ResultTable {
         var riskTable = ResultTable(

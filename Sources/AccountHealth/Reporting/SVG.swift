@@ -91,7 +91,10 @@ enum SVG {
     }
 
     /// Stacked shares of each band at each date.
-    static func bandShares(_ rows: [(date: String, shares: [Double])], bandNames: [String], title: String) -> String {
+    static func bandShares(
+        _ rows: [(date: String, shares: [Double])], bandNames: [String], title: String,
+        markers: [(position: Int, label: String)] = []
+    ) -> String {
         let fr = Frame(xMin: 0, xMax: Double(max(1, rows.count)), yMin: 0, yMax: 1)
         let step = max(1, rows.count / 6)
         var s =
@@ -109,6 +112,14 @@ enum SVG {
                     + "height=\"\(f(y0 - y1))\" fill=\"\(color(band: bandNames[k], index: k))\"/>"
                 acc += share
             }
+        }
+        // Where a configuration version took effect: a dashed line at its first date, with its id.
+        for m in markers {
+            let x = f(fr.x(Double(m.position)))
+            s +=
+                "<line class=\"version\" x1=\"\(x)\" y1=\"\(f(fr.y(1)))\" x2=\"\(x)\" y2=\"\(f(fr.y(0)))\" "
+                + "stroke=\"#111\" stroke-dasharray=\"4 3\"><title>configuration \(esc(m.label))</title></line>"
+                + "<text x=\"\(f(fr.x(Double(m.position)) + 3))\" y=\"\(f(fr.y(1) + 10))\">\(esc(m.label))</text>"
         }
         for (k, b) in bandNames.enumerated() {
             s +=
