@@ -29,9 +29,9 @@ def alone(binary, folder):
     return copy
 
 
-def start_server(binary, data):
-    p = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--quiet"], stderr=subprocess.PIPE, text=True,
-                         cwd=os.path.dirname(binary))
+def start_server(binary, data, extra=(), env=None):
+    p = subprocess.Popen([binary, "serve", "--data", data, "--port", "0", "--quiet", *extra], stderr=subprocess.PIPE,
+                         text=True, cwd=os.path.dirname(binary), env=env)
     deadline = time.time() + 120
     while time.time() < deadline:
         line = p.stderr.readline()
@@ -119,6 +119,56 @@ def check_saved(d, wait, binary, data, downloads, failures):
     m = re.search(r"weight: ([0-9.eE+-]+)", first)
     if not m or abs(float(m.group(1)) - weight) > 1e-9:
         failures.append(f"/tune: the saved first weight is {m and m.group(1)}, the slider shows {weight}")
+
+
+def check_versions(d, wait, binary, data, work, failures):
+    """The tuner's "Save as version" writes a version into the --configs folder of a server with a token; `config
+    list` shows it, the history card lists it, and an account's chart marks where it took effect (DESIGN §15)."""
+    folder = os.path.join(work, "configs")
+    token = "browser-token-" + str(os.getpid())
+    env = dict(os.environ, HEALTHSCORE_TOKEN=token)
+    server, base = start_server(binary, data, ["--configs", folder], env)
+    try:
+        d.get(base + "/tune?token=" + token)
+        wait.until(lambda d: d.execute_script("return document.getElementById('save-version') !== null"))
+        for element, value in [("version-id", "browser-v1"), ("version-author", "browser"), ("version-note", "saved in the test")]:
+            d.find_element(By.ID, element).send_keys(value)
+        d.execute_script("const i = document.getElementById('version-date'); i.value = '2024-01-01';")
+        d.find_element(By.ID, "save-version").click()
+        try:
+            WebDriverWait(d, 120).until(lambda d: "saved version" in d.find_element(By.ID, "status").text
+                                        or "error" in d.find_element(By.ID, "status").text.lower())
+        except Exception:
+            pass
+        status = d.find_element(By.ID, "status").text
+        if "saved version browser-v1" not in status:
+            failures.append(f"/tune: Save as version did not save: {status!r}")
+            return
+        r = subprocess.run([binary, "config", "list", "--configs", folder, "--format", "csv"], capture_output=True,
+                           text=True)
+        if "browser-v1,2024-01-01,browser,saved in the test" not in r.stdout:
+            failures.append(f"/tune: config list does not show the saved version: {r.stdout} {r.stderr}")
+        try:
+            WebDriverWait(d, 20).until(lambda d: "browser-v1" in d.find_element(By.ID, "versions").text)
+        except Exception:
+            failures.append(f"/tune: the history card does not list the version: {d.find_element(By.ID, 'versions').text!r}")
+        d.get(base + "/accounts/A000941")
+        WebDriverWait(d, 60).until(lambda d: d.execute_script("return document.querySelector('svg rect') !== null"))
+        WebDriverWait(d, 20).until(lambda d: d.execute_script("return document.querySelectorAll('.version-marker').length") == 1)
+        d.get(base + "/")
+        WebDriverWait(d, 60).until(lambda d: "browser-v1" in d.find_element(By.ID, "config-version").text)
+        print(f"versions: saved browser-v1 from the tuner; listed by config list; marked on the account's chart")
+    except Exception as e:
+        failures.append(f"versions: {type(e).__name__}: {e}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    written = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    if written != ["2024-01-01-browser-v1.yaml"]:
+        failures.append(f"versions: the configs folder holds {written}")
 
 
 def check_suggest(d, wait, base, failures):
@@ -243,6 +293,7 @@ def main():
         check_console("/tune (save)")
         check_suggest(d, wait, base, failures)
         check_console("/tune (suggest)")
+        check_versions(d, wait, binary, os.path.abspath(a.data), work, failures)
         marked, marked_base = start_server(binary, markup_dataset(os.path.join(work, "markup")))
         check_escaping(d, wait, marked_base, failures)
     finally:
