@@ -1,4 +1,5 @@
 import AccountHealth
+import AccountHealthPostgres
 import ArgumentParser
 import Foundation
 
@@ -19,11 +20,25 @@ struct ConfigCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Diff.self, New.self]
     )
 
-    /// The history folder of `--configs`, else `configs/` in `--data`.
-    static func folder(_ inputs: InputOptions) throws -> String {
+    /// The history folder of `--configs`, else `configs/` in `--data` (nil with `--configs-table`).
+    static func folder(_ inputs: InputOptions) throws -> String? {
+        if inputs.configsTable != nil { return nil }
+        if inputs.db != nil { throw ValidationError("with --db, name the history's table with --configs-table NAME") }
         if let c = inputs.configs { return c }
         if let d = inputs.data { return (d as NSString).appendingPathComponent("configs") }
         throw ValidationError("name the history with --configs DIR (or --data DIR holding configs/)")
+    }
+
+    /// The history of the folder, or of `--configs-table` in the database of `--db`.
+    static func history(_ inputs: InputOptions) throws -> ConfigurationHistory {
+        if let folder = try folder(inputs) { return try ConfigurationHistory.load(directory: folder) }
+        let source = try inputs.database()!
+        guard let h = try ConfigsTable.historyIfAny(source, table: inputs.configsTable!) else {
+            throw InputError(
+                .invalidConfiguration, Location(file: source.displayName(inputs.configsTable!)),
+                "the configuration history table has no versions")
+        }
+        return h
     }
 
     struct List: ParsableCommand {
@@ -32,9 +47,9 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var out: OutputOptions
 
         func run() throws {
-            let dir = try ConfigCommand.folder(inputs)
+            _ = try ConfigCommand.folder(inputs)
             try reportingErrors {
-                try out.emit(Render.configVersions(try ConfigurationHistory.load(directory: dir), format: out.resolvedFormat))
+                try out.emit(Render.configVersions(try ConfigCommand.history(inputs), format: out.resolvedFormat))
             }
         }
     }
@@ -46,9 +61,9 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var out: OutputOptions
 
         func run() throws {
-            let dir = try ConfigCommand.folder(inputs)
+            _ = try ConfigCommand.folder(inputs)
             try reportingErrors {
-                let history = try ConfigurationHistory.load(directory: dir)
+                let history = try ConfigCommand.history(inputs)
                 try out.emit(Render.configVersion(try ConfigCommand.version(id, in: history), format: out.resolvedFormat))
             }
         }
@@ -63,9 +78,9 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var out: OutputOptions
 
         func run() throws {
-            let dir = try ConfigCommand.folder(inputs)
+            _ = try ConfigCommand.folder(inputs)
             try reportingErrors {
-                let history = try ConfigurationHistory.load(directory: dir)
+                let history = try ConfigCommand.history(inputs)
                 let va = try ConfigCommand.version(a, in: history), vb = try ConfigCommand.version(b, in: history)
                 let diff = ConfigurationDiff(from: va.id, va.configuration, to: vb.id, vb.configuration)
                 try out.emit(Render.configDiff(diff, format: out.resolvedFormat))
@@ -79,7 +94,9 @@ struct ConfigCommand: ParsableCommand {
             discussion: """
                 Writes DIR/<effective_from>-<id>.yaml atomically; refuses a duplicate id or date and an existing
                 file. With the data (--data, or --timeline and --outcomes) the file gets an evidence: block: the
-                backtest --against summary of the new version against the one in force before it.
+                backtest --against summary of the new version against the one in force before it. With --db URL
+                --configs-table NAME the version is a row of that table instead (inserted in one transaction), and
+                the evidence comes from the database's tables.
                 """)
         @Argument(help: "The configuration file of the new version (a version block in it is replaced).")
         var file: String
@@ -98,9 +115,16 @@ struct ConfigCommand: ParsableCommand {
             let dir = try ConfigCommand.folder(inputs)
             try reportingErrors(progress: !inputs.quiet) {
                 let configuration = try Configuration.load(path: file)
-                let history = FileManager.default.fileExists(atPath: dir) ? try ConfigurationHistory.loadIfAny(dir) : nil
-                let target = (dir as NSString).appendingPathComponent(
-                    "\(Day.format(effectiveFrom.day))-\(id).yaml")
+                let history: ConfigurationHistory?
+                let target: String
+                if let dir {
+                    history = FileManager.default.fileExists(atPath: dir) ? try ConfigurationHistory.loadIfAny(dir) : nil
+                    target = (dir as NSString).appendingPathComponent("\(Day.format(effectiveFrom.day))-\(id).yaml")
+                } else {
+                    let source = try inputs.database()!
+                    history = try ConfigsTable.historyIfAny(source, table: inputs.configsTable!)
+                    target = "\(source.displayName(inputs.configsTable!)) row '\(id)'"
+                }
                 // The data, when given, for the evidence (its own configuration is not read).
                 var dataset: Dataset? = nil
                 if inputs.data != nil || inputs.timeline != nil || inputs.events != nil || inputs.db != nil {
@@ -115,11 +139,15 @@ struct ConfigCommand: ParsableCommand {
                     configuration, id: id, effectiveFrom: effectiveFrom.day, author: author, note: note,
                     history: history, dataset: dataset, file: target)
                 for d in diagnostics { healthscore.note(d.message) }
-                let path = try ConfigurationHistory.write(version, directory: dir)
                 var written = version
-                written.file = path
+                if let dir {
+                    written.file = try ConfigurationHistory.write(version, directory: dir)
+                } else {
+                    // One transaction: the table created when missing, then the row.
+                    try ConfigsTable.insert(version, into: inputs.configsTable!, source: try inputs.database()!)
+                }
                 try out.emit(Render.configVersion(written, format: out.format?.value == .json ? .json : .table))
-                healthscore.note("wrote \(path)")
+                healthscore.note("wrote \(written.file)")
             }
         }
     }

@@ -88,6 +88,14 @@ struct InputOptions: ParsableArguments {
             valueName: "name"))
     var eventsTable: String?
 
+    @Option(
+        name: .customLong("configs-table"),
+        help: ArgumentHelp(
+            "With --db: the configuration history in this table (id, effective_from, author, note, yaml, evidence, "
+                + "created_at; DESIGN §15).",
+            valueName: "name"))
+    var configsTable: String?
+
     var tables: DatabaseTables {
         DatabaseTables(
             schema: schema, timeline: timelineTable ?? "timeline", accounts: accountsTable ?? "accounts",
@@ -99,6 +107,12 @@ struct InputOptions: ParsableArguments {
         if timeline != nil && events != nil { throw ValidationError("give --timeline or --events, not both") }
         if config != nil && configs != nil {
             throw ValidationError("give --config FILE (one version for all of history) or --configs DIR, not both")
+        }
+        if configsTable != nil {
+            if db == nil { throw ValidationError("--configs-table reads the history from the database of --db") }
+            if config != nil || configs != nil {
+                throw ValidationError("give --configs-table NAME, --configs DIR or --config FILE, one of them")
+            }
         }
         if db != nil {
             let files = [
@@ -155,10 +169,20 @@ struct InputOptions: ParsableArguments {
         command: String
     ) throws -> Dataset {
         if let source = try database() {
-            let files = try checkedFiles(required: required.intersection(.configuration), command: command)
+            // With --configs-table, the history (and so the configuration) comes from the database.
+            let needed = configsTable == nil ? required.intersection(.configuration) : []
+            let files = try checkedFiles(required: needed, command: command)
             let (timeline, diagnostics) = try databaseTimeline(source, files: files, loading: loading)
             var d = Dataset(timeline: timeline, configurationName: files.config ?? "config")
             d.diagnostics = diagnostics
+            if let table = configsTable, parts.union(required).contains(.configuration) {
+                guard let history = try ConfigsTable.historyIfAny(source, table: table) else {
+                    throw InputError(
+                        .invalidConfiguration, Location(file: source.displayName(table)),
+                        "the configuration history table has no versions")
+                }
+                d.history = history
+            }
             try add(parts, required: required, to: &d, command: command)
             for x in d.diagnostics { note(x.message) }
             return d
@@ -175,7 +199,8 @@ struct InputOptions: ParsableArguments {
         _ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String
     ) throws {
         if let source = try database() {
-            let files = try checkedFiles(required: required.intersection(.configuration), command: command)
+            let needed = configsTable == nil ? required.intersection(.configuration) : []
+            let files = try checkedFiles(required: needed, command: command)
             let all = parts.union(required)
             try files.read(all.intersection(.configuration), into: &dataset)
             if all.contains(.accounts), try wanted(.accounts, required: required, source: source) {

@@ -102,7 +102,7 @@ extension Alert: Encodable {
         try c.encodeIfPresent(row.changeSameConfig, forKey: .change)
         try c.encodeIfPresent(row.band, forKey: .band)
         try c.encodeIfPresent(row.previousBandSameConfig, forKey: .previousBand)
-        try c.encodeIfPresent(row.configVersion, forKey: .configVersion)
+        if let v = row.configVersion { try c.encode(v, forKey: .configVersion) }
     }
 }
 
