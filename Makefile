@@ -68,6 +68,7 @@ bench: build
 	bash scripts/bench_cox.sh
 	bash scripts/bench_derive.sh
 	bash scripts/bench_score_form.sh
+	bash scripts/bench_history.sh
 	$(BIN) bench
 
 ## make report-check: render the report in headless Chromium and fail on a blank or broken page

@@ -50,7 +50,9 @@ public enum ConfigsTable {
             try h.checkNew(id: version.id, effectiveFrom: version.effectiveFrom, file: name)
         }
         func text(_ s: String?) -> String { s.map(PushDown.literal) ?? "NULL" }
-        let evidence = version.evidence.map { JSON.encode($0).serialized(pretty: false) }
+        let evidence = version.evidence.map {
+            "CAST(\(PushDown.literal(JSON.encode($0).serialized(pretty: false))) AS jsonb)"
+        }
         let statements = [
             """
             CREATE TABLE IF NOT EXISTS \(qualified) (id text PRIMARY KEY, effective_from date NOT NULL UNIQUE, \
@@ -59,7 +61,7 @@ public enum ConfigsTable {
             """
             INSERT INTO \(qualified) (id, effective_from, author, note, yaml, evidence) VALUES \
             (\(PushDown.literal(version.id)), DATE '\(Day.format(version.effectiveFrom))', \(text(version.author)), \
-            \(text(version.note)), \(PushDown.literal(version.yaml())), \(evidence.map { "CAST(\(PushDown.literal($0)) AS jsonb)" } ?? "NULL"))
+            \(text(version.note)), \(PushDown.literal(version.yaml())), \(evidence ?? "NULL"))
             """,
         ]
         do {

@@ -232,7 +232,8 @@ struct APIController {
                     .forbidden, message: "saving a version needs a token: serve with one (and with --configs DIR)")
             }
             guard studio.configsFolder != nil else {
-                throw HTTPError(.forbidden, message: "this studio saves no versions: serve --configs DIR names the folder")
+                throw HTTPError(
+                    .forbidden, message: "this studio saves no versions: serve --configs DIR names the folder")
             }
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))

@@ -481,7 +481,8 @@ public final class Studio: Sendable {
         guard let effective = Day.parse(dateText) else {
             throw Failure(.usage, "version.effective_from: not a YYYY-MM-DD date (value: \"\(dateText)\")")
         }
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: c, options: [.sortedKeys]), as: UTF8.self)
+        let text = String(
+            decoding: try JSONSerialization.data(withJSONObject: c, options: [.sortedKeys]), as: UTF8.self)
         let (configuration, _) = try postedConfiguration(text)
         try configuration.check(againstTimelineFactors: timelineFactors, file: "request body")
         return try saving.withLock { _ in

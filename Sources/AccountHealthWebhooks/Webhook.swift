@@ -27,7 +27,10 @@ public struct WebhookMessage: Sendable {
         self.configVersion = configVersion
         self.rows = rows
         var h = SHA256()
-        for part in [type, Day.format(asOf), configVersion ?? "", configuration.yaml(), JSON.array(rows).serialized(pretty: false)] {
+        for part in [
+            type, Day.format(asOf), configVersion ?? "", configuration.yaml(),
+            JSON.array(rows).serialized(pretty: false),
+        ] {
             h.update(data: Data(part.utf8))
             h.update(data: Data([0]))
         }
@@ -53,7 +56,8 @@ public struct WebhookMessage: Sendable {
     /// then a context "and N more": at most 50 blocks, Slack's limit).
     public func slackBody() -> String {
         let what = type == "healthscore.rank" ? "accounts most at risk" : "alert(s)"
-        let title = "healthscore: \(rows.count) \(what) as of \(Day.format(asOf))"
+        let title =
+            "healthscore: \(rows.count) \(what) as of \(Day.format(asOf))"
             + (configVersion.map { " (configuration \($0))" } ?? "")
         func plain(_ s: String) -> JSON { .object([("type", .string("plain_text")), ("text", .string(s))]) }
         func markdown(_ s: String) -> JSON { .object([("type", .string("mrkdwn")), ("text", .string(s))]) }
@@ -63,7 +67,8 @@ public struct WebhookMessage: Sendable {
         }
         if rows.count > 48 {
             blocks.append(
-                .object([("type", .string("context")), ("elements", .array([markdown("and \(rows.count - 48) more")]))]))
+                .object([("type", .string("context")), ("elements", .array([markdown("and \(rows.count - 48) more")]))])
+            )
         }
         return JSON.object([("text", .string(title)), ("blocks", .array(blocks))]).serialized(pretty: false)
     }
@@ -258,7 +263,8 @@ public enum Webhooks {
             request.headers.add(name: "webhook-timestamp", value: String(timestamp))
             if let secret = options.secret {
                 request.headers.add(
-                    name: "webhook-signature", value: secret.signature(id: message.id, timestamp: timestamp, body: body))
+                    name: "webhook-signature", value: secret.signature(id: message.id, timestamp: timestamp, body: body)
+                )
             }
         }
         request.body = .bytes(ByteBuffer(string: body))
@@ -278,7 +284,8 @@ public enum Webhooks {
                     if (300..<400).contains(code) { last += " (a redirect, never followed)" }
                     throw WebhookError.failed(host: host, attempts: attempt, last: last)
                 }
-                if let ra = response.headers.first(name: "retry-after"), let s = Double(ra.trimmingCharacters(in: .whitespaces)),
+                if let ra = response.headers.first(name: "retry-after"),
+                    let s = Double(ra.trimmingCharacters(in: .whitespaces)),
                     s >= 0
                 {
                     wait = min(s, options.maxRetryAfter)

@@ -64,7 +64,8 @@ struct ConfigCommand: ParsableCommand {
             _ = try ConfigCommand.folder(inputs)
             try reportingErrors {
                 let history = try ConfigCommand.history(inputs)
-                try out.emit(Render.configVersion(try ConfigCommand.version(id, in: history), format: out.resolvedFormat))
+                try out.emit(
+                    Render.configVersion(try ConfigCommand.version(id, in: history), format: out.resolvedFormat))
             }
         }
     }
@@ -118,7 +119,8 @@ struct ConfigCommand: ParsableCommand {
                 let history: ConfigurationHistory?
                 let target: String
                 if let dir {
-                    history = FileManager.default.fileExists(atPath: dir) ? try ConfigurationHistory.loadIfAny(dir) : nil
+                    history =
+                        FileManager.default.fileExists(atPath: dir) ? try ConfigurationHistory.loadIfAny(dir) : nil
                     target = (dir as NSString).appendingPathComponent("\(Day.format(effectiveFrom.day))-\(id).yaml")
                 } else {
                     let source = try inputs.database()!

@@ -41,7 +41,8 @@ struct HealthScore: AsyncParsableCommand {
         version: AccountHealthVersion.current,
         subcommands: [
             Simulate.self, DeriveCommand.self, Validate.self, SQLCommand.self, Score.self, Explain.self,
-            AlertsCommand.self, ConfigCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self, CompareCommand.self,
+            AlertsCommand.self, ConfigCommand.self, Fit.self, IndicatorsCommand.self, BacktestCommand.self,
+            CompareCommand.self,
             RankCommand.self, SurvivalCommand.self, ReportCommand.self, Serve.self, Bench.self,
         ]
     )

@@ -55,7 +55,8 @@ struct Serve: AsyncParsableCommand {
             // is the data's own.
             var sources = inputs
             if let folder = inputs.configs {
-                let empty = try !FileManager.default.fileExists(atPath: folder)
+                let empty =
+                    try !FileManager.default.fileExists(atPath: folder)
                     || ConfigurationHistory.loadIfAny(folder) == nil
                 if empty { sources.configs = nil }
             }

@@ -18,12 +18,14 @@ struct WebhookArguments: ParsableArguments {
     var webhookSecretEnv: String?
     @Option(
         name: .customLong("webhook-format"),
-        help: ArgumentHelp("standard (signed Standard Webhooks event) or slack (Slack's incoming-webhook shape).",
+        help: ArgumentHelp(
+            "standard (signed Standard Webhooks event) or slack (Slack's incoming-webhook shape).",
             valueName: "format"))
     var webhookFormat: String = "standard"
     @Option(
         name: .customLong("ca-file"),
-        help: ArgumentHelp("A private CA (PEM) that the webhook's https certificate is checked against.",
+        help: ArgumentHelp(
+            "A private CA (PEM) that the webhook's https certificate is checked against.",
             valueName: "file"))
     var caFile: String?
 

@@ -63,7 +63,9 @@ public enum Render {
             line.append(ResultTable.csvField(row.band ?? "")); line.append(byte: 0x2C)
             if let v = row.configVersion { line.append(ResultTable.csvField(v)); line.append(byte: 0x2C) }
             line.append(NumberFormat.exact(row.change))
-            if row.configVersion != nil { line.append(byte: 0x2C); line.append(NumberFormat.exact(row.changeSameConfig)) }
+            if row.configVersion != nil {
+                line.append(byte: 0x2C); line.append(NumberFormat.exact(row.changeSameConfig))
+            }
             for p in row.points { line.append(byte: 0x2C); line.append(NumberFormat.exact(p)) }
             line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.penalty))
             line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.coverage))

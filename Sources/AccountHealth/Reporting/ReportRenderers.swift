@@ -244,7 +244,9 @@ enum ReportTables {
     /// The configuration versions with their notes and evidence (DESIGN §15).
     static func versions(_ versions: [ConfigurationVersion]) -> ResultTable {
         var t = ResultTable(
-            columns: ["version", "effective from", "author", "note", "AUC before", "AUC after", "accounts changing band"],
+            columns: [
+                "version", "effective from", "author", "note", "AUC before", "AUC after", "accounts changing band",
+            ],
             numeric: [4, 5, 6])
         for v in versions {
             let e = v.evidence

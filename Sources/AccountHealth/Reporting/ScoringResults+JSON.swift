@@ -127,7 +127,7 @@ extension ScoreRow {
         }
 
         /// `{"account_id", "as_of", "score", "band", ["config_version",] "change", ["change_same_config",] "risk",
-    /// "risk_penalty", "coverage", "points"}` (the bracketed keys under a history).
+        /// "risk_penalty", "coverage", "points"}` (the bracketed keys under a history).
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(row.accountId, forKey: .accountId)

@@ -20,7 +20,8 @@ public enum Alerts {
             let cfg = report.history?.version(at: row.asOf).configuration ?? configuration
             let names = cfg.rules(forSegment: row.segment).bands.map(\.name)
             var worse = false
-            if let pb = row.previousBandSameConfig, let i = names.firstIndex(of: band), let j = names.firstIndex(of: pb),
+            if let pb = row.previousBandSameConfig, let i = names.firstIndex(of: band),
+                let j = names.firstIndex(of: pb),
                 i < j
             {
                 worse = true

@@ -113,7 +113,8 @@ public struct ConfigurationVersion: Sendable {
             throw p.error(vn, "version.id", "missing or empty")
         }
         guard isPlainId(id) else {
-            throw p.error(idNode, "version.id", "must be a plain name: letters, digits, '.', '_', '-', not starting with '.'")
+            throw p.error(
+                idNode, "version.id", "must be a plain name: letters, digits, '.', '_', '-', not starting with '.'")
         }
         guard let dn = vm["effective_from"] else {
             throw p.error(vn, "version.effective_from", "missing (the first day the version is in force)")
@@ -197,7 +198,8 @@ public struct ConfigurationHistory: Sendable {
             throw InputError(.missingFile, Location(file: directory), "no such configuration folder")
         }
         guard isDir.boolValue else {
-            throw InputError(.unreadableFile, Location(file: directory), "not a folder (a history is a folder of *.yaml)")
+            throw InputError(
+                .unreadableFile, Location(file: directory), "not a folder (a history is a folder of *.yaml)")
         }
         let names: [String]
         do {
@@ -208,7 +210,8 @@ public struct ConfigurationHistory: Sendable {
         var versions: [ConfigurationVersion] = []
         for n in names.sorted() where n.hasSuffix(".yaml") && !n.hasPrefix(".") {
             let path = (directory as NSString).appendingPathComponent(n)
-            versions.append(try ConfigurationVersion.parse(yaml: try ConfigParser.text(path: path, name: path), file: path))
+            versions.append(
+                try ConfigurationVersion.parse(yaml: try ConfigParser.text(path: path, name: path), file: path))
         }
         return try ConfigurationHistory(versions, name: directory)
     }
@@ -304,7 +307,8 @@ public struct ConfigurationDiff: Sendable {
         self.to = to
         var out: [ConfigurationChange] = []
         Self.rules(a.base, b.base, prefix: "", into: &out)
-        let names = a.segments.map(\.name) + b.segments.map(\.name).filter { n in !a.segments.contains { $0.name == n } }
+        let names =
+            a.segments.map(\.name) + b.segments.map(\.name).filter { n in !a.segments.contains { $0.name == n } }
         for s in names {
             let ra = a.segments.first { $0.name == s }?.rules, rb = b.segments.first { $0.name == s }?.rules
             switch (ra, rb) {
@@ -414,7 +418,8 @@ extension ConfigurationHistory {
         var diagnostics: [Diagnostic] = []
         guard let before = history?.predecessor(of: effectiveFrom) else {
             diagnostics.append(
-                Diagnostic(.noEvidence, message: "no version in force before \(Day.format(effectiveFrom)): no evidence"))
+                Diagnostic(.noEvidence, message: "no version in force before \(Day.format(effectiveFrom)): no evidence")
+            )
             return (version, diagnostics)
         }
         guard var data = dataset, let outcomes = data.outcomes, outcomes.count > 0 else {

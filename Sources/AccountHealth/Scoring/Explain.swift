@@ -119,7 +119,8 @@ public enum Explainer {
         accountId: String, from: Int32, to: Int32
     ) throws -> Waterfall {
         let history = configuration == nil ? dataset.history : nil
-        let late = try history?.version(at: to).configuration ?? configuration ?? dataset.requireConfiguration("explain")
+        let late =
+            try history?.version(at: to).configuration ?? configuration ?? dataset.requireConfiguration("explain")
         let early = history?.version(at: from).configuration ?? late
         let accounts = dataset.accounts
         var names = late.allFactorNames
