@@ -2,7 +2,7 @@
 # DESIGN §15 costs in one interleaved run (medians of RUNS, peak memory in MB beside each time):
 #   score --every 7 under a history of three versions against score --every 7 under one configuration (target
 #   at most 1.2x), and config new with its evidence block against the backtest --against it runs (at most 1x).
-#   bash scripts/bench_history.sh [DATA_DIR] [RUNS]
+#   bash scripts/bench_history.sh [DATA_DIR] [RUNS]      (PARTS=config: only the config new half)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${1:-/tmp/ah-bench-100000-104}; RUNS=${2:-3}
@@ -34,13 +34,15 @@ cp "$W/configs/v2.yaml" "$W/proposal.yaml"
 t() { /usr/bin/time -o "$W/t" -f "%e %M" "$@" > /dev/null 2>/dev/null; awk '{printf "%s/%d ", $1, $2/1024}' "$W/t"; }
 declare -A T
 for i in $(seq "$RUNS"); do
-  T[score_every7_one]+="$(t "$BIN" score --data "$D" --every 7 --format csv -o "$W/one.csv")"
-  T[score_every7_history]+="$(t "$BIN" score --data "$D" --configs "$W/configs" --every 7 --format csv -o "$W/h.csv")"
+  if [ "${PARTS:-all}" = all ]; then
+    T[score_every7_one]+="$(t "$BIN" score --data "$D" --every 7 --format csv -o "$W/one.csv")"
+    T[score_every7_history]+="$(t "$BIN" score --data "$D" --configs "$W/configs" --every 7 --format csv -o "$W/h.csv")"
+  fi
   T[backtest_against]+="$(t "$BIN" backtest --data "$D" --config "$W/configs/v3.yaml" --against "$W/proposal.yaml" --format json)"
   rm -rf "$W/new"; cp -r "$W/configs" "$W/new"
   T[config_new]+="$(t "$BIN" config new "$W/proposal.yaml" --configs "$W/new" --id "p$i" --effective-from 2099-01-01 --data "$D" --quiet)"
 done
-for k in score_every7_one score_every7_history backtest_against config_new; do
+for k in "${!T[@]}"; do
   m=$(echo ${T[$k]} | tr ' ' '\n' | cut -d/ -f1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo "$k median $m s (runs, s/MB peak: ${T[$k]})"
 done

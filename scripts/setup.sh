@@ -3,7 +3,8 @@
 #   libopenblas-dev + liblapacke-dev (BLAS/LAPACK for the models; DESIGN §9),
 #   python3-yaml (the independent §3 and §9 references used by the tests),
 #   postgresql (throw-away servers for the push-down tests, DESIGN §10),
-#   chromium, chromium-driver and selenium (the studio's browser test, DESIGN §11), curl.
+#   chromium, chromium-driver and selenium (the studio's browser test, DESIGN §11), curl, openssl (the
+#   webhook test's certificates, DESIGN §16).
 # Safe to run repeatedly. Uses sudo when not root.
 set -euo pipefail
 
@@ -20,6 +21,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # curl: the test that requests the served binary over HTTP.
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# openssl: the webhook test makes a CA and server certificates (DESIGN §16).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -131,7 +131,11 @@ struct ConfigCommand: ParsableCommand {
                 var dataset: Dataset? = nil
                 if inputs.data != nil || inputs.timeline != nil || inputs.events != nil || inputs.db != nil {
                     var d = try inputs.dataset([], command: "config new")
-                    try inputs.add([.accounts, .outcomes], to: &d, command: "config new")
+                    // As backtest does: the accounts only matter for per-segment weights.
+                    let segments =
+                        !configuration.segments.isEmpty
+                        || history?.versions.contains { !$0.configuration.segments.isEmpty } == true
+                    try inputs.add(segments ? [.accounts, .outcomes] : [.outcomes], to: &d, command: "config new")
                     try configuration.check(
                         againstTimelineFactors: try d.timeline.columns().factorNames ?? configuration.allFactorNames,
                         file: file)

@@ -6,10 +6,13 @@ struct Score: ParsableCommand {
         abstract: "Score every account at a date, or replay the score over history.",
         discussion: """
             CSV columns: account_id, as_of, score, band, change, one <factor>_points column per factor,
-            then risk_penalty and coverage.
+            then risk_penalty and coverage. Under a configuration history (--configs DIR, or configs/ in
+            --data) each date is scored under the version in force then, and config_version (after band) and
+            change_same_config (after change: both dates under the row's version) are added.
             Examples:
               healthscore score --data datasets/simulated --as-of 2024-06-30
               healthscore score --data datasets/simulated --every 7 --format csv -o replay.csv
+              healthscore score --data datasets/simulated --configs configs --every 7 -o replay.csv
             """
     )
 

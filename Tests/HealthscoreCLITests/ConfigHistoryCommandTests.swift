@@ -157,6 +157,14 @@ import TestSupport
         let missing = try CLI.run(
             ["config", "new", proposal, "--configs", h.path + "/no/such", "--id", "v8", "--effective-from", "2024-10-01"])
         #expect(missing.status == 66, "\(missing.err)")
+        // A folder without write permission (only meaningful when not root, who may write anywhere).
+        if getuid() != 0 {
+            chmod(dir, 0o555)
+            defer { chmod(dir, 0o755) }
+            let denied = try CLI.run(
+                ["config", "new", proposal, "--configs", dir, "--id", "v9", "--effective-from", "2024-11-01"])
+            #expect(denied.status == 66 && denied.err.contains(dir), "\(denied.err)")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before)
     }
 }

@@ -105,6 +105,22 @@ let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         #expect(run.err.contains("3 attempt(s)"))
     }
 
+    /// The sequence: 503, 503, 200 (one run, three attempts), then 400 (the next run: not retried, 69).
+    @Test func unavailableTwiceThenDeliveredThenRefused() throws {
+        let r = try Receiver(secret: secret, statuses: [503, 503, 200, 400])
+        let args = ["alerts", "--data", bundled, "--quiet", "--format", "csv", "--webhook", "http://127.0.0.1:\(r.port)/h",
+                    "--webhook-secret-env", "HS_TEST_SECRET"]
+        let first = try CLI.run(args, environment: ["HS_TEST_SECRET": secret])
+        #expect(first.status == 0 && first.err.contains("3 attempt(s)"), "\(first.err)")
+        let second = try CLI.run(args, environment: ["HS_TEST_SECRET": secret])
+        #expect(second.status == 69 && second.err.contains("HTTP 400") && second.err.contains("1 attempt(s)"))
+        #expect(second.out == first.out && !second.out.isEmpty, "the rows are written before the delivery")
+        let got = try r.requests()
+        #expect(got.map { $0["status"] as! Int } == [503, 503, 200, 400])
+        #expect(got.allSatisfy { $0["signature_ok"] as? Bool == true })
+        #expect(Set(got.map { $0["id"] as! String }).count == 1, "the same run sends the same id")
+    }
+
     /// Four failures: exit 69 naming the host and the last status, with every row already written.
     @Test func aRefusedDeliveryExits69WithTheRowsWritten() throws {
         let r = try Receiver(statuses: [500, 502, 500, 503])

@@ -36,31 +36,13 @@ public enum ReportHTML {
         }
         html += "</div>"
         if !c.versions.isEmpty {
-            let t = ReportTables.versions(c.versions)
-            html += "<h2>Configuration history</h2><table><tr>" + t.columns.map { "<th>\(SVG.esc($0))</th>" }.joined()
-            html += "</tr>"
-            for row in t.rows {
-                html +=
-                    "<tr>"
-                    + row.enumerated().map { i, c in
-                        "<td\(t.numeric.contains(i) ? " class=\"n\"" : "")>\(SVG.esc(c))</td>"
-                    }.joined() + "</tr>"
-            }
-            html += "</table>"
+            html += "<h2>Configuration history</h2>" + ReportTables.html(ReportTables.versions(c.versions))
         }
         html += "<h2>Accounts to call</h2>"
         if c.rank == nil {
             html += "<p class=\"leftout\">\(SVG.esc(c.why("Accounts to call")))</p>"
         } else {
-            html += "<table><tr>" + riskTable.columns.map { "<th>\(SVG.esc($0))</th>" }.joined() + "</tr>"
-            for row in riskTable.rows {
-                html +=
-                    "<tr>"
-                    + row.enumerated().map { i, c in
-                        "<td\(riskTable.numeric.contains(i) ? " class=\"n\"" : "")>\(SVG.esc(c))</td>"
-                    }.joined() + "</tr>"
-            }
-            html += "</table>"
+            html += ReportTables.html(riskTable)
         }
         html += "<h2>Account managers</h2>"
         if let compare = c.compare {
@@ -206,18 +188,11 @@ public enum ReportMarkdown {
             md += "_\(c.why("Survival predictions checked"))._\n"
         }
         if !c.versions.isEmpty {
-            let t = ReportTables.versions(c.versions)
-            md +=
-                "\n## Configuration history\n\n| " + t.columns.joined(separator: " | ") + " |\n|"
-                + t.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
-            for row in t.rows { md += "| " + row.map(Markdown.name).joined(separator: " | ") + " |\n" }
+            md += "\n## Configuration history\n\n" + ReportTables.markdown(ReportTables.versions(c.versions))
         }
         md += "\n## Accounts to call\n\n"
         if c.rank != nil {
-            md +=
-                "| " + riskTable.columns.joined(separator: " | ") + " |\n|"
-                + riskTable.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
-            for row in riskTable.rows { md += "| " + row.map(Markdown.name).joined(separator: " | ") + " |\n" }
+            md += ReportTables.markdown(riskTable)
         } else {
             md += "_\(c.why("Accounts to call"))._\n"
         }
@@ -241,6 +216,28 @@ public enum ReportMarkdown {
 
 /// Tables both formats show.
 enum ReportTables {
+    /// A table in HTML, every cell escaped, numeric columns right-aligned.
+    static func html(_ t: ResultTable) -> String {
+        var html = "<table><tr>" + t.columns.map { "<th>\(SVG.esc($0))</th>" }.joined() + "</tr>"
+        for row in t.rows {
+            html +=
+                "<tr>"
+                + row.enumerated().map { i, c in
+                    "<td\(t.numeric.contains(i) ? " class=\"n\"" : "")>\(SVG.esc(c))</td>"
+                }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// A table in Markdown, every cell through `Markdown.name`.
+    static func markdown(_ t: ResultTable) -> String {
+        var md =
+            "| " + t.columns.joined(separator: " | ") + " |\n|" + t.columns.map { _ in "---" }.joined(separator: "|")
+            + "|\n"
+        for row in t.rows { md += "| " + row.map(Markdown.name).joined(separator: " | ") + " |\n" }
+        return md
+    }
+
     /// The configuration versions with their notes and evidence (DESIGN §15).
     static func versions(_ versions: [ConfigurationVersion]) -> ResultTable {
         var t = ResultTable(
