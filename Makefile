@@ -33,6 +33,11 @@ demo: build
 	$(BIN) survival --data $(DATA) --format json --output $(OUT)/survival.json
 	$(BIN) rank --data $(DATA) --model $(OUT)/cox.json --top 10 --format table
 	$(BIN) report --data $(DATA) --output $(OUT)/report
+	@rm -rf $(OUT)/configs
+	$(BIN) config new $(DATA)/config.yaml --configs $(OUT)/configs --id v1 --effective-from 2023-01-01 --note "hand-set" --quiet
+	$(BIN) config new $(OUT)/suggested.yaml --configs $(OUT)/configs --id v2 --effective-from 2024-01-01 --note "fitted" --data $(DATA) --quiet
+	$(BIN) config diff v1 v2 --configs $(OUT)/configs --format table
+	$(BIN) score --data $(DATA) --configs $(OUT)/configs --every 28 --format csv --output $(OUT)/replay-history.csv
 	$(BIN) derive --data datasets/activity --output $(OUT)/activity-timeline.csv
 	$(BIN) score --data datasets/activity --format csv --output $(OUT)/activity-scores.csv
 	$(BIN) fit --data datasets/activity --format table
