@@ -250,8 +250,22 @@ public enum Webhooks {
         // on its own until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { _ = client.shutdown() }
+        // The client is shut down (awaited) whatever the outcome, before the answer is returned.
+        let outcome: Result<WebhookDelivery, any Error>
+        do {
+            outcome = .success(
+                try await send(message, client: client, url: url, host: host, options: options, now: now))
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await client.shutdown()
+        return try outcome.get()
+    }
 
+    /// The attempts of one delivery on an open client.
+    static func send(
+        _ message: WebhookMessage, client: HTTPClient, url: URL, host: String, options: WebhookOptions, now: Date
+    ) async throws -> WebhookDelivery {
         let timestamp = Int(now.timeIntervalSince1970)
         let body = options.format == .slack ? message.slackBody() : message.standardBody(timestamp: now)
         var request = HTTPClientRequest(url: url.absoluteString)
