@@ -36,7 +36,8 @@ struct HealthScore: AsyncParsableCommand {
             "Inputs are named with --timeline, --accounts, --outcomes and --config, or all at once with --data DIR.",
             "Results go to standard output (or --output FILE) as a table on a terminal, CSV otherwise, or --format "
                 + "json; messages and progress go to standard error.",
-            "Exit status: 0 ok, 1 alerts found (alerts --fail-on-alerts), 64 usage, 65 bad data, 66 missing file.",
+            "Exit status: 0 ok, 1 alerts found (alerts --fail-on-alerts), 64 usage, 65 bad data, 66 missing file, 69 a "
+                + "service unreachable (a database, a webhook).",
         ].joined(separator: "\n\n"),
         version: AccountHealthVersion.current,
         subcommands: [

@@ -185,3 +185,21 @@ extension ConfigHistoryCommandTests {
         #expect(html.contains("<title>configuration v3</title>"))
     }
 }
+
+extension ConfigHistoryCommandTests {
+    /// `validate` checks the history instead of config.yaml: a duplicate id is an error naming both files (65).
+    @Test func validateChecksTheHistory() throws {
+        let h = try Self.history()
+        for f in ["timeline.csv", "accounts.csv", "outcomes.csv", "config.yaml"] {
+            try FileManager.default.copyItem(atPath: Self.data + "/" + f, toPath: h.path + "/" + f)
+        }
+        let ok = try CLI.run(["validate", "--data", h.path, "--format", "json", "--quiet"])
+        let obj = try JSONSerialization.jsonObject(with: Data(ok.out.utf8)) as! [String: Any]
+        #expect(ok.status == 0 && (obj["config"] as? [String: Any])?["file"] as? String == h.path + "/configs")
+        let v3 = try String(contentsOfFile: h.path + "/configs/2024-03-01-v3.yaml", encoding: .utf8)
+        h.write("configs/2024-05-01-again.yaml", v3.replacingOccurrences(of: "effective_from: 2024-03-01",
+                                                                       with: "effective_from: 2024-05-01"))
+        let bad = try CLI.run(["validate", "--data", h.path, "--format", "csv", "--quiet"])
+        #expect(bad.status == 65 && bad.out.contains("2024-05-01-again.yaml") && bad.out.contains("2024-03-01-v3.yaml"))
+    }
+}

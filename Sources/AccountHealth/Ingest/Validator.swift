@@ -149,6 +149,8 @@ public struct ValidationInputs {
     public var outcomes: (() throws -> (OutcomesTable, [InputError], Int))?
     /// The configuration's text, if any.
     public var config: String?
+    /// The configuration history folder (DESIGN §15), if any: it is checked instead of `config`.
+    public var configs: String?
     /// Turns another source's error (a database's) into a located input error.
     public var locate: (any Error) -> InputError?
 
@@ -190,6 +192,7 @@ public enum Validator {
     /// Validates the files of a dataset.
     public static func validate(_ sources: DataFiles) -> ValidationReport {
         var inputs = ValidationInputs(config: sources.config)
+        inputs.configs = sources.configs
         if let path = sources.timeline {
             inputs.timeline = {
                 var sink = NullSink()
@@ -212,7 +215,7 @@ public enum Validator {
             }
         }
         if sources.timeline == nil && sources.events == nil && sources.accounts == nil && sources.outcomes == nil
-            && sources.config == nil
+            && sources.config == nil && sources.configs == nil
         {
             var report = ValidationReport(problems: [], errorCount: 0)
             report.problems.append(
@@ -363,7 +366,18 @@ public enum Validator {
                         "\(notListed.count) timeline account(s) are not in the accounts file"))
             }
         }
-        if let path = sources.config {
+        if let folder = sources.configs {
+            // Every version, each checked as a configuration, and the ids and dates unique.
+            report.configurationFile = folder
+            do {
+                let history = try ConfigurationHistory.load(directory: folder)
+                if let timelineFactors {
+                    for v in history.versions {
+                        try v.configuration.check(againstTimelineFactors: timelineFactors, file: v.file)
+                    }
+                }
+            } catch { add(error) }
+        } else if let path = sources.config {
             report.configurationFile = path
             do {
                 let cfg = try Configuration.load(path: path)
