@@ -75,6 +75,8 @@ struct Fit: ParsableCommand {
             let sets = try Observations.build(
                 dataset, factors: config?.base.factors.map(\.name), options: model.observationOptions)
             let obs = sets[0]
+            // The timeline's read is over: the fit's large buffers go back to the system when freed.
+            returnLargeBlocks()
             if config == nil {
                 note("no configuration: every timeline factor is a feature, and no weights are suggested")
             }
