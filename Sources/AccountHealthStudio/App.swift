@@ -115,22 +115,8 @@ public enum StudioServer {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// Whether a host is the loopback interface (a server elsewhere needs a token): `localhost`, an IPv4
-    /// address in 127.0.0.0/8 written as four decimal parts, or the IPv6 address `::1` (in any spelling).
-    /// A name that merely starts with `127.` (`127.example.com`) is not: it can resolve anywhere.
-    public static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 4 {
-            let octets = parts.map { p in
-                p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) ? Int(p) : nil
-            }
-            return octets.allSatisfy { $0.map { (0...255).contains($0) } ?? false } && octets[0] == 127
-        }
-        var address = in6_addr()
-        guard host.contains(":"), inet_pton(AF_INET6, host, &address) == 1 else { return false }
-        return withUnsafeBytes(of: &address) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
-    }
+    /// Whether a host is the loopback interface (a server elsewhere needs a token): `Loopback.contains`.
+    public static func isLoopback(_ host: String) -> Bool { Loopback.contains(host) }
 }
 
 /// The pages (one shell for every path), their script and style, the icon and the API description.

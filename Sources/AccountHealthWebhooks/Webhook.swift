@@ -217,13 +217,10 @@ public enum Webhooks {
         }
     }
 
-    /// `localhost`, an IPv4 address in 127.0.0.0/8, or `::1` (as written: no name is looked up).
+    /// A URL's host on the loopback interface (`Loopback.contains`, the studio's check), case and IPv6 brackets
+    /// aside.
     static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
-        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "127" else { return false }
-        return parts.allSatisfy { p in UInt8(p) != nil && !p.isEmpty }
+        Loopback.contains(host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
     }
 
     /// Sends `message` to `url` and returns what happened; throws `WebhookError.failed` when no attempt
