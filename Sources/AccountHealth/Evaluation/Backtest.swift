@@ -151,12 +151,9 @@ public enum Backtest {
         try options.check()
         let history = configuration == nil ? dataset.history : nil
         let configuration = try configuration ?? dataset.requireConfiguration("backtest")
-        var names = history?.allFactorNames ?? configuration.allFactorNames
-        if let other = against?.configuration {
-            for n in other.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) {
-                names.append(n)
-            }
-        }
+        let names = Configuration.factorNames(
+            of: (history?.versions.map(\.configuration) ?? [configuration]) + (against.map { [$0.configuration] } ?? [])
+        )
         let panel = try BacktestPanel(dataset, options: options, factors: names)
         if let against { try panel.check(against.configuration, file: against.file) }
         guard let history else {

@@ -371,11 +371,7 @@ public enum Validator {
             report.configurationFile = folder
             do {
                 let history = try ConfigurationHistory.load(directory: folder)
-                if let timelineFactors {
-                    for v in history.versions {
-                        try v.configuration.check(againstTimelineFactors: timelineFactors, file: v.file)
-                    }
-                }
+                if let timelineFactors { try history.check(againstTimelineFactors: timelineFactors) }
             } catch { add(error) }
         } else if let path = sources.config {
             report.configurationFile = path

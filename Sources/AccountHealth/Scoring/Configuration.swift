@@ -120,13 +120,22 @@ public struct Configuration: Sendable, Equatable {
     }
 
     /// Every distinct factor name used by the base or any segment, in first-use order.
-    public var allFactorNames: [String] {
+    public var allFactorNames: [String] { Self.factorNames(of: [base] + segments.map(\.rules)) }
+
+    /// The distinct factor names of several rule sets, in first-use order (names compare case-insensitively).
+    static func factorNames(of rules: [ScoringRules]) -> [String] {
         var seen = Set<String>()
         var out: [String] = []
-        for r in [base] + segments.map(\.rules) {
+        for r in rules {
             for f in r.factors where seen.insert(f.name.lowercased()).inserted { out.append(f.name) }
         }
         return out
+    }
+
+    /// The distinct factor names of several configurations, in first-use order: what one read of the timeline must
+    /// keep for all of them (a history's versions, a configuration and the one it is compared with).
+    public static func factorNames(of configurations: [Configuration]) -> [String] {
+        factorNames(of: configurations.flatMap { [$0.base] + $0.segments.map(\.rules) })
     }
 
     /// A configuration with every given factor at equal weight (used when no configuration is given).

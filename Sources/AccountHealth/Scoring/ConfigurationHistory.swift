@@ -247,13 +247,11 @@ public struct ConfigurationHistory: Sendable {
     public func predecessor(of day: Int32) -> ConfigurationVersion? { versions.last { $0.effectiveFrom < day } }
 
     /// Every factor of every version, in order of first appearance (the `_points` columns of a replay).
-    public var allFactorNames: [String] {
-        var seen = Set<String>()
-        var out: [String] = []
-        for v in versions {
-            for n in v.configuration.allFactorNames where seen.insert(n.lowercased()).inserted { out.append(n) }
-        }
-        return out
+    public var allFactorNames: [String] { Configuration.factorNames(of: versions.map(\.configuration)) }
+
+    /// Checks every version's factors against the timeline's, each error naming its version's file.
+    public func check(againstTimelineFactors names: [String]) throws {
+        for v in versions { try v.configuration.check(againstTimelineFactors: names, file: v.file) }
     }
 
     /// A note when `day` is before the first version (which then applies).

@@ -119,19 +119,15 @@ public enum Explainer {
         accountId: String, from: Int32, to: Int32
     ) throws -> Waterfall {
         let history = configuration == nil ? dataset.history : nil
-        let late =
-            try history?.version(at: to).configuration ?? configuration ?? dataset.requireConfiguration("explain")
-        let early = history?.version(at: from).configuration ?? late
+        // The versions in force at the two dates (nil without a history).
+        let vf = history?.version(at: from), vt = history?.version(at: to)
+        let late = try vt?.configuration ?? configuration ?? dataset.requireConfiguration("explain")
+        let early = vf?.configuration ?? late
         let accounts = dataset.accounts
-        var names = late.allFactorNames
-        for n in early.allFactorNames where !names.contains(where: { $0.lowercased() == n.lowercased() }) {
-            names.append(n)
-        }
+        let names = Configuration.factorNames(of: [late, early])
         let (acc, summary) = try Scorer.accumulate(dataset.timeline, days: [from, to], factors: names)
-        if let history {
-            for v in [history.version(at: from), history.version(at: to)] {
-                try v.configuration.check(againstTimelineFactors: summary.factors, file: v.file)
-            }
+        if let vf, let vt {
+            for v in [vf, vt] { try v.configuration.check(againstTimelineFactors: summary.factors, file: v.file) }
         } else {
             try late.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         }
@@ -147,8 +143,7 @@ public enum Explainer {
         var w = try waterfall(
             accountId: accountId, rules: rules, engine: engine, from: s1,
             to: acc.state(account: Int(code), query: acc.queryIndex(to)!))
-        guard let history else { return w }
-        let vf = history.version(at: from), vt = history.version(at: to)
+        guard let vf, let vt else { return w }
         w.versions = (vf.id, vt.id)
         guard vf.id != vt.id else { return w }
         let earlyRules = early.rules(forSegment: segment)

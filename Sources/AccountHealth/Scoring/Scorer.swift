@@ -124,19 +124,16 @@ public enum Scorer {
         let history = configuration == nil ? dataset.history : nil
         let versions = history.map { $0.versions.map(\.configuration) } ?? [cfg]
         func versionAt(_ day: Int32) -> Int { history?.index(at: day) ?? 0 }
+        // Each date and, for each period of the version in force then, the date a period before.
+        let periods = versions.map { v in Set(([v.base] + v.segments.map(\.rules)).map(\.period)) }
         var query = Set(dates)
-        for d in dates {
-            let v = versions[versionAt(d)]
-            for p in Set(([v.base] + v.segments.map(\.rules)).map(\.period)) { query.insert(d - Int32(p)) }
-        }
+        for d in dates { for p in periods[versionAt(d)] { query.insert(d - Int32(p)) } }
         if let history, let n = history.noteBeforeFirst(dates[0]) { diagnostics.append(n) }
 
         let factorNames = history?.allFactorNames ?? cfg.allFactorNames
         let (acc, summary) = try accumulate(timeline, days: Array(query), factors: factorNames)
         if let history {
-            for v in history.versions {
-                try v.configuration.check(againstTimelineFactors: summary.factors, file: v.file)
-            }
+            try history.check(againstTimelineFactors: summary.factors)
         } else {
             try cfg.check(againstTimelineFactors: summary.factors, file: dataset.configurationName)
         }
@@ -158,7 +155,7 @@ public enum Scorer {
             for (name, rules) in v.segments { segs[name] = ScoreEngine(rules: rules, stateFactors: factorNames) }
             return (ScoreEngine(rules: v.base, stateFactors: factorNames), segs)
         }
-        let ids_ = history?.versions.map(\.id)
+        let versionIds = history?.versions.map(\.id)
 
         var rows: [ScoreRow] = []
         rows.reserveCapacity(ids.count * dates.count)
@@ -194,7 +191,7 @@ public enum Scorer {
                     band: r.bandIndex.map { engine.rules.bands[$0].name },
                     change: delta(prev), previousScore: prev?.score,
                     previousBand: prev?.bandIndex.map { prevEngine.rules.bands[$0].name }, points: pts)
-                row.configVersion = ids_?[v]
+                row.configVersion = versionIds?[v]
                 row.changeSameConfig = delta(prevSame)
                 row.previousScoreSameConfig = prevSame?.score
                 row.previousBandSameConfig = prevSame?.bandIndex.map { engine.rules.bands[$0].name }
