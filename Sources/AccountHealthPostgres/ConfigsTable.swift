@@ -36,6 +36,17 @@ public enum ConfigsTable {
         return versions.isEmpty ? nil : try ConfigurationHistory(versions, name: name)
     }
 
+    /// The history in `table`; a table with no row, or no such table, is a located error (a history to replay
+    /// needs a version).
+    public static func requireHistory(_ source: DatabaseSource, table: String) throws -> ConfigurationHistory {
+        guard let h = try historyIfAny(source, table: table) else {
+            throw InputError(
+                .invalidConfiguration, Location(file: source.displayName(table)),
+                "the configuration history table has no versions")
+        }
+        return h
+    }
+
     /// The history in `table`, or nil when there is no such table or it has no row.
     public static func historyIfAny(_ source: DatabaseSource, table: String) throws -> ConfigurationHistory? {
         try source.exists(table) ? try history(source, table: table) : nil

@@ -32,13 +32,7 @@ struct ConfigCommand: ParsableCommand {
     /// The history of the folder, or of `--configs-table` in the database of `--db`.
     static func history(_ inputs: InputOptions) throws -> ConfigurationHistory {
         if let folder = try folder(inputs) { return try ConfigurationHistory.load(directory: folder) }
-        let source = try inputs.database()!
-        guard let h = try ConfigsTable.historyIfAny(source, table: inputs.configsTable!) else {
-            throw InputError(
-                .invalidConfiguration, Location(file: source.displayName(inputs.configsTable!)),
-                "the configuration history table has no versions")
-        }
-        return h
+        return try ConfigsTable.requireHistory(try inputs.database()!, table: inputs.configsTable!)
     }
 
     struct List: ParsableCommand {
@@ -119,8 +113,7 @@ struct ConfigCommand: ParsableCommand {
                 let history: ConfigurationHistory?
                 let target: String
                 if let dir {
-                    history =
-                        FileManager.default.fileExists(atPath: dir) ? try ConfigurationHistory.loadIfAny(dir) : nil
+                    history = try ConfigurationHistory.loadIfAny(dir)
                     target = (dir as NSString).appendingPathComponent("\(Day.format(effectiveFrom.day))-\(id).yaml")
                 } else {
                     let source = try inputs.database()!

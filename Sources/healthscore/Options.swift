@@ -176,12 +176,7 @@ struct InputOptions: ParsableArguments {
             var d = Dataset(timeline: timeline, configurationName: files.config ?? "config")
             d.diagnostics = diagnostics
             if let table = configsTable, parts.union(required).contains(.configuration) {
-                guard let history = try ConfigsTable.historyIfAny(source, table: table) else {
-                    throw InputError(
-                        .invalidConfiguration, Location(file: source.displayName(table)),
-                        "the configuration history table has no versions")
-                }
-                d.history = history
+                d.history = try ConfigsTable.requireHistory(source, table: table)
             }
             try add(parts, required: required, to: &d, command: command)
             for x in d.diagnostics { note(x.message) }

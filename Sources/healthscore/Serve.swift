@@ -54,12 +54,7 @@ struct Serve: AsyncParsableCommand {
             // --configs names the folder the tuner saves versions into; while it holds none, the configuration
             // is the data's own.
             var sources = inputs
-            if let folder = inputs.configs {
-                let empty =
-                    try !FileManager.default.fileExists(atPath: folder)
-                    || ConfigurationHistory.loadIfAny(folder) == nil
-                if empty { sources.configs = nil }
-            }
+            if let folder = inputs.configs, try ConfigurationHistory.loadIfAny(folder) == nil { sources.configs = nil }
             let dataset = try sources.dataset(
                 .all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
             loaded = try Studio(dataset: dataset, configsFolder: inputs.configs)

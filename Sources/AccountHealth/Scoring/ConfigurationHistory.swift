@@ -216,7 +216,8 @@ public struct ConfigurationHistory: Sendable {
         return try ConfigurationHistory(versions, name: directory)
     }
 
-    /// The history of a folder, or nil when the folder holds no version yet (where `config new` starts one).
+    /// The history of a folder, or nil when there is no such folder or it holds no version yet (where `config new`
+    /// starts one).
     public static func loadIfAny(_ directory: String) throws -> ConfigurationHistory? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         guard names.contains(where: { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }) else { return nil }
