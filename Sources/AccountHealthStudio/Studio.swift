@@ -386,25 +386,36 @@ public final class Studio: Sendable {
     /// and are set aside), parsed by the library as the file would be. Its located errors (InputError) are the
     /// router's 400s, as every library error is.
     func postedConfiguration(_ body: String, extraKeys: [String] = []) throws -> (Configuration, [String: Any]) {
-        let object: [String: Any]
+        let object = try jsonObject(
+            body, shape: "a JSON object: a configuration, with the keys of config.yaml")
+        guard extraKeys.contains(where: { object[$0] != nil }) else {
+            return (try Configuration.parse(yaml: body, file: "request body"), object)
+        }
+        var rest = object
+        for k in extraKeys { rest[k] = nil }
+        return (try configuration(rest), object)
+    }
+
+    /// A request body that must be a JSON object; `shape` says what it must be, in the refusal.
+    func jsonObject(_ body: String, shape: String) throws -> [String: Any] {
         do {
             guard let o = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-                throw Failure(.usage, "the body must be a JSON object: a configuration, with the keys of config.yaml")
+                throw Failure(.usage, "the body must be \(shape)")
             }
-            object = o
+            return o
         } catch let f as Failure {
             throw f
         } catch {
             throw Failure(.usage, "the body is not valid JSON: \((error as NSError).localizedDescription)")
         }
-        var text = body
-        if extraKeys.contains(where: { object[$0] != nil }) {
-            var rest = object
-            for k in extraKeys { rest[k] = nil }
-            text = String(
-                decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
-        }
-        return (try Configuration.parse(yaml: text, file: "request body"), object)
+    }
+
+    /// A configuration given as a JSON object with the keys of config.yaml, parsed by the library as the file
+    /// would be.
+    func configuration(_ object: [String: Any]) throws -> Configuration {
+        let text = String(
+            decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return try Configuration.parse(yaml: text, file: "request body")
     }
 
     /// The timeline's factor columns: what a preview's configuration may weigh.
@@ -460,17 +471,7 @@ public final class Studio: Sendable {
         guard let folder = configsFolder else {
             throw Failure(.usage, "this studio saves no versions: serve --configs DIR names the folder")
         }
-        let object: [String: Any]
-        do {
-            guard let o = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-                throw Failure(.usage, "the body must be {\"configuration\": {…}, \"version\": {…}}")
-            }
-            object = o
-        } catch let f as Failure {
-            throw f
-        } catch {
-            throw Failure(.usage, "the body is not valid JSON: \((error as NSError).localizedDescription)")
-        }
+        let object = try jsonObject(body, shape: "{\"configuration\": {…}, \"version\": {…}}")
         guard let c = object["configuration"] as? [String: Any], let v = object["version"] as? [String: Any] else {
             throw Failure(.usage, "the body must be {\"configuration\": {…}, \"version\": {…}}")
         }
@@ -481,9 +482,7 @@ public final class Studio: Sendable {
         guard let effective = Day.parse(dateText) else {
             throw Failure(.usage, "version.effective_from: not a YYYY-MM-DD date (value: \"\(dateText)\")")
         }
-        let text = String(
-            decoding: try JSONSerialization.data(withJSONObject: c, options: [.sortedKeys]), as: UTF8.self)
-        let (configuration, _) = try postedConfiguration(text)
+        let configuration = try configuration(c)
         try configuration.check(againstTimelineFactors: timelineFactors, file: "request body")
         return try saving.withLock { _ in
             let d = dataset
