@@ -169,7 +169,11 @@ public enum Scorer {
             for a in order {
                 let id = ids[a]
                 let segment = accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
-                let engine = segment.flatMap { engines[v].segments[$0] } ?? engines[v].base
+                // The engine of a version for this account's segment (the base rules without segment rules).
+                func engineOf(_ version: Int) -> ScoreEngine {
+                    segment.flatMap { engines[version].segments[$0] } ?? engines[version].base
+                }
+                let engine = engineOf(v)
                 if d == dates.first, accounts != nil, segment == nil { unknownSegment += 1 }
                 guard let r = engine.score(acc.state(account: a, query: k)) else { missing += 1; continue }
                 if r.score == nil { noWeight += 1 }
@@ -178,7 +182,7 @@ public enum Scorer {
                 // A period before: as shown then (under the version in force then), and under today's version.
                 let prevSame = engine.score(prevState)
                 let pv = versionAt(prevDay)
-                let prevEngine = pv == v ? engine : (segment.flatMap { engines[pv].segments[$0] } ?? engines[pv].base)
+                let prevEngine = pv == v ? engine : engineOf(pv)
                 let prev = pv == v ? prevSame : prevEngine.score(prevState)
                 // The engine's slots say where each of its factors sits among the union columns.
                 var pts = [Double?](repeating: nil, count: factorNames.count)
