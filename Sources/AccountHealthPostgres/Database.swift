@@ -5,8 +5,26 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 
-/// Where to connect (DESIGN §10): `postgresql://user[:password]@host[:port]/dbname`, the password also from
-/// `PGPASSWORD`. Its description never shows the password.
+/// libpq's `sslmode` (DESIGN §10 "Encryption"), with its meanings: `disable` never encrypts; `prefer` (the
+/// default) encrypts when the server offers TLS, without checking its certificate; `require` refuses a server
+/// without TLS; `verify-ca` also checks the certificate's chain against the CA; `verify-full` also checks that the
+/// certificate names the host.
+public enum SSLMode: String, Sendable, Equatable, CaseIterable {
+    /// Plain text.
+    case disable
+    /// TLS when the server offers it (libpq's default).
+    case prefer
+    /// TLS or no connection.
+    case require
+    /// TLS with the certificate's chain checked.
+    case verifyCA = "verify-ca"
+    /// TLS with the chain and the host name checked.
+    case verifyFull = "verify-full"
+}
+
+/// Where to connect (DESIGN §10): `postgresql://user[:password]@host[:port]/dbname[?sslmode=…&sslrootcert=…]`,
+/// the password also from `PGPASSWORD`, the TLS mode and CA bundle also from `PGSSLMODE` and `PGSSLROOTCERT`. Any
+/// other URL parameter than those it reads is refused, never ignored. Its description never shows the password.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// The user to connect as.
     public var user: String
@@ -18,8 +36,24 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public var port: Int
     /// The database.
     public var database: String
+    /// TLS: the URL's `sslmode`, else `PGSSLMODE`, else `prefer` (libpq's default).
+    public var sslMode: SSLMode = .prefer
+    /// The PEM CA bundle the server's certificate is checked against: the URL's `sslrootcert`, else
+    /// `PGSSLROOTCERT`, else `~/.postgresql/root.crt` when it exists (as libpq); nil: the system's trust store.
+    /// `system` (libpq's word for it) is nil too.
+    public var sslRootCert: String?
+    /// Whether `sslRootCert` was named (by the URL or the environment) rather than found in the home folder.
+    public var sslRootCertNamed = false
+    /// The URL's `connect_timeout`, in seconds (PostgresNIO's 10 unless told).
+    public var connectTimeout: Int?
+    /// The URL's `application_name`, sent to the server at start-up.
+    public var applicationName: String?
 
-    /// Parses a URL; `environment` supplies `PGPASSWORD` when the URL carries no password.
+    /// The URL parameters the tool reads; any other is a usage error.
+    public static let parameters = ["sslmode", "sslrootcert", "connect_timeout", "application_name"]
+
+    /// Parses a URL; `environment` supplies `PGPASSWORD` when the URL carries no password, and `PGSSLMODE`,
+    /// `PGSSLROOTCERT` and `HOME` for TLS.
     public init(_ text: String, environment: [String: String] = [:]) throws {
         func bad(_ why: String) -> DatabaseError { .badURL(DatabaseURL.redacted(text), why) }
         var rest = Substring(text)
@@ -27,6 +61,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             throw bad("it must start with postgresql://")
         }
         rest = rest.dropFirst(scheme.count)
+        var query: Substring? = nil
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
         guard let at = rest.lastIndex(of: "@") else { throw bad("it names no user (postgresql://user@host/dbname)") }
         let credentials = rest[..<at]
         rest = rest[rest.index(after: at)...]
@@ -44,7 +83,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             throw bad("it names no database (postgresql://user@host/dbname)")
         }
         var hostPort = rest[..<slash]
-        database = String(rest[rest.index(after: slash)...].prefix { $0 != "?" })
+        database = String(rest[rest.index(after: slash)...])
         guard !database.isEmpty else { throw bad("it names no database (postgresql://user@host/dbname)") }
         port = 5432
         if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
@@ -56,10 +95,50 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         host = String(hostPort.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
         guard !host.isEmpty else { throw bad("it names no host") }
+
+        var given: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            guard let eq = pair.firstIndex(of: "=") else { throw bad("the parameter '\(pair)' has no value (name=value)") }
+            let name = String(pair[..<eq]).removingPercentEncoding ?? String(pair[..<eq])
+            let value = String(pair[pair.index(after: eq)...]).removingPercentEncoding ?? String(pair[pair.index(after: eq)...])
+            guard DatabaseURL.parameters.contains(name) else {
+                throw bad(
+                    "the parameter '\(name)' is not one the tool reads (\(DatabaseURL.parameters.joined(separator: ", ")))")
+            }
+            guard given[name] == nil else { throw bad("the parameter '\(name)' is given twice") }
+            given[name] = value
+        }
+        if let mode = given["sslmode"] ?? environment["PGSSLMODE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let source = given["sslmode"] != nil ? "sslmode" : "PGSSLMODE"
+            guard let m = SSLMode(rawValue: mode) else {
+                let known = SSLMode.allCases.map(\.rawValue).joined(separator: ", ")
+                let allow = mode == "allow" ? " ('allow' is not supported: use prefer or disable)" : ""
+                throw bad("\(source) '\(mode)' is not one of \(known)\(allow)")
+            }
+            sslMode = m
+        }
+        if let file = given["sslrootcert"] ?? environment["PGSSLROOTCERT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            sslRootCert = file == "system" ? nil : file
+            sslRootCertNamed = file != "system"
+        } else if let home = environment["HOME"], !home.isEmpty,
+            FileManager.default.fileExists(atPath: home + "/.postgresql/root.crt")
+        {
+            sslRootCert = home + "/.postgresql/root.crt"
+        }
+        if let t = given["connect_timeout"] {
+            guard let seconds = Int(t), seconds >= 0 else {
+                throw bad("connect_timeout '\(t)' is not a whole number of seconds")
+            }
+            // libpq: 0 waits for ever; 1 is taken as 2.
+            connectTimeout = seconds == 0 ? nil : max(2, seconds)
+        }
+        applicationName = given["application_name"]
     }
 
     /// The URL without the password.
-    public var description: String { "postgresql://\(user)@\(host):\(port)/\(database)" }
+    public var description: String {
+        "postgresql://\(user)@\(host):\(port)/\(database)"
+    }
 
     /// A URL as text with any password replaced by `***`.
     public static func redacted(_ text: String) -> String {
@@ -78,6 +157,13 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
     case badURL(String, String)
     /// Connection refused, host unknown or unreachable.
     case unavailable(host: String, port: Int, reason: String)
+    /// The TLS the URL asked for cannot be had: the server offers none, its certificate's CA is unknown, or the
+    /// certificate does not name the host (DESIGN §10 "Encryption").
+    case tls(host: String, port: Int, reason: String)
+    /// The CA bundle (`sslrootcert`) is not there.
+    case missingCertificate(String)
+    /// The CA bundle cannot be read as PEM certificates.
+    case badCertificate(String, String)
     /// The server refused the user or the password.
     case authentication(user: String, host: String, port: Int, reason: String)
     /// A table, view or column that is not there.
@@ -93,6 +179,12 @@ public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badURL(let url, let why): return "\(url): not a database URL: \(why)"
         case .unavailable(let host, let port, let reason):
             return "cannot reach the database at \(host):\(port): \(reason)"
+        case .tls(let host, let port, let reason):
+            return "cannot make a TLS connection to the database at \(host):\(port): \(reason)"
+        case .missingCertificate(let path):
+            return "\(path): no such file (sslrootcert, the CA bundle the server's certificate is checked against)"
+        case .badCertificate(let path, let reason):
+            return "\(path): not a PEM CA bundle (sslrootcert): \(reason)"
         case .authentication(let user, let host, let port, let reason):
             return
                 "the database at \(host):\(port) refused user '\(user)': \(reason) (the password comes from the URL "
@@ -130,7 +222,7 @@ extension DatabaseError {
             return InputError(kind, Location(file: "\(table) [\(key)]", columnName: column), value: value, reason)
         case .failed(let message):
             return InputError(.unreadableFile, Location(file: "database"), message)
-        case .badURL, .unavailable, .authentication:
+        case .badURL, .unavailable, .authentication, .tls, .missingCertificate, .badCertificate:
             return nil
         }
     }
@@ -145,13 +237,19 @@ public final class Database: @unchecked Sendable {
     private let connection: PostgresConnection
     private let logger = Logger(label: "accounthealth.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Connects (no TLS: the tool is meant for a local or tunnelled server) and checks the credentials.
+    /// Connects with the TLS the URL asks for (DESIGN §10 "Encryption") and checks the credentials.
     public init(_ url: DatabaseURL) throws {
         self.url = url
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let config = PostgresConnection.Configuration(
+        var config = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password,
-            database: url.database, tls: .disable)
+            database: url.database, tls: try Database.tls(url))
+        if let t = url.connectTimeout { config.options.connectTimeout = .seconds(Int64(t)) }
+        if let name = url.applicationName { config.options.additionalStartupParameters = [("application_name", name)] }
+        if url.sslMode == .verifyFull, Database.isIPAddress(url.host) {
+            // An address is checked against the certificate's IP entries; it is never sent as the server's name.
+            config.options.tlsServerName = nil
+        }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
             connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger)
                 .wait()
@@ -159,6 +257,53 @@ public final class Database: @unchecked Sendable {
             try? group.syncShutdownGracefully()
             throw Database.classify(error, url: url, table: nil, connecting: true)
         }
+    }
+
+    /// PostgresNIO's TLS mode for libpq's `sslmode`: `prefer` and `require` encrypt without checking the
+    /// certificate, except that `require` with a CA bundle checks the chain, as libpq does; `verify-ca` checks the
+    /// chain, `verify-full` the chain and the host name. The chain is checked against `sslrootcert` (or
+    /// `~/.postgresql/root.crt`), else the system's trust store.
+    static func tls(_ url: DatabaseURL) throws -> PostgresConnection.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        let checksChain = url.sslMode == .verifyCA || url.sslMode == .verifyFull
+            || (url.sslMode == .require && url.sslRootCert != nil)
+        if url.sslMode != .disable, url.sslRootCertNamed, let file = url.sslRootCert,
+            !FileManager.default.fileExists(atPath: file)
+        {
+            throw DatabaseError.missingCertificate(file)
+        }
+        switch url.sslMode {
+        case .disable: return .disable
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        case _ where checksChain: tls.certificateVerification = .noHostnameVerification
+        default: tls.certificateVerification = .none
+        }
+        if checksChain, let file = url.sslRootCert {
+            guard FileManager.default.fileExists(atPath: file) else { throw DatabaseError.missingCertificate(file) }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw DatabaseError.badCertificate(file, "it cannot be read")
+            }
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(file)
+                guard !certificates.isEmpty else { throw DatabaseError.badCertificate(file, "it holds no certificate") }
+                tls.trustRoots = .certificates(certificates)
+            } catch let e as DatabaseError {
+                throw e
+            } catch {
+                throw DatabaseError.badCertificate(file, "\(error)")
+            }
+        }
+        do {
+            let context = try NIOSSLContext(configuration: tls)
+            return url.sslMode == .prefer ? .prefer(context) : .require(context)
+        } catch {
+            throw DatabaseError.badCertificate(url.sslRootCert ?? "the system's trust store", "\(error)")
+        }
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     deinit {
@@ -206,6 +351,9 @@ public final class Database: @unchecked Sendable {
     static func classify(
         _ error: any Error, url: DatabaseURL, table: String?, connecting: Bool = false
     ) -> DatabaseError {
+        if connecting, let reason = tlsFailure(error, url: url) {
+            return .tls(host: url.host, port: url.port, reason: reason)
+        }
         guard let e = error as? PSQLError else {
             let text = Database.scrub("\(error)", url)
             return connecting ? .unavailable(host: url.host, port: url.port, reason: text) : .failed(text)
@@ -235,6 +383,30 @@ public final class Database: @unchecked Sendable {
         default:
             return .failed(message)
         }
+    }
+
+    /// Why a TLS connection failed, in words, or nil when the failure was not TLS's: the server offers no TLS, the
+    /// certificate's CA is not the one given, or the certificate does not name the host.
+    static func tlsFailure(_ error: any Error, url: DatabaseURL) -> String? {
+        let underlying = (error as? PSQLError)?.underlying ?? error
+        if let e = error as? PSQLError, e.code == .sslUnsupported {
+            return "the server does not offer TLS (sslmode=\(url.sslMode.rawValue) needs it)"
+        }
+        let ca = url.sslRootCert.map { "the CA in \($0)" } ?? "the system's trust store"
+        if let e = underlying as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "the server's certificate does not name the host \(url.host) (sslmode=verify-full)"
+        }
+        let text = "\(underlying)"
+        if text.contains("failedToValidateHostname") {
+            return "the server's certificate does not name the host \(url.host) (sslmode=verify-full)"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            return "the server's certificate is not signed by \(ca) (sslmode=\(url.sslMode.rawValue)): unknown CA"
+        }
+        if underlying is NIOSSLError || text.contains("handshakeFailed") {
+            return "the TLS handshake failed: \(Database.scrub(text, url))"
+        }
+        return nil
     }
 
     /// Removes the password from a message, should a driver ever repeat it.
@@ -279,12 +451,14 @@ enum Cells {
 }
 
 extension DatabaseError: ClassifiedFailure {
-    /// DESIGN §10's classes (sysexits): a bad URL is usage (64), an unreachable server unavailable (69), refused
+    /// DESIGN §10's classes (sysexits): a bad URL or CA bundle is usage (64), an unreachable server or a refused
+    /// TLS connection unavailable (69), a missing CA bundle a missing input (66), refused
     /// credentials permission (77), a missing table a missing input (66), a bad value or a failed query bad data (65).
     public var failureClass: FailureClass {
         switch self {
-        case .badURL: return .usage
-        case .unavailable: return .unavailable
+        case .badURL, .badCertificate: return .usage
+        case .unavailable, .tls: return .unavailable
+        case .missingCertificate: return .missingInput
         case .authentication: return .permission
         case .missing: return .missingInput
         case .badValue, .failed: return .badData

@@ -136,11 +136,15 @@ struct PushDownTests {
     }
 
     /// PostgreSQL's own sharding: the timeline hash-partitioned by account on a coordinator, its partitions
-    /// foreign tables (postgres_fdw) on two other servers. The same query gives the same rows.
+    /// foreign tables (postgres_fdw) on two other servers. The same query gives the same rows. The three servers
+    /// take TLS connections only, and the tool reaches the coordinator with sslmode=verify-full (DESIGN §10).
     @Test func shardedTimelineGivesTheSameRows() throws {
         let single = try PostgresServer()
         try load(single, dataset: Self.dir)
-        let coordinator = try PostgresServer(), shard1 = try PostgresServer(), shard2 = try PostgresServer()
+        let pki = try TestPKI([("server", "DNS:localhost")])
+        let coordinator = try PostgresServer(tls: (pki, "server")), shard1 = try PostgresServer(tls: (pki, "server")),
+            shard2 = try PostgresServer(tls: (pki, "server"))
+        let verified = "postgresql://postgres@localhost:\(coordinator.port)/postgres?sslmode=verify-full&sslrootcert=\(pki.caFile)"
         let cols = try columnDefinitions(Self.dir + "/timeline.csv")
         for (k, shard) in [shard1, shard2].enumerated() { try shard.sql("CREATE TABLE timeline_p\(k) (\(cols));") }
         try coordinator.sql("""
@@ -167,7 +171,7 @@ struct PushDownTests {
         for command in [["fit"], ["score"], ["score", "--as-of", "2024-06-30"], ["rank"]] {
             let files = try CLI.run(command + ["--data", Self.dir, "--format", "json", "--quiet"])
             let one = try CLI.run(command + ["--db", single.url, "--config", config, "--format", "json", "--quiet"], environment: single.environment)
-            let sharded = try CLI.run(command + ["--db", coordinator.url, "--config", config, "--format", "json", "--quiet"],
+            let sharded = try CLI.run(command + ["--db", verified, "--config", config, "--format", "json", "--quiet"],
                                       environment: coordinator.environment)
             #expect(files.status == 0 && one.status == 0 && sharded.status == 0, "\(command): \(sharded.err)")
             #expect(sharded.out == one.out && one.out == files.out, "\(command)")

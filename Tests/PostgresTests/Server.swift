@@ -26,10 +26,16 @@ final class PostgresServer: @unchecked Sendable {
 
     static var available: Bool { binDirectory != nil }
 
-    init() throws {
+    /// Whether the server takes TLS connections only (`ssl = on`, `hostssl` rules alone in pg_hba.conf).
+    let tlsOnly: Bool
+
+    /// A server; with `tls` (a CA made in the test and the name of the certificate it signed for the server), it
+    /// runs with `ssl = on` and accepts TCP connections over TLS only (every `host` rule becomes `hostssl`).
+    init(tls: (pki: TestPKI, certificate: String)? = nil) throws {
         guard let bin = PostgresServer.binDirectory else { throw Failure("PostgreSQL is not installed (scripts/setup.sh installs it)") }
         self.bin = bin
         asPostgres = getuid() == 0
+        tlsOnly = tls != nil
         dir = NSTemporaryDirectory() + "hs-pg-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if asPostgres { try PostgresServer.run("/bin/chown", ["postgres:postgres", dir]) }
@@ -44,8 +50,21 @@ final class PostgresServer: @unchecked Sendable {
         if asPostgres { try PostgresServer.run("/bin/chown", ["postgres:postgres", pwfile]) }
         try pg("initdb", ["-D", dir + "/data", "--auth-local=trust", "--auth-host=scram-sha-256", "--pwfile=" + pwfile, "-U", "postgres",
                           "--no-sync", "-E", "UTF8", "--locale", "C"])
-        try pg("pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "60", "start",
-                          "-o", "-p \(port) -c listen_addresses=127.0.0.1 -k \(dir) -c fsync=off -c full_page_writes=off -c synchronous_commit=off"])
+        var options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(dir) -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+        if let (pki, name) = tls {
+            // The server's key must be its own and private (0600), as PostgreSQL checks.
+            for (from, to) in [(pki.certificate(name), "server.crt"), (pki.key(name), "server.key")] {
+                try FileManager.default.copyItem(atPath: from, toPath: dir + "/data/" + to)
+                if asPostgres { try PostgresServer.run("/bin/chown", ["postgres:postgres", dir + "/data/" + to]) }
+            }
+            try PostgresServer.run("/bin/chmod", ["600", dir + "/data/server.key"])
+            let hba = dir + "/data/pg_hba.conf"
+            let rules = try String(contentsOfFile: hba, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("host ") ? "hostssl" + $0.dropFirst(4) : String($0) }
+            try rules.joined(separator: "\n").write(toFile: hba, atomically: false, encoding: .utf8)
+            options += " -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+        }
+        try pg("pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "60", "start", "-o", options])
     }
 
     deinit {
@@ -87,7 +106,8 @@ final class PostgresServer: @unchecked Sendable {
         if asPostgres { try PostgresServer.run("/bin/chmod", ["644", file]) }
         defer { try? FileManager.default.removeItem(atPath: file) }
         return try PostgresServer.run("/usr/bin/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database,
-                                                       "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-f", file], environment: environment)
+                                                       "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-f", file],
+                                   environment: environment.merging(["PGSSLMODE": tlsOnly ? "require" : "prefer"]) { $1 })
     }
 
     struct Failure: Error, CustomStringConvertible {

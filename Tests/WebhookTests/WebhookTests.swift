@@ -188,36 +188,23 @@ let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     /// https with a CA made in the test: verified with --ca-file; without it the certificate check fails and is
     /// not retried (exit 69); a certificate for another name fails too.
     @Test func httpsIsVerifiedAgainstThePrivateCA() throws {
-        let pki = Dir()
-        func openssl(_ args: [String]) throws {
-            let r = try CLI.runTool("/usr/bin/openssl", args, cwd: pki.path)
-            try #require(r.status == 0, "openssl \(args): \(r.err)")
-        }
-        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-                     "-subj", "/CN=healthscore test CA"])
-        for (name, san) in [("good", "IP:127.0.0.1,DNS:localhost"), ("other", "DNS:other.example")] {
-            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr",
-                         "-subj", "/CN=\(name)"])
-            pki.write("\(name).ext", "subjectAltName=\(san)\n")
-            try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                         "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext"])
-        }
-        let good = try Receiver(secret: secret, tls: (pki.path + "/good.pem", pki.path + "/good.key"))
+        let pki = try TestPKI([("good", "IP:127.0.0.1,DNS:localhost"), ("other", "DNS:other.example")])
+        let good = try Receiver(secret: secret, tls: (pki.certificate("good"), pki.key("good")))
         let base = ["alerts", "--data", bundled, "--quiet", "--webhook-secret-env", "HS_S"]
         let ok = try CLI.run(
-            base + ["--webhook", "https://localhost:\(good.port)/h", "--ca-file", pki.path + "/ca.pem"],
+            base + ["--webhook", "https://localhost:\(good.port)/h", "--ca-file", pki.caFile],
             environment: ["HS_S": secret])
         #expect(ok.status == 0, "\(ok.err)")
         #expect(try good.requests().first?["signature_ok"] as? Bool == true)
         let unknown = try CLI.run(base + ["--webhook", "https://localhost:\(good.port)/h"], environment: ["HS_S": secret])
         #expect(unknown.status == 69 && unknown.err.contains("1 attempt(s)"), "\(unknown.err)")
-        let other = try Receiver(tls: (pki.path + "/other.pem", pki.path + "/other.key"))
+        let other = try Receiver(tls: (pki.certificate("other"), pki.key("other")))
         let mismatch = try CLI.run(
-            base + ["--webhook", "https://localhost:\(other.port)/h", "--ca-file", pki.path + "/ca.pem"],
+            base + ["--webhook", "https://localhost:\(other.port)/h", "--ca-file", pki.caFile],
             environment: ["HS_S": secret])
         #expect(mismatch.status == 69 && mismatch.err.contains("1 attempt(s)"), "\(mismatch.err)")
         #expect(try other.requests().isEmpty)
-        let badCA = try CLI.run(base + ["--webhook", "https://localhost:\(good.port)/h", "--ca-file", pki.path + "/none.pem"],
+        let badCA = try CLI.run(base + ["--webhook", "https://localhost:\(good.port)/h", "--ca-file", pki.dir.path + "/none.pem"],
                                 environment: ["HS_S": secret])
         #expect(badCA.status == 64, "\(badCA.err)")
     }
