@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Internals: OpenBLAS + LAPACKE (Debian: libopenblas-dev, liblapacke-dev)
@@ -39,6 +43,11 @@ let package = Package(
             name: "AccountHealthStudio",
             dependencies: [
                 "AccountHealth", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+                // HTTPS, the /metrics text format, the access log, and a malformed request's parser error (a 400).
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["Web"],
             plugins: ["EmbedFiles"]
@@ -63,6 +72,8 @@ let package = Package(
                 "AccountHealthStudio",
                 "AccountHealthWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "COpenBLAS",      // the dgemm peak of `healthscore bench`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

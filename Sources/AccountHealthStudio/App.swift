@@ -1,8 +1,12 @@
 import AccountHealth
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HTTPTypes
+import Logging
 import NIOCore
+import NIOHTTP1
+import NIOSSL
 
 /// The request context of the studio's routes.
 public struct StudioRequestContext: RequestContext {
@@ -43,40 +47,104 @@ public enum StudioServer {
         public var host: String
         /// The port (0: any free port).
         public var port: Int
-        /// The token every request must carry (nil on loopback: none).
+        /// The token every request must carry (nil on loopback: none); `/healthz` alone is open.
         public var token: String?
+        /// HTTPS (`serve --tls-cert --tls-key`, see `tlsConfiguration`); nil: plain HTTP.
+        public var tls: TLSConfiguration?
+        /// Where the access log goes, one line per request (nil: no log).
+        public var accessLog: Logger?
+        /// The counters `/metrics` shows.
+        public var metrics: StudioMetrics
 
-        /// Settings for `host`, `port` and `token`.
-        public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil) {
+        /// Settings for `host`, `port` and `token`, with HTTPS when `tls` is given and an access log when
+        /// `accessLog` is.
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, tls: TLSConfiguration? = nil,
+            accessLog: Logger? = nil, metrics: StudioMetrics = StudioMetrics()
+        ) {
             self.host = host
             self.port = port
             self.token = token
+            self.tls = tls
+            self.accessLog = accessLog
+            self.metrics = metrics
         }
     }
+
+    /// How long a connection may stay silent (a client that never finishes its request or its body included)
+    /// before the server closes it.
+    public static let idleTimeout = TimeAmount.seconds(30)
 
     /// The application `serve` runs and the tests exercise: the router of `studio` with its middleware, bound
     /// as `settings` say. `onServerRunning` receives the bound port.
     public static func buildApplication(
         _ studio: Studio, settings: Settings = Settings(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
-            router: router(studio, token: settings.token),
+    ) throws -> some ApplicationProtocol {
+        try buildApplication(LiveStudio(studio), settings: settings, onServerRunning: onServerRunning)
+    }
+
+    /// The application over a studio whose data may be reloaded (`LiveStudio`).
+    public static func buildApplication(
+        _ live: LiveStudio, settings: Settings = Settings(),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout))
+        var logger = Logger(label: "healthscore.studio")
+        logger.logLevel = settings.accessLog == nil ? .critical : .notice
+        return Application(
+            router: router(live, settings: settings),
+            server: try settings.tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "healthscore"),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) }
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger
         )
     }
 
     /// The router of the studio: pages, assets and API behind the three middleware (security headers on every
     /// answer, errors as JSON, then the token when there is one).
     public static func router(_ studio: Studio, token: String? = nil) -> Router<StudioRequestContext> {
+        router(LiveStudio(studio), settings: Settings(token: token))
+    }
+
+    /// The router over a studio whose data may be reloaded: the access log and the metrics around everything,
+    /// then the security headers, errors as JSON and the token; `/healthz` answers without the token.
+    public static func router(_ live: LiveStudio, settings: Settings) -> Router<StudioRequestContext> {
         let router = Router(context: StudioRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: settings.accessLog, metrics: settings.metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        if let token { router.add(middleware: TokenMiddleware(token: token)) }
+        if let token = settings.token { router.add(middleware: TokenMiddleware(token: token)) }
         PageController().addRoutes(to: router.group())
-        APIController(studio: studio, token: token).addRoutes(to: router.group("/api/v1"))
+        let metrics = settings.metrics
+        router.get("/healthz") { _, _ in
+            Answer(Health(status: "ok", loadedAt: live.loadedAt, accounts: live.current.accountCount))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.text(live.current))))
+        }
+        APIController(live: live, token: settings.token).addRoutes(to: router.group("/api/v1"))
         return router
+    }
+
+    /// `GET /healthz`: `{"status": "ok", "loaded_at", "accounts"}`, nothing from the data but its size.
+    struct Health: Encodable, Sendable {
+        var status: String
+        var loadedAt: Date
+        var accounts: Int
+
+        enum CodingKeys: String, CodingKey { case status, loadedAt = "loaded_at", accounts }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime]
+            try c.encode(f.string(from: loadedAt), forKey: .loadedAt)
+            try c.encode(accounts, forKey: .accounts)
+        }
     }
 
     /// A library call's answer; its failure becomes the HTTP error of its `FailureClass` (a bad request is a
@@ -142,7 +210,8 @@ struct PageController {
 
 /// The API (`/api/v1`): each route decodes its query, calls the studio and answers its JSON.
 struct APIController {
-    let studio: Studio
+    /// The studio served now: each request reads it once, so it is answered from one dataset.
+    let live: LiveStudio
     /// The server's token (saving a version needs one).
     let token: String?
 
@@ -180,25 +249,25 @@ struct APIController {
     }
 
     func addRoutes(to api: RouterGroup<StudioRequestContext>) {
-        let studio = self.studio
+        let live = self.live
         api.get("summary") { req, ctx in
             let q = try ctx.query(DateQuery.self, of: req)
-            return Answer(try StudioServer.mapped { try studio.summary(asOf: q.as_of) })
+            return Answer(try StudioServer.mapped { try live.current.summary(asOf: q.as_of) })
         }
         api.get("scores") { req, ctx in
             let q = try ctx.query(Studio.ScoresQuery.self, of: req)
-            return Answer(try StudioServer.mapped { try studio.scores(q) })
+            return Answer(try StudioServer.mapped { try live.current.scores(q) })
         }
         api.get("accounts/:id") { req, ctx in
             let q = try ctx.query(RangeQuery.self, of: req), id = ctx.capture("id")
-            return Answer(try await StudioServer.offThePool { try studio.account(id, from: q.from, to: q.to) })
+            return Answer(try await StudioServer.offThePool { try live.current.account(id, from: q.from, to: q.to) })
         }
         // The routes that take a configuration in the body (at most `maxBody` bytes).
         typealias Posted = @Sendable (_ body: String, _ q: PanelQuery) throws -> any Encodable & Sendable
         let posted: [(String, Posted)] = [
-            ("preview", { try studio.preview(body: $0, horizon: $1.horizon, step: $1.step) }),
-            ("backtest", { try studio.backtest(body: $0, horizon: $1.horizon, step: $1.step) }),
-            ("preview/moves", { try studio.moves(body: $0, horizon: $1.horizon, step: $1.step, limit: $1.limit) }),
+            ("preview", { try live.current.preview(body: $0, horizon: $1.horizon, step: $1.step) }),
+            ("backtest", { try live.current.backtest(body: $0, horizon: $1.horizon, step: $1.step) }),
+            ("preview/moves", { try live.current.moves(body: $0, horizon: $1.horizon, step: $1.step, limit: $1.limit) }),
         ]
         for (path, handler) in posted {
             api.post(RouterPath(stringLiteral: path)) { req, ctx in
@@ -208,8 +277,8 @@ struct APIController {
                 return Answer(try await StudioServer.offThePool { try handler(body, q) })
             }
         }
-        api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try studio.config() }) }
-        api.get("configs") { _, _ in Answer(studio.versions()) }
+        api.get("config") { _, _ in StudioServer.json(try StudioServer.mapped { try live.current.config() }) }
+        api.get("configs") { _, _ in Answer(live.current.versions()) }
         // A new version of the history (DESIGN §15): only behind a token, only into the --configs folder.
         let guarded = token != nil
         api.post("configs") { req, _ in
@@ -217,13 +286,13 @@ struct APIController {
                 throw HTTPError(
                     .forbidden, message: "saving a version needs a token: serve with one (and with --configs DIR)")
             }
-            guard studio.configsFolder != nil else {
+            guard live.current.configsFolder != nil else {
                 throw HTTPError(
                     .forbidden, message: "this studio saves no versions: serve --configs DIR names the folder")
             }
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
-            let saved = try await StudioServer.offThePool { try studio.saveVersion(body: body) }
+            let saved = try await StudioServer.offThePool { try live.current.saveVersion(body: body) }
             return Response(
                 status: .created, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: saved.jsonText())))
@@ -231,7 +300,7 @@ struct APIController {
         api.post("config/yaml") { req, _ in
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
-            let yaml = try StudioServer.mapped { try studio.configYAML(body: body) }
+            let yaml = try StudioServer.mapped { try live.current.configYAML(body: body) }
             return Response(
                 status: .ok,
                 headers: [
@@ -243,21 +312,21 @@ struct APIController {
         api.get("fit") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
             return Answer(
-                try await StudioServer.offThePool { try studio.fit(horizon: q.horizon, bootstrap: q.bootstrap) })
+                try await StudioServer.offThePool { try live.current.fit(horizon: q.horizon, bootstrap: q.bootstrap) })
         }
         api.get("compare") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return Answer(try await StudioServer.offThePool { try studio.compare(by: q.by) })
+            return Answer(try await StudioServer.offThePool { try live.current.compare(by: q.by) })
         }
         api.get("rank") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)
-            return Answer(try await StudioServer.offThePool { try studio.rank(asOf: q.as_of, top: q.top) })
+            return Answer(try await StudioServer.offThePool { try live.current.rank(asOf: q.as_of, top: q.top) })
         }
-        api.get("indicators") { _, _ in Answer(try await StudioServer.offThePool { try studio.indicators() }) }
+        api.get("indicators") { _, _ in Answer(try await StudioServer.offThePool { try live.current.indicators() }) }
         api.get("survival") { req, ctx in
             let q = try ctx.query(SurvivalQuery.self, of: req)
             return Answer(
-                try await StudioServer.offThePool { try studio.survival(landmark: q.landmark, times: q.times) })
+                try await StudioServer.offThePool { try live.current.survival(landmark: q.landmark, times: q.times) })
         }
     }
 }
@@ -282,7 +351,7 @@ struct TokenMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if authorised(request) { return try await next(request, context) }
+        if authorised(request) || request.uri.path == "/healthz" { return try await next(request, context) }
         if let q = try? context.query(TokenQuery.self, of: request), q.token == token, request.method == .get,
             !request.uri.path.hasPrefix("/api/")
         {
@@ -335,6 +404,9 @@ struct JSONErrorMiddleware: RouterMiddleware {
             return Self.error(
                 e.status,
                 e.status == .contentTooLarge ? "the body is over \(StudioServer.maxBody) bytes" : e.status.reasonPhrase)
+        } catch let e as HTTPParserError {
+            // A request the HTTP parser refused mid-body (a bad chunk size, say): the client's fault, a 400.
+            return Self.error(.badRequest, "the request is malformed: \(e)")
         } catch {
             return Self.error(.internalServerError, "\(error)")
         }

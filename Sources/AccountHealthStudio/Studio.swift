@@ -18,6 +18,10 @@ public final class Studio: Sendable {
     public let lastDay: Int32
     /// The first timeline date.
     public let firstDay: Int32
+    /// The accounts of the timeline (what `/healthz` and `/metrics` say of the data).
+    public let accountCount: Int
+    /// The timeline's rows.
+    public let timelineRows: Int
     private let cache = Mutex<[String: any Sendable]>([:])
 
     /// A request the studio refuses: a bad parameter (usage, 400) or an unknown name (404).
@@ -44,6 +48,8 @@ public final class Studio: Sendable {
         }
         firstDay = range.first
         lastDay = range.last
+        accountCount = (d.timeline as? Timeline)?.accountCount ?? 0
+        timelineRows = (d.timeline as? Timeline)?.rowCount ?? 0
         timelineFactors = try d.timeline.columns().factorNames ?? configuration.allFactorNames
         // The scores at the last date (the portfolio's default), computed now: a dataset that cannot be scored
         // fails at start, not at the first request.

@@ -454,6 +454,9 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
 enum Connections {
     nonisolated(unsafe) private static var open: [String: Database] = [:]
 
+    /// Closes every connection (a reload opens new ones, so a restarted server is reached again).
+    static func reset() { open.removeAll() }
+
     static func open(_ url: String) throws -> Database {
         if let d = open[url] { return d }
         let d = try Database(DatabaseURL(url, environment: ProcessInfo.processInfo.environment))

@@ -3,6 +3,9 @@ import AccountHealthStudio
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
+import NIOSSL
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,11 +17,19 @@ struct Serve: AsyncParsableCommand {
             every request needs Authorization: Bearer <token> (or open a page once with ?token=<token>, which sets
             a cookie). The token is never a flag value and never printed. The data is never written; with a token
             and --configs DIR, the tuner saves new configuration versions into that folder, the only place the
-            studio writes (DESIGN §15). Ctrl-C or SIGTERM stops it.
+            studio writes (DESIGN §15). Ctrl-C or SIGTERM stops it, after the requests in flight (up to 10 s).
+
+            As a team's service (DESIGN §11): --tls-cert and --tls-key serve HTTPS; GET /healthz answers without
+            the token ({"status", "loaded_at", "accounts"}); GET /metrics answers Prometheus's text format (behind
+            the token when there is one); every request gets one access-log line on stderr (method, route, status,
+            milliseconds: never the query string, the token or a cookie; --no-access-log turns it off); SIGHUP
+            reads the data again in the background (the files, or the database with --db) and serves it once it is
+            loaded, keeping the old data when the new cannot be read.
             Examples:
               healthscore serve --data datasets/simulated
               healthscore serve --db postgresql://analyst@localhost/crm --config config.yaml --port 9000
               HEALTHSCORE_TOKEN=… healthscore serve --data datasets/simulated --host 0.0.0.0
+              healthscore serve --data /srv/crm --tls-cert /etc/healthscore/cert.pem --tls-key /etc/healthscore/key.pem
             """
     )
 
@@ -30,6 +41,11 @@ struct Serve: AsyncParsableCommand {
             "The environment variable holding the token every request must carry (a token is needed for any "
                 + "host but loopback; it is never a flag value).", valueName: "name"))
     var tokenEnv = "HEALTHSCORE_TOKEN"
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate (chain); needs --tls-key.", valueName: "file"))
+    var tlsCert: String?
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+    var tlsKey: String?
+    @Flag(help: "No access-log line per request on stderr.") var noAccessLog = false
 
     /// The token, from the environment (a secret is never a flag value, so it shows in no process list).
     var token: String? {
@@ -46,25 +62,67 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("the token in \(tokenEnv) must be at least 8 characters")
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    /// The dataset, as at start and at each reload: --configs names the folder the tuner saves versions into;
+    /// while it holds none, the configuration is the data's own.
+    func load() throws -> Studio {
+        var sources = inputs
+        if let folder = inputs.configs, try ConfigurationHistory.loadIfAny(folder) == nil { sources.configs = nil }
+        let dataset = try sources.dataset(.all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
+        return try Studio(dataset: dataset, configsFolder: inputs.configs)
     }
 
     func run() async throws {
+        var tls: TLSConfiguration? = nil
+        if let tlsCert, let tlsKey {
+            do {
+                tls = try StudioServer.tlsConfiguration(certificate: tlsCert, key: tlsKey)
+            } catch {
+                FileHandle.standardError.write(Data("healthscore: error: \(error)\n".utf8))
+                throw ExitCode(64)
+            }
+        }
         var loaded: Studio? = nil
-        try reportingErrors(progress: !inputs.quiet) {
-            // --configs names the folder the tuner saves versions into; while it holds none, the configuration
-            // is the data's own.
-            var sources = inputs
-            if let folder = inputs.configs, try ConfigurationHistory.loadIfAny(folder) == nil { sources.configs = nil }
-            let dataset = try sources.dataset(
-                .all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
-            loaded = try Studio(dataset: dataset, configsFolder: inputs.configs)
-        }
+        try reportingErrors(progress: !inputs.quiet) { loaded = try load() }
         guard let studio = loaded else { throw ExitCode(70) }
-        let (host, name) = (host, studio.dataset.timeline.name)
-        let token = token
-        let app = StudioServer.buildApplication(studio, settings: .init(host: host, port: port, token: token)) { p in
-            note("serving \(name) on http://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it)")
+        let live = LiveStudio(studio)
+        let (host, name, scheme) = (host, studio.dataset.timeline.name, tls == nil ? "http" : "https")
+        var log = Logger(label: "healthscore.access") { StreamLogHandler.standardError(label: $0) }
+        log.logLevel = .info
+        let settings = StudioServer.Settings(
+            host: host, port: port, token: token, tls: tls, accessLog: noAccessLog ? nil : log)
+        let app = try StudioServer.buildApplication(live, settings: settings) { p in
+            note("serving \(name) on \(scheme)://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it; SIGHUP reloads)")
         }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // SIGHUP: the data read again in the background; the old data is served until the new is ready.
+        signal(SIGHUP, SIG_IGN)
+        let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        var messages = Logger(label: "healthscore.reload") { StreamLogHandler.standardError(label: $0) }
+        messages.logLevel = .info
+        let reloadLog = messages
+        let command = self
+        hangUp.setEventHandler {
+            Task {
+                reloadLog.info("SIGHUP: reloading the data")
+                Connections.reset()
+                switch await live.reload({ try command.load() }) {
+                case .reloaded(let accounts, let seconds):
+                    reloadLog.info("reloaded: \(accounts) accounts in \(String(format: "%.1f", seconds)) s")
+                case .failed(let why):
+                    reloadLog.error("reload failed, still serving the data loaded before: \(why)")
+                case .alreadyRunning:
+                    reloadLog.notice("a reload is already running: this SIGHUP is ignored")
+                }
+            }
+        }
+        hangUp.resume()
+        // SIGINT or SIGTERM: no new connection, the requests in flight answered, for up to 10 s.
+        var config = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "healthscore.serve") { _ in SwiftLogNoOpLogHandler() })
+        config.maximumGracefulShutdownDuration = .seconds(10)
+        try await ServiceGroup(configuration: config).run()
+        hangUp.cancel()
     }
 }

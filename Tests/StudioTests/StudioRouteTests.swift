@@ -17,8 +17,8 @@ let studio: Studio = {
 }()
 
 /// The application `serve` runs, on the shared studio.
-func app(token: String? = nil) -> some ApplicationProtocol {
-    StudioServer.buildApplication(studio, settings: .init(token: token))
+func app(token: String? = nil) throws -> some ApplicationProtocol {
+    try StudioServer.buildApplication(studio, settings: .init(token: token))
 }
 
 func body(_ r: TestResponse) -> String { String(buffer: r.body) }
