@@ -96,6 +96,18 @@ struct DatabaseCommandTests {
         object["factors"] = factors
         let (status, text) = try await request("/api/v1/preview", body: try JSONSerialization.data(withJSONObject: object))
         #expect(status == 200 && text == want)
+        // SIGHUP reads the tables again: an account removed from the timeline is gone from the studio's data.
+        func accounts() async throws -> Int? {
+            (try JSONSerialization.jsonObject(with: Data(try await request("/healthz").1.utf8)) as? [String: Any])?["accounts"] as? Int
+        }
+        #expect(try await accounts() == 2500)
+        try server.sql("DELETE FROM timeline WHERE account_id = 'A000001';")
+        kill(studio.processIdentifier, SIGHUP)
+        var reloaded = false
+        for _ in 0..<600 where !reloaded {
+            if try await accounts() == 2499 { reloaded = true } else { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        #expect(reloaded, "serve --db did not reload on SIGHUP")
         studio.terminate()
         studio.waitUntilExit()
         #expect(studio.terminationStatus == 0)
