@@ -258,6 +258,18 @@ struct APIController {
             let q = try ctx.query(Studio.ScoresQuery.self, of: req)
             return Answer(try StudioServer.mapped { try live.current.scores(q) })
         }
+        // The portfolio's list as `rank`'s CSV: the filters and order of /scores, every row.
+        api.get("scores/export") { req, ctx in
+            let q = try ctx.query(Studio.ScoresQuery.self, of: req)
+            let csv = try await StudioServer.offThePool { try live.current.export(q) }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/csv; charset=utf-8",
+                    .contentDisposition: "attachment; filename=\"portfolio.csv\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
         api.get("accounts/:id") { req, ctx in
             let q = try ctx.query(RangeQuery.self, of: req), id = ctx.capture("id")
             return Answer(try await StudioServer.offThePool { try live.current.account(id, from: q.from, to: q.to) })

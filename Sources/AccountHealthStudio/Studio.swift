@@ -53,7 +53,7 @@ public final class Studio: Sendable {
         timelineFactors = try d.timeline.columns().factorNames ?? configuration.allFactorNames
         // The scores at the last date (the portfolio's default), computed now: a dataset that cannot be scored
         // fails at start, not at the first request.
-        let index = ScoreIndex(try Scorer.score(d, asOf: range.last), accounts: d.accounts)
+        let index = try Studio.index(d, at: range.last)
         indexes.withLock { $0[range.last] = index }
         // The default preview's panel, read now, so the tuner's first move is as fast as the next.
         if d.outcomes != nil { _ = try? previewPanel(BacktestOptions()) }
@@ -102,33 +102,66 @@ public final class Studio: Sendable {
     /// The query of `GET /api/v1/scores`.
     public struct ScoresQuery: Sendable, Decodable {
         enum CodingKeys: String, CodingKey {
-            case asOf = "as_of", band, am, segment, search, sort, limit, offset
+            case asOf = "as_of", band, am, segment, search, sort, limit, offset, churned
         }
 
         /// The query parameters, as text (checked by `scores`).
         public var asOf: String?, band: String?, am: String?, segment: String?, search: String?, sort: String?,
             limit: String?, offset: String?
+        /// `true`: the accounts that churned on or before the date too (by default only the active ones).
+        public var churned: String?
         /// A query.
         public init(
             asOf: String? = nil, band: String? = nil, am: String? = nil, segment: String? = nil, search: String? = nil,
-            sort: String? = nil, limit: String? = nil, offset: String? = nil
+            sort: String? = nil, limit: String? = nil, offset: String? = nil, churned: String? = nil
         ) {
             self.asOf = asOf; self.band = band; self.am = am; self.segment = segment; self.search = search
-            self.sort = sort; self.limit = limit; self.offset = offset
+            self.sort = sort; self.limit = limit; self.offset = offset; self.churned = churned
         }
     }
 
     /// The sort keys of `/api/v1/scores` (`-` in front for descending).
-    static let sortKeys = ["account_id", "score", "change", "arr", "band", "am", "segment"]
+    static let sortKeys = [
+        "account_id", "score", "change", "arr", "arr_at_risk", "churn_probability", "band", "am", "segment",
+        "renewal_date",
+    ]
 
-    /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment` and `arr` (and the
-    /// accounts file's `renewal_date`, which the portfolio shows), filtered, sorted and paged; `total` counts the
-    /// filtered rows.
+    /// The default order of the portfolio: ARR at risk, highest first (as `rank`).
+    public static let defaultSort = "-arr_at_risk"
+
+    /// `GET /api/v1/scores`: the score rows (the CLI's JSON rows) with `am`, `segment`, `arr`, the accounts file's
+    /// `renewal_date` (and `renewal_overdue` when it is before the date), `rank`'s `churn_probability` and
+    /// `arr_at_risk` at the date, and `churned_on` for an account that churned on or before it; filtered, sorted
+    /// (ARR at risk, highest first, unless told) and paged; `total` counts the filtered rows. Only the active
+    /// accounts (no churn on or before the date) unless `churned=true`.
     public func scores(_ q: ScoresQuery) throws -> ScoresPage {
-        let index = try scoreIndex(at: try day(q.asOf, "as_of"))
         let limit = try int(q.limit, "limit", range: 1...100_000) ?? 100
         let offset = try int(q.offset, "offset", range: 0...Int.max) ?? 0
-        var sortKey = q.sort ?? "score"
+        let (index, selected) = try portfolioRows(q)
+        let page = selected.dropFirst(offset).prefix(limit).map { index.row($0) }
+        return ScoresPage(
+            total: selected.count, rows: Array(page),
+            rankingNote: index.rankingFailure.map { "no churn probabilities at this date: \($0)" })
+    }
+
+    /// `GET /api/v1/scores/export`: every row `scores` would list for the query (no paging), in its order, as
+    /// `rank`'s CSV (its columns, ranked from 1 in the list's order): with the default order and only active
+    /// accounts, exactly `rank --as-of` with the same filter. A churned account has no probability, nor has any
+    /// account when no ranking can be made at the date (no renewals yet).
+    public func export(_ q: ScoresQuery) throws -> String {
+        let (index, selected) = try portfolioRows(q)
+        return Render.rankCSV(
+            selected.enumerated().map { k, i in
+                var r = index.rankRow(i)
+                r.rank = k + 1
+                return r
+            })
+    }
+
+    /// The rows of the portfolio's query, filtered and in its order.
+    func portfolioRows(_ q: ScoresQuery) throws -> (ScoreIndex, [Int]) {
+        let index = try scoreIndex(at: try day(q.asOf, "as_of"))
+        var sortKey = q.sort.flatMap { $0.isEmpty ? nil : $0 } ?? Studio.defaultSort
         let descending = sortKey.hasPrefix("-")
         if descending { sortKey.removeFirst() }
         guard Studio.sortKeys.contains(sortKey) else {
@@ -138,34 +171,64 @@ public final class Studio: Sendable {
                     + "\"\(q.sort ?? "")\")"
             )
         }
+        let withChurned: Bool
+        switch q.churned ?? "" {
+        case "", "false": withChurned = false
+        case "true": withChurned = true
+        default: throw Failure(.usage, "churned: true or false (value: \"\(q.churned ?? "")\")")
+        }
         let order = index.order(sortKey, descending: descending)
         let band = q.band.flatMap { $0.isEmpty ? nil : $0 }, am = q.am.flatMap { $0.isEmpty ? nil : $0 }
         let segment = q.segment.flatMap { $0.isEmpty ? nil : $0 },
             needle = q.search.flatMap { $0.isEmpty ? nil : Array($0.lowercased().utf8) }
-        var total = 0
-        var page: [ScoreIndex.Row] = []
+        var selected: [Int] = []
         for i in order {
+            if !withChurned && index.churnedOn[i] != nil { continue }
             if let band, index.report.rows[i].band != band { continue }
             if let am, index.am[i] != am { continue }
             if let segment, index.segment[i] != segment { continue }
             if let needle, !ScoreIndex.contains(index.searchText[i], needle) { continue }
-            if total >= offset && page.count < limit { page.append(index.row(i)) }
-            total += 1
+            selected.append(i)
         }
-        return ScoresPage(total: total, rows: page)
+        return (index, selected)
     }
 
     /// The score rows of a date with what the portfolio filters and sorts on, and each sort's order, kept.
     final class ScoreIndex: @unchecked Sendable {
         let report: ScoreReport
         let am: [String?], segment: [String?], arr: [Double?], renewal: [Int32?]
+        /// `rank` at the date (nil when it cannot rank: no outcomes before the date, a model that cannot be
+        /// fitted; `rankingFailure` says why), and each row's place in it.
+        let ranking: RankReport?
+        let rankingFailure: String?
+        let rankPosition: [Int?]
+        /// The date of each row's churn, when it churned on or before the date.
+        let churnedOn: [Int32?]
         /// Each row's id and name, lower-cased, as bytes (a search looks for its bytes in them).
         let searchText: [[UInt8]]
         private let lock = NSLock()
         private var orders: [String: [Int]] = [:]
 
-        init(_ report: ScoreReport, accounts: AccountsTable?) {
+        init(
+            _ report: ScoreReport, accounts: AccountsTable?, outcomes: OutcomesTable?,
+            ranking: Result<RankReport, any Error>
+        ) {
             self.report = report
+            switch ranking {
+            case .success(let r): (self.ranking, rankingFailure) = (r, nil)
+            case .failure(let e): (self.ranking, rankingFailure) = (nil, "\(e)")
+            }
+            var place: [String: Int] = [:]
+            for (k, r) in (self.ranking?.rows ?? []).enumerated() { place[r.accountId] = k }
+            rankPosition = report.rows.map { place[$0.accountId] }
+            let day = report.dates.last ?? Int32.max
+            var churn: [String: Int32] = [:]
+            if let o = outcomes {
+                for i in 0..<o.count where o.churned[i] && o.day[i] <= day {
+                    churn[o.accountIds[i]] = min(churn[o.accountIds[i]] ?? .max, o.day[i])
+                }
+            }
+            churnedOn = report.rows.map { churn[$0.accountId] }
             let k = report.rows.map { r in accounts?.row(of: r.accountId) }
             am = k.map { $0.map { accounts!.am[$0] } }
             segment = k.map { $0.map { accounts!.segment[$0] } }
@@ -181,10 +244,22 @@ public final class Studio: Sendable {
             let name = (descending ? "-" : "") + key
             if let o = lock.withLock({ orders[name] }) { return o }
             let rows = report.rows
+            if key == "arr_at_risk" {
+                // `rank`'s own order (ARR at risk, then probability, then id), reversed for ascending; rows
+                // without a place in it last either way, by id.
+                let ranked = rows.indices.filter { rankPosition[$0] != nil }.sorted {
+                    descending ? rankPosition[$0]! < rankPosition[$1]! : rankPosition[$0]! > rankPosition[$1]!
+                }
+                let o = ranked + rows.indices.filter { rankPosition[$0] == nil }.sorted { rows[$0].accountId < rows[$1].accountId }
+                lock.withLock { orders[name] = o }
+                return o
+            }
             func number(_ i: Int) -> Double? {
                 switch key {
                 case "score": return rows[i].result.score
                 case "change": return rows[i].change
+                case "churn_probability": return rankPosition[i].flatMap { ranking!.rows[$0].churnProbability }
+                case "renewal_date": return renewal[i].map(Double.init)
                 default: return arr[i]
                 }
             }
@@ -196,7 +271,7 @@ public final class Studio: Sendable {
                 default: return rows[i].accountId
                 }
             }
-            let numeric = ["score", "change", "arr"].contains(key)
+            let numeric = ["score", "change", "arr", "churn_probability", "renewal_date"].contains(key)
             let o = rows.indices.sorted { a, b in
                 if numeric {
                     switch (number(a), number(b)) {
@@ -234,15 +309,24 @@ public final class Studio: Sendable {
             }
         }
 
-        /// One row of `/api/v1/scores`: `score`'s row, then the account's am, segment, arr and renewal date.
+        /// One row of `/api/v1/scores`: `score`'s row, then the account's am, segment, arr and renewal date
+        /// (an active account's is overdue when before the date), its churn probability and ARR at risk, and its
+        /// churn date.
         public struct Row: Encodable, Sendable {
             var score: ScoreRow.Named
             var am: String?
             var segment: String?
             var arr: Double?
             var renewalDate: String?
+            var renewalOverdue: Bool?
+            var churnProbability: Double?
+            var arrAtRisk: Double?
+            var churnedOn: String?
 
-            enum CodingKeys: String, CodingKey { case am, segment, arr, renewalDate = "renewal_date" }
+            enum CodingKeys: String, CodingKey {
+                case am, segment, arr, renewalDate = "renewal_date", renewalOverdue = "renewal_overdue"
+                case churnProbability = "churn_probability", arrAtRisk = "arr_at_risk", churnedOn = "churned_on"
+            }
 
             /// `score`'s row, then the account's attributes.
             public func encode(to encoder: any Encoder) throws {
@@ -252,23 +336,49 @@ public final class Studio: Sendable {
                 try c.encodeIfPresent(segment, forKey: .segment)
                 try c.encodeIfPresent(arr, forKey: .arr)
                 try c.encodeIfPresent(renewalDate, forKey: .renewalDate)
+                try c.encodeIfPresent(renewalOverdue, forKey: .renewalOverdue)
+                try c.encodeIfPresent(churnProbability, forKey: .churnProbability)
+                try c.encodeIfPresent(arrAtRisk, forKey: .arrAtRisk)
+                try c.encodeIfPresent(churnedOn, forKey: .churnedOn)
             }
         }
 
         func row(_ i: Int) -> Row {
-            Row(
+            let ranked = rankPosition[i].map { ranking!.rows[$0] }
+            let day = report.dates.last ?? Int32.max
+            return Row(
                 score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i],
-                arr: arr[i],
-                renewalDate: renewal[i].map(Day.format))
+                arr: arr[i], renewalDate: renewal[i].map(Day.format), renewalOverdue: churnedOn[i] == nil ? renewal[i].map { $0 < day } : nil,
+                churnProbability: ranked?.churnProbability, arrAtRisk: ranked?.arrAtRisk,
+                churnedOn: churnedOn[i].map(Day.format))
+        }
+
+        /// The row as `rank` lists it: its own row when ranked; else (a churned account, or no ranking) the score,
+        /// band, change and account columns, with no probability and the churn date.
+        func rankRow(_ i: Int) -> RankRow {
+            if let k = rankPosition[i] { return ranking!.rows[k] }
+            let r = report.rows[i]
+            return RankRow(
+                rank: 0, accountId: r.accountId, am: am[i], segment: segment[i], churnProbability: nil,
+                score: r.result.score, band: r.band, change: r.change, arr: arr[i], arrAtRisk: nil,
+                renewalDate: renewal[i], drivers: [], imputed: [], churnedOn: churnedOn[i])
         }
     }
 
     private let indexes = Mutex<[Int32: ScoreIndex]>([:])
 
+    /// The scores of a date with `rank` at the same date (the model fitted on the outcomes dated on or before it,
+    /// as `rank --as-of`); a ranking that cannot be made leaves the probabilities empty, never the scores.
+    static func index(_ d: Dataset, at day: Int32) throws -> ScoreIndex {
+        let scores = try Scorer.score(d, asOf: day)
+        let ranking = Result { try Ranking.rank(d, asOf: day) }
+        return ScoreIndex(scores, accounts: d.accounts, outcomes: d.outcomes, ranking: ranking)
+    }
+
     func scoreIndex(at asOf: Int32?) throws -> ScoreIndex {
         let d = asOf ?? lastDay
         if let hit = indexes.withLock({ $0[d] }) { return hit }
-        let index = ScoreIndex(try Scorer.score(dataset, asOf: d), accounts: dataset.accounts)
+        let index = try Studio.index(dataset, at: d)
         indexes.withLock {
             if $0.count > 16 { $0.removeAll() }; $0[d] = index
         }
@@ -553,7 +663,9 @@ public final class Studio: Sendable {
     public func rank(asOf: String?, top: String?) throws -> RankReport {
         let d = try day(asOf, "as_of"), t = try int(top, "top", range: 1...1_000_000)
         return try cached("rank \(d.map(String.init) ?? "") \(t.map(String.init) ?? "")") {
-            try Ranking.rank(dataset, asOf: d, top: t)
+            // The portfolio's ranking of the date, when it has one and the whole list is asked for.
+            if t == nil, let r = try scoreIndex(at: d).ranking { return r }
+            return try Ranking.rank(dataset, asOf: d, top: t)
         }
     }
 
@@ -717,4 +829,8 @@ public struct Summary: Encodable, Sendable {
 public struct ScoresPage: Encodable, Sendable {
     var total: Int
     var rows: [Studio.ScoreIndex.Row]
+    /// Why the rows have no churn probability, when `rank` cannot rank at the date (no renewals yet, say).
+    var rankingNote: String? = nil
+
+    enum CodingKeys: String, CodingKey { case total, rows, rankingNote = "ranking_note" }
 }

@@ -16,6 +16,7 @@ struct RankCommand: ParsableCommand {
             Examples:
               healthscore rank --data datasets/simulated --as-of 2024-06-30 --top 20
               healthscore rank --data datasets/simulated --model model.json --format csv -o risks.csv
+              healthscore rank --data datasets/simulated --am "Ana Silva" --band red   # one AM's red accounts
             """
     )
     @OptionGroup var inputs: InputOptions
@@ -31,6 +32,12 @@ struct RankCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Horizon of the fitted model, in days.", valueName: "days")) var horizon: Int = 90
     @Option(help: ArgumentHelp("L2 penalty of the fitted model.", valueName: "lambda")) var penalty: Double = 0
     @Option(help: ArgumentHelp("Only the first N accounts.", valueName: "n")) var top: Int?
+    @Option(help: ArgumentHelp("Only this account manager's accounts (ranked again from 1).", valueName: "am"))
+    var am: String?
+    @Option(help: ArgumentHelp("Only this segment's accounts (ranked again from 1).", valueName: "segment"))
+    var segment: String?
+    @Option(help: ArgumentHelp("Only the accounts in this band (ranked again from 1).", valueName: "band"))
+    var band: String?
 
     func validate() throws {
         if horizon < 0 { throw ValidationError("--horizon must be zero or more days") }
@@ -47,9 +54,19 @@ struct RankCommand: ParsableCommand {
             let dataset = try inputs.dataset(
                 .all, required: model == nil ? .outcomes : [], command: "rank without --model")
             let saved = try model.map { try SavedModel.load(path: $0) }
-            let r = try Ranking.rank(
+            let filtering = am != nil || segment != nil || band != nil
+            var r = try Ranking.rank(
                 dataset, savedModel: saved, modelFile: model, asOf: asOf?.day, horizon: horizon, penalty: penalty,
-                top: top, missing: missingValues.treatment)
+                top: filtering ? nil : top, missing: missingValues.treatment)
+            if filtering {
+                // The part of the book asked for, then its first N (the studio's portfolio export, filtered).
+                let (am, segment, band) = (am, segment, band)
+                r = r.filtered { row in
+                    (am == nil || row.am == am) && (segment == nil || row.segment == segment)
+                        && (band == nil || row.band == band)
+                }
+                if let top { r.rows = Array(r.rows.prefix(top)) }
+            }
             for d in r.diagnostics { note(d.message) }
             try out.emit(Render.ranking(r, format: out.resolvedFormat))
             if writeBack.toTable != nil {

@@ -41,7 +41,7 @@ import Testing
         let ranking = try Ranking.rank(dataset, asOf: Day.parse("2024-06-30"), top: 20)
         #expect(ranking.rows.count == 20 && ranking.rows.map(\.rank) == Array(1...20))
         #expect(zip(ranking.rows, ranking.rows.dropFirst()).allSatisfy { ($0.arrAtRisk ?? 0) >= ($1.arrAtRisk ?? 0) })
-        #expect(ranking.rows.allSatisfy { $0.churnProbability > 0 && $0.churnProbability < 1 && !$0.drivers.isEmpty })
+        #expect(ranking.rows.allSatisfy { ($0.churnProbability ?? 0) > 0 && ($0.churnProbability ?? 1) < 1 && !$0.drivers.isEmpty })
 
         let design = try SurvivalDesign.build(
             dataset, options: SurvivalDesignOptions(censorAt: Day.parse("2024-06-30"), missing: .drop))

@@ -98,7 +98,7 @@ import Testing
             }
             eta += loaded.coefficients[j] * v
         }
-        #expect(relClose(row.churnProbability, 1 / (1 + exp(-eta)), 1e-12))
+        #expect(relClose(try #require(row.churnProbability), 1 / (1 + exp(-eta)), 1e-12))
     }
 
     @Test func aHeaderOnlyOutcomesFileIsZeroOutcomes() throws {

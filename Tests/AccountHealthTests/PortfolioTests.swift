@@ -191,8 +191,11 @@ struct World4 {
                 expected.insert(c.name, at: at)
             }
             #expect(row.drivers == Array(expected.prefix(3)), "\(row.accountId)")
-            #expect(abs(row.churnProbability - 1 / (1 + exp(-eta))) < 1e-12, "\(row.accountId)")
-            #expect(row.arr == arrOf[Substring(row.accountId)] && abs(row.arrAtRisk! - row.churnProbability * arrOf[Substring(row.accountId)]!) == 0)
+            let p: Double = try #require(row.churnProbability)
+            let want: Double = 1 / (1 + exp(-eta))
+            #expect(abs(p - want) < 1e-12, "\(row.accountId)")
+            let arr: Double = try #require(arrOf[Substring(row.accountId)])
+            #expect(row.arr == arr && abs(row.arrAtRisk! - p * arr) == 0)
             if !row.drivers.isEmpty { withDrivers += 1 }
         }
         #expect(r.rows.count > 1000 && withDrivers > 1000)
@@ -216,7 +219,7 @@ struct World4 {
             next[outcomes.accountIds[i]] = outcomes.churned[i] ? 1 : 0
         }
         let scored = r.rows.filter { next[$0.accountId] != nil }
-        let auc = Metrics.auc(risk: scored.map(\.churnProbability), churned: scored.map { next[$0.accountId]! })!
+        let auc = Metrics.auc(risk: scored.map { $0.churnProbability! }, churned: scored.map { next[$0.accountId]! })!
         #expect(scored.count > 300 && auc > 0.7, "AUC \(auc) over \(scored.count) decisions")
     }
 }

@@ -75,6 +75,69 @@ def markup_dataset(folder):
     return folder
 
 
+def fetch_text(d, url):
+    """The body of a GET from the page (with its cookie), as text."""
+    return d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.text()).then(done, e => done('ERROR ' + e))", url)
+
+
+def portfolio_rows(d):
+    return d.execute_script(
+        "return [...document.querySelectorAll('table tbody tr')].map(tr => ({id: tr.dataset.account, "
+        "churned: tr.classList.contains('churned'), risk: tr.children[1].textContent, tag: tr.querySelector('.tag.churned')?.textContent || ''}))")
+
+
+def check_portfolio(d, wait, base, binary, data, failures):
+    """The live book by default, ordered by ARR at risk; the churned toggle; the export equals rank's CSV, for the
+    whole book and for a manager's accounts opened from /managers."""
+    rank = lambda *extra: subprocess.run([binary, "rank", "--data", data, "--format", "csv", "--quiet", *extra],
+                                         capture_output=True, text=True, check=True).stdout
+    rows = portfolio_rows(d)
+    header = d.execute_script("return [...document.querySelectorAll('th button')].map(b => b.textContent)")
+    if "ARR at risk \u25bc" not in header:
+        failures.append(f"/: the default order is not ARR at risk, highest first: {header}")
+    risks = [float(r["risk"].replace(",", "")) for r in rows if r["risk"] != "\u2013"]
+    if any(r["churned"] for r in rows) or risks != sorted(risks, reverse=True) or len(risks) < 50:
+        failures.append(f"/: not the active accounts by ARR at risk: {rows[:5]}")
+    expected = rank().splitlines()
+    if [r["id"] for r in rows] != [line.split(",")[1] for line in expected[1:len(rows) + 1]]:
+        failures.append("/: the first page is not rank's order")
+    href = d.find_element(By.ID, "export").get_attribute("href")
+    exported = fetch_text(d, href)
+    if exported != rank():
+        failures.append(f"/: the export ({href}) is not rank's CSV: {exported[:200]}")
+    # The churned accounts too, marked with their churn date (sorted by account they are on the first page).
+    d.find_element(By.ID, "show-churned").click()
+    try:
+        wait.until(lambda drv: "churned ones included" in drv.find_element(By.CSS_SELECTOR, ".pager span").text)
+        d.find_element(By.CSS_SELECTOR, "th button[data-sort='account_id']").click()
+        wait.until(lambda drv: any(r["churned"] for r in portfolio_rows(drv)))
+        marked = [r for r in portfolio_rows(d) if r["churned"]]
+        if not all(re.fullmatch(r"churned \d{4}-\d{2}-\d{2}", r["tag"]) for r in marked):
+            failures.append(f"/: churned accounts without their churn date: {marked[:3]}")
+        with_churned = fetch_text(d, d.find_element(By.ID, "export").get_attribute("href")).splitlines()
+        if len(with_churned) <= len(expected) or [l.split(",")[1] for l in with_churned[1:]] != sorted(l.split(",")[1] for l in with_churned[1:]):
+            failures.append(f"/: the export with churned accounts, by account, is not the list shown ({len(with_churned)} lines)")
+    except Exception as e:
+        failures.append(f"/: the churned toggle does not show the churned accounts: {e}")
+    # A manager's accounts from /managers: the portfolio filtered, its export rank --am.
+    d.get(base + "/managers")
+    wait.until(lambda drv: drv.find_elements(By.CSS_SELECTOR, "tbody tr td a"))
+    link = d.find_element(By.CSS_SELECTOR, "tbody tr td a")
+    am = link.text
+    link.click()
+    try:
+        wait.until(lambda drv: drv.find_elements(By.CSS_SELECTOR, "table[aria-label=Accounts] tbody tr"))
+        if d.find_element(By.ID, "am").get_attribute("value") != am:
+            failures.append(f"/managers: opening {am} does not set the portfolio's AM filter")
+        if fetch_text(d, d.find_element(By.ID, "export").get_attribute("href")) != rank("--am", am):
+            failures.append(f"/?am={am}: the export is not rank --am {am}")
+    except Exception as e:
+        failures.append(f"/managers: a group does not open its accounts: {e}")
+    print(f"portfolio: {len(expected) - 1} active accounts by ARR at risk, export = rank's CSV, {am}'s = rank --am")
+
+
 def check_escaping(d, wait, base, failures):
     """Names from the data end up as text nodes: the account page's heading and the portfolio's manager cells
     show the markup literally, and no element of it (no img, no second script) exists in the DOM."""
@@ -243,10 +306,8 @@ def main():
             check_console(path)
 
         visit("/", "return document.querySelectorAll('table tbody tr').length >= 50 && document.querySelector('svg') !== null", "portfolio")
-        # Sort by a column, filter by a band: the table follows.
-        d.find_element(By.XPATH, "//th/button[starts-with(normalize-space(.), 'ARR')]").click()
-        wait.until(lambda drv: drv.execute_script(
-            "return [...document.querySelectorAll('th button')].some(b => b.textContent.startsWith('ARR') && b.textContent.includes('\u25b2'))"))
+        check_portfolio(d, wait, base, binary, a.data, failures)
+        check_console("/ (portfolio)")
         first = d.find_element(By.CSS_SELECTOR, "table tbody tr td a").text
         visit("/accounts/" + first, "return document.querySelectorAll('svg rect').length > 20 && document.body.innerText.includes('Waterfall')", "account")
         visit("/managers", "return document.querySelectorAll('svg circle').length >= 3 && document.querySelectorAll('tbody tr').length >= 3", "managers")

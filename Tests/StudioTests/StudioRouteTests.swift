@@ -52,7 +52,8 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
     @Test func theOpenAPIDocumentListsTheRoutesThatExist() async throws {
         let router = StudioServer.router(studio)
         var routed = Set<String>()
-        for route in router.routes where route.path.description.hasPrefix("/api/v1") {
+        for route in router.routes
+        where route.path.description.hasPrefix("/api/v1") || ["/healthz", "/metrics"].contains(route.path.description) {
             // Hummingbird writes a capture as :id, OpenAPI as {id}.
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             routed.insert("\(route.method.rawValue.lowercased()) /" + path.joined(separator: "/"))
@@ -141,18 +142,18 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
             let cliScores = try CLI.run(["score", "--data", data, "--as-of", "2024-06-30", "--format", "json", "--quiet"]).out
             let cli = try JSONSerialization.jsonObject(with: Data(cliScores.utf8)) as! [String: Any]
             let cliRows = Dictionary(uniqueKeysWithValues: (cli["scores"] as! [[String: Any]]).map { ($0["account_id"] as! String, $0) })
-            try await client.execute(uri: "/api/v1/scores?as_of=2024-06-30&limit=5000", method: .get) { r in
+            try await client.execute(uri: "/api/v1/scores?as_of=2024-06-30&limit=5000&churned=true&sort=score", method: .get) { r in
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
                 let rows = doc["rows"] as! [[String: Any]]
                 #expect(doc["total"] as? Int == cliRows.count && rows.count == cliRows.count)
                 for row in rows {
                     var core = row
-                    for k in ["am", "segment", "arr", "renewal_date"] { core[k] = nil }
+                    for k in ["am", "segment", "arr", "renewal_date", "renewal_overdue", "churn_probability", "arr_at_risk", "churned_on"] { core[k] = nil }
                     #expect(NSDictionary(dictionary: core).isEqual(to: cliRows[row["account_id"] as! String]!), "\(row["account_id"]!)")
                     #expect(row["am"] is String && row["segment"] is String && row["arr"] is NSNumber)
                 }
                 let scores = rows.compactMap { $0["score"] as? Double }
-                #expect(scores == scores.sorted())      // the default sort: score ascending, the riskiest first
+                #expect(scores == scores.sorted())      // by score: ascending, the riskiest first
             }
             // The summary.
             try await client.execute(uri: "/api/v1/summary", method: .get) { r in
@@ -235,6 +236,77 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(body(r) == want2)
             }
         }
+    }
+
+    /// The portfolio a leader opens: the active accounts at the date, in rank's order (ARR at risk, highest first),
+    /// each with rank's probability and ARR at risk; the churned ones on request, with their churn date and no
+    /// probability; the export is rank's CSV for the same filter; a renewal date before the date is overdue.
+    @Test func thePortfolioIsTheLiveBookByARRAtRisk() async throws {
+        let data = repoRoot + "/datasets/simulated"
+        @Sendable func rank(_ args: [String]) throws -> String {
+            let r = try CLI.run(["rank", "--data", data, "--format", "csv", "--quiet"] + args)
+            #expect(r.status == 0, "\(args): \(r.err)")
+            return r.out
+        }
+        try await app().test(.router) { client in
+            for (query, args) in [("", [String]()), ("as_of=2024-06-30", ["--as-of", "2024-06-30"]), ("am=am_03", ["--am", "am_03"]),
+                                  ("segment=SMB&band=red", ["--segment", "SMB", "--band", "red"])] {
+                let want = try rank(args)
+                let ids = want.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) }
+                #expect(ids.count > 20, "\(query)")
+                try await client.execute(uri: "/api/v1/scores/export?" + query, method: .get) { r in
+                    #expect(r.status == .ok && r.headers[.contentType]?.hasPrefix("text/csv") == true)
+                    #expect(body(r) == want, "\(query)")
+                }
+                try await client.execute(uri: "/api/v1/scores?limit=100000&" + query, method: .get) { r in
+                    let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
+                    let rows = doc["rows"] as! [[String: Any]]
+                    #expect(doc["total"] as? Int == ids.count && rows.map { $0["account_id"] as! String } == ids, "\(query)")
+                    #expect(rows.allSatisfy { $0["churn_probability"] is NSNumber && $0["arr_at_risk"] is NSNumber && $0["churned_on"] is NSNull })
+                    let risk = rows.map { $0["arr_at_risk"] as! Double }
+                    #expect(risk == risk.sorted(by: >))
+                }
+            }
+            // With the churned accounts: every account, the churned ones with their date and no probability.
+            let churned = Set(try String(contentsOfFile: data + "/outcomes.csv", encoding: .utf8)
+                .split(separator: "\n").dropFirst().filter { $0.contains(",churned,") }.map { String($0.split(separator: ",")[0]) })
+            try await client.execute(uri: "/api/v1/scores?limit=100000&churned=true&sort=account_id", method: .get) { r in
+                let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
+                let rows = doc["rows"] as! [[String: Any]]
+                #expect(doc["total"] as? Int == 2500)
+                let marked = rows.filter { $0["churned_on"] is String }
+                #expect(Set(marked.map { $0["account_id"] as! String }) == churned && marked.count == 2500 - 1815)
+                #expect(marked.allSatisfy { $0["churn_probability"] is NSNull && $0["arr_at_risk"] is NSNull && $0["renewal_overdue"] is NSNull })
+                #expect(rows.map { $0["account_id"] as! String } == rows.map { $0["account_id"] as! String }.sorted())
+            }
+            try await client.execute(uri: "/api/v1/scores/export?churned=true&sort=account_id", method: .get) { r in
+                let lines = body(r).split(separator: "\n")
+                #expect(lines.count == 2501 && lines[1].hasPrefix("1,A000001,"))
+                let first = lines.first { churned.contains(String($0.split(separator: ",")[1])) }!
+                #expect(first.split(separator: ",", omittingEmptySubsequences: false)[4] == "")   // no probability
+            }
+            try await client.execute(uri: "/api/v1/scores?churned=maybe", method: .get) { r in
+                #expect(r.status == .badRequest && body(r).contains("churned: true or false"))
+            }
+        }
+        // A renewal date already past at the date is overdue.
+        let dir = Dir()
+        for f in ["timeline.csv", "outcomes.csv", "config.yaml"] { try FileManager.default.copyItem(atPath: data + "/" + f, toPath: dir.path + "/" + f) }
+        let accounts = try String(contentsOfFile: data + "/accounts.csv", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let header = accounts[0].split(separator: ",").map(String.init)
+        let at = header.firstIndex(of: "renewal_date")!
+        // A000941 is active at the last date (the first of rank's list).
+        var lines = accounts.map(String.init)
+        let k = lines.firstIndex { $0.hasPrefix("A000941,") }!
+        var cells = lines[k].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        cells[at] = "2024-01-15"
+        lines[k] = cells.joined(separator: ",")
+        dir.write("accounts.csv", lines.joined(separator: "\n"))
+        let stale = try Studio(dataset: try DataFiles.directory(dir.path).load(timeline: .memory))
+        let page = try JSONSerialization.jsonObject(with: Data(try stale.scores(.init(search: "A000941")).jsonText().utf8)) as! [String: Any]
+        let json = (page["rows"] as! [[String: Any]]).first { $0["account_id"] as? String == "A000941" }!
+        #expect(json["renewal_date"] as? String == "2024-01-15" && json["renewal_overdue"] as? Bool == true, "\(json)")
+        #expect(json["churned_on"] is NSNull)
     }
 
     @Test func refusals() async throws {
@@ -391,7 +463,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
         try accounts.write(toFile: dir + "/accounts.csv", atomically: true, encoding: .utf8)
         let s = try Studio(dataset: try DataFiles.directory(dir).load(timeline: .memory))
         try await StudioServer.buildApplication(s).test(.router) { client in
-            try await client.execute(uri: "/api/v1/scores?limit=5000", method: .get) { r in
+            try await client.execute(uri: "/api/v1/scores?limit=5000&churned=true", method: .get) { r in
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
                 let rows = doc["rows"] as! [[String: Any]]
                 #expect(rows.count == 2500 && rows.contains { $0["account_id"] as? String == "A<script>alert(1)</script>" })
@@ -423,6 +495,11 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
                 #expect(r.status == .ok)
                 let doc = try JSONSerialization.jsonObject(with: Data(body(r).utf8)) as! [String: Any]
                 #expect((doc["rows"] as! [[String: Any]]).count == 2500)
+            }
+            // No ranking without renewals: the export lists the accounts without probabilities.
+            try await client.execute(uri: "/api/v1/scores/export", method: .get) { r in
+                let lines = body(r).split(separator: "\n")
+                #expect(r.status == .ok && lines.count == 2501 && lines[1].split(separator: ",", omittingEmptySubsequences: false)[4] == "")
             }
             try await client.execute(uri: "/api/v1/accounts/A000042", method: .get) { r in
                 #expect(r.status == .ok, "\(body(r))")

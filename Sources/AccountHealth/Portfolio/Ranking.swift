@@ -8,8 +8,9 @@ public struct RankRow: Sendable {
     public var am: String?
     /// Its segment.
     public var segment: String?
-    /// The model's probability of churn within the horizon.
-    public var churnProbability: Double
+    /// The model's probability of churn within the horizon (nil for an account listed without one: one that
+    /// has churned, in the studio's portfolio with churned accounts shown).
+    public var churnProbability: Double?
     /// Its score at the as-of date.
     public var score: Double?
     /// Its band.
@@ -26,6 +27,32 @@ public struct RankRow: Sendable {
     public var drivers: [String]
     /// Features imputed with the training mean (no value yet on the as-of date).
     public var imputed: [String]
+    /// The date of the account's churn, when it churned on or before the as-of date (`rank` itself lists only
+    /// active accounts; the studio's portfolio lists churned ones on request).
+    public var churnedOn: Int32? = nil
+
+    /// A row with every column given.
+    public init(
+        rank: Int, accountId: String, am: String?, segment: String?, churnProbability: Double?, score: Double?,
+        band: String?, change: Double?, arr: Double?, arrAtRisk: Double?, renewalDate: Int32?, drivers: [String],
+        imputed: [String], churnedOn: Int32? = nil
+    ) {
+        self.rank = rank; self.accountId = accountId; self.am = am; self.segment = segment
+        self.churnProbability = churnProbability; self.score = score; self.band = band; self.change = change
+        self.arr = arr; self.arrAtRisk = arrAtRisk; self.renewalDate = renewalDate; self.drivers = drivers
+        self.imputed = imputed; self.churnedOn = churnedOn
+    }
+}
+
+extension RankReport {
+    /// The rows `keep` keeps, in the same order, ranked again from 1: `rank`'s answer for a part of the book (an
+    /// AM's, a segment's, a band's).
+    public func filtered(_ keep: (RankRow) -> Bool) -> RankReport {
+        var r = self
+        r.rows = rows.filter(keep)
+        for i in r.rows.indices { r.rows[i].rank = i + 1 }
+        return r
+    }
 }
 
 /// `rank`'s result.
@@ -213,7 +240,7 @@ public enum Ranking {
             r.am = accounts.am[i]
             r.segment = accounts.segment[i]
             r.arr = accounts.arr[i]
-            r.arrAtRisk = row.churnProbability * accounts.arr[i]
+            r.arrAtRisk = row.churnProbability.map { $0 * accounts.arr[i] }
             r.renewalDate = accounts.renewalDay[i]
         }
         r.score = s?.result.score
@@ -227,7 +254,8 @@ public enum Ranking {
         var rows = rows.sorted {
             let a = $0.arrAtRisk ?? -1, b = $1.arrAtRisk ?? -1
             if a != b { return a > b }
-            if $0.churnProbability != $1.churnProbability { return $0.churnProbability > $1.churnProbability }
+            let p = $0.churnProbability ?? -1, q = $1.churnProbability ?? -1
+            if p != q { return p > q }
             return $0.accountId < $1.accountId
         }
         if let top { rows = Array(rows.prefix(max(0, top))) }

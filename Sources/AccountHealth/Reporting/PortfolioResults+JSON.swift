@@ -102,7 +102,7 @@ extension RankRow: Encodable {
     enum CodingKeys: String, CodingKey {
         case rank, accountId = "account_id", am, segment, churnProbability = "churn_probability", score, band, change,
             arr
-        case arrAtRisk = "arr_at_risk", renewalDate = "renewal_date", drivers, imputed
+        case arrAtRisk = "arr_at_risk", renewalDate = "renewal_date", drivers, imputed, churnedOn = "churned_on"
     }
 
     /// One account of the ranking.
@@ -112,7 +112,7 @@ extension RankRow: Encodable {
         try c.encode(accountId, forKey: .accountId)
         try c.encodeIfPresent(am, forKey: .am)
         try c.encodeIfPresent(segment, forKey: .segment)
-        try c.encode(churnProbability, forKey: .churnProbability)
+        try c.encodeIfPresent(churnProbability, forKey: .churnProbability)
         try c.encodeIfPresent(score, forKey: .score)
         try c.encodeIfPresent(band, forKey: .band)
         try c.encodeIfPresent(change, forKey: .change)
@@ -121,6 +121,8 @@ extension RankRow: Encodable {
         try c.encodeIfPresent(renewalDate.map(Day.format), forKey: .renewalDate)
         try c.encode(drivers, forKey: .drivers)
         try c.encode(imputed, forKey: .imputed)
+        // Only on the studio's churned rows: `rank`'s JSON keeps its keys.
+        if let churnedOn { try c.encode(Day.format(churnedOn), forKey: .churnedOn) }
     }
 }
 

@@ -75,6 +75,23 @@ extension Render {
         "renewal_date", "driver_1", "driver_2", "driver_3",
     ]
 
+    /// Rows in `rank`'s CSV columns (then `imputed`); a row without a probability (a churned account) leaves
+    /// `churn_probability` and `arr_at_risk` empty.
+    public static func rankCSV(_ rows: [RankRow]) -> String {
+        let e = NumberFormat.exact
+        func driver(_ row: RankRow, _ i: Int) -> String { i < row.drivers.count ? row.drivers[i] : "" }
+        var t = ResultTable(columns: rankColumns + ["imputed"])
+        for row in rows {
+            t.rows.append([
+                String(row.rank), row.accountId, row.am ?? "", row.segment ?? "", e(row.churnProbability),
+                e(row.score), row.band ?? "",
+                e(row.change), e(row.arr), e(row.arrAtRisk), row.renewalDate.map(Day.format) ?? "",
+                driver(row, 0), driver(row, 1), driver(row, 2), row.imputed.joined(separator: ";"),
+            ])
+        }
+        return t.csv()
+    }
+
     /// `rank`'s output in a format.
     public static func ranking(_ r: RankReport, format: OutputFormat) -> String {
         let e = NumberFormat.exact
@@ -83,16 +100,7 @@ extension Render {
         case .json:
             return r.jsonText()
         case .csv:
-            var t = ResultTable(columns: rankColumns + ["imputed"])
-            for row in r.rows {
-                t.rows.append([
-                    String(row.rank), row.accountId, row.am ?? "", row.segment ?? "", e(row.churnProbability),
-                    e(row.score), row.band ?? "",
-                    e(row.change), e(row.arr), e(row.arrAtRisk), row.renewalDate.map(Day.format) ?? "",
-                    driver(row, 0), driver(row, 1), driver(row, 2), row.imputed.joined(separator: ";"),
-                ])
-            }
-            return t.csv()
+            return rankCSV(r.rows)
         case .table:
             var t = ResultTable(
                 columns: [

@@ -52,18 +52,14 @@ function bars(items, opts) {   // items: [{label, value, colour}]
 const params = new URLSearchParams(location.search);
 
 // ---- / : the portfolio ----
+// The live book by default (no churn on or before the date), ordered by ARR at risk (rank's P(churn) × ARR);
+// a toggle shows the churned accounts too, marked with their churn date; a renewal date before the date shown is
+// marked overdue. "Export CSV" downloads the same filtered, sorted list in rank's CSV columns.
 async function portfolio() {
   const summary = await api("/api/v1/summary");
-  // The churn probabilities of `rank`, at the date shown.
-  let rank = {}, rankDate = null;
-  async function loadRank(asOf) {
-    if (rankDate === asOf) return;
-    rank = {}; rankDate = asOf;
-    try { for (const r of (await api("/api/v1/rank" + (asOf ? "?as_of=" + asOf : ""))).accounts) rank[r.account_id] = r; } catch (e) { rank = {}; }
-  }
-  await loadRank("");
-  const state = { sort: params.get("sort") || "score", band: params.get("band") || "", am: params.get("am") || "",
-                  segment: params.get("segment") || "", search: "", asOf: "", offset: 0, limit: 100 };
+  const state = { sort: params.get("sort") || "-arr_at_risk", band: params.get("band") || "", am: params.get("am") || "",
+                  segment: params.get("segment") || "", search: "", asOf: params.get("as_of") || "",
+                  churned: params.get("churned") === "true", offset: 0, limit: 100 };
   const table = el("table", { "aria-label": "Accounts" });
   const counts = el("div", { class: "card" });
   const info = el("span", { class: "muted" });
@@ -71,40 +67,59 @@ async function portfolio() {
                      el("option", { value: "", text: "all" }), ...summary.bands.map(b => el("option", { value: b.name, text: b.name })));
   bandSel.value = state.band;
   const text = (id, key) => { const i = el("input", { id, value: state[key], onchange: e => { state[key] = e.target.value; state.offset = 0; load(); } }); return i; };
-  const asOf = el("input", { id: "as-of", type: "date", value: summary.as_of, min: summary.first_date, max: summary.last_date,
+  const asOf = el("input", { id: "as-of", type: "date", value: state.asOf || summary.as_of, min: summary.first_date, max: summary.last_date,
                              onchange: e => { state.asOf = e.target.value; state.offset = 0; load(); } });
+  const churned = el("input", { id: "show-churned", type: "checkbox", checked: state.churned,
+                                onchange: e => { state.churned = e.target.checked; state.offset = 0; load(); } });
+  const exportLink = el("a", { id: "export", class: "button", text: "Export CSV", download: "portfolio.csv" });
   const filters = el("form", { class: "filters", onsubmit: e => e.preventDefault() },
     el("label", {}, "As of", asOf), el("label", {}, "Band", bandSel), el("label", {}, "AM", text("am", "am")),
-    el("label", {}, "Segment", text("segment", "segment")), el("label", {}, "Search", text("search", "search")));
+    el("label", {}, "Segment", text("segment", "segment")), el("label", {}, "Search", text("search", "search")),
+    el("label", { class: "inline" }, churned, "Show churned accounts"), exportLink);
   const versionLine = el("p", { class: "muted", id: "config-version" });
   const prev = el("button", { type: "button", text: "Previous", onclick: () => { state.offset = Math.max(0, state.offset - state.limit); load(); } });
   const next = el("button", { type: "button", text: "Next", onclick: () => { state.offset += state.limit; load(); } });
   page("Portfolio", el("p", { class: "muted", text: `${summary.accounts} accounts, timeline ${summary.first_date} to ${summary.last_date}` }),
        el("div", { class: "row" }, el("div", {}, filters, versionLine, table, el("div", { class: "pager" }, prev, next, info)), counts));
-  const columns = [["account_id", "Account"], ["score", "Score", true], ["band", "Band"], ["change", "Change", true], ["arr", "ARR", true],
-                   ["am", "AM"], ["segment", "Segment"], [null, "Renewal"], [null, "P(churn)", true]];
-  async function load() {
-    const q = new URLSearchParams({ sort: state.sort, limit: state.limit, offset: state.offset });
+  const columns = [["account_id", "Account"], ["arr_at_risk", "ARR at risk", true], ["churn_probability", "P(churn)", true],
+                   ["score", "Score", true], ["band", "Band"], ["change", "Change", true], ["arr", "ARR", true],
+                   ["am", "AM"], ["segment", "Segment"], ["renewal_date", "Renewal"]];
+  function query(paged) {
+    const q = new URLSearchParams({ sort: state.sort });
+    if (paged) { q.set("limit", state.limit); q.set("offset", state.offset); }
     for (const k of ["band", "am", "segment", "search"]) if (state[k]) q.set(k, state[k]);
     if (state.asOf) q.set("as_of", state.asOf);
+    if (state.churned) q.set("churned", "true");
+    return q;
+  }
+  async function load() {
     let data, sum;
-    try { data = await api("/api/v1/scores?" + q); sum = await api("/api/v1/summary" + (state.asOf ? "?as_of=" + state.asOf : "")); await loadRank(state.asOf); }
+    try { data = await api("/api/v1/scores?" + query(true)); sum = await api("/api/v1/summary" + (state.asOf ? "?as_of=" + state.asOf : "")); }
     catch (e) { return fail(e); }
+    exportLink.setAttribute("href", "/api/v1/scores/export?" + query(false));
     const head = el("tr", {}, ...columns.map(([key, label, num]) => el("th", { class: num ? "num" : null, scope: "col" },
-      key ? el("button", { type: "button", text: label + (state.sort === key ? " ▲" : state.sort === "-" + key ? " ▼" : ""),
-                           onclick: () => { state.sort = state.sort === key ? "-" + key : key; load(); } }) : label)));
+      el("button", { type: "button", "data-sort": key, text: label + (state.sort === key ? " ▲" : state.sort === "-" + key ? " ▼" : ""),
+                     onclick: () => {
+                       // A first click orders numbers highest first and names from A; the next one reverses.
+                       const first = num ? "-" + key : key, second = num ? key : "-" + key;
+                       state.sort = state.sort === first ? second : first; state.offset = 0; load(); } }))));
     const rows = data.rows.map(r => {
-      const k = rank[r.account_id] || {};
-      return el("tr", {}, el("td", {}, el("a", { href: "/accounts/" + encodeURIComponent(r.account_id), text: r.account_id })),
+      const account = el("td", {}, el("a", { href: "/accounts/" + encodeURIComponent(r.account_id), text: r.account_id }));
+      if (r.churned_on) account.append(" ", el("span", { class: "tag churned", text: "churned " + r.churned_on }));
+      const renewal = el("td", { class: r.renewal_overdue ? "overdue" : null, text: r.renewal_date || "–" });
+      if (r.renewal_overdue) renewal.append(" ", el("span", { class: "tag overdue", text: "overdue" }));
+      return el("tr", { class: r.churned_on ? "churned" : null, "data-account": r.account_id }, account,
+        el("td", { class: "num", text: money(r.arr_at_risk) }), el("td", { class: "num", text: pct(r.churn_probability) }),
         el("td", { class: "num", text: fmt(r.score) }), el("td", {}, bandTag(r.band)), el("td", { class: "num", text: fmt(r.change) }),
-        el("td", { class: "num", text: money(r.arr) }), el("td", { text: r.am || "–" }), el("td", { text: r.segment || "–" }),
-        el("td", { text: r.renewal_date || "–" }), el("td", { class: "num", text: k.churn_probability === undefined ? "–" : pct(k.churn_probability) }));
+        el("td", { class: "num", text: money(r.arr) }), el("td", { text: r.am || "–" }), el("td", { text: r.segment || "–" }), renewal);
     });
     table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
     // Under a configuration history, the version in force at the date shown (DESIGN §15).
     const version = data.rows.length ? data.rows[0].config_version : undefined;
-    versionLine.textContent = version ? "Scores under configuration " + version + ", the version in force on " + (state.asOf || summary.as_of) : "";
-    info.textContent = `${data.total ? state.offset + 1 : 0}–${state.offset + data.rows.length} of ${data.total}`;
+    versionLine.textContent = (version ? "Scores under configuration " + version + ", the version in force on " + (state.asOf || summary.as_of) + ". " : "") +
+      (data.ranking_note ? data.ranking_note : "");
+    info.textContent = `${data.total ? state.offset + 1 : 0}–${state.offset + data.rows.length} of ${data.total}` +
+      (state.churned ? " accounts, churned ones included" : " active accounts");
     prev.disabled = state.offset === 0; next.disabled = state.offset + data.rows.length >= data.total;
     counts.replaceChildren(el("h2", { text: "Accounts per band" }), bars(sum.bands.map(b => ({ label: b.name, value: b.accounts,
       colour: getComputedStyle(document.documentElement).getPropertyValue("--" + b.name).trim() || "#6b7280" })), { label: "Accounts per band" }));
