@@ -51,9 +51,11 @@ demo: build
 
 ## make test: the whole test suite (unit, reference and end-to-end tests of the binary, PostgreSQL servers, the studio in headless Chromium)
 test: setup
+	@mkdir -p .build && rm -f .build/test-captures.log
 	swift test
 	swift build --product healthscore
 	python3 Tests/Browser/studio_browser.py .build/debug/healthscore
+	bash scripts/check_no_secrets.sh .build/test-captures.log
 
 ## make lint: swift format's lint of the sources (.swift-format: 120 columns), no line over 120 characters, and a
 ## doc comment on every public declaration

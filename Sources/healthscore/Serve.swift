@@ -87,6 +87,9 @@ struct Serve: AsyncParsableCommand {
         var loaded: Studio? = nil
         try reportingErrors(progress: !inputs.quiet) { loaded = try load() }
         guard let studio = loaded else { throw ExitCode(70) }
+        // Request bodies (up to 1 MiB each) and a reload's read go back to the system when freed, so the resident
+        // memory of a long-running server follows what it holds.
+        returnLargeBlocks()
         let live = LiveStudio(studio)
         let (host, name, scheme) = (host, studio.dataset.timeline.name, tls == nil ? "http" : "https")
         var log = Logger(label: "healthscore.access") { StreamLogHandler.standardError(label: $0) }

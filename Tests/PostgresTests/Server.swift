@@ -11,7 +11,7 @@ final class PostgresServer: @unchecked Sendable {
     let port: Int
     let dir: String
     let bin: String
-    let password = "pw-" + UUID().uuidString.prefix(8)
+    let password = Secrets.make("pw")
     private let asPostgres: Bool
 
     /// The URL the tool connects with (the password comes from PGPASSWORD, see `environment`).

@@ -410,7 +410,7 @@ func body(_ r: TestResponse) -> String { String(buffer: r.body) }
     /// it answered; the token appears nowhere in what `serve` prints. The server listens on 127.0.0.1 and is
     /// stopped whatever happens.
     @Test func servedTokenComesFromTheEnvironment() throws {
-        let token = "env-token-\(UUID().uuidString.prefix(8))"
+        let token = Secrets.make("env-token")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["serve", "--data", repoRoot + "/datasets/simulated", "--port", "0", "--token-env", "HS_TEST_T"]

@@ -46,7 +46,10 @@ public enum CLI {
         group.wait()
         let errData = errBox.data
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let (out, err) = (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        Secrets.record(out)
+        Secrets.record(err)
+        return (p.terminationStatus, out, err)
     }
 }
 
