@@ -163,11 +163,19 @@ public enum StudioServer {
 
     /// Heavy synchronous work (a fit, survival, a preview) on a thread of its own, so that Swift's cooperative
     /// pool, which answers every other request, is never blocked by it.
+    /// The thread runs at the lowest scheduling priority (nice 19): on a machine with few cores, the quick
+    /// answers (a page of scores) go first and the heavy one takes the time left.
     static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            let thread = Thread {
+                #if os(Linux)
+                    // Linux gives each thread its own nice value: who 0 is the calling thread alone.
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+                #endif
                 continuation.resume(with: Result { try mapped(body) })
             }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
     }
 
