@@ -98,12 +98,15 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
         var given: [String: String] = [:]
         for pair in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
-            guard let eq = pair.firstIndex(of: "=") else { throw bad("the parameter '\(pair)' has no value (name=value)") }
+            guard let eq = pair.firstIndex(of: "=") else {
+                throw bad("the parameter '\(pair)' has no value (name=value)")
+            }
             let name = String(pair[..<eq]).removingPercentEncoding ?? String(pair[..<eq])
-            let value = String(pair[pair.index(after: eq)...]).removingPercentEncoding ?? String(pair[pair.index(after: eq)...])
+            let value =
+                String(pair[pair.index(after: eq)...]).removingPercentEncoding ?? String(pair[pair.index(after: eq)...])
             guard DatabaseURL.parameters.contains(name) else {
-                throw bad(
-                    "the parameter '\(name)' is not one the tool reads (\(DatabaseURL.parameters.joined(separator: ", ")))")
+                let known = DatabaseURL.parameters.joined(separator: ", ")
+                throw bad("the parameter '\(name)' is not one the tool reads (\(known))")
             }
             guard given[name] == nil else { throw bad("the parameter '\(name)' is given twice") }
             given[name] = value
@@ -265,7 +268,8 @@ public final class Database: @unchecked Sendable {
     /// `~/.postgresql/root.crt`), else the system's trust store.
     static func tls(_ url: DatabaseURL) throws -> PostgresConnection.Configuration.TLS {
         var tls = TLSConfiguration.makeClientConfiguration()
-        let checksChain = url.sslMode == .verifyCA || url.sslMode == .verifyFull
+        let checksChain =
+            url.sslMode == .verifyCA || url.sslMode == .verifyFull
             || (url.sslMode == .require && url.sslRootCert != nil)
         if url.sslMode != .disable, url.sslRootCertNamed, let file = url.sslRootCert,
             !FileManager.default.fileExists(atPath: file)

@@ -287,7 +287,10 @@ struct APIController {
         let posted: [(String, Posted)] = [
             ("preview", { try live.current.preview(body: $0, horizon: $1.horizon, step: $1.step) }),
             ("backtest", { try live.current.backtest(body: $0, horizon: $1.horizon, step: $1.step) }),
-            ("preview/moves", { try live.current.moves(body: $0, horizon: $1.horizon, step: $1.step, limit: $1.limit) }),
+            (
+                "preview/moves",
+                { try live.current.moves(body: $0, horizon: $1.horizon, step: $1.step, limit: $1.limit) }
+            ),
         ]
         for (path, handler) in posted {
             api.post(RouterPath(stringLiteral: path)) { req, ctx in

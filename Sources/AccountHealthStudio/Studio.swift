@@ -250,7 +250,9 @@ public final class Studio: Sendable {
                 let ranked = rows.indices.filter { rankPosition[$0] != nil }.sorted {
                     descending ? rankPosition[$0]! < rankPosition[$1]! : rankPosition[$0]! > rankPosition[$1]!
                 }
-                let o = ranked + rows.indices.filter { rankPosition[$0] == nil }.sorted { rows[$0].accountId < rows[$1].accountId }
+                let o =
+                    ranked
+                    + rows.indices.filter { rankPosition[$0] == nil }.sorted { rows[$0].accountId < rows[$1].accountId }
                 lock.withLock { orders[name] = o }
                 return o
             }
@@ -348,7 +350,8 @@ public final class Studio: Sendable {
             let day = report.dates.last ?? Int32.max
             return Row(
                 score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i],
-                arr: arr[i], renewalDate: renewal[i].map(Day.format), renewalOverdue: churnedOn[i] == nil ? renewal[i].map { $0 < day } : nil,
+                arr: arr[i], renewalDate: renewal[i].map(Day.format),
+                renewalOverdue: churnedOn[i] == nil ? renewal[i].map { $0 < day } : nil,
                 churnProbability: ranked?.churnProbability, arrAtRisk: ranked?.arrAtRisk,
                 churnedOn: churnedOn[i].map(Day.format))
         }

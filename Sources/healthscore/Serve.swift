@@ -70,7 +70,8 @@ struct Serve: AsyncParsableCommand {
     func load() throws -> Studio {
         var sources = inputs
         if let folder = inputs.configs, try ConfigurationHistory.loadIfAny(folder) == nil { sources.configs = nil }
-        let dataset = try sources.dataset(.all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
+        let dataset = try sources.dataset(
+            .all, required: [.configuration, .outcomes], timeline: .memory, command: "serve")
         return try Studio(dataset: dataset, configsFolder: inputs.configs)
     }
 
@@ -97,7 +98,8 @@ struct Serve: AsyncParsableCommand {
         let settings = StudioServer.Settings(
             host: host, port: port, token: token, tls: tls, accessLog: noAccessLog ? nil : log)
         let app = try StudioServer.buildApplication(live, settings: settings) { p in
-            note("serving \(name) on \(scheme)://\(host == "::1" ? "[::1]" : host):\(p)/ (Ctrl-C stops it; SIGHUP reloads)")
+            let address = host == "::1" ? "[::1]" : host
+            note("serving \(name) on \(scheme)://\(address):\(p)/ (Ctrl-C stops it; SIGHUP reloads)")
         }
         // SIGHUP: the data read again in the background; the old data is served until the new is ready.
         signal(SIGHUP, SIG_IGN)
@@ -123,7 +125,8 @@ struct Serve: AsyncParsableCommand {
         hangUp.resume()
         // SIGINT or SIGTERM: no new connection, the requests in flight answered, for up to 10 s.
         var config = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "healthscore.serve") { _ in SwiftLogNoOpLogHandler() })
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "healthscore.serve") { _ in SwiftLogNoOpLogHandler() })
         config.maximumGracefulShutdownDuration = .seconds(10)
         try await ServiceGroup(configuration: config).run()
         hangUp.cancel()
