@@ -115,18 +115,7 @@ final class PostgresServer: @unchecked Sendable {
         init(_ d: String) { description = d }
     }
 
-    static func portIsFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
+    static func portIsFree(_ port: Int) -> Bool { Ports.isFree(port) }
 
     /// Runs a program (the shared test runner) and returns its standard output; a non-zero exit is a failure.
     @discardableResult

@@ -22,7 +22,7 @@ import TestSupport
             var port = 0
             for _ in 0..<50 where port == 0 {
                 let candidate = 20_000 + Int.random(in: 0..<20_000)
-                if Server.free(candidate) { port = candidate }
+                if Ports.isFree(candidate) { port = candidate }
             }
             self.port = port
             scheme = tls ? "https" : "http"
@@ -49,24 +49,12 @@ import TestSupport
                 for _ in 0..<200 where process.isRunning { usleep(50_000) }
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             }
+            Secrets.record(logText)
             try? FileManager.default.removeItem(atPath: log)
         }
 
         func url(_ path: String) -> String { "\(scheme)://localhost:\(port)\(path)" }
         var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-
-        static func free(_ port: Int) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { return false }
-            defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-        }
     }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
