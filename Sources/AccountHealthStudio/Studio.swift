@@ -204,6 +204,8 @@ public final class Studio: Sendable {
         let rankPosition: [Int?]
         /// The date of each row's churn, when it churned on or before the date.
         let churnedOn: [Int32?]
+        /// The date of the scores.
+        let day: Int32
         /// Each row's id and name, lower-cased, as bytes (a search looks for its bytes in them).
         let searchText: [[UInt8]]
         private let lock = NSLock()
@@ -221,13 +223,8 @@ public final class Studio: Sendable {
             var place: [String: Int] = [:]
             for (k, r) in (self.ranking?.rows ?? []).enumerated() { place[r.accountId] = k }
             rankPosition = report.rows.map { place[$0.accountId] }
-            let day = report.dates.last ?? Int32.max
-            var churn: [String: Int32] = [:]
-            if let o = outcomes {
-                for i in 0..<o.count where o.churned[i] && o.day[i] <= day {
-                    churn[o.accountIds[i]] = min(churn[o.accountIds[i]] ?? .max, o.day[i])
-                }
-            }
+            day = report.dates.last ?? Int32.max
+            let churn = Ranking.churnDates(by: day, outcomes)
             churnedOn = report.rows.map { churn[$0.accountId] }
             let k = report.rows.map { r in accounts?.row(of: r.accountId) }
             am = k.map { $0.map { accounts!.am[$0] } }
@@ -347,7 +344,6 @@ public final class Studio: Sendable {
 
         func row(_ i: Int) -> Row {
             let ranked = rankPosition[i].map { ranking!.rows[$0] }
-            let day = report.dates.last ?? Int32.max
             return Row(
                 score: ScoreRow.Named(report.rows[i], factorNames: report.factorNames), am: am[i], segment: segment[i],
                 arr: arr[i], renewalDate: renewal[i].map(Day.format),

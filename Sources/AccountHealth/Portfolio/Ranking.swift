@@ -103,12 +103,12 @@ public enum Ranking {
         let scores = try Scorer.score(dataset, configuration: configuration, asOf: day)
         var scoreOf: [String: ScoreRow] = [:]
         for r in scores.rows { scoreOf[r.accountId] = r }
-        let churned = churnedBy(day, dataset.outcomes)
+        let churned = churnDates(by: day, dataset.outcomes)
         var rows: [RankRow] = []
         var excluded = 0
         for a in 0..<features.summary.accounts.count {
             let id = features.summary.accounts.string(Int32(a))
-            if churned.contains(id) {
+            if churned[id] != nil {
                 excluded += 1
                 continue
             }
@@ -222,12 +222,13 @@ public enum Ranking {
         }
     }
 
-    /// Accounts whose churn was decided on or before the date: no longer active.
-    static func churnedBy(_ day: Int32, _ outcomes: OutcomesTable?) -> Set<String> {
-        var churned = Set<String>()
+    /// Accounts whose churn was decided on or before the date (no longer active), each with its first such churn
+    /// date.
+    public static func churnDates(by day: Int32, _ outcomes: OutcomesTable?) -> [String: Int32] {
+        var churned: [String: Int32] = [:]
         if let outcomes {
             for i in 0..<outcomes.count where outcomes.churned[i] && outcomes.day[i] <= day {
-                churned.insert(outcomes.accountIds[i])
+                churned[outcomes.accountIds[i]] = min(churned[outcomes.accountIds[i]] ?? .max, outcomes.day[i])
             }
         }
         return churned
