@@ -185,6 +185,13 @@ public enum StudioServer {
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// A file the browser saves under `filename`.
+    static func download(_ text: String, type: String, filename: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\""],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
     static func asset(_ text: String, type: String) -> Response {
         Response(
             status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
@@ -270,13 +277,7 @@ struct APIController {
         api.get("scores/export") { req, ctx in
             let q = try ctx.query(Studio.ScoresQuery.self, of: req)
             let csv = try await StudioServer.offThePool { try live.current.export(q) }
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/csv; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"portfolio.csv\"",
-                ],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            return StudioServer.download(csv, type: "text/csv; charset=utf-8", filename: "portfolio.csv")
         }
         api.get("accounts/:id") { req, ctx in
             let q = try ctx.query(RangeQuery.self, of: req), id = ctx.capture("id")
@@ -324,13 +325,7 @@ struct APIController {
             var request = req
             let body = String(buffer: try await request.collectBody(upTo: StudioServer.maxBody))
             let yaml = try StudioServer.mapped { try live.current.configYAML(body: body) }
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/yaml; charset=utf-8",
-                    .contentDisposition: "attachment; filename=\"config.yaml\"",
-                ],
-                body: .init(byteBuffer: ByteBuffer(string: yaml)))
+            return StudioServer.download(yaml, type: "text/yaml; charset=utf-8", filename: "config.yaml")
         }
         api.get("fit") { req, ctx in
             let q = try ctx.query(ModelQuery.self, of: req)

@@ -50,10 +50,7 @@ public final class LiveStudio: Sendable {
         do {
             let studio = try await StudioServer.offThePool(load)
             state.withLock { $0 = (studio, Date()) }
-            let elapsed = ContinuousClock.now - clock
-            return .reloaded(
-                accounts: studio.accountCount,
-                seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            return .reloaded(accounts: studio.accountCount, seconds: (ContinuousClock.now - clock).seconds)
         } catch {
             return .failed("\(error)")
         }
@@ -123,8 +120,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var status = 500
         defer {
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = (ContinuousClock.now - start).seconds
             // Hummingbird names an unmatched path "NotFound"; a route is always a pattern from "/".
             let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
             metrics.record(route: route, status: status, seconds: seconds)
@@ -177,4 +173,9 @@ extension StudioServer {
         }
         return tls
     }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
