@@ -42,8 +42,6 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// `PGSSLROOTCERT`, else `~/.postgresql/root.crt` when it exists (as libpq); nil: the system's trust store.
     /// `system` (libpq's word for it) is nil too.
     public var sslRootCert: String?
-    /// Whether `sslRootCert` was named (by the URL or the environment) rather than found in the home folder.
-    public var sslRootCertNamed = false
     /// The URL's `connect_timeout`, in seconds (PostgresNIO's 10 unless told).
     public var connectTimeout: Int?
     /// The URL's `application_name`, sent to the server at start-up.
@@ -122,7 +120,6 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         if let file = given["sslrootcert"] ?? environment["PGSSLROOTCERT"].flatMap({ $0.isEmpty ? nil : $0 }) {
             sslRootCert = file == "system" ? nil : file
-            sslRootCertNamed = file != "system"
         } else if let home = environment["HOME"], !home.isEmpty,
             FileManager.default.fileExists(atPath: home + "/.postgresql/root.crt")
         {
@@ -271,9 +268,8 @@ public final class Database: @unchecked Sendable {
         let checksChain =
             url.sslMode == .verifyCA || url.sslMode == .verifyFull
             || (url.sslMode == .require && url.sslRootCert != nil)
-        if url.sslMode != .disable, url.sslRootCertNamed, let file = url.sslRootCert,
-            !FileManager.default.fileExists(atPath: file)
-        {
+        // A CA bundle that is not there is refused whatever the mode (a typo in sslrootcert is never ignored).
+        if url.sslMode != .disable, let file = url.sslRootCert, !FileManager.default.fileExists(atPath: file) {
             throw DatabaseError.missingCertificate(file)
         }
         switch url.sslMode {
@@ -283,7 +279,6 @@ public final class Database: @unchecked Sendable {
         default: tls.certificateVerification = .none
         }
         if checksChain, let file = url.sslRootCert {
-            guard FileManager.default.fileExists(atPath: file) else { throw DatabaseError.missingCertificate(file) }
             guard FileManager.default.isReadableFile(atPath: file) else {
                 throw DatabaseError.badCertificate(file, "it cannot be read")
             }
@@ -397,11 +392,8 @@ public final class Database: @unchecked Sendable {
             return "the server does not offer TLS (sslmode=\(url.sslMode.rawValue) needs it)"
         }
         let ca = url.sslRootCert.map { "the CA in \($0)" } ?? "the system's trust store"
-        if let e = underlying as? NIOSSLExtraError, e == .failedToValidateHostname {
-            return "the server's certificate does not name the host \(url.host) (sslmode=verify-full)"
-        }
         let text = "\(underlying)"
-        if text.contains("failedToValidateHostname") {
+        if let e = underlying as? NIOSSLExtraError, e == .failedToValidateHostname {
             return "the server's certificate does not name the host \(url.host) (sslmode=verify-full)"
         }
         if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
