@@ -408,7 +408,7 @@ let flagNames: Set<String> = [
     "step", "horizon", "from", "to", "every", "trend", "folds", "as-of", "penalty", "drop", "top",
 ]
 
-/// Runs a command body, turning data errors into messages on stderr and exit status 65/66;
+/// Runs a command body, turning library errors into messages on stderr and their exit status (65, 66, …);
 /// with `progress`, shows a progress bar on a terminal while it runs.
 func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
     let bar = ProgressBar(enabled: progress)
@@ -446,6 +446,10 @@ func reportingErrors(progress: Bool = false, _ body: () throws -> Void) throws {
         throw ExitCode(e.failureClass.exitStatus)
     } catch let e as DatabaseError {
         FileHandle.standardError.write(Data("healthscore: error: \(e.description)\n".utf8))
+        throw ExitCode(e.failureClass.exitStatus)
+    } catch let e as any ClassifiedFailure {
+        // Any other library failure (the studio's refusals, a TLS certificate pair): its words and its class.
+        FileHandle.standardError.write(Data("healthscore: error: \(e)\n".utf8))
         throw ExitCode(e.failureClass.exitStatus)
     }
 }

@@ -60,7 +60,6 @@ struct RankCommand: ParsableCommand {
                 top: filtering ? nil : top, missing: missingValues.treatment)
             if filtering {
                 // The part of the book asked for, then its first N (the studio's portfolio export, filtered).
-                let (am, segment, band) = (am, segment, band)
                 r = r.filtered { row in
                     (am == nil || row.am == am) && (segment == nil || row.segment == segment)
                         && (band == nil || row.band == band)

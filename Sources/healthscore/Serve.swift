@@ -77,16 +77,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var tls: TLSConfiguration? = nil
-        if let tlsCert, let tlsKey {
-            do {
-                tls = try StudioServer.tlsConfiguration(certificate: tlsCert, key: tlsKey)
-            } catch {
-                FileHandle.standardError.write(Data("healthscore: error: \(error)\n".utf8))
-                throw ExitCode(64)
-            }
-        }
         var loaded: Studio? = nil
-        try reportingErrors(progress: !inputs.quiet) { loaded = try load() }
+        try reportingErrors(progress: !inputs.quiet) {
+            // A bad certificate pair is refused (64) before the data is read.
+            if let tlsCert, let tlsKey { tls = try StudioServer.tlsConfiguration(certificate: tlsCert, key: tlsKey) }
+            loaded = try load()
+        }
         guard let studio = loaded else { throw ExitCode(70) }
         // Request bodies (up to 1 MiB each) and a reload's read go back to the system when freed, so the resident
         // memory of a long-running server follows what it holds.
