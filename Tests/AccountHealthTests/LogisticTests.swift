@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import AccountHealth
+@_spi(Benchmarks) @testable import AccountHealth
 
 /// The test process runs OpenBLAS as the command does, on one thread, pinned before the first test reads a
 /// fixture or a dataset (both go through these paths). Left to DeterminismTests, the switch happened mid-run,
@@ -152,5 +152,96 @@ func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= t
         #expect(a.coefficients == b.coefficients && a.covariance == b.covariance && a.deviance == b.deviance)
         let c = try LogisticRegression(threads: 2).fit(x, y, names: names)
         #expect(b.coefficients == c.coefficients)
+    }
+}
+
+/// Issue 23: one read of the design per Newton iteration, and cross-validation that costs well under k fits
+/// with the plain fits' answers.
+@Suite struct FusedPassTests {
+    static func data(n: Int, p: Int, seed: UInt64, scale: Double = 0.4) -> (Matrix, [Double], [String]) {
+        var g = SeededGenerator(seed: seed)
+        var x = Matrix(rows: n, columns: p)
+        for i in 0..<x.storage.count { x.storage[i] = g.normal() }
+        let y = (0..<n).map { i in
+            var e = -1.2
+            for j in 0..<p { e += (j % 2 == 0 ? scale : -scale) * x[i, j] / Double(j + 1) }
+            return g.uniform() < Logistic.sigmoid(e) ? 1.0 : 0.0
+        }
+        return (x, y, (1...p).map { "x\($0)" })
+    }
+
+    @Test func onePassPerIteration() throws {
+        for (n, threads) in [(5_000, 1), (60_000, 2)] {
+            let (x, y, names) = Self.data(n: n, p: 7, seed: 11)
+            let fit = try LogisticRegression(threads: threads).fit(x, y, names: names)
+            // The pass at the start, then one per iteration (the pass at the new point serves the next one).
+            #expect(fit.designRowsRead == n * (fit.iterations + 1), "\(fit.designRowsRead) rows for \(fit.iterations)")
+            #expect(fit.designRowsRead / n / fit.iterations == 1)
+        }
+    }
+
+    @Test func stepHalvingReadsOnlyTheLandingPoint() throws {
+        // A large separation-prone effect makes the first full step overshoot: the halving works on η.
+        var g = SeededGenerator(seed: 5)
+        let n = 400
+        var x = Matrix(rows: n, columns: 1)
+        for i in 0..<n { x.storage[i] = g.normal() * 40 }
+        let y = (0..<n).map { i in g.uniform() < Logistic.sigmoid(0.5 + 0.3 * x[i, 0]) ? 1.0 : 0.0 }
+        let kernel = IRLSKernel(x: x, y: y, threads: 1)
+        let beta = [0.2, 0.1]
+        let direct = kernel.evaluate([0.2 + 0.25 * 3, 0.1 + 0.25 * -1]).deviance
+        let a = kernel.evaluate(beta), b = kernel.evaluate([0.2 + 3, 0.1 - 1])
+        let reads = kernel.reads.rows
+        let halved = kernel.deviance(between: a.eta, and: b.eta, at: 0.25)
+        #expect(kernel.reads.rows == reads)
+        #expect(abs(halved - direct) <= 1e-12 * direct)
+        let fit = try LogisticRegression().fit(x, y, names: ["x"])
+        #expect(fit.designRowsRead <= n * (2 * fit.iterations + 1))
+    }
+
+    @Test func foldFitsEqualPlainFits() throws {
+        for (n, threads, penalty) in [(3_000, 1, 0.0), (50_000, 2, 0.0), (4_000, 1, 2.0)] {
+            let (x, y, names) = Self.data(n: n, p: 9, seed: UInt64(n))
+            let groups = (0..<n).map { $0 / 3 }
+            let folds = GroupedFolds(groups: groups, k: 5, seed: 7)
+            let engine = LogisticRegression(penalty: penalty, threads: threads)
+            let full = try engine.fit(x, y, names: names)
+            for start in [nil, full.coefficients] {
+                let fits = try engine.crossValidate(x, y, names: names, folds: folds, start: start)
+                var plainRows = 0
+                for f in 0..<5 {
+                    let tr = folds.train(f)
+                    let plain = try engine.fit(x.rows(tr), tr.map { y[$0] }, names: names)
+                    plainRows += plain.designRowsRead
+                    for (a, b) in zip(fits[f].coefficients, plain.coefficients) {
+                        #expect(abs(a - b) <= 1e-10 * max(1, abs(b)), "fold \(f): \(a) vs \(b)")
+                    }
+                    #expect(abs(fits[f].deviance - plain.deviance) <= 1e-10 * plain.deviance)
+                    for (a, b) in zip(fits[f].standardErrors, plain.standardErrors) {
+                        #expect(abs(a - b) <= 1e-8 * b)
+                    }
+                    for (a, b) in zip(fits[f].featureSDs, plain.featureSDs) { #expect(abs(a - b) <= 1e-10 * b) }
+                    #expect(fits[f].observations == plain.observations && fits[f].churns == plain.churns)
+                }
+                // Well under k plain fits: the shared first pass and the warm starts.
+                #expect(Double(fits[0].designRowsRead) < 0.8 * Double(plainRows), "\(fits[0].designRowsRead) vs \(plainRows)")
+            }
+        }
+    }
+
+    @Test func foldErrorsAreThePlainFitsErrors() throws {
+        // A factor constant in one fold's training rows: the fold goes to the plain fit and its error.
+        let n = 600
+        var (x, y, names) = Self.data(n: n, p: 3, seed: 2)
+        let groups = Array(0..<n)
+        let folds = GroupedFolds(groups: groups, k: 3, seed: 1)
+        for i in 0..<n where folds.fold[i] != 0 { x[i, 1] = 4 }
+        #expect(throws: ModelError.constantFactor(name: "x2", value: 4)) {
+            _ = try LogisticRegression().crossValidate(x, y, names: names, folds: folds)
+        }
+        names[0] = "a"
+        // One class in a fold's training rows.
+        for i in 0..<n { y[i] = folds.fold[i] == 2 ? 1 : 0 }
+        #expect(throws: ModelError.self) { _ = try LogisticRegression().crossValidate(x, y, names: names, folds: folds) }
     }
 }

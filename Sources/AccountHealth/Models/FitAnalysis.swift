@@ -126,10 +126,13 @@ public enum FitAnalysis {
         // Unconstrained model, out of fold.
         var oof = [Double](repeating: .nan, count: y.count)
         var foldAUC: [Double?] = []
+        // The fold fits start from the full data's estimates and share their first pass (crossValidate).
+        let foldFits = try engine.crossValidate(
+            design.x, y, names: design.names, folds: folds, start: model.coefficients)
         for f in 0..<folds.k {
-            let tr = folds.train(f), te = folds.test(f)
+            let te = folds.test(f)
             guard !te.isEmpty else { continue }
-            let fm = try engine.fit(design.x.rows(tr), tr.map { y[$0] }, names: design.names)
+            let fm = foldFits[f]
             let pr = fm.predict(design.x.rows(te))
             for (k, i) in te.enumerated() { oof[i] = pr[k] }
             foldAUC.append(Metrics.auc(risk: pr, churned: te.map { y[$0] }))

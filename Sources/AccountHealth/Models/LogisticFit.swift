@@ -25,6 +25,11 @@ public struct LogisticFit: Sendable {
     public let penalty: Double
     /// What the fit noticed.
     public let diagnostics: [Diagnostic]
+    /// Rows of the design the fit's passes read (test-only: the passes are this over `observations`).
+    var designRowsRead = 0
+    /// The largest change of a coefficient in the last Newton step, relative to max(1, |estimate|): tiny when
+    /// the estimates have settled, not when they drift along a nearly flat direction (quasi-separation).
+    var lastStep = 0.0
 
     /// The standard error of each estimate.
     public var standardErrors: [Double] { covariance.diagonal.map { $0.squareRoot() } }

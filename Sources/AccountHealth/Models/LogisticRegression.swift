@@ -30,32 +30,33 @@ public struct LogisticRegression: Sendable {
         }
         let churns = y.reduce(0, +)
         if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
-        // Column statistics: constant factors cannot be estimated.
-        var means = [Double](repeating: 0, count: p), sds = [Double](repeating: 0, count: p)
-        x.storage.withUnsafeBufferPointer { xs in
-            for j in 0..<p {
-                let col = xs.baseAddress! + j * n
-                var s = 0.0
-                for i in 0..<n { s += col[i] }
-                let m = s / Double(n)
-                var ss = 0.0
-                for i in 0..<n { let d = col[i] - m; ss += d * d }
-                means[j] = m
-                sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
-            }
-        }
+        let (means, sds) = LogisticRegression.columnStatistics(x, threads: threads)
         for j in 0..<p where sds[j] <= 1e-12 * max(1, abs(means[j])) && penalty == 0 {
             throw ModelError.constantFactor(name: names[j], value: x[0, j])
         }
-        let P = p + 1
         let kernel = IRLSKernel(x: x, y: y, threads: max(1, threads))
         // Start from the intercept-only fit (the null model), as glm's mustart effectively does.
-        var beta = [Double](repeating: 0, count: P)
+        var beta = [Double](repeating: 0, count: p + 1)
         beta[0] = _log(churns / (Double(n) - churns))
-        var pass = kernel.evaluate(beta)
+        return try newton(
+            kernel, from: beta, pass: kernel.evaluate(beta), x: x, y: y, names: names, means: means, sds: sds,
+            churns: churns)
+    }
+
+    /// Newton's iterations from `start`, whose pass is `first`: one pass over the design per iteration (the
+    /// pass at the new point gives its deviance, gradient and information at once); step halving works on the
+    /// linear predictors the passes kept, and reads the design again only for the point it lands on.
+    func newton(
+        _ kernel: IRLSKernel, from start: [Double], pass first: IRLSPass, x: Matrix, y: [Double], names: [String],
+        means: [Double], sds: [Double], churns: Double
+    ) throws -> LogisticFit {
+        let n = kernel.count, P = kernel.columns
+        var beta = start
+        var pass = first
         var penalized = pass.deviance + penaltyTerm(beta)
         var iterations = 0
         var converged = false
+        var lastStep = 0.0
         while iterations < maxIterations {
             iterations += 1
             var h = pass.hessian
@@ -70,19 +71,26 @@ public struct LogisticRegression: Sendable {
                     x: x, y: y, names: names,
                     detail: "the information matrix became singular at iteration \(iterations)")
             }
-            // Step, halving while the (penalised) deviance is not finite or rises.
-            var scale = 1.0
+            // The full step; then halving while the (penalised) deviance is not finite or rises. η is linear in
+            // the coefficients, so a halved step's deviance comes from the two passes' η without the design.
             var next = beta
-            var trial = pass
-            var trialPenalized = Double.infinity
-            for _ in 0..<40 {
-                for j in 0..<P { next[j] = beta[j] + scale * step[j] }
+            for j in 0..<P { next[j] = beta[j] + step[j] }
+            var trial = kernel.evaluate(next)
+            var trialPenalized = trial.deviance + penaltyTerm(next)
+            if !(trialPenalized.isFinite && trialPenalized <= penalized * (1 + 1e-12) + 1e-12) {
+                var scale = 1.0
+                for _ in 1..<40 {
+                    scale /= 2
+                    for j in 0..<P { next[j] = beta[j] + scale * step[j] }
+                    let dev = kernel.deviance(between: pass.eta, and: trial.eta, at: scale)
+                    if dev + penaltyTerm(next) <= penalized * (1 + 1e-12) + 1e-12 { break }
+                }
                 trial = kernel.evaluate(next)
                 trialPenalized = trial.deviance + penaltyTerm(next)
-                if trialPenalized.isFinite && trialPenalized <= penalized * (1 + 1e-12) + 1e-12 { break }
-                scale /= 2
             }
             let change = abs(trialPenalized - penalized) / (abs(trialPenalized) + 0.1)
+            lastStep = 0
+            for j in 0..<P { lastStep = max(lastStep, abs(next[j] - beta[j]) / max(1, abs(next[j]))) }
             beta = next
             pass = trial
             penalized = trialPenalized
@@ -125,10 +133,41 @@ public struct LogisticRegression: Sendable {
         }
         let nullP = churns / Double(n)
         let nullLL = churns * _log(nullP) + (Double(n) - churns) * _log(1 - nullP)
-        return LogisticFit(
+        var fit = LogisticFit(
             names: ["intercept"] + names, coefficients: beta, covariance: covariance,
             featureMeans: means, featureSDs: sds, deviance: pass.deviance, nullLogLikelihood: nullLL,
             observations: n, churns: Int(churns), iterations: iterations, penalty: penalty, diagnostics: diagnostics)
+        fit.designRowsRead = kernel.reads.rows
+        fit.lastStep = lastStep
+        return fit
+    }
+
+    /// Each column's mean and sample standard deviation (two passes per column), columns shared between threads.
+    static func columnStatistics(_ x: Matrix, threads: Int) -> (means: [Double], sds: [Double]) {
+        let n = x.rows, p = x.columns
+        final class Out: @unchecked Sendable {
+            var means: [Double], sds: [Double]
+            init(_ p: Int) { means = [Double](repeating: 0, count: p); sds = means }
+        }
+        let out = Out(p)
+        let storage = x.storage
+        let work: @Sendable (Int) -> Void = { t in
+            storage.withUnsafeBufferPointer { xs in
+                // Each thread writes its own columns of `out` (disjoint indices).
+                for j in stride(from: t, to: p, by: max(1, threads)) {
+                    let col = xs.baseAddress! + j * n
+                    var s = 0.0
+                    for i in 0..<n { s += col[i] }
+                    let m = s / Double(n)
+                    var ss = 0.0
+                    for i in 0..<n { let d = col[i] - m; ss += d * d }
+                    out.means[j] = m
+                    out.sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+                }
+            }
+        }
+        IRLSKernel.run(max(1, min(threads, p)), threads: n * p < 200_000 ? 1 : threads, work)
+        return (out.means, out.sds)
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {
@@ -195,42 +234,70 @@ public struct LogisticRegression: Sendable {
     }
 }
 
-/// One pass over the design at given coefficients: deviance, gradient Xᵀ(y − p) and information XᵀWX.
-@_spi(Benchmarks) public struct IRLSPass {
+/// One pass over the design at given coefficients: deviance, gradient Xᵀ(y − p) and information XᵀWX, and
+/// the linear predictor of each row used (in the kernel's row order), kept for step halving.
+@_spi(Benchmarks) public struct IRLSPass: Sendable {
     var deviance: Double
     var gradient: [Double]
     var hessian: Matrix
     /// Observations with |η| > 30 (probability numerically 0 or 1).
     var extremeFits: Int
+    var eta: [Double]
 }
 
-/// The fused IRLS pass: each thread takes whole row blocks; per block η by `dgemv`, then p, w, the
-/// deviance and the gradient, then the √w-scaled block into a buffer and XᵀWX += BᵀB by `dsyrk`.
-/// (A block-contiguous layout of the design was measured and gave the same pass time, so the design
-/// stays plainly column-major.)
-/// The fused IRLS pass over row blocks. Visible to the benchmarks only (`@_spi(Benchmarks)`), not public API.
+/// Counts the rows of the design that passes have read (a test-only measure: passes = rows / rows used).
+final class DesignReads: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _rows = 0
+    var rows: Int { lock.lock(); defer { lock.unlock() }; return _rows }
+    func add(_ r: Int) { lock.lock(); _rows += r; lock.unlock() }
+}
+
+/// The fused IRLS pass over row blocks of the caller's design (no copy of it, no intercept column): each
+/// thread takes whole blocks; per block η = β₀ + Xβ by `dgemv`, then p, w, the deviance and the gradient,
+/// then the √w-scaled block (its first column √w for the intercept) into a buffer and XᵀWX += BᵀB by
+/// `dsyrk`. The block stays in cache between the three, so each pass reads the design from memory once.
+/// The kernel reads the rows of `ranges` (in order): all rows for a fit, the other folds' for a fold's fit.
 @_spi(Benchmarks) public struct IRLSKernel: Sendable {
-    let design: [Double]
+    let x: [Double]
     let y: [Double]
+    /// Rows of the design (its leading dimension).
     let n: Int
+    /// Columns with the intercept: p + 1.
     let columns: Int
     let threads: Int
+    /// Row blocks: first row, rows, position of the first in the kernel's row order.
+    let blocks: [(start: Int, rows: Int, offset: Int)]
+    /// Rows used (the sum of the ranges).
+    let count: Int
+    let reads = DesignReads()
     static let block = 2048
 
-    /// The design `[1, x]`, column-major.
+    /// A kernel over every row of `x` (n × p, column-major, no intercept column).
     @_spi(Benchmarks) public init(x: Matrix, y: [Double], threads: Int) {
-        let n = x.rows
-        var d = [Double](repeating: 1, count: n * (x.columns + 1))
-        d.withUnsafeMutableBufferPointer { dp in
-            x.storage.withUnsafeBufferPointer { xs in
-                (dp.baseAddress! + n).update(from: xs.baseAddress!, count: n * x.columns)
+        self.init(x: x, y: y, ranges: [0..<x.rows], threads: threads)
+    }
+
+    /// A kernel over the rows of `ranges` of `x` (`y` has one value per row of `x`).
+    init(x: Matrix, y: [Double], ranges: [Range<Int>], threads: Int) {
+        self.x = x.storage
+        self.y = y
+        self.n = x.rows
+        self.columns = x.columns + 1
+        var blocks: [(start: Int, rows: Int, offset: Int)] = []
+        var offset = 0
+        for range in ranges {
+            var r = range.lowerBound
+            while r < range.upperBound {
+                let m = min(IRLSKernel.block, range.upperBound - r)
+                blocks.append((r, m, offset))
+                r += m
+                offset += m
             }
         }
-        self.design = d
-        self.y = y
-        self.n = n
-        self.columns = x.columns + 1
-        self.threads = n < 20_000 ? 1 : threads
+        self.blocks = blocks
+        self.count = offset
+        self.threads = offset < 20_000 ? 1 : threads
     }
 
     /// Rows are cut into a fixed number of chunks whatever the thread count, and the chunks' partial sums
@@ -262,9 +329,13 @@ public struct LogisticRegression: Sendable {
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
     }
 
-    /// XᵀWX alone for given weights (the benchmark's measure of the BLAS part), threads over row blocks.
+    /// XᵀWX alone for given weights, with the intercept column (the benchmark's measure of the BLAS part).
     @_spi(Benchmarks) public func weightedGram(_ w: [Double]) -> Matrix {
-        IRLSKernel.weightedGram(
+        var design = [Double](repeating: 1, count: n * columns)
+        design.withUnsafeMutableBufferPointer { d in
+            x.withUnsafeBufferPointer { xs in (d.baseAddress! + n).update(from: xs.baseAddress!, count: xs.count) }
+        }
+        return IRLSKernel.weightedGram(
             design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
     }
 
@@ -303,61 +374,97 @@ public struct LogisticRegression: Sendable {
         return h
     }
 
-    /// One IRLS pass at `beta` (for the benchmarks).
+    /// The deviance term of one observation at linear predictor `e`, stable for large |η|.
+    @inline(__always)
+    static func devianceTerm(_ e: Double, _ yi: Double) -> (term: Double, p: Double) {
+        let ex = _exp(-abs(e))
+        let pr = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex)
+        let softplus = _log1p(ex)
+        return (yi > 0.5 ? (e >= 0 ? softplus : softplus - e) : (e >= 0 ? softplus + e : softplus), pr)
+    }
+
+    /// The deviance at η = η₀ + s·(η₁ − η₀) (two passes' linear predictors), without reading the design.
+    func deviance(between eta0: [Double], and eta1: [Double], at s: Double) -> Double {
+        var dev = 0.0
+        y.withUnsafeBufferPointer { Y in
+            for b in blocks {
+                for i in 0..<b.rows {
+                    let k = b.offset + i
+                    dev += IRLSKernel.devianceTerm(eta0[k] + s * (eta1[k] - eta0[k]), Y[b.start + i]).term
+                }
+            }
+        }
+        return 2 * dev
+    }
+
+    /// One IRLS pass at `beta` (intercept first): one read of the design.
     @_spi(Benchmarks) public func evaluate(_ beta: [Double]) -> IRLSPass {
-        let P = columns
-        let blocks = (n + IRLSKernel.block - 1) / IRLSKernel.block
-        let parts = IRLSKernel.chunks(blocks)
+        reads.add(count)
+        let P = columns, n = n, blocks = blocks
+        let parts = IRLSKernel.chunks(blocks.count)
         final class Partial: @unchecked Sendable {
             var dev = 0.0, extreme = 0
             var g: [Double]
             var h: [Double]
             init(_ P: Int) { g = [Double](repeating: 0, count: P); h = [Double](repeating: 0, count: P * P) }
         }
+        /// The η of every row used; each chunk writes the positions of its own blocks only (disjoint).
+        struct Etas: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
         let partials = (0..<parts).map { _ in Partial(P) }
-        let work: @Sendable (Int) -> Void = { t in
+        let work: @Sendable (Etas, Int) -> Void = { etas, t in
             let part = partials[t]
-            let b0 = blocks * t / parts, b1 = blocks * (t + 1) / parts
+            let b0 = blocks.count * t / parts, b1 = blocks.count * (t + 1) / parts
             let bufRows = IRLSKernel.block
             let scaled = UnsafeMutablePointer<Double>.allocate(capacity: bufRows * P)
-            let eta = UnsafeMutablePointer<Double>.allocate(capacity: bufRows)
             let resid = UnsafeMutablePointer<Double>.allocate(capacity: bufRows)
-            let sw = UnsafeMutablePointer<Double>.allocate(capacity: bufRows)
-            defer { scaled.deallocate(); eta.deallocate(); resid.deallocate(); sw.deallocate() }
-            var dev = 0.0, extreme = 0
-            design.withUnsafeBufferPointer { X in
+            defer { scaled.deallocate(); resid.deallocate() }
+            var dev = 0.0, extreme = 0, residSum = 0.0
+            let b0coef = beta[0]
+            x.withUnsafeBufferPointer { X in
                 y.withUnsafeBufferPointer { Y in
                     beta.withUnsafeBufferPointer { B in
                         part.g.withUnsafeMutableBufferPointer { G in
                             part.h.withUnsafeMutableBufferPointer { H in
-                                for blk in b0..<b1 {
-                                    let r0 = blk * IRLSKernel.block
-                                    let m = min(IRLSKernel.block, n - r0)
-                                    let xb = X.baseAddress! + r0
-                                    cblas_dgemv(
-                                        CblasColMajor, CblasNoTrans, Int32(m), Int32(P), 1, xb, Int32(n), B.baseAddress,
-                                        1, 0, eta, 1)
-                                    for i in 0..<m {
-                                        let e = eta[i]
-                                        let yi = Y[r0 + i]
-                                        // p = σ(η) and the deviance term, stable for large |η|
-                                        let ex = _exp(-abs(e))
-                                        let pr = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex)
-                                        let softplus = _log1p(ex)
-                                        dev +=
-                                            yi > 0.5
-                                            ? (e >= 0 ? softplus : softplus - e) : (e >= 0 ? softplus + e : softplus)
-                                        if abs(e) > 30 { extreme += 1 }
-                                        resid[i] = yi - pr
-                                        sw[i] = (pr * (1 - pr)).squareRoot()
+                                do {
+                                    for blk in b0..<b1 {
+                                        let (r0, m, off) = blocks[blk]
+                                        let xb = X.baseAddress! + r0
+                                        let eta = etas.base + off
+                                        let sw = scaled  // column 0 of the scaled block: √w
+                                        if P > 1 {
+                                            cblas_dgemv(
+                                                CblasColMajor, CblasNoTrans, Int32(m), Int32(P - 1), 1, xb, Int32(n),
+                                                B.baseAddress! + 1, 1, 0, eta, 1)
+                                        } else {
+                                            for i in 0..<m { eta[i] = 0 }
+                                        }
+                                        for i in 0..<m {
+                                            let e = eta[i] + b0coef
+                                            eta[i] = e
+                                            let (term, pr) = IRLSKernel.devianceTerm(e, Y[r0 + i])
+                                            dev += term
+                                            if abs(e) > 30 { extreme += 1 }
+                                            let r = Y[r0 + i] - pr
+                                            resid[i] = r
+                                            residSum += r
+                                            sw[i] = (pr * (1 - pr)).squareRoot()
+                                        }
+                                        if P > 1 {
+                                            cblas_dgemv(
+                                                CblasColMajor, CblasTrans, Int32(m), Int32(P - 1), 1, xb, Int32(n),
+                                                resid, 1, 1, G.baseAddress! + 1, 1)
+                                            for j in 1..<P {
+                                                let src = xb + (j - 1) * n
+                                                let dst = scaled + j * m
+                                                for i in 0..<m { dst[i] = src[i] * sw[i] }
+                                            }
+                                        }
+                                        cblas_dsyrk(
+                                            CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled,
+                                            Int32(m), 1, H.baseAddress!, Int32(P))
                                     }
-                                    cblas_dgemv(
-                                        CblasColMajor, CblasTrans, Int32(m), Int32(P), 1, xb, Int32(n), resid, 1, 1,
-                                        G.baseAddress, 1)
-                                    IRLSKernel.addScaledGram(
-                                        block: xb, rows: m, ld: n, columns: P, sqrtWeights: sw, buffer: scaled,
-                                        into: H.baseAddress!)
                                 }
+                                G[0] += residSum
                             }
                         }
                     }
@@ -366,7 +473,11 @@ public struct LogisticRegression: Sendable {
             part.dev = 2 * dev
             part.extreme = extreme
         }
-        IRLSKernel.run(parts, threads: threads, work)
+        let eta = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let etas = Etas(base: buffer.baseAddress!)
+            IRLSKernel.run(parts, threads: threads) { work(etas, $0) }
+            initialized = count
+        }
         var h = Matrix(rows: P, columns: P)
         var g = [Double](repeating: 0, count: P)
         var dev = 0.0, extreme = 0
@@ -377,6 +488,6 @@ public struct LogisticRegression: Sendable {
             for k in 0..<(P * P) { h.storage[k] += part.h[k] }
         }
         h.symmetrizeFromUpper()
-        return IRLSPass(deviance: dev, gradient: g, hessian: h, extremeFits: extreme)
+        return IRLSPass(deviance: dev, gradient: g, hessian: h, extremeFits: extreme, eta: eta)
     }
 }
