@@ -142,11 +142,62 @@ import Testing
             #expect(s.insert(account: a, day: d, slot: slot) == fresh)
         }
         #expect(s.distinct == truth.count)
-        // pairs(of:) lists exactly what was inserted, in day order.
-        for a in 0..<50 {
-            let p = s.pairs(of: a)
-            #expect(Set(p.map { "\(a) \($0.day) \($0.slot)" }) == Set(truth.filter { $0.hasPrefix("\(a) ") }))
-            #expect(zip(p, p.dropFirst()).allSatisfy { $0.day <= $1.day })
+    }
+
+    @Test func absorbFindsThePairsBothHalvesHad() {
+        // Two halves of a file: the second's accounts map to other codes; dates far apart force rebasing and
+        // unaligned word shifts.
+        var g = SeededGenerator(seed: 9)
+        for slots in [1, 3, 10] {
+            var front = SeenDays(slots: slots), back = SeenDays(slots: slots)
+            var inFront = Set<String>(), inBack = Set<String>()
+            let map = (0..<40).map { Int32(($0 * 7) % 60) }
+            for _ in 0..<6_000 {
+                let a = g.int(below: 60), d = Int32(17000 + g.int(below: 3000)), slot = g.int(below: slots)
+                if front.insert(account: a, day: d, slot: slot) { inFront.insert("\(a) \(d) \(slot)") }
+                let b = g.int(below: 40), e = Int32(16000 + g.int(below: 4000)), t = g.int(below: slots)
+                if back.insert(account: b, day: e, slot: t) { inBack.insert("\(map[b]) \(e) \(t)") }
+            }
+            var duplicates: [(Int32, Int32, Int)] = []
+            front.absorb(back, map: map) { duplicates.append(($0, $1, $2)) }
+            #expect(Set(duplicates.map { "\($0.0) \($0.1) \($0.2)" }) == inFront.intersection(inBack))
+            #expect(duplicates.count == inFront.intersection(inBack).count)
+            #expect(front.distinct == inFront.union(inBack).count)
+            // Per account, in day and slot order.
+            for (x, y) in zip(duplicates, duplicates.dropFirst()) where x.0 == y.0 {
+                #expect(x.1 < y.1 || (x.1 == y.1 && x.2 < y.2))
+            }
+            // Everything is in the front now: inserting any pair again is a repeat.
+            for key in inFront.union(inBack) {
+                let f = key.split(separator: " ").map { Int($0)! }
+                let again = front.insert(account: f[0], day: Int32(f[1]), slot: f[2])
+                #expect(!again)
+            }
         }
+    }
+}
+
+@Suite struct InternerWordTests {
+    @Test func everyLengthHashesAndComparesByItsBytes() {
+        var i = Interner(capacity: 16)
+        var g = SeededGenerator(seed: 4)
+        var ids: [[UInt8]] = []
+        for n in 0..<40 {
+            for _ in 0..<30 { ids.append((0..<n).map { _ in UInt8(0x41 + g.int(below: 3)) }) }
+        }
+        var codeOf: [[UInt8]: Int32] = [:]
+        for id in ids {
+            var isNew = false
+            let c = id.withUnsafeBufferPointer { b in
+                i.intern(b.baseAddress ?? UnsafePointer(bitPattern: 1)!, b.count, isNew: &isNew)
+            }
+            #expect(isNew == (codeOf[id] == nil))
+            if let known = codeOf[id] { #expect(c == known) } else { codeOf[id] = c }
+        }
+        #expect(i.count == codeOf.count)
+        // The byte order of the strings, ties in the first 8 bytes included.
+        let sorted = i.codesByString.map { Array(i.string($0).utf8) }
+        #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+        #expect(sorted.count == codeOf.count)
     }
 }

@@ -60,20 +60,48 @@ struct SeenDays: Sendable {
         bits[a] = fresh
     }
 
-    /// Every pair of an account, in day order.
-    func pairs(of a: Int) -> [(day: Int32, slot: Int)] {
-        guard a < base.count, base[a] != Int32.min else { return [] }
-        var out: [(Int32, Int)] = []
-        for (w, word) in bits[a].enumerated() where word != 0 {
-            var x = word
-            while x != 0 {
-                let i = w * 64 + x.trailingZeroBitCount
-                out.append((base[a] + Int32(i / slots), i % slots))
-                x &= x - 1
+    var accountCount: Int { base.count }
+
+    /// Adds every pair of `other`, whose account `b` is `map[b]` here, a bitmap word at a time (the two halves
+    /// of a file read at once). `duplicate` hears each pair both had, per account in day and slot order.
+    mutating func absorb(_ other: SeenDays, map: [Int32], duplicate: (Int32, Int32, Int) -> Void) {
+        precondition(other.slots == slots)
+        for b in 0..<other.base.count where other.base[b] != Int32.min {
+            let a = Int(map[b])
+            while a >= base.count {
+                base.append(Int32.min)
+                bits.append([])
+            }
+            let theirs = other.bits[b]
+            if base[a] == Int32.min {
+                base[a] = other.base[b]
+                bits[a] = theirs
+                for word in theirs { distinct &+= word.nonzeroBitCount }
+                continue
+            }
+            if other.base[b] < base[a] { rebase(a, to: other.base[b]) }
+            let shift = Int(other.base[b] - base[a]) * slots
+            let wordShift = shift >> 6, r = shift & 63
+            let needed = theirs.count + wordShift + 2
+            if bits[a].count < needed { bits[a].append(contentsOf: repeatElement(0, count: needed - bits[a].count)) }
+            let dayBase = base[a]
+            bits[a].withUnsafeMutableBufferPointer { mine in
+                @inline(__always) func put(_ part: UInt64, at d: Int) {
+                    guard part != 0 else { return }
+                    var common = mine[d] & part
+                    while common != 0 {
+                        let i = d * 64 + common.trailingZeroBitCount
+                        duplicate(Int32(a), dayBase + Int32(i / slots), i % slots)
+                        common &= common - 1
+                    }
+                    distinct &+= (part & ~mine[d]).nonzeroBitCount
+                    mine[d] |= part
+                }
+                for (w, word) in theirs.enumerated() where word != 0 {
+                    put(word << UInt64(r), at: w + wordShift)
+                    if r > 0 { put(word >> UInt64(64 - r), at: w + wordShift + 1) }
+                }
             }
         }
-        return out
     }
-
-    var accountCount: Int { base.count }
 }

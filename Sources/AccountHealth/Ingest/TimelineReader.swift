@@ -433,14 +433,18 @@ public struct TimelineReader: Sendable {
         }
         state.duplicateCount += back.state.duplicateCount - back.state.duplicates.count
         let riskSlot = (1 << TimelineReader.factorBits) - 1
-        let slots = back.state.seen.slots
-        for b in 0..<back.state.seen.accountCount {
-            let a = map[b]
-            for (d, slot) in back.state.seen.pairs(of: b) {
-                let factor = ctx.cols.layout == .long && slot == slots - 1 ? riskSlot : slot
-                state.see(account: a, day: d, slot: factor, riskSlot: riskSlot, limit: errorLimit)
+        let slots = back.state.seen.slots, long = ctx.cols.layout == .long, limit = errorLimit
+        var cross: [UInt64] = [], crossCount = 0
+        state.seen.absorb(back.state.seen, map: map) { a, d, slot in
+            crossCount += 1
+            if cross.count < limit {
+                cross.append(
+                    TimelineReader.key(account: a, day: d, factor: long && slot == slots - 1 ? riskSlot : slot))
             }
         }
+        state.duplicateCount += crossCount
+        for k in cross where state.duplicates.count < errorLimit { state.duplicates.append(k) }
+        if let backRows = back.state.rowsSeen { state.rowsSeen?.absorb(backRows, map: map) { _, _, _ in } }
         reader.absorb(backReader)
         return 2
     }

@@ -1,3 +1,4 @@
+import Foundation
 /// The renderers of every command's result. One pattern throughout: `Render.<result>(_:format:)` gives a
 /// command's whole output in `table`, `csv` or `json`; `<result>CSV` and `<result>Text` are its single-format
 /// parts where another renderer reuses them. JSON always comes from the typed value itself (`Encodable`,
@@ -55,23 +56,45 @@ public enum Render {
         var line = ByteLine()
         line.append(scoreColumns(r).map(ResultTable.csvField).joined(separator: ",") + "\n")
         out.append(contentsOf: line.bytes)
-        for row in r.rows {
-            line.bytes.removeAll(keepingCapacity: true)
-            line.append(ResultTable.csvField(row.accountId)); line.append(byte: 0x2C)
-            line.append(day: row.asOf); line.append(byte: 0x2C)
-            line.append(NumberFormat.exact(row.result.score)); line.append(byte: 0x2C)
-            line.append(ResultTable.csvField(row.band ?? "")); line.append(byte: 0x2C)
-            if let v = row.configVersion { line.append(ResultTable.csvField(v)); line.append(byte: 0x2C) }
-            line.append(NumberFormat.exact(row.change))
-            if row.configVersion != nil {
-                line.append(byte: 0x2C); line.append(NumberFormat.exact(row.changeSameConfig))
-            }
-            for p in row.points { line.append(byte: 0x2C); line.append(NumberFormat.exact(p)) }
-            line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.penalty))
-            line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.coverage))
-            line.append(byte: 0x0A)
-            out.append(contentsOf: line.bytes)
+        // Rows in fixed chunks, formatted on two threads (the shortest round-trip digits of each number are
+        // most of the work) and appended in order: the same bytes as one pass.
+        let rows = r.rows
+        let parts = rows.count < 20_000 ? 1 : 8
+        final class Chunks: @unchecked Sendable {
+            var bytes: [[UInt8]]
+            init(_ n: Int) { bytes = Array(repeating: [], count: n) }
         }
+        let chunks = Chunks(parts)
+        let work: @Sendable (Int) -> Void = { t in
+            var line = ByteLine()
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity((rows.count / parts + 1) * 160)
+            for row in rows[(rows.count * t / parts)..<(rows.count * (t + 1) / parts)] {
+                line.bytes.removeAll(keepingCapacity: true)
+                scoreCSVRow(row, into: &line)
+                chunk.append(contentsOf: line.bytes)
+            }
+            chunks.bytes[t] = chunk  // each part writes its own slot
+        }
+        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+        out.reserveCapacity(out.count + chunks.bytes.reduce(0) { $0 + $1.count })
+        for chunk in chunks.bytes { out.append(contentsOf: chunk) }
+    }
+
+    private static func scoreCSVRow(_ row: ScoreRow, into line: inout ByteLine) {
+        line.append(ResultTable.csvField(row.accountId)); line.append(byte: 0x2C)
+        line.append(day: row.asOf); line.append(byte: 0x2C)
+        line.append(NumberFormat.exact(row.result.score)); line.append(byte: 0x2C)
+        line.append(ResultTable.csvField(row.band ?? "")); line.append(byte: 0x2C)
+        if let v = row.configVersion { line.append(ResultTable.csvField(v)); line.append(byte: 0x2C) }
+        line.append(NumberFormat.exact(row.change))
+        if row.configVersion != nil {
+            line.append(byte: 0x2C); line.append(NumberFormat.exact(row.changeSameConfig))
+        }
+        for p in row.points { line.append(byte: 0x2C); line.append(NumberFormat.exact(p)) }
+        line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.penalty))
+        line.append(byte: 0x2C); line.append(NumberFormat.exact(row.result.coverage))
+        line.append(byte: 0x0A)
     }
 
     // MARK: validate

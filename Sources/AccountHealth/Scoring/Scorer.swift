@@ -148,7 +148,7 @@ public enum Scorer {
                 ))
         }
         let ids = summary.accounts.strings
-        let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
+        let order = summary.accounts.codesByString.map(Int.init)
         // Per version: the base engine and the segments' engines.
         let engines: [(base: ScoreEngine, segments: [String: ScoreEngine])] = versions.map { v in
             var segs: [String: ScoreEngine] = [:]
