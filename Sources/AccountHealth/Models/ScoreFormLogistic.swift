@@ -199,14 +199,61 @@ struct Objective {
     }
 
     /// −ℓ, and with `derivatives` its gradient and Hessian (and the Fisher part of the Hessian, always PSD).
+    /// Rows go in fixed chunks (whatever the thread count) on up to two threads, and the chunks' sums are added
+    /// in chunk order: the same bits with one thread or two.
     func evaluate(_ theta: [Double], derivatives: Bool) -> (f: Double, g: [Double], h: Matrix, fisher: Matrix) {
         let d = dimension, nf = nf, n = n
-        let b0 = theta[0]
-        let big = theta[1...nf].reduce(0, +)
+        let parts = n < 8_192 ? 1 : 8
+        final class Partial: @unchecked Sendable {
+            var f = 0.0
+            var g: [Double], fisher: [Double], curve: [Double]
+            init(d: Int, nf: Int, derivatives: Bool) {
+                g = [Double](repeating: 0, count: d)
+                fisher = [Double](repeating: 0, count: derivatives ? d * d : 0)
+                curve = [Double](repeating: 0, count: derivatives ? nf * nf : 0)
+            }
+        }
+        let partials = (0..<parts).map { _ in Partial(d: d, nf: nf, derivatives: derivatives) }
+        let me = self
+        IRLSKernel.run(parts, threads: parts == 1 ? 1 : 2) { t in
+            let part = partials[t]
+            me.accumulate(
+                theta, rows: (n * t / parts)..<(n * (t + 1) / parts), derivatives: derivatives, f: &part.f,
+                g: &part.g, fisher: &part.fisher, curve: &part.curve)
+        }
         var f = 0.0
         var g = [Double](repeating: 0, count: d)
         var fisherStore = [Double](repeating: 0, count: derivatives ? d * d : 0)
         var curveStore = [Double](repeating: 0, count: derivatives ? nf * nf : 0)
+        for part in partials {
+            f += part.f
+            for a in 0..<d { g[a] += part.g[a] }
+            for a in 0..<fisherStore.count { fisherStore[a] += part.fisher[a] }
+            for a in 0..<curveStore.count { curveStore[a] += part.curve[a] }
+        }
+        guard derivatives else { return (f, g, Matrix(rows: 0, columns: 0), Matrix(rows: 0, columns: 0)) }
+        var fisher = Matrix(rows: d, columns: d)
+        for a in 0..<d {
+            for b in a..<d { fisher[a, b] = fisherStore[a * d + b]; fisher[b, a] = fisherStore[a * d + b] }
+        }
+        var h = fisher
+        for a in 0..<nf {
+            for b in a..<nf {
+                h[1 + a, 1 + b] += curveStore[a * nf + b]
+                if a != b { h[1 + b, 1 + a] += curveStore[a * nf + b] }
+            }
+        }
+        return (f, g, h, fisher)
+    }
+
+    /// One chunk of rows' share of `evaluate`, added into the chunk's own sums.
+    private func accumulate(
+        _ theta: [Double], rows: Range<Int>, derivatives: Bool, f: inout Double, g: inout [Double],
+        fisher: inout [Double], curve: inout [Double]
+    ) {
+        let d = dimension, nf = nf, n = n
+        let b0 = theta[0]
+        let big = theta[1...nf].reduce(0, +)
         // Scratch per observation: c, u, presence, the Jacobian row; one allocation, pointers in the loop (the
         // loop runs over every observation at every iteration of every start).
         var scratch = [Double](repeating: 0, count: 3 * nf + d)
@@ -218,10 +265,10 @@ struct Objective {
                 p.risk.withUnsafeBufferPointer { risk in
                     scratch.withUnsafeMutableBufferPointer { sp in
                         g.withUnsafeMutableBufferPointer { gp in
-                            fisherStore.withUnsafeMutableBufferPointer { fp in
-                                curveStore.withUnsafeMutableBufferPointer { hp in
+                            fisher.withUnsafeMutableBufferPointer { fp in
+                                curve.withUnsafeMutableBufferPointer { hp in
                                     let c = sp.baseAddress!, u = c + nf, present = u + nf, jrow = present + nf
-                                    for i in 0..<n {
+                                    for i in rows {
                                         var num = 0.0, den = 0.0
                                         for k in 0..<nf {
                                             let v = x[k * n + i]
@@ -281,19 +328,6 @@ struct Objective {
                 }
             }
         }
-        guard derivatives else { return (f, g, Matrix(rows: 0, columns: 0), Matrix(rows: 0, columns: 0)) }
-        var fisher = Matrix(rows: d, columns: d)
-        for a in 0..<d {
-            for b in a..<d { fisher[a, b] = fisherStore[a * d + b]; fisher[b, a] = fisherStore[a * d + b] }
-        }
-        var h = fisher
-        for a in 0..<nf {
-            for b in a..<nf {
-                h[1 + a, 1 + b] += curveStore[a * nf + b]
-                if a != b { h[1 + b, 1 + a] += curveStore[a * nf + b] }
-            }
-        }
-        return (f, g, h, fisher)
     }
 
     /// The parameters Newton moves: all but the weights fixed at zero and the bounded ones within `eps` of their
