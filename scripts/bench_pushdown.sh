@@ -20,7 +20,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 DIR=$(mktemp -d /tmp/ah-pg-bench-XXXXXX); PORT=$((30000 + RANDOM % 20000))
 AS=""; [ "$(id -u)" -eq 0 ] && { chown postgres:postgres "$DIR"; AS="runuser -u postgres --"; }
 $AS "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres --no-sync -E UTF8 --locale C > "$DIR/initdb.log"
-$AS "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start -o "-p $PORT -c listen_addresses=127.0.0.1 -k $DIR -c fsync=off -c shared_buffers=1GB -c work_mem=256MB" > /dev/null
+$AS "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w start -o "-p $PORT -c listen_addresses=127.0.0.1 -k $DIR -c fsync=off -c shared_buffers=1GB -c work_mem=256MB -c log_min_duration_statement=0 -c log_line_prefix=%p:" > /dev/null
 trap '$AS "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate -w stop > /dev/null; rm -rf "$DIR"' EXIT
 PSQL=(psql -h 127.0.0.1 -p "$PORT" -U postgres -X -q -v ON_ERROR_STOP=1)
 URL="postgresql://postgres@127.0.0.1:$PORT"
@@ -65,6 +65,18 @@ echo "  fit --db   $dbs s, $dbm MB"
 echo "  fit (CSV)  $css s, $csm MB   (fit --db output $same to it)"
 echo "  peer       $pes s, $pem MB   ($(cat "$DIR/peercheck"))"
 echo "  fit --db / peer = $(awk -v a="$dbs" -v b="$pes" 'BEGIN{printf "%.2f", a/b}')"
+
+# Where fit --db's time goes: each statement's duration in the server log (log_min_duration_statement=0), for
+# the last fit --db run; then the as-of query's plan with EXPLAIN (ANALYZE, BUFFERS).
+echo "statements of one fit --db run (server log, ms):"
+"$BIN" fit --db "$URL/postgres" --config "$DATA/config.yaml" --format json --quiet > /dev/null
+grep "duration:" "$DIR/log" | tail -12 | sed -E 's/^[0-9]+:LOG: +duration: ([0-9.]+) ms +(statement|execute [^:]*|parse [^:]*|bind [^:]*): */\1 ms  /' | cut -c1-150
+"$BIN" sql fit --config "$DATA/config.yaml" > "$DIR/fit-explain.sql"
+{ echo "EXPLAIN (ANALYZE, BUFFERS)"; cat "$DIR/fit-explain.sql"; } > "$DIR/explain.sql"
+"${PSQL[@]}" -f "$DIR/explain.sql" > "$DIR/explain.txt" 2>&1 || true
+echo "EXPLAIN ANALYZE of the as-of query (healthscore sql fit):"
+cat "$DIR/explain.txt"
+[ -n "${KEEP_EXPLAIN:-}" ] && cp "$DIR/explain.txt" "$KEEP_EXPLAIN"
 
 # 3. What the push-down moves: the as-of rows and one row per account, against the whole table.
 "$BIN" sql fit --config "$DATA/config.yaml" > "$DIR/fit.sql"

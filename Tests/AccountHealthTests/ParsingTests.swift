@@ -201,3 +201,22 @@ import Testing
         #expect(sorted.count == codeOf.count)
     }
 }
+
+@Suite struct DateCacheTests {
+    @Test func givesWhatDayParseGives() {
+        let cache = DateCache()
+        defer { cache.deallocate() }
+        var g = SeededGenerator(seed: 12)
+        var texts = ["2024-02-29", "2023-02-29", "2024-13-01", "2024-1-01", " 2024-01-01", "2024-01-01 ", "abcdefghij"]
+        for _ in 0..<3_000 {
+            let y = 1990 + g.int(below: 60), m = 1 + g.int(below: 13), d = 1 + g.int(below: 32)
+            texts.append(String(format: "%04d-%02d-%02d", y, m, d))
+        }
+        for text in texts + texts.reversed() {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { b in
+                #expect(cache.day(b.baseAddress!, b.count) == Day.parse(b.baseAddress!, b.count), "\(text)")
+            }
+        }
+    }
+}

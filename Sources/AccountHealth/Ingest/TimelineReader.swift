@@ -471,6 +471,8 @@ public struct TimelineReader: Sendable {
         let dcol = cols.date, acol = cols.account, rcol = cols.risk
         let wide = cols.layout == .wide
         let riskFactor = (1 << TimelineReader.factorBits) - 1
+        var dates = DateCache()
+        defer { dates.deallocate() }
 
         func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String) -> InputError {
             let loc = Location(
@@ -488,7 +490,7 @@ public struct TimelineReader: Sendable {
             case .record: break
             }
             let rec = reader.record
-            guard let day = Day.parse(rec.pointer(dcol), rec.length(dcol)) else {
+            guard let day = dates.day(rec.pointer(dcol), rec.length(dcol)) else {
                 st.errors.add(
                     cellError(
                         rec, dcol, .invalidDate, rec.isEmpty(dcol) ? "date is empty" : "not a valid YYYY-MM-DD date"))
@@ -616,6 +618,37 @@ public struct TimelineReader: Sendable {
             }
             sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
         }
+    }
+}
+
+/// The days of the last dates parsed, by their 10 bytes (a timeline has few distinct dates, in any row order):
+/// a direct-mapped table of 256 entries, filled with what `Day.parse` returned; other lengths go to it directly.
+struct DateCache {
+    private let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+    private let tails = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+    private let days = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+
+    init() {
+        keys.initialize(repeating: 0, count: 256)  // no date's first 8 bytes are all zero
+        tails.initialize(repeating: 0, count: 256)
+        days.initialize(repeating: 0, count: 256)
+    }
+
+    func deallocate() { keys.deallocate(); tails.deallocate(); days.deallocate() }
+
+    @inline(__always)
+    func day(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
+        guard n == 10 else { return Day.parse(p, n) }
+        // Two loads inside the field's 10 bytes.
+        let raw = UnsafeRawPointer(p)
+        let k = raw.loadUnaligned(as: UInt64.self), t = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        let slot = Int(truncatingIfNeeded: ((k ^ UInt64(t) << 48) &* 0x9E3779B97F4A7C15) >> 56)
+        if keys[slot] == k && tails[slot] == t { return days[slot] }
+        guard let d = Day.parse(p, n) else { return nil }
+        keys[slot] = k
+        tails[slot] = t
+        days[slot] = d
+        return d
     }
 }
 
