@@ -257,6 +257,11 @@ public final class Database: @unchecked Sendable {
             try? group.syncShutdownGracefully()
             throw Database.classify(error, url: url, table: nil, connecting: true)
         }
+        // PostgreSQL's JIT compiles the push-down's large plans before running them: 1.5 s of the 8.2 s as-of query
+        // of the 10 M-row benchmark (EXPLAIN ANALYZE in Benchmarks/results.md), and again in each parallel worker,
+        // for hash joins and aggregates that gain nothing from it. Off for this session only; a server without JIT
+        // (before PostgreSQL 11) does not know the setting, which is harmless outside a transaction.
+        _ = try? connection.query(PostgresQuery(unsafeSQL: "SET jit = off"), logger: logger).wait()
     }
 
     /// PostgresNIO's TLS mode for libpq's `sslmode`: `prefer` and `require` encrypt without checking the

@@ -69,7 +69,8 @@ enum ModelBenchmarks {
         let weights = y.map { _ in 0.1275 }
         for t in [1, threads] {
             let kernel = IRLSKernel(x: x, y: y, threads: t)
-            let gram = time(reps) { _ = kernel.weightedGram(weights) }
+            let design = kernel.interceptDesign()
+            let gram = time(reps) { _ = kernel.weightedGram(weights, design: design) }
             let gflops = Double(n) * Double(P) * Double(P + 1) / (gram.min() ?? 1) / 1e9
             results.append(
                 Timing(

@@ -329,13 +329,18 @@ final class DesignReads: @unchecked Sendable {
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
     }
 
-    /// XᵀWX alone for given weights, with the intercept column (the benchmark's measure of the BLAS part).
-    @_spi(Benchmarks) public func weightedGram(_ w: [Double]) -> Matrix {
+    /// The design with its intercept column, `[1, x]` column-major (for the benchmark of XᵀWX alone).
+    @_spi(Benchmarks) public func interceptDesign() -> [Double] {
         var design = [Double](repeating: 1, count: n * columns)
         design.withUnsafeMutableBufferPointer { d in
             x.withUnsafeBufferPointer { xs in (d.baseAddress! + n).update(from: xs.baseAddress!, count: xs.count) }
         }
-        return IRLSKernel.weightedGram(
+        return design
+    }
+
+    /// XᵀWX alone for given weights on `interceptDesign()` (the benchmark's measure of the BLAS part).
+    @_spi(Benchmarks) public func weightedGram(_ w: [Double], design: [Double]) -> Matrix {
+        IRLSKernel.weightedGram(
             design: design, rows: n, columns: columns, sqrtWeights: w.map { $0.squareRoot() }, threads: threads)
     }
 
