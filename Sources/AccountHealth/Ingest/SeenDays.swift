@@ -60,8 +60,6 @@ struct SeenDays: Sendable {
         bits[a] = fresh
     }
 
-    var accountCount: Int { base.count }
-
     /// Adds every pair of `other`, whose account `b` is `map[b]` here, a bitmap word at a time (the two halves
     /// of a file read at once). `duplicate` hears each pair both had, per account in day and slot order.
     mutating func absorb(_ other: SeenDays, map: [Int32], duplicate: (Int32, Int32, Int) -> Void) {

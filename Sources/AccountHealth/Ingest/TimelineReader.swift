@@ -471,7 +471,7 @@ public struct TimelineReader: Sendable {
         let dcol = cols.date, acol = cols.account, rcol = cols.risk
         let wide = cols.layout == .wide
         let riskFactor = (1 << TimelineReader.factorBits) - 1
-        var dates = DateCache()
+        let dates = DateCache()
         defer { dates.deallocate() }
 
         func cellError(_ rec: borrowing CSVRecord, _ i: Int, _ kind: InputError.Kind, _ what: String) -> InputError {

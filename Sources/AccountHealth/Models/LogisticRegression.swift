@@ -315,18 +315,35 @@ final class DesignReads: @unchecked Sendable {
         }
     }
 
+    /// diag(√w)·X_block into `scaled` (X_block: `rows` × `columns`, leading dimension `ld`; `scaled`'s is `rows`).
+    @inline(__always)
+    static func scale(
+        block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns c: Int, sqrtWeights sw: UnsafePointer<Double>,
+        into scaled: UnsafeMutablePointer<Double>
+    ) {
+        for j in 0..<c {
+            let src = xb + j * ld
+            let dst = scaled + j * m
+            for i in 0..<m { dst[i] = src[i] * sw[i] }
+        }
+    }
+
+    /// H += BᵀB for a scaled block B (`rows` × `columns`, leading dimension `rows`), by `dsyrk` (upper).
+    @inline(__always)
+    static func addGram(
+        of scaled: UnsafePointer<Double>, rows m: Int, columns P: Int, into h: UnsafeMutablePointer<Double>
+    ) {
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
+    }
+
     /// H += BᵀB with B = diag(√w)·X_block (X_block: `rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
     @inline(__always)
     static func addScaledGram(
         block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
         buffer scaled: UnsafeMutablePointer<Double>, into h: UnsafeMutablePointer<Double>
     ) {
-        for j in 0..<P {
-            let src = xb + j * ld
-            let dst = scaled + j * m
-            for i in 0..<m { dst[i] = src[i] * sw[i] }
-        }
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
+        scale(block: xb, rows: m, ld: ld, columns: P, sqrtWeights: sw, into: scaled)
+        addGram(of: scaled, rows: m, columns: P, into: h)
     }
 
     /// The design with its intercept column, `[1, x]` column-major (for the benchmark of XᵀWX alone).
@@ -458,15 +475,11 @@ final class DesignReads: @unchecked Sendable {
                                             cblas_dgemv(
                                                 CblasColMajor, CblasTrans, Int32(m), Int32(P - 1), 1, xb, Int32(n),
                                                 resid, 1, 1, G.baseAddress! + 1, 1)
-                                            for j in 1..<P {
-                                                let src = xb + (j - 1) * n
-                                                let dst = scaled + j * m
-                                                for i in 0..<m { dst[i] = src[i] * sw[i] }
-                                            }
+                                            IRLSKernel.scale(
+                                                block: xb, rows: m, ld: n, columns: P - 1, sqrtWeights: sw,
+                                                into: scaled + m)
                                         }
-                                        cblas_dsyrk(
-                                            CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled,
-                                            Int32(m), 1, H.baseAddress!, Int32(P))
+                                        IRLSKernel.addGram(of: scaled, rows: m, columns: P, into: H.baseAddress!)
                                     }
                                 }
                                 G[0] += residSum
