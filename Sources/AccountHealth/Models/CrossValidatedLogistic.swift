@@ -14,7 +14,8 @@ extension LogisticRegression {
     /// - from a start that close, Newton needs two or three more passes where a fit from the null model needs
     ///   five to seven.
     /// Whatever the warm start cannot handle (a fold with one class, a constant factor, a fit that fails in any
-    /// way) is refitted plainly, so errors are exactly `fit`'s.
+    /// way, or one that does not settle: see `settled`) is refitted plainly, so errors are exactly `fit`'s and a
+    /// quasi-separated fold gets the plain fit's answer.
     public func crossValidate(
         _ x: Matrix, _ y: [Double], names: [String], folds: GroupedFolds, start: [Double]? = nil
     ) throws -> [LogisticFit] {
