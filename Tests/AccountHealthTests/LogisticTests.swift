@@ -180,6 +180,24 @@ func relClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool { abs(a - b) <= t
         }
     }
 
+    /// The means and standard deviations computed on two threads are those of one thread, column by column,
+    /// every time (the two threads once wrote into one copy-on-write buffer: a write could be lost, or the
+    /// buffer freed under the other thread, which crashed `survival` in CI).
+    @Test func columnStatisticsOnTwoThreads() {
+        let (x, _, _) = Self.data(n: 40_000, p: 9, seed: 3)
+        var means = [Double](repeating: 0, count: 9), sds = means
+        for j in 0..<9 {
+            let col = x.column(j)
+            means[j] = col.reduce(0, +) / 40_000
+            sds[j] = (col.reduce(0) { $0 + ($1 - means[j]) * ($1 - means[j]) } / 39_999).squareRoot()
+        }
+        for _ in 0..<100 {
+            let (m, s) = LogisticRegression.columnStatistics(x, threads: 2)
+            #expect(m == means && s == sds)
+            if m != means || s != sds { break }
+        }
+    }
+
     @Test func stepHalvingReadsOnlyTheLandingPoint() throws {
         // A large separation-prone effect makes the first full step overshoot: the halving works on η.
         var g = SeededGenerator(seed: 5)

@@ -145,29 +145,37 @@ public struct LogisticRegression: Sendable {
     /// Each column's mean and sample standard deviation (two passes per column), columns shared between threads.
     static func columnStatistics(_ x: Matrix, threads: Int) -> (means: [Double], sds: [Double]) {
         let n = x.rows, p = x.columns
-        final class Out: @unchecked Sendable {
-            var means: [Double], sds: [Double]
-            init(_ p: Int) { means = [Double](repeating: 0, count: p); sds = means }
-        }
-        let out = Out(p)
+        // Two arrays of their own (never one buffer shared copy-on-write: a thread's first write would copy it
+        // while the other thread writes), filled through their base pointers, each thread its own columns.
+        var means = [Double](repeating: 0, count: p)
+        var sds = [Double](repeating: 0, count: p)
         let storage = x.storage
-        let work: @Sendable (Int) -> Void = { t in
-            storage.withUnsafeBufferPointer { xs in
-                // Each thread writes its own columns of `out` (disjoint indices).
-                for j in stride(from: t, to: p, by: max(1, threads)) {
-                    let col = xs.baseAddress! + j * n
-                    var s = 0.0
-                    for i in 0..<n { s += col[i] }
-                    let m = s / Double(n)
-                    var ss = 0.0
-                    for i in 0..<n { let d = col[i] - m; ss += d * d }
-                    out.means[j] = m
-                    out.sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+        means.withUnsafeMutableBufferPointer { mb in
+            sds.withUnsafeMutableBufferPointer { sb in
+                let out = Columns(means: mb.baseAddress!, sds: sb.baseAddress!)
+                let work: @Sendable (Int) -> Void = { t in
+                    storage.withUnsafeBufferPointer { xs in
+                        for j in stride(from: t, to: p, by: max(1, threads)) {
+                            let col = xs.baseAddress! + j * n
+                            var s = 0.0
+                            for i in 0..<n { s += col[i] }
+                            let m = s / Double(n)
+                            var ss = 0.0
+                            for i in 0..<n { let d = col[i] - m; ss += d * d }
+                            out.means[j] = m
+                            out.sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+                        }
+                    }
                 }
+                IRLSKernel.run(max(1, min(threads, p)), threads: n * p < 200_000 ? 1 : threads, work)
             }
         }
-        IRLSKernel.run(max(1, min(threads, p)), threads: n * p < 200_000 ? 1 : threads, work)
-        return (out.means, out.sds)
+        return (means, sds)
+    }
+
+    /// Where `columnStatistics`' threads write: disjoint columns of two arrays alive for the whole run.
+    private struct Columns: @unchecked Sendable {
+        let means: UnsafeMutablePointer<Double>, sds: UnsafeMutablePointer<Double>
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {

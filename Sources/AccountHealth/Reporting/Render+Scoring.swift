@@ -60,26 +60,29 @@ public enum Render {
         // most of the work) and appended in order: the same bytes as one pass.
         let rows = r.rows
         let parts = rows.count < 20_000 ? 1 : 8
-        final class Chunks: @unchecked Sendable {
-            var bytes: [[UInt8]]
-            init(_ n: Int) { bytes = Array(repeating: [], count: n) }
-        }
-        let chunks = Chunks(parts)
-        let work: @Sendable (Int) -> Void = { t in
-            var line = ByteLine()
-            var chunk: [UInt8] = []
-            chunk.reserveCapacity((rows.count / parts + 1) * 160)
-            for row in rows[(rows.count * t / parts)..<(rows.count * (t + 1) / parts)] {
-                line.bytes.removeAll(keepingCapacity: true)
-                scoreCSVRow(row, into: &line)
-                chunk.append(contentsOf: line.bytes)
+        // One slot per part, written through the buffer's base pointer (never the array itself from two threads).
+        var chunks = [[UInt8]](repeating: [], count: parts)
+        chunks.withUnsafeMutableBufferPointer { slots in
+            let slots = Slots(base: slots.baseAddress!)
+            let work: @Sendable (Int) -> Void = { t in
+                var line = ByteLine()
+                var chunk: [UInt8] = []
+                chunk.reserveCapacity((rows.count / parts + 1) * 160)
+                for row in rows[(rows.count * t / parts)..<(rows.count * (t + 1) / parts)] {
+                    line.bytes.removeAll(keepingCapacity: true)
+                    scoreCSVRow(row, into: &line)
+                    chunk.append(contentsOf: line.bytes)
+                }
+                slots.base[t] = chunk  // each part writes its own slot
             }
-            chunks.bytes[t] = chunk  // each part writes its own slot
+            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
         }
-        if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
-        out.reserveCapacity(out.count + chunks.bytes.reduce(0) { $0 + $1.count })
-        for chunk in chunks.bytes { out.append(contentsOf: chunk) }
+        out.reserveCapacity(out.count + chunks.reduce(0) { $0 + $1.count })
+        for chunk in chunks { out.append(contentsOf: chunk) }
     }
+
+    /// The slots `scoreCSV`'s parts write, one each.
+    private struct Slots: @unchecked Sendable { let base: UnsafeMutablePointer<[UInt8]> }
 
     private static func scoreCSVRow(_ row: ScoreRow, into line: inout ByteLine) {
         line.append(ResultTable.csvField(row.accountId)); line.append(byte: 0x2C)
