@@ -324,6 +324,28 @@ public final class CSVReader {
         }
     }
 
+    /// The buffered bytes not read yet, for a caller's own fast path over plain records (`consume(recordOf:)`
+    /// takes one; anything else is left to `next()`). `count` is 0 when nothing is buffered or the next record
+    /// starts at or after `stopAt`. A newline is written one past the data (`bytes[count]`, inside the buffer's
+    /// spare byte), so a scan for a delimiter or a newline stops there without a bound check; a record whose
+    /// newline is that one is not complete in the buffer. Valid until the next `next()` or `consume`.
+    @inline(__always)
+    public func unread() -> (bytes: UnsafePointer<UInt8>, count: Int) {
+        buffer[filled] = 0x0A  // the buffer has capacity + 1 bytes
+        if bufferBase + pos >= stopAt { return (UnsafePointer(buffer + filled), 0) }
+        return (UnsafePointer(buffer + pos), filled - pos)
+    }
+
+    /// Takes the `n` bytes of one record the caller read from `unread()` (its newline included): it counts as a
+    /// record, on the line `nextLine` was before the call.
+    @inline(__always)
+    public func consume(recordOf n: Int) {
+        pos &+= n
+        records &+= 1
+        currentLine = line
+        line &+= 1
+    }
+
     /// Convenience for small files: the header, then every data record; row defects go to `onError`.
     public func read(
         header onHeader: ([String]) throws -> Void,

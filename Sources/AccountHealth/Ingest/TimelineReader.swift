@@ -99,6 +99,9 @@ public struct TimelineReader: Sendable {
     public var errorLimit = 200
     /// Files of at least this many bytes are read by two threads (each half its own parser and sink, merged).
     public var parallelThreshold = 32 << 20
+    /// Whether plain rows of the wide layout take the one-pass fast path (`PlainWideRow`); tests turn it off to
+    /// compare it with the general path.
+    var plainRows = true
 
     /// A reader of a timeline file.
     public init(path: String, displayName: String? = nil, delimiter: UInt8 = 0x2C) {
@@ -483,7 +486,62 @@ public struct TimelineReader: Sendable {
             return InputError(kind, loc, value: rec.lossyString(i), what)
         }
 
+        // The account, day, risk and values of a row read, into the state and the sink (both paths).
+        @inline(__always) func take(_ account: Int32, day: Int32, risk: UInt8, factorOfRow: Int, line: Int) {
+            used += 1
+            if day < firstDay { firstDay = day }
+            if day > lastDay { lastDay = day }
+            if wide {
+                for j in 0..<nf where !values[j].isNaN { valueCounts[j] += 1 }
+            } else if factorOfRow < nf, !values[factorOfRow].isNaN {
+                valueCounts[factorOfRow] += 1
+            }
+            if let (wanted, report) = findLinesOf {
+                let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
+                if wanted.contains(k) { report(k, line) }
+            } else {
+                st.see(account: account, day: day, slot: factorOfRow, riskSlot: riskFactor, limit: errorLimit)
+            }
+            sink.row(account: account, day: day, risk: risk, values: values, line: line)
+        }
+        func tooManyAccounts(line: Int) -> InputError {
+            InputError(
+                .tooLarge, Location(file: file, line: line), "more than \(1 << TimelineReader.accountBits) accounts")
+        }
+        // Plain rows of the wide layout in one pass over their bytes; every other row by the general path.
+        let plain =
+            wide && plainRows
+            ? PlainWideRow(
+                width: headerNames.count, delimiter: reader.delimiter, account: acol, date: dcol, risk: rcol,
+                factorColumns: cols.factorColumns) : nil
+        defer { plain?.deallocate() }
+        var row = PlainWideRow.Row()
+
         rows: while true {
+            if let plain {
+                let (b, count) = reader.unread()
+                let n = count > 0 ? plain.read(b, count: count, dates: dates, values: values, into: &row) : 0
+                if n > 0 {
+                    let line = reader.nextLine
+                    reader.consume(recordOf: n)
+                    let ap = b + row.accountStart, an = row.accountLength
+                    var account = lastAccount
+                    if lastAccount < 0 || !st.accounts.matches(lastAccount, ap, an) {
+                        var isNew = false
+                        account = st.accounts.intern(ap, an, isNew: &isNew)
+                        if isNew {
+                            // ASCII (the fast path declines any other byte): no validation needed.
+                            sink.newAccount(
+                                account, id: String(decoding: UnsafeBufferPointer(start: ap, count: an), as: UTF8.self))
+                        }
+                        if Int(account) >= (1 << TimelineReader.accountBits) { throw tooManyAccounts(line: line) }
+                        lastAccount = account
+                    }
+                    take(account, day: row.day, risk: row.risk, factorOfRow: 0, line: line)
+                    row.risk = RiskLevel.none.rawValue
+                    continue rows
+                }
+            }
             switch try reader.next() {
             case .end: break rows
             case .rowError(let e): st.errors.add(e); continue rows
@@ -595,28 +653,10 @@ public struct TimelineReader: Sendable {
                     }
                     sink.newAccount(account, id: id)
                 }
-                if Int(account) >= (1 << TimelineReader.accountBits) {
-                    throw InputError(
-                        .tooLarge, Location(file: file, line: rec.line),
-                        "more than \(1 << TimelineReader.accountBits) accounts")
-                }
+                if Int(account) >= (1 << TimelineReader.accountBits) { throw tooManyAccounts(line: rec.line) }
                 lastAccount = account
             }
-            used += 1
-            if day < firstDay { firstDay = day }
-            if day > lastDay { lastDay = day }
-            if wide {
-                for j in 0..<nf where !values[j].isNaN { valueCounts[j] += 1 }
-            } else if factorOfRow < nf, !values[factorOfRow].isNaN {
-                valueCounts[factorOfRow] += 1
-            }
-            if let (wanted, report) = findLinesOf {
-                let k = TimelineReader.key(account: account, day: day, factor: factorOfRow)
-                if wanted.contains(k) { report(k, rec.line) }
-            } else {
-                st.see(account: account, day: day, slot: factorOfRow, riskSlot: riskFactor, limit: errorLimit)
-            }
-            sink.row(account: account, day: day, risk: risk, values: values, line: rec.line)
+            take(account, day: day, risk: risk, factorOfRow: factorOfRow, line: rec.line)
         }
     }
 }

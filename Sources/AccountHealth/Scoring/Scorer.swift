@@ -1,3 +1,4 @@
+import Dispatch
 /// One account scored at one date.
 public struct ScoreRow: Sendable {
     /// The account.
@@ -123,7 +124,7 @@ public enum Scorer {
         // The versions scored under: the history's, or the one configuration for every date.
         let history = configuration == nil ? dataset.history : nil
         let versions = history.map { $0.versions.map(\.configuration) } ?? [cfg]
-        func versionAt(_ day: Int32) -> Int { history?.index(at: day) ?? 0 }
+        @Sendable func versionAt(_ day: Int32) -> Int { history?.index(at: day) ?? 0 }
         // Each date and, for each period of the version in force then, the date a period before.
         let periods = versions.map { v in Set(([v.base] + v.segments.map(\.rules)).map(\.period)) }
         var query = Set(dates)
@@ -157,16 +158,17 @@ public enum Scorer {
         }
         let versionIds = history?.versions.map(\.id)
 
-        var rows: [ScoreRow] = []
-        rows.reserveCapacity(ids.count * dates.count)
-        var notYet: [Int] = []
-        var noWeight = 0
-        var unknownSegment = 0
-        for d in dates {
-            var missing = 0
-            let k = acc.queryIndex(d)!
-            let v = versionAt(d)
-            for a in order {
+        // The accounts of a date in fixed chunks (by their sorted order), scored on two threads when there are
+        // many, and joined in chunk order: the rows and counts are those of one pass.
+        nonisolated(unsafe) let states = acc  // read only while the chunks run
+        let firstDate = dates.first
+        final class Chunk: @unchecked Sendable {
+            var rows: [ScoreRow] = []
+            var missing = 0, noWeight = 0, unknownSegment = 0
+        }
+        @Sendable func scoreChunk(_ d: Int32, _ k: Int, _ v: Int, _ range: Range<Int>, into out: Chunk) {
+            out.rows.reserveCapacity(range.count)
+            for a in order[range] {
                 let id = ids[a]
                 let segment = accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
                 // The engine of a version for this account's segment (the base rules without segment rules).
@@ -174,11 +176,11 @@ public enum Scorer {
                     segment.flatMap { engines[version].segments[$0] } ?? engines[version].base
                 }
                 let engine = engineOf(v)
-                if d == dates.first, accounts != nil, segment == nil { unknownSegment += 1 }
-                guard let r = engine.score(acc.state(account: a, query: k)) else { missing += 1; continue }
-                if r.score == nil { noWeight += 1 }
+                if d == firstDate, accounts != nil, segment == nil { out.unknownSegment += 1 }
+                guard let r = engine.score(states.state(account: a, query: k)) else { out.missing += 1; continue }
+                if r.score == nil { out.noWeight += 1 }
                 let prevDay = d - Int32(engine.rules.period)
-                let prevState = acc.state(account: a, query: acc.queryIndex(prevDay)!)
+                let prevState = states.state(account: a, query: states.queryIndex(prevDay)!)
                 // A period before: as shown then (under the version in force then), and under today's version.
                 let prevSame = engine.score(prevState)
                 let pv = versionAt(prevDay)
@@ -199,7 +201,29 @@ public enum Scorer {
                 row.changeSameConfig = delta(prevSame)
                 row.previousScoreSameConfig = prevSame?.score
                 row.previousBandSameConfig = prevSame?.bandIndex.map { engine.rules.bands[$0].name }
-                rows.append(row)
+                out.rows.append(row)
+            }
+        }
+        var rows: [ScoreRow] = []
+        rows.reserveCapacity(ids.count * dates.count)
+        var notYet: [Int] = []
+        var noWeight = 0
+        var unknownSegment = 0
+        let parts = order.count < 20_000 ? 1 : 8
+        for d in dates {
+            let k = acc.queryIndex(d)!
+            let v = versionAt(d)
+            let chunks = (0..<parts).map { _ in Chunk() }
+            let work: @Sendable (Int) -> Void = { t in
+                scoreChunk(d, k, v, (order.count * t / parts)..<(order.count * (t + 1) / parts), into: chunks[t])
+            }
+            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+            var missing = 0
+            for c in chunks {
+                rows.append(contentsOf: c.rows)
+                missing += c.missing
+                noWeight += c.noWeight
+                unknownSegment += c.unknownSegment
             }
             notYet.append(missing)
         }
