@@ -662,16 +662,17 @@ public struct TimelineReader: Sendable {
 }
 
 /// The days of the last dates parsed, by their 10 bytes (a timeline has few distinct dates, in any row order):
-/// a direct-mapped table of 256 entries, filled with what `Day.parse` returned; other lengths go to it directly.
+/// a direct-mapped table of 2,048 entries, filled with what `Day.parse` returned; other lengths go to it
+/// directly.
 struct DateCache {
-    private let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-    private let tails = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
-    private let days = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+    private let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: 2048)
+    private let tails = UnsafeMutablePointer<UInt16>.allocate(capacity: 2048)
+    private let days = UnsafeMutablePointer<Int32>.allocate(capacity: 2048)
 
     init() {
-        keys.initialize(repeating: 0, count: 256)  // no date's first 8 bytes are all zero
-        tails.initialize(repeating: 0, count: 256)
-        days.initialize(repeating: 0, count: 256)
+        keys.initialize(repeating: 0, count: 2048)  // no date's first 8 bytes are all zero
+        tails.initialize(repeating: 0, count: 2048)
+        days.initialize(repeating: 0, count: 2048)
     }
 
     func deallocate() { keys.deallocate(); tails.deallocate(); days.deallocate() }
@@ -682,7 +683,13 @@ struct DateCache {
         // Two loads inside the field's 10 bytes.
         let raw = UnsafeRawPointer(p)
         let k = raw.loadUnaligned(as: UInt64.self), t = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
-        let slot = Int(truncatingIfNeeded: ((k ^ UInt64(t) << 48) &* 0x9E3779B97F4A7C15) >> 56)
+        // Dates differ in a few digits: a full mix (murmur's finaliser) keeps the 104 dates of a weekly two-year
+        // timeline apart (5 share a slot; a bare multiply shared 27 of them, with 256 slots 52).
+        var h = k ^ UInt64(t) << 48 ^ UInt64(t) << 8
+        h ^= h >> 33
+        h = h &* 0xff51afd7ed558ccd
+        h ^= h >> 33
+        let slot = Int(truncatingIfNeeded: h >> 53)
         if keys[slot] == k && tails[slot] == t { return days[slot] }
         guard let d = Day.parse(p, n) else { return nil }
         keys[slot] = k
