@@ -196,6 +196,7 @@ public final class CSVReader {
                     "read failed: \(String(cString: strerror(errno)))")
             }
             filled += n
+            buffer[filled] = 0x0A  // one past the data, in the spare byte: `unread()`'s sentinel
             if n > 0 { progress?.read(n) }
             return n > 0
         }
@@ -326,12 +327,11 @@ public final class CSVReader {
 
     /// The buffered bytes not read yet, for a caller's own fast path over plain records (`consume(recordOf:)`
     /// takes one; anything else is left to `next()`). `count` is 0 when nothing is buffered or the next record
-    /// starts at or after `stopAt`. A newline is written one past the data (`bytes[count]`, inside the buffer's
-    /// spare byte), so a scan for a delimiter or a newline stops there without a bound check; a record whose
-    /// newline is that one is not complete in the buffer. Valid until the next `next()` or `consume`.
+    /// starts at or after `stopAt`. A newline sits one past the data (`bytes[count]`, the buffer's spare byte,
+    /// written by each fill), so a scan for a delimiter or a newline stops there without a bound check; a record
+    /// whose newline is that one is not complete in the buffer. Valid until the next `next()` or `consume`.
     @inline(__always)
     public func unread() -> (bytes: UnsafePointer<UInt8>, count: Int) {
-        buffer[filled] = 0x0A  // the buffer has capacity + 1 bytes
         if bufferBase + pos >= stopAt { return (UnsafePointer(buffer + filled), 0) }
         return (UnsafePointer(buffer + pos), filled - pos)
     }

@@ -538,7 +538,6 @@ public struct TimelineReader: Sendable {
                         lastAccount = account
                     }
                     take(account, day: row.day, risk: row.risk, factorOfRow: 0, line: line)
-                    row.risk = RiskLevel.none.rawValue
                     continue rows
                 }
             }

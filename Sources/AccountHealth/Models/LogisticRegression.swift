@@ -145,6 +145,7 @@ public struct LogisticRegression: Sendable {
     /// Each column's mean and sample standard deviation (two passes per column), columns shared between threads.
     static func columnStatistics(_ x: Matrix, threads: Int) -> (means: [Double], sds: [Double]) {
         let n = x.rows, p = x.columns
+        guard p > 0 else { return ([], []) }
         // Two arrays of their own (never one buffer shared copy-on-write: a thread's first write would copy it
         // while the other thread writes), filled through their base pointers, each thread its own columns.
         var means = [Double](repeating: 0, count: p)
@@ -152,7 +153,7 @@ public struct LogisticRegression: Sendable {
         let storage = x.storage
         means.withUnsafeMutableBufferPointer { mb in
             sds.withUnsafeMutableBufferPointer { sb in
-                let out = Columns(means: mb.baseAddress!, sds: sb.baseAddress!)
+                let means = DisjointSlots(base: mb.baseAddress!), sds = DisjointSlots(base: sb.baseAddress!)
                 let work: @Sendable (Int) -> Void = { t in
                     storage.withUnsafeBufferPointer { xs in
                         for j in stride(from: t, to: p, by: max(1, threads)) {
@@ -162,8 +163,8 @@ public struct LogisticRegression: Sendable {
                             let m = s / Double(n)
                             var ss = 0.0
                             for i in 0..<n { let d = col[i] - m; ss += d * d }
-                            out.means[j] = m
-                            out.sds[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
+                            means.base[j] = m
+                            sds.base[j] = n > 1 ? (ss / Double(n - 1)).squareRoot() : 0
                         }
                     }
                 }
@@ -171,11 +172,6 @@ public struct LogisticRegression: Sendable {
             }
         }
         return (means, sds)
-    }
-
-    /// Where `columnStatistics`' threads write: disjoint columns of two arrays alive for the whole run.
-    private struct Columns: @unchecked Sendable {
-        let means: UnsafeMutablePointer<Double>, sds: UnsafeMutablePointer<Double>
     }
 
     private func penaltyTerm(_ beta: [Double]) -> Double {
@@ -344,7 +340,7 @@ final class DesignReads: @unchecked Sendable {
         cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), 1, scaled, Int32(m), 1, h, Int32(P))
     }
 
-    /// H += BᵀB with B = diag(√w)·X_block (X_block: `rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
+    /// H += BᵀB, B = diag(√w)·X_block (`rows` × `columns`, leading dimension `ld`), by `dsyrk` (upper).
     @inline(__always)
     static func addScaledGram(
         block xb: UnsafePointer<Double>, rows m: Int, ld: Int, columns P: Int, sqrtWeights sw: UnsafePointer<Double>,
@@ -438,10 +434,8 @@ final class DesignReads: @unchecked Sendable {
             var h: [Double]
             init(_ P: Int) { g = [Double](repeating: 0, count: P); h = [Double](repeating: 0, count: P * P) }
         }
-        /// The η of every row used; each chunk writes the positions of its own blocks only (disjoint).
-        struct Etas: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
         let partials = (0..<parts).map { _ in Partial(P) }
-        let work: @Sendable (Etas, Int) -> Void = { etas, t in
+        let work: @Sendable (DisjointSlots<Double>, Int) -> Void = { etas, t in
             let part = partials[t]
             let b0 = blocks.count * t / parts, b1 = blocks.count * (t + 1) / parts
             let bufRows = IRLSKernel.block
@@ -500,7 +494,8 @@ final class DesignReads: @unchecked Sendable {
             part.extreme = extreme
         }
         let eta = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let etas = Etas(base: buffer.baseAddress!)
+            // The η of every row used; each chunk writes the positions of its own blocks only.
+            let etas = DisjointSlots(base: buffer.baseAddress!)
             IRLSKernel.run(parts, threads: threads) { work(etas, $0) }
             initialized = count
         }

@@ -63,7 +63,7 @@ public enum Render {
         // One slot per part, written through the buffer's base pointer (never the array itself from two threads).
         var chunks = [[UInt8]](repeating: [], count: parts)
         chunks.withUnsafeMutableBufferPointer { slots in
-            let slots = Slots(base: slots.baseAddress!)
+            let slots = DisjointSlots(base: slots.baseAddress!)
             let work: @Sendable (Int) -> Void = { t in
                 var line = ByteLine()
                 var chunk: [UInt8] = []
@@ -80,9 +80,6 @@ public enum Render {
         out.reserveCapacity(out.count + chunks.reduce(0) { $0 + $1.count })
         for chunk in chunks { out.append(contentsOf: chunk) }
     }
-
-    /// The slots `scoreCSV`'s parts write, one each.
-    private struct Slots: @unchecked Sendable { let base: UnsafeMutablePointer<[UInt8]> }
 
     private static func scoreCSVRow(_ row: ScoreRow, into line: inout ByteLine) {
         line.append(ResultTable.csvField(row.accountId)); line.append(byte: 0x2C)
