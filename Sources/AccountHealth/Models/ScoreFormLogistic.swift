@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// The weights and risk penalties of the score exactly as DESIGN §3 computes it, fitted by maximum likelihood
 /// (DESIGN §13): `logit P(churn_i) = b0 − k·s_i(w, p)` with `s_i = Σ_{f∈P_i} w_f·x_if / Σ_{f∈P_i} w_f − p_{r_i}`,
 /// the sums over the factors that count for observation i (an optional factor with no value is left out),
@@ -246,80 +248,114 @@ struct Objective {
         return (f, g, h, fisher)
     }
 
+    /// Rows per block: the block's per-row values, scaled Jacobian and curvature factors stay in cache between
+    /// the loops that fill them and the BLAS calls that sum them.
+    static let block = 512
+
     /// One chunk of rows' share of `evaluate`, added into the chunk's own sums.
+    ///
+    /// A block of rows at a time, column by column (each factor's points are contiguous): the weighted sums of
+    /// the points present, then per row η, −ℓ_i and the residual, then per factor the Jacobian column and the
+    /// gradient. The derivatives are summed with level-3 BLAS. The Fisher part is JᵀWJ for the Jacobian rows
+    /// J_i = ∂η_i/∂θ: `dsyrk` of the block's √w-scaled rows. The curvature the weighted mean adds,
+    /// Σ_i (y_i − π_i)·∂²η_i/∂c_a∂c_b = Σ_i r_i·(u_ia + u_ib)·(1 − δ_ia·δ_ib·C/D_i) (δ = present, u_a = ∂m/∂c_a, zero
+    /// where δ_a is), splits into v_a + v_b − (M_ab + M_ba) with v = Σ_i r_i·u_i and M = Σ_i (r_i·C/D_i)·u_i·δ_iᵀ:
+    /// one `dgemm` per block instead of a rank-one update per row. Each gradient entry and −ℓ are summed row by row
+    /// in row order, with or without the derivatives: the same bits either way.
     private func accumulate(
         _ theta: [Double], rows: Range<Int>, derivatives: Bool, f: inout Double, g: inout [Double],
         fisher: inout [Double], curve: inout [Double]
     ) {
-        let d = dimension, nf = nf, n = n
+        let d = dimension, nf = nf, n = n, bk = Self.block
         let b0 = theta[0]
         let big = theta[1...nf].reduce(0, +)
-        // Scratch per observation: c, u, presence, the Jacobian row; one allocation, pointers in the loop (the
-        // loop runs over every observation at every iteration of every start).
-        var scratch = [Double](repeating: 0, count: 3 * nf + d)
-        for k in 0..<nf { scratch[k] = theta[1 + k] }
         var qOf = [Double](repeating: 0, count: 4)
         for level in 0..<4 where qIndex[level] >= 0 { qOf[level] = theta[1 + nf + qIndex[level]] }
-        p.points.storage.withUnsafeBufferPointer { x in
-            p.y.withUnsafeBufferPointer { y in
-                p.risk.withUnsafeBufferPointer { risk in
+        // Per row of a block: the sums Σc·x and Σc over the points present, m − p̄, r, √w, r·C/D. With the
+        // derivatives: the √w-scaled Jacobian (bk × d), r·C/D·u (bk × nf) and δ (bk × nf), column-major; then M
+        // (nf × nf) and v (nf) for the chunk. One allocation, pointers in the loops.
+        let extra = derivatives ? bk * (d + 2 * nf) + nf * nf + nf : 0
+        var scratch = [Double](repeating: 0, count: 6 * bk + extra)
+        p.points.storage.withUnsafeBufferPointer { xs in
+            p.y.withUnsafeBufferPointer { ys in
+                p.risk.withUnsafeBufferPointer { rs in
                     scratch.withUnsafeMutableBufferPointer { sp in
                         g.withUnsafeMutableBufferPointer { gp in
                             fisher.withUnsafeMutableBufferPointer { fp in
-                                curve.withUnsafeMutableBufferPointer { hp in
-                                    let c = sp.baseAddress!, u = c + nf, present = u + nf, jrow = present + nf
-                                    for i in rows {
-                                        var num = 0.0, den = 0.0
-                                        for k in 0..<nf {
-                                            let v = x[k * n + i]
-                                            if v.isNaN {
-                                                present[k] = 0
-                                            } else {
-                                                present[k] = 1
-                                                num += c[k] * v
-                                                den += c[k]
-                                            }
+                                let x = xs.baseAddress!, y = ys.baseAddress!, risk = rs.baseAddress!
+                                let num = sp.baseAddress!, den = num + bk, shift = den + bk, resid = shift + bk
+                                let sw = resid + bk, t = sw + bk
+                                let jac = t + bk, tu = jac + bk * d, delta = tu + bk * nf
+                                let mm = delta + bk * nf, v = mm + nf * nf
+                                var first = rows.lowerBound
+                                while first < rows.upperBound {
+                                    let m = min(bk, rows.upperBound - first)
+                                    for r in 0..<m { num[r] = 0; den[r] = 0 }
+                                    for k in 0..<nf {
+                                        let col = x + (k &* n &+ first), ck = theta[1 + k]
+                                        for r in 0..<m {
+                                            let xv = col[r]
+                                            let present = !xv.isNaN
+                                            num[r] += present ? ck * xv : 0
+                                            den[r] += present ? ck : 0
+                                            if derivatives { delta[k &* bk &+ r] = present ? 1 : 0 }
                                         }
+                                    }
+                                    for r in 0..<m {
+                                        let i = first &+ r
                                         let level = Int(risk[i])
-                                        let counted = den > 0
-                                        let m = counted ? num / den : 0
-                                        let pbar = fixedPenalty[level]
-                                        let qi = qIndex[level]
-                                        let eta = b0 - big * (m - pbar) + qOf[level]
+                                        let counted = den[r] > 0
+                                        let mean = counted ? num[r] / den[r] : 0
+                                        shift[r] = mean - fixedPenalty[level]
+                                        let eta = b0 - big * shift[r] + qOf[level]
                                         // −ℓ_i = log(1 + e^η) − y·η, computed without overflow.
                                         let softplus = eta > 0 ? eta + _log1p(_exp(-eta)) : _log1p(_exp(eta))
                                         f += softplus - y[i] * eta
                                         guard derivatives else { continue }
+                                        num[r] = mean
                                         let pi = Logistic.sigmoid(eta)
-                                        let resid = y[i] - pi
-                                        let w = pi * (1 - pi)
-                                        jrow[0] = 1
+                                        resid[r] = y[i] - pi
+                                        sw[r] = (pi * (1 - pi)).squareRoot()
+                                        t[r] = counted ? resid[r] * big / den[r] : 0
+                                        jac[r] = sw[r]
+                                        gp[0] -= resid[r]
+                                        for k in (1 + nf)..<d { jac[k &* bk &+ r] = 0 }
+                                        let qi = qIndex[level]
+                                        if qi >= 0 {
+                                            jac[(1 + nf + qi) &* bk &+ r] = sw[r]
+                                            gp[1 + nf + qi] -= resid[r]
+                                        }
+                                    }
+                                    if derivatives {
                                         for k in 0..<nf {
-                                            u[k] = counted && present[k] != 0 ? (x[k * n + i] - m) / den : 0
-                                            jrow[1 + k] = -((m - pbar) + big * u[k])
-                                        }
-                                        for k in 0..<(d - 1 - nf) { jrow[1 + nf + k] = 0 }
-                                        if qi >= 0 { jrow[1 + nf + qi] = 1 }
-                                        for a in 0..<d {
-                                            let ja = jrow[a]
-                                            gp[a] -= resid * ja
-                                            if ja == 0 { continue }
-                                            let wa = w * ja
-                                            for b in a..<d { fp[a * d + b] += wa * jrow[b] }
-                                        }
-                                        // (y − π)·∂²A/∂c_g∂c_h = (y − π)·(u_g + u_h − C·(δ_g·u_h + δ_h·u_g)/D),
-                                        // δ = present, u_g = ∂m/∂c_g: the curvature the weighted mean adds (zero
-                                        // when every factor is present, where C = D).
-                                        if counted && resid != 0 {
-                                            let shrink = 1 - big / den
-                                            for a in 0..<nf {
-                                                for b in a..<nf {
-                                                    let both = present[a] != 0 && present[b] != 0
-                                                    let hab = (u[a] + u[b]) * (both ? shrink : 1)
-                                                    if hab != 0 { hp[a * nf + b] += resid * hab }
-                                                }
+                                            let col = x + (k &* n &+ first), jk = jac + (1 + k) &* bk
+                                            let tk = tu + k &* bk, dk = delta + k &* bk
+                                            var gk = gp[1 + k], vk = v[k]
+                                            for r in 0..<m {
+                                                let u = den[r] > 0 && dk[r] != 0 ? (col[r] - num[r]) / den[r] : 0
+                                                let ja = -(shift[r] + big * u)
+                                                jk[r] = sw[r] * ja
+                                                gk -= resid[r] * ja
+                                                tk[r] = t[r] * u
+                                                vk += resid[r] * u
                                             }
+                                            gp[1 + k] = gk
+                                            v[k] = vk
                                         }
+                                        // Column-major lower of the d × d Fisher block is `fisher[a·d + b]`, a ≤ b.
+                                        cblas_dsyrk(
+                                            CblasColMajor, CblasLower, CblasTrans, Int32(d), Int32(m), 1, jac,
+                                            Int32(bk), 1, fp.baseAddress, Int32(d))
+                                        cblas_dgemm(
+                                            CblasColMajor, CblasTrans, CblasNoTrans, Int32(nf), Int32(nf), Int32(m), 1,
+                                            tu, Int32(bk), delta, Int32(bk), 1, mm, Int32(nf))
+                                    }
+                                    first += m
+                                }
+                                guard derivatives else { return }
+                                for a in 0..<nf {
+                                    for b in a..<nf {
+                                        curve[a * nf + b] += v[a] + v[b] - (mm[a + b * nf] + mm[b + a * nf])
                                     }
                                 }
                             }
@@ -411,10 +447,13 @@ struct Objective {
                 trial = project(trial)
                 var change = 0.0
                 for j in 0..<theta.count { change += g[j] * (trial[j] - theta[j]) }
-                let ft = evaluate(trial, derivatives: false).f
+                // The full step is usually taken: its pass computes the derivatives with −ℓ, so an accepted step
+                // needs no second pass (−ℓ comes out of both passes with the same bits).
+                let full = alpha == 1 ? evaluate(trial, derivatives: true) : nil
+                let ft = full?.f ?? evaluate(trial, derivatives: false).f
                 if ft < current.f && ft <= current.f + 1e-4 * change {
                     theta = trial
-                    current = evaluate(theta, derivatives: true)
+                    current = full ?? evaluate(theta, derivatives: true)
                     accepted = true
                     break
                 }
