@@ -168,6 +168,32 @@ import Testing
         #expect(e[0].message.contains("lines 2 and 3"))
     }
 
+    @Test func outcomesDuplicatesFoundInKeyOrderAreReportedInLineOrder() {
+        // Three rows of one key (lines 2, 4, 6) around other defects: each later one names the first line, and
+        // the errors come in line order, as when they were found row by row.
+        let dir = TempDir()
+        let p = dir.write(
+            "outcomes.csv",
+            "account_id,date,outcome\nb,2024-01-01,renewed\na,2024-13-01,renewed\nb,2024-01-01,churned\n"
+                + "c,2024-01-01,lost\nb,2024-01-01,renewed\na,2024-01-01,renewed\n")
+        let e = errors { _ = try OutcomesTable.read(path: p) }
+        #expect(e.map(\.kind) == [.invalidDate, .duplicateRow, .invalidOutcome, .duplicateRow])
+        #expect(e.map { $0.location.line } == [3, 4, 5, 6])
+        #expect(e[1].message.contains("lines 2 and 4") && e[3].message.contains("lines 2 and 6"))
+        #expect(e[1].value == "b,2024-01-01")
+    }
+
+    @Test func outcomeWordsFromTheirBytes() throws {
+        // Case and surrounding blanks are ignored; a quoted word is read as its text.
+        let dir = TempDir()
+        let p = dir.write(
+            "outcomes.csv",
+            "account_id,date,outcome\nx,2024-01-01, ChUrNeD \ny,2024-01-01,\"RENEWED\"\nz,2024-01-01,\tchurned\n")
+        let t = try OutcomesTable.read(path: p)
+        #expect(t.accountIds == ["x", "y", "z"] && t.churned == [true, false, true])
+        #expect(outcomeWord("churnex", 7) == nil && outcomeWord("renewe", 6) == nil && outcomeWord("CHURNED", 7) == true)
+    }
+
     @Test func accountsDuplicateAndBadArr() {
         let dir = TempDir()
         let p = dir.write("accounts.csv", "account_id,am,segment,arr\nx,ann,SMB,100\nx,bob,SMB,200\ny,ann,SMB,-5\nz,ann,SMB,ten\n")

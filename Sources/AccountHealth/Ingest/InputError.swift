@@ -128,6 +128,24 @@ struct ErrorCollector {
 
     var isEmpty: Bool { count == 0 }
 
+    /// Adds errors found apart (both lists in line order) where they fall by line, as if each had been added
+    /// when its line was read; the kept errors stay the first `limit` of them all.
+    mutating func merge(_ more: [InputError]) {
+        guard !more.isEmpty else { return }
+        var merged: [InputError] = []
+        merged.reserveCapacity(errors.count + more.count)
+        var i = 0, j = 0
+        while i < errors.count || j < more.count {
+            if j == more.count || (i < errors.count && (errors[i].location.line ?? 0) <= (more[j].location.line ?? 0)) {
+                merged.append(errors[i]); i += 1
+            } else {
+                merged.append(more[j]); j += 1
+            }
+        }
+        count += more.count
+        errors = Array(merged.prefix(limit))
+    }
+
     func throwIfAny() throws {
         if count > 0 { throw InputErrors(errors, truncated: count > errors.count) }
     }

@@ -276,7 +276,6 @@ public struct OutcomesTable: Sendable {
         var errors = ErrorCollector()
         var cells: CellReader! = nil
         var h: HeaderMap! = nil
-        var lineOf: [String: Int] = [:]
         try reader.read(
             header: { header in
                 h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
@@ -292,9 +291,11 @@ public struct OutcomesTable: Sendable {
                 } else if case .some(.none) = dcell {
                     errors.add(InputError(.invalidDate, cells.loc(rec, h["date"]!), "date is empty"))
                 }
-                var churned: Bool? = nil
                 let oi = h["outcome"]!
-                if let word = cells.text(rec, oi, required: false, &errors) {
+                // The two words read from the bytes; anything else (other cases of Unicode, escapes, a wrong
+                // word) goes through the text, which also reports it.
+                var churned: Bool? = rec.fields[oi].hasEscapes ? nil : outcomeWord(rec.pointer(oi), rec.length(oi))
+                if churned == nil, let word = cells.text(rec, oi, required: false, &errors) {
                     switch word.lowercased() {
                     case "churned": churned = true
                     case "renewed": churned = false
@@ -317,28 +318,56 @@ public struct OutcomesTable: Sendable {
                     arr = v
                 }
                 guard errors.count == before, let id, let day, let churned else { return }
-                let key = "\(id)\u{0}\(day)"
-                if let first = lineOf[key] {
-                    errors.add(
-                        InputError(
-                            .duplicateRow, Location(file: file, line: rec.line), value: "\(id),\(Day.format(day))",
-                            "duplicate outcome for (account_id, date): lines \(first) and \(rec.line)"))
-                    return
-                }
-                lineOf[key] = rec.line
                 t.accountIds.append(id); t.day.append(day); t.churned.append(churned); t.arr.append(arr);
                 t.line.append(rec.line)
             })
         t.recordsRead = reader.records
-        return (t.inKeyOrder(), errors)
+        // Duplicates are found in key order, where they are neighbours (no table of every key while reading);
+        // their errors join the others in line order, as if found row by row.
+        var sorted = t.inKeyOrder()
+        errors.merge(sorted.removeDuplicates(file: file))
+        return (sorted, errors)
+    }
+
+    /// Drops every row whose (account_id, date) an earlier line has (rows in key order: the same key's rows are
+    /// neighbours, by line) and returns an error for each, in line order.
+    mutating func removeDuplicates(file: String) -> [InputError] {
+        var duplicates: [InputError] = []
+        var keep: [Int] = []
+        var first = 0
+        for i in 0..<count {
+            if i > 0 && day[i] == day[first] && accountIds[i].utf8.elementsEqual(accountIds[first].utf8) {
+                duplicates.append(
+                    InputError(
+                        .duplicateRow, Location(file: file, line: line[i]),
+                        value: "\(accountIds[i]),\(Day.format(day[i]))",
+                        "duplicate outcome for (account_id, date): lines \(line[first]) and \(line[i])"))
+                continue
+            }
+            first = i
+            keep.append(i)
+        }
+        guard !duplicates.isEmpty else { return [] }
+        accountIds = keep.map { accountIds[$0] }; day = keep.map { day[$0] }
+        churned = keep.map { churned[$0] }; arr = keep.map { arr[$0] }; line = keep.map { line[$0] }
+        return duplicates.sorted { ($0.location.line ?? 0) < ($1.location.line ?? 0) }
     }
 
     /// The rows ordered by account id (bytes) and date: the order every analysis sees, so that its sums do
     /// not depend on the order of the file's (or a table's) rows.
     public func inKeyOrder() -> OutcomesTable {
-        let keys = accountIds.map { Array($0.utf8) }
+        // Each id's first 8 bytes as one big-endian integer (zero-padded) decide nearly every pair; the whole
+        // bytes where those tie.
+        let prefixes = accountIds.map { id -> UInt64 in
+            var k: UInt64 = 0, taken = 0
+            for b in id.utf8.prefix(8) { k = k << 8 | UInt64(b); taken += 1 }
+            return taken == 8 ? k : k << (8 * UInt64(8 - taken))
+        }
         let order = accountIds.indices.sorted { a, b in
-            keys[a] == keys[b] ? (day[a], line[a]) < (day[b], line[b]) : keys[a].lexicographicallyPrecedes(keys[b])
+            if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
+            let x = accountIds[a].utf8, y = accountIds[b].utf8
+            if !x.elementsEqual(y) { return x.lexicographicallyPrecedes(y) }
+            return (day[a], line[a]) < (day[b], line[b])
         }
         if order.elementsEqual(accountIds.indices) { return self }
         var t = self
@@ -347,4 +376,21 @@ public struct OutcomesTable: Sendable {
         t.arr = order.map { arr[$0] }; t.line = order.map { line[$0] }
         return t
     }
+}
+
+/// "churned" → true and "renewed" → false from a cell's bytes, ASCII case and surrounding blanks ignored; nil for
+/// anything else.
+func outcomeWord(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
+    var a = 0, b = n
+    while a < b && (p[a] == 0x20 || p[a] == 0x09) { a += 1 }
+    while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09) { b -= 1 }
+    guard b - a == 7 else { return nil }
+    func matches(_ word: StaticString) -> Bool {
+        let w = word.utf8Start
+        for k in 0..<7 where p[a + k] | 0x20 != w[k] { return false }
+        return true
+    }
+    if matches("churned") { return true }
+    if matches("renewed") { return false }
+    return nil
 }
