@@ -71,10 +71,15 @@ public enum Observations {
                 "the trend window must be a positive number of days")
         }
         let factorNames = try modelFactors(factors, timeline: dataset.timeline)
+        // The query dates of each account; one table insertion per run of an account's rows (the rows come in key
+        // order, so an account's rows are one run; any order gives the same table).
         var queries: [String: [Int32]] = [:]
+        var run: [Int32] = []
         for i in 0..<outcomes.count {
-            for h in options.horizons {
-                queries[outcomes.accountIds[i], default: []].append(outcomes.day[i] - Int32(h))
+            for h in options.horizons { run.append(outcomes.day[i] - Int32(h)) }
+            if i + 1 == outcomes.count || outcomes.accountIds[i + 1] != outcomes.accountIds[i] {
+                queries[outcomes.accountIds[i], default: []].append(contentsOf: run)
+                run.removeAll(keepingCapacity: true)
             }
         }
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
@@ -91,7 +96,9 @@ public enum Observations {
             baseFactors += factorNames
         }
         let p = featureNames.count
-        var accountIndex: [String: Int] = [:]
+        // Each timeline account's index among the observed accounts (−1 before its first observation), by its
+        // code: no hashing of the id per observation.
+        var accountIndex = [Int](repeating: -1, count: summary.accounts.count)
         var accountIds: [String] = []
         var sets: [ObservationSet] = []
         for h in options.horizons {
@@ -119,8 +126,8 @@ public enum Observations {
                 for j in 0..<p { cols[j].append(row[j]) }
                 y.append(outcomes.churned[i] ? 1 : 0)
                 risk.append(state.risk.rawValue)
-                if accountIndex[id] == nil { accountIndex[id] = accountIds.count; accountIds.append(id) }
-                account.append(accountIndex[id]!)
+                if accountIndex[Int(code)] < 0 { accountIndex[Int(code)] = accountIds.count; accountIds.append(id) }
+                account.append(accountIndex[Int(code)])
                 days.append(outcomes.day[i])
                 lines.append(outcomes.line[i])
             }

@@ -308,12 +308,14 @@ struct Objective {
                                         let mean = counted ? num[r] / den[r] : 0
                                         shift[r] = mean - fixedPenalty[level]
                                         let eta = b0 - big * shift[r] + qOf[level]
-                                        // −ℓ_i = log(1 + e^η) − y·η, computed without overflow.
-                                        let softplus = eta > 0 ? eta + _log1p(_exp(-eta)) : _log1p(_exp(eta))
+                                        // −ℓ_i = log(1 + e^η) − y·η, computed without overflow; e^−|η| serves π too
+                                        // (the same bits as `Logistic.sigmoid`, which takes the same exponential).
+                                        let e = _exp(eta > 0 ? -eta : eta)
+                                        let softplus = eta > 0 ? eta + _log1p(e) : _log1p(e)
                                         f += softplus - y[i] * eta
                                         guard derivatives else { continue }
                                         num[r] = mean
-                                        let pi = Logistic.sigmoid(eta)
+                                        let pi = eta >= 0 ? 1 / (1 + e) : e / (1 + e)
                                         resid[r] = y[i] - pi
                                         sw[r] = (pi * (1 - pi)).squareRoot()
                                         t[r] = counted ? resid[r] * big / den[r] : 0
