@@ -117,6 +117,10 @@ struct SurvivalCommand: ParsableCommand {
             let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "survival")
             if dataset.configuration == nil { note("no configuration: every timeline factor is a covariate") }
             let evaluationTimes = landmark == nil ? nil : try landmarkTimes()
+            // The design's large buffers (the timeline's rows, the intervals, their treated copy, the Cox engine's
+            // sorted copy) go back to the system when freed: the resident peak then follows the live ones. The read
+            // is a small part of this command, so its chunk buffers being mapped anew costs little here.
+            returnLargeBlocks()
             let design = try SurvivalDesign.build(
                 dataset,
                 options: SurvivalDesignOptions(

@@ -213,6 +213,9 @@ extension SurvivalDesign {
                         lastRowDay: dates[dates.count - 1]))
             }
         }
+        // The timeline rows are done with: released before the design's matrix is put together, so the two are
+        // never held at once (the rows are the larger).
+        rows = rows.makeEmpty()
         var storage: [Double] = []
         storage.reserveCapacity(stopT.count * p)
         for j in 0..<p { storage += cols[j]; cols[j] = [] }

@@ -9,28 +9,31 @@ public enum Concordance {
         let n = problem.n, U = problem.times.count
         guard n > 1, U > 0 else { return .nan }
         // Ranks of η (equal values share a rank) for a Fenwick tree of counts.
-        var keyed = [(Double, Int32)](repeating: (0, 0), count: n)
-        for i in 0..<n { keyed[i] = (eta[i], Int32(i)) }
-        keyed.sort { $0.0 < $1.0 }
+        // The intervals ordered by η (4 bytes each, not a copy of η beside them: this runs at the fit's end, when
+        // the design and its sorted copy are both held).
+        var byEta = (0..<Int32(n)).map { $0 }
+        eta.withUnsafeBufferPointer { e in byEta.sort { e[Int($0)] < e[Int($1)] } }
         var rank = [Int32](repeating: 0, count: n)
         var distinct = 0
         for k in 0..<n {
-            if k > 0 && keyed[k].0 != keyed[k - 1].0 { distinct += 1 }
-            rank[Int(keyed[k].1)] = Int32(distinct + 1)
+            if k > 0 && eta[Int(byEta[k])] != eta[Int(byEta[k - 1])] { distinct += 1 }
+            rank[Int(byEta[k])] = Int32(distinct + 1)
         }
+        byEta = []
         let size = distinct + 1
-        var tree = [Int64](repeating: 0, count: size + 1)
-        var count = [Int64](repeating: 0, count: size + 1)
+        // Counts of intervals (at most n < 2³¹ each): 32-bit, half the memory of the sums below.
+        var tree = [Int32](repeating: 0, count: size + 1)
+        var count = [Int32](repeating: 0, count: size + 1)
         var total: Int64 = 0
-        func add(_ r: Int32, _ v: Int64) {
+        func add(_ r: Int32, _ v: Int32) {
             count[Int(r)] += v
-            total += v
+            total += Int64(v)
             var i = Int(r)
             while i <= size { tree[i] += v; i += i & -i }
         }
         func below(_ r: Int32) -> Int64 {
             var s: Int64 = 0, i = Int(r) - 1
-            while i > 0 { s += tree[i]; i -= i & -i }
+            while i > 0 { s += Int64(tree[i]); i -= i & -i }
             return s
         }
         // Sweeping down in time, an interval enters at its last event time (its stop-time block) and leaves
@@ -50,7 +53,7 @@ public enum Concordance {
             for i in rows where problem.lo[i] <= problem.hi[i] && !problem.event[i] { add(rank[i], 1) }
             for i in rows where problem.event[i] {
                 let r = rank[i]
-                let lower = below(r), same = count[Int(r)]
+                let lower = below(r), same = Int64(count[Int(r)])
                 concordant += lower
                 tied += same
                 discordant += total - lower - same

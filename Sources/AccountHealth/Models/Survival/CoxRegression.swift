@@ -257,7 +257,10 @@ struct CoxProblem: Sendable {
         var keyed = [(Double, Int32)](repeating: (0, 0), count: n)
         for i in 0..<n { keyed[i] = (data.stop[i], Int32(i)) }
         keyed.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        // The order and the sorted stops apart, and the pairs freed before the centred copy is made.
         let order = keyed.map { Int($0.1) }
+        let stops = keyed.map(\.0)
+        keyed = []
         var m = [Double](repeating: 0, count: p), s = [Double](repeating: 0, count: p)
         var xc = [Double](repeating: 0, count: n * p)
         data.x.storage.withUnsafeBufferPointer { X in
@@ -280,7 +283,7 @@ struct CoxProblem: Sendable {
         event = order.map { data.event[$0] }
         subjects = order.map { data.subject[$0] }
         var unique: [Double] = []
-        for r in 0..<n where event[r] && unique.last != keyed[r].0 { unique.append(keyed[r].0) }
+        for r in 0..<n where event[r] && unique.last != stops[r] { unique.append(stops[r]) }
         times = unique
         let U = unique.count
         // hi: last event time ≤ stop, by a merge (stops are sorted); lo: first event time > start.
@@ -289,7 +292,7 @@ struct CoxProblem: Sendable {
         var leaving: [Int32] = []
         var k = -1
         for r in 0..<n {
-            while k + 1 < U && unique[k + 1] <= keyed[r].0 { k += 1; block[k] = r }
+            while k + 1 < U && unique[k + 1] <= stops[r] { k += 1; block[k] = r }
             hi[r] = Int32(k)
             let a = unique.upperBound(data.start[order[r]])
             lo[r] = Int32(a)
