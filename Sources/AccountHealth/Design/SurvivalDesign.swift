@@ -39,7 +39,8 @@ public struct SurvivalDesign: Sendable {
     public var predictionDay: Int32
     /// The latest churn that ended a history (for the saved model's record).
     public var lastChurnDay: Int32?
-    /// The missing-value treatment of the intervals (DESIGN §13), without its matrix (that is `data.x`).
+    /// The missing-value treatment of the intervals (DESIGN §13), without its matrix, row list and outcomes (`data`
+    /// holds them).
     public var treatment: TreatedDesign
     /// The factors, in the order of `current`'s values (the design's columns are `data.names`).
     public var factorNames: [String]
@@ -230,12 +231,18 @@ extension SurvivalDesign {
         let data = try SurvivalData(
             names: treated.names, start: startT, stop: stopT, event: event, x: treated.x, subject: subject,
             subjectIds: subjectIds)
+        // The record keeps what the treatment did (fills, indicators, counts), not a row list and outcomes that
+        // `data` holds already: two vectors of every interval less for the whole analysis.
+        var record = treated.summary
+        record.rows = []
+        record.y = []
+        treated = record
         return SurvivalDesign(
             data: data, dropped: dropped, droppedEvents: droppedEvents, missing: missing, accounts: ids.count,
             accountsWithIntervals: subjectIds.count, churnsWithoutHistory: churnsWithoutHistory,
             churnsBeforeFirstRow: churnsBeforeFirstRow, laterChurns: laterChurns, rowsAfterChurn: rowsAfterChurn,
             rows: distinctRows, afterCensoring: afterCensoring, current: current, predictionDay: predictDay,
-            lastChurnDay: lastChurn, treatment: treated.summary, factorNames: factorNames)
+            lastChurnDay: lastChurn, treatment: treated, factorNames: factorNames)
     }
 }
 
