@@ -194,6 +194,28 @@ import Testing
         #expect(outcomeWord("churnex", 7) == nil && outcomeWord("renewe", 6) == nil && outcomeWord("CHURNED", 7) == true)
     }
 
+    @Test func cellTextTrimsBlanksAsCharacters() throws {
+        // Blanks trimmed from a cell's text (bytes read in place) as the characters' trim does: a leading blank
+        // that starts a character with a combining mark stays; a required id is kept as written.
+        let dir = TempDir()
+        let p = dir.write(
+            "accounts.csv",
+            "account_id,am,segment,arr,name\n a1 ,\t Ann ,\" SMB \",10, \u{301}x\nb2,Bob,,20,\"Q \"\"R\"\" \"\n")
+        let t = try AccountsTable.read(path: p)
+        #expect(t.ids == [" a1 ", "b2"])
+        #expect(t.am == ["Ann", "Bob"] && t.segment == ["SMB", ""])
+        #expect(t.name == [" \u{301}x", "Q \"R\""])
+        let bad = dir.write("accounts2.csv", "account_id,am,segment,arr\n  ,Ann,SMB,10\nc\u{FF},Ann,SMB,10\n")
+        let data = try Data(contentsOf: URL(fileURLWithPath: bad))
+        // The second row's id as invalid UTF-8: ÿ's encoding cut to its first byte.
+        var bytes = [UInt8](data)
+        if let k = bytes.firstIndex(of: 0xC3) { bytes.remove(at: k + 1) }
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        let e = errors { _ = try AccountsTable.read(path: bad) }
+        #expect(e.map(\.kind) == [.emptyValue, .invalidUTF8])
+        #expect(e.map { $0.location.line } == [2, 3])
+    }
+
     @Test func accountsDuplicateAndBadArr() {
         let dir = TempDir()
         let p = dir.write("accounts.csv", "account_id,am,segment,arr\nx,ann,SMB,100\nx,bob,SMB,200\ny,ann,SMB,-5\nz,ann,SMB,ten\n")

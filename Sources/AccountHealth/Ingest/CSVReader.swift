@@ -66,8 +66,12 @@ public struct CSVRecord: ~Copyable {
 
     /// The field as a string, or nil when it is not valid UTF-8.
     public func string(_ i: Int) -> String? {
-        let b = bytes(i)
-        return String(validating: b, as: UTF8.self)
+        let f = fields[i]
+        // Without escapes the field's bytes are its text: read in place (a short one allocates nothing).
+        guard f.hasEscapes else {
+            return String(validating: UnsafeBufferPointer(start: base + f.start, count: f.end - f.start), as: UTF8.self)
+        }
+        return String(validating: bytes(i), as: UTF8.self)
     }
 
     /// The field decoded for an error message (invalid bytes replaced).

@@ -39,6 +39,29 @@ struct CellReader {
     }
 
     func text(_ rec: borrowing CSVRecord, _ i: Int, required: Bool, _ errors: inout ErrorCollector) -> String? {
+        let f = rec.fields[i]
+        if !f.hasEscapes {
+            // The blanks trimmed as bytes, one string made: what the characters' trim below gives, unless a
+            // removed leading blank could start a character with what follows (a combining mark: not ASCII).
+            var a = f.start, b = f.end
+            while a < b && (rec.base[a] == 0x20 || rec.base[a] == 0x09) { a += 1 }
+            while b > a && (rec.base[b - 1] == 0x20 || rec.base[b - 1] == 0x09) { b -= 1 }
+            if a == f.start || a == b || rec.base[a] < 0x80 {
+                let (from, to) = required ? (f.start, f.end) : (a, b)
+                let cell = UnsafeBufferPointer(start: rec.base + from, count: to - from)
+                guard let s = String(validating: cell, as: UTF8.self) else {
+                    // Only ASCII blanks were trimmed: the trimmed bytes are valid exactly when the whole cell is.
+                    errors.add(
+                        InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
+                    return nil
+                }
+                if required && a == b {
+                    errors.add(InputError(.emptyValue, loc(rec, i), "\(header.names[i]) is empty"))
+                    return nil
+                }
+                return s
+            }
+        }
         guard let s = rec.string(i) else {
             errors.add(InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
             return nil
