@@ -228,9 +228,10 @@ extension SurvivalDesign {
             treatment: options.missing == .drop ? .mean : options.missing)
         treated.treatment = options.missing
         if options.missing == .drop { treated.dropped = dropped }
+        // The interval vectors grew by doubling: copied to their exact size, as they are held to the end.
         let data = try SurvivalData(
-            names: treated.names, start: startT, stop: stopT, event: event, x: treated.x, subject: subject,
-            subjectIds: subjectIds)
+            names: treated.names, start: Array(startT[...]), stop: Array(stopT[...]), event: Array(event[...]),
+            x: treated.x, subject: Array(subject[...]), subjectIds: subjectIds)
         // The record keeps what the treatment did (fills, indicators, counts), not a row list and outcomes that
         // `data` holds already: two vectors of every interval less for the whole analysis.
         var record = treated.summary
