@@ -38,14 +38,19 @@ public struct CSVRecord: ~Copyable {
     @inline(__always)
     public func isEmpty(_ i: Int) -> Bool {
         // An empty or all-blank cell counts as empty.
+        blankTrimmed(base + fields[i].start, length(i)).isEmpty
+    }
+
+    /// Field `i`'s text with its leading and trailing blanks trimmed as bytes, for a field known to be valid
+    /// UTF-8; nil where that could differ from trimming its characters (`trimmingASCIISpaces`): a field with
+    /// escapes, or a trimmed leading blank followed by a non-ASCII byte (it may begin a character with it).
+    func byteTrimmedText(_ i: Int) -> String? {
         let f = fields[i]
-        var k = f.start
-        while k < f.end {
-            let c = base[k]
-            if c != 0x20 && c != 0x09 { return false }
-            k += 1
-        }
-        return true
+        guard !f.hasEscapes else { return nil }
+        let kept = blankTrimmed(base + f.start, f.end - f.start)
+        if kept.lowerBound > 0 && !kept.isEmpty && base[f.start + kept.lowerBound] >= 0x80 { return nil }
+        return String(
+            decoding: UnsafeBufferPointer(start: base + f.start + kept.lowerBound, count: kept.count), as: UTF8.self)
     }
 
     /// The field's bytes with RFC 4180 escapes removed (copies only when the field has escapes).
@@ -456,4 +461,13 @@ public final class CSVReader {
             return .record(next: i + 1)
         }
     }
+}
+
+/// The offsets of `n` bytes at `p` without their leading and trailing blanks (spaces and tabs).
+@inline(__always)
+func blankTrimmed(_ p: UnsafePointer<UInt8>, _ n: Int) -> Range<Int> {
+    var a = 0, b = n
+    while a < b && (p[a] == 0x20 || p[a] == 0x09) { a += 1 }
+    while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09) { b -= 1 }
+    return a..<b
 }

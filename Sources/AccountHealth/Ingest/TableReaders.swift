@@ -39,39 +39,19 @@ struct CellReader {
     }
 
     func text(_ rec: borrowing CSVRecord, _ i: Int, required: Bool, _ errors: inout ErrorCollector) -> String? {
-        let f = rec.fields[i]
-        if !f.hasEscapes {
-            // The blanks trimmed as bytes, one string made: what the characters' trim below gives, unless a
-            // removed leading blank could start a character with what follows (a combining mark: not ASCII).
-            var a = f.start, b = f.end
-            while a < b && (rec.base[a] == 0x20 || rec.base[a] == 0x09) { a += 1 }
-            while b > a && (rec.base[b - 1] == 0x20 || rec.base[b - 1] == 0x09) { b -= 1 }
-            if a == f.start || a == b || rec.base[a] < 0x80 {
-                let (from, to) = required ? (f.start, f.end) : (a, b)
-                let cell = UnsafeBufferPointer(start: rec.base + from, count: to - from)
-                guard let s = String(validating: cell, as: UTF8.self) else {
-                    // Only ASCII blanks were trimmed: the trimmed bytes are valid exactly when the whole cell is.
-                    errors.add(
-                        InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
-                    return nil
-                }
-                if required && a == b {
-                    errors.add(InputError(.emptyValue, loc(rec, i), "\(header.names[i]) is empty"))
-                    return nil
-                }
-                return s
-            }
-        }
         guard let s = rec.string(i) else {
             errors.add(InputError(.invalidUTF8, loc(rec, i), value: rec.lossyString(i), "cell is not valid UTF-8"))
             return nil
         }
-        let t = s.trimmingASCIISpaces()
-        if required && t.isEmpty {
-            errors.add(InputError(.emptyValue, loc(rec, i), "\(header.names[i]) is empty"))
-            return nil
+        if required {
+            // Only blanks: empty (a field with escapes holds a quote, so it never is).
+            if rec.isEmpty(i) {
+                errors.add(InputError(.emptyValue, loc(rec, i), "\(header.names[i]) is empty"))
+                return nil
+            }
+            return s
         }
-        return required ? s : t
+        return rec.byteTrimmedText(i) ?? s.trimmingASCIISpaces()
     }
 
     func number(_ rec: borrowing CSVRecord, _ i: Int, _ errors: inout ErrorCollector) -> Double?? {
@@ -404,13 +384,11 @@ public struct OutcomesTable: Sendable {
 /// "churned" → true and "renewed" → false from a cell's bytes, ASCII case and surrounding blanks ignored; nil for
 /// anything else.
 func outcomeWord(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
-    var a = 0, b = n
-    while a < b && (p[a] == 0x20 || p[a] == 0x09) { a += 1 }
-    while b > a && (p[b - 1] == 0x20 || p[b - 1] == 0x09) { b -= 1 }
-    guard b - a == 7 else { return nil }
+    let kept = blankTrimmed(p, n)
+    guard kept.count == 7 else { return nil }
     func matches(_ word: StaticString) -> Bool {
         let w = word.utf8Start
-        for k in 0..<7 where p[a + k] | 0x20 != w[k] { return false }
+        for k in 0..<7 where p[kept.lowerBound + k] | 0x20 != w[k] { return false }
         return true
     }
     if matches("churned") { return true }

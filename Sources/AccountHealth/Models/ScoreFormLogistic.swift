@@ -258,9 +258,10 @@ struct Objective {
     /// the points present, then per row η, −ℓ_i and the residual, then per factor the Jacobian column and the
     /// gradient. The derivatives are summed with level-3 BLAS. The Fisher part is JᵀWJ for the Jacobian rows
     /// J_i = ∂η_i/∂θ: `dsyrk` of the block's √w-scaled rows. The curvature the weighted mean adds,
-    /// Σ_i (y_i − π_i)·∂²η_i/∂c_a∂c_b = Σ_i r_i·(u_ia + u_ib)·(1 − δ_ia·δ_ib·C/D_i) (δ = present, u_a = ∂m/∂c_a, zero
-    /// where δ_a is), splits into v_a + v_b − (M_ab + M_ba) with v = Σ_i r_i·u_i and M = Σ_i (r_i·C/D_i)·u_i·δ_iᵀ:
-    /// one `dgemm` per block instead of a rank-one update per row. Each gradient entry and −ℓ are summed row by row
+    /// Σ_i (y_i − π_i)·∂²η_i/∂c_a∂c_b = Σ_i r_i·(u_ia + u_ib)·(1 − δ_ia·δ_ib·C/D_i)
+    /// (δ = present, u_a = ∂m/∂c_a, zero where δ_a is), splits into v_a + v_b − (M_ab + M_ba)
+    /// with v = Σ_i r_i·u_i and M = Σ_i (r_i·C/D_i)·u_i·δ_iᵀ: one `dgemm` per block instead of a
+    /// rank-one update per row. Each gradient entry and −ℓ are summed row by row
     /// in row order, with or without the derivatives: the same bits either way.
     private func accumulate(
         _ theta: [Double], rows: Range<Int>, derivatives: Bool, f: inout Double, g: inout [Double],
@@ -308,8 +309,9 @@ struct Objective {
                                         let mean = counted ? num[r] / den[r] : 0
                                         shift[r] = mean - fixedPenalty[level]
                                         let eta = b0 - big * shift[r] + qOf[level]
-                                        // −ℓ_i = log(1 + e^η) − y·η, computed without overflow; e^−|η| serves π too
-                                        // (the same bits as `Logistic.sigmoid`, which takes the same exponential).
+                                        // −ℓ_i = log(1 + e^η) − y·η, computed without overflow;
+                                        // e^−|η| serves π too (the same bits as `Logistic.sigmoid`,
+                                        // which takes the same exponential).
                                         let e = _exp(eta > 0 ? -eta : eta)
                                         let softplus = eta > 0 ? eta + _log1p(e) : _log1p(e)
                                         f += softplus - y[i] * eta
