@@ -375,47 +375,78 @@ public struct DatabaseTimeline: TimelineSource {
         }
         let rows = Rows()
         let table = name
-        // Every account, with its first row (an empty one), and a count of the rows the CSV rules refuse (an empty
-        // date, a risk that is not a level, a value that is not finite): rows the as-of query may not read.
+        // A count of the rows the CSV rules refuse (an empty date, a risk that is not a level, a value that is not
+        // finite): rows the as-of query may not read. The exact level words are tested first, so LOWER(TRIM()) runs
+        // for other spellings only; ±Infinity and NaN (which PostgreSQL orders above every number) take one
+        // comparison per factor. 0.9 s for these checks on 8.6 M rows where IN lists took 1.3 s.
         var bad = ["\(sql.day("")) IS NULL"]
         if let r = sql.riskColumn {
-            bad.append("LOWER(TRIM(\(PushDown.quote(r)))) NOT IN ('', 'none', 'low', 'medium', 'high')")
+            let levels = "('', 'none', 'low', 'medium', 'high')", c = PushDown.quote(r)
+            bad.append("(\(c) NOT IN \(levels) AND LOWER(TRIM(\(c))) NOT IN \(levels))")
         }
-        bad += sql.factorColumns.map { "\(sql.factor("", $0)) IN ('NaN', 'Infinity', '-Infinity')" }
-        let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
+        bad += sql.factorColumns.map { "ABS(\(sql.factor("", $0))) >= CAST('Infinity' AS DOUBLE PRECISION)" }
         let found = Box(0)
+        let first = Box(Int32.max)
         let last = Box(Int32.min)
-        try database.query(
-            """
-            SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) \
-            FROM \(tables.qualified(sql.table))
-             GROUP BY \(sql.account(""))
-            """, table: name
-        ) { row in
-            let r = row.makeRandomAccess()
-            if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
-                found.value += Int(n)
+        if acc.needsEveryAccount {
+            // Every account, with its first row (an empty one): one pass grouped by account.
+            let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
+            try database.query(
+                """
+                SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) \
+                FROM \(tables.qualified(sql.table))
+                 GROUP BY \(sql.account(""))
+                """, table: name
+            ) { row in
+                let r = row.makeRandomAccess()
+                if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
+                    found.value += Int(n)
+                }
+                if let b = r[3].bytes {
+                    // An infinite date is refused as a full read refuses it (located there).
+                    if let d = Cells.date(b) { last.value = max(last.value, d) } else { found.value += 1 }
+                }
+                guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
+                    rows.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=NULL", column: "account_id", value: "",
+                            reason: "account_id is empty"))
+                    return
+                }
+                guard let d = r[1].bytes.flatMap(Cells.date) else {
+                    rows.defects.add(
+                        .badValue(
+                            table: table, key: "account_id=\(id)", column: "date", value: "",
+                            reason: "a row has no valid date"))
+                    return
+                }
+                if d < first.value { first.value = d }
+                _ = rows.row(rows.accounts.intern(id), d, nf: nf)
             }
-            if let d = r[3].bytes.flatMap(Cells.date), d > last.value { last.value = d }
-            guard let id = r[0].bytes.map({ String(buffer: $0) }) else {
-                rows.defects.add(
-                    .badValue(
-                        table: table, key: "account_id=NULL", column: "account_id", value: "",
-                        reason: "account_id is empty"))
-                return
+        } else {
+            // Only the states at the query dates are read (a model's observations): the accounts come with their
+            // as-of rows, and one scan without grouping gives the table's dates and refused rows (an empty id among
+            // them). 0.9 s on 8.6 M rows where the grouped pass takes 2.1 s. An infinite date, the first or the
+            // last, is a refused row as well; the stream below locates every one of them.
+            let refused = (["\(sql.account("")) IS NULL"] + bad).joined(separator: " OR ")
+            let badRows = "SUM(CASE WHEN \(refused) THEN 1 ELSE 0 END)"
+            try database.query(
+                "SELECT MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) FROM \(tables.qualified(sql.table))",
+                table: name
+            ) { row in
+                let r = row.makeRandomAccess()
+                if let n = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
+                    found.value += Int(n)
+                }
+                for (k, box) in [(0, first), (2, last)] {
+                    guard let bytes = r[k].bytes else { continue }
+                    if let d = Cells.date(bytes) { box.value = d } else { found.value += 1 }
+                }
             }
-            guard let d = r[1].bytes.flatMap(Cells.date) else {
-                rows.defects.add(
-                    .badValue(
-                        table: table, key: "account_id=\(id)", column: "date", value: "",
-                        reason: "a row has no valid date"))
-                return
-            }
-            _ = rows.row(rows.accounts.intern(id), d, nf: nf)
         }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
-        let range: (first: Int32, last: Int32)? = rows.day.min().map { ($0, last.value) }
+        let range: (first: Int32, last: Int32)? = first.value == .max ? nil : (first.value, last.value)
         cache.withLockedValue { $0.range = .some(range) }
         if found.value > 0 {
             // Locate the first of them, with its key, as a full read does.

@@ -206,6 +206,25 @@ struct DatabaseCommandTests {
                         "\(command) \(table): \(r.err)")
             }
         }
+        // An empty id, an infinite date and a -Infinity, each in a row that no as-of state reads: refused by `fit`
+        // (its check without grouping, then the full read locates it) and `score` alike.
+        try server.sql("""
+            CREATE VIEW no_id AS SELECT CASE WHEN account_id = 'A000009' AND "date" = DATE '2024-12-23' THEN NULL ELSE account_id END
+              AS account_id, "date", tasks, risk FROM timeline;
+            CREATE VIEW endless AS SELECT account_id, CASE WHEN account_id = 'A000009' AND "date" = DATE '2024-12-23'
+              THEN DATE 'infinity' ELSE "date" END AS "date", tasks, risk FROM timeline;
+            CREATE VIEW minus_inf AS SELECT account_id, "date", CASE WHEN account_id = 'A000009' AND "date" = DATE '2024-12-23'
+              THEN CAST('-Infinity' AS double precision) ELSE tasks END AS tasks, risk FROM timeline;
+            """)
+        for (view, says) in [("no_id", "account_id is empty"), ("endless", "a row needs a finite date"), ("minus_inf", "\"-inf\"")] {
+            for command in ["fit", "score"] {
+                let r = try CLI.run([command, "--db", server.url, "--config", config, "--quiet", "--timeline-table", view],
+                                    environment: server.environment)
+                // `score` asks for the table's last date first, which an infinite one leaves undefined.
+                let message = command == "score" && view == "endless" ? "the timeline has no valid dates" : says
+                #expect(r.status == 65 && r.err.contains(view) && r.err.contains(message), "\(command) \(view): \(r.err)")
+            }
+        }
         // A bad URL: 64, its password masked.
         let bad = try CLI.run(["fit", "--db", "postgresql://postgres:\(secret)@127.0.0.1:\(server.port)", "--config", config])
         #expect(bad.status == 64 && bad.err.contains("***"))

@@ -85,6 +85,8 @@ public enum Observations {
         var acc = AsOfAccumulator(queryDaysByAccount: queries, factors: factorNames, trendDays: options.trendDays)
         // A subset (rank's past outcomes) is every outcome up to its last date, a superset of its own dates.
         acc.origin = .beforeOutcomes(horizons: options.horizons, through: subset == nil ? nil : outcomes.day.max())
+        // Only the states at the outcomes' dates are read below (an account without one is not observed).
+        acc.needsEveryAccount = false
         let summary = try dataset.timeline.read(into: &acc)
         try requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
         acc.finish()

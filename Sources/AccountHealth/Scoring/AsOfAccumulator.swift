@@ -33,6 +33,11 @@ public struct AsOfAccumulator: TimelineSink {
     /// A source that computes as-of states itself (a database, DESIGN §10) generates the dates where the data
     /// is from it; the states it returns for any superset of the dates are the same.
     public var origin: AsOfQueryOrigin?
+    /// Whether the reader needs every account of the timeline and the date of its first row (`firstRowDay`, a
+    /// ranking's age), or only the states at the query dates (false: the observations of a model). A database
+    /// with false skips its grouped pass over the table's accounts; an account with no state then has no code,
+    /// and `firstRowDay` is not the timeline's.
+    public var needsEveryAccount = true
     private var slotOfColumn: [(column: Int, slot: Int)] = []
     /// The number of accounts seen.
     public private(set) var accountCount = 0
