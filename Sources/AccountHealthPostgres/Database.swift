@@ -440,6 +440,9 @@ enum Cells {
         }
     }
 
+    /// A `bigint` (a count).
+    @inline(__always) static func bigint(_ b: ByteBuffer) -> Int64? { b.getInteger(at: b.readerIndex, as: Int64.self) }
+
     @inline(__always) static func double(_ b: ByteBuffer) -> Double? {
         b.getInteger(at: b.readerIndex, as: UInt64.self).map { Double(bitPattern: $0) }
     }

@@ -106,7 +106,7 @@ public struct DatabaseSource: Sendable {
                         reason: "account_id is empty"));
                 return
             }
-            guard let t = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }) else {
+            guard let t = r[1].bytes.flatMap(Cells.bigint) else {
                 defects.add(
                     .badValue(
                         table: name, key: "account_id=\(id)", column: time.name, value: "",
@@ -399,7 +399,7 @@ public struct DatabaseTimeline: TimelineSource {
                 """, table: name
             ) { row in
                 let r = row.makeRandomAccess()
-                if let n = r[2].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
+                if let n = r[2].bytes.flatMap(Cells.bigint), n > 0 {
                     found.value += Int(n)
                 }
                 if let b = r[3].bytes {
@@ -435,7 +435,7 @@ public struct DatabaseTimeline: TimelineSource {
                 table: name
             ) { row in
                 let r = row.makeRandomAccess()
-                if let n = r[1].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), n > 0 {
+                if let n = r[1].bytes.flatMap(Cells.bigint), n > 0 {
                     found.value += Int(n)
                 }
                 for (k, box) in [(0, first), (2, last)] {
@@ -459,7 +459,7 @@ public struct DatabaseTimeline: TimelineSource {
             guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
             let id = String(buffer: idBytes)
             let a = rows.accounts.intern(id)
-            if let dup = r[4].bytes.flatMap({ $0.getInteger(at: $0.readerIndex, as: Int64.self) }), dup > 0 {
+            if let dup = r[4].bytes.flatMap(Cells.bigint), dup > 0 {
                 rows.duplicates = true
             }
             let i = rows.row(a, latest, nf: nf)
