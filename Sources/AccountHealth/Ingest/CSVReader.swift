@@ -42,12 +42,14 @@ public struct CSVRecord: ~Copyable {
     }
 
     /// Field `i`'s text with its leading and trailing blanks trimmed as bytes, for a field known to be valid
-    /// UTF-8; nil where that could differ from trimming its characters (`trimmingASCIISpaces`): a field with
-    /// escapes, or a trimmed leading blank followed by a non-ASCII byte (it may begin a character with it).
-    func byteTrimmedText(_ i: Int) -> String? {
+    /// UTF-8 whose text is `untrimmed` (returned as it is when there is no blank to trim); nil where that could
+    /// differ from trimming its characters (`trimmingASCIISpaces`): a field with escapes, or a trimmed leading
+    /// blank followed by a non-ASCII byte (it may begin a character with it).
+    func byteTrimmedText(_ i: Int, untrimmed: String) -> String? {
         let f = fields[i]
         guard !f.hasEscapes else { return nil }
         let kept = blankTrimmed(base + f.start, f.end - f.start)
+        if kept.count == f.end - f.start { return untrimmed }
         if kept.lowerBound > 0 && !kept.isEmpty && base[f.start + kept.lowerBound] >= 0x80 { return nil }
         return String(
             decoding: UnsafeBufferPointer(start: base + f.start + kept.lowerBound, count: kept.count), as: UTF8.self)

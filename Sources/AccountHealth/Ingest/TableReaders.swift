@@ -51,7 +51,7 @@ struct CellReader {
             }
             return s
         }
-        return rec.byteTrimmedText(i) ?? s.trimmingASCIISpaces()
+        return rec.byteTrimmedText(i, untrimmed: s) ?? s.trimmingASCIISpaces()
     }
 
     func number(_ rec: borrowing CSVRecord, _ i: Int, _ errors: inout ErrorCollector) -> Double?? {
