@@ -217,11 +217,27 @@ import TestSupport
         #expect(third["accounts"] as? Int == 2500 && third["loaded_at"] as? String == second["loaded_at"] as? String)
         _ = first
         // SIGTERM with a slow request in flight (a fit with a bootstrap): it is answered, then the server stops.
-        let slow = Task { try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", server.url("/api/v1/fit?bootstrap=20")]) }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        // In flight: curl's trace (on its stderr, unbuffered) shows the request sent, the access log has no line
+        // for it yet. A curl process of its own, not a task: the cooperative pool may be busy with other tests.
+        let trace = data.path + "/curl-trace.txt"
+        FileManager.default.createFile(atPath: trace, contents: nil)
+        let slow = Process()
+        slow.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        slow.arguments = ["-s", "--max-time", "60", "--trace-ascii", "%", "-o", "/dev/null", "-w", "%{http_code}",
+                          server.url("/api/v1/fit?bootstrap=20")]
+        let answer = Pipe()
+        slow.standardOutput = answer
+        slow.standardError = FileHandle(forWritingAtPath: trace)
+        try slow.run()
+        func sent() -> Bool {
+            ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("GET /api/v1/fit")
+        }
+        for _ in 0..<1500 where !sent() { try await Task.sleep(nanoseconds: 20_000_000) }
+        #expect(sent() && !server.logText.contains("/api/v1/fit"), "the fit was not in flight at SIGTERM")
         server.process.terminate()
-        let answered = try await slow.value
-        #expect(answered.out == "200", "\(answered)")
+        for _ in 0..<1500 where slow.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
+        let answered = String(decoding: answer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answered == "200", "\(answered)")
         for _ in 0..<300 where server.process.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
         #expect(!server.process.isRunning && server.process.terminationStatus == 0)
     }
