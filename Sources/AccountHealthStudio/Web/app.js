@@ -196,6 +196,8 @@ async function tune() {
   const cfg = JSON.parse(JSON.stringify(saved));
   const results = el("div", { id: "results", class: "row" }, el("p", { class: "muted", text: "Move a weight to see what it would have done." }));
   const status = el("p", { class: "muted", id: "status", "aria-live": "polite" });
+  // A step clears only its own "…ing" line: a preview that ends after "Save as version" leaves "saved version".
+  const clearStatus = text => { if (status.textContent === text) status.textContent = ""; };
   // What "Suggest" loaded stays on the page (the previews rewrite the status line).
   const suggested = el("p", { class: "muted", id: "suggested", "aria-live": "polite" });
   const factorRows = el("div", {});
@@ -247,7 +249,7 @@ async function tune() {
         .map(s => `${s.name} ${fmt(s.ci_low)}–${fmt(s.ci_high)}`);
       const penaltyCI = (fit.suggested_penalties || []).filter(p => p.fitted && hasCI(p))
         .map(p => `risk ${p.level} ${fmt(p.ci_low)}–${fmt(p.ci_high)}`);
-      status.textContent = "";
+      clearStatus("Fitting…");
       suggested.textContent = "Suggested weights and risk penalties, the score's own rule fitted on " +
         fit.suggested_fit.observations + " renewal decisions (cross-validated AUC " + fmt(fit.auc_suggested, 3) +
         " against " + fmt(fit.auc_current, 3) + " for the current ones)" +
@@ -311,7 +313,7 @@ async function tune() {
     try { [r, moved, alone] = await Promise.all([post("/api/v1/preview"), post("/api/v1/preview/moves?limit=25"), post("/api/v1/backtest")]); }
     catch (e) { if (mine === seq) status.textContent = e.message; return; }
     if (mine !== seq) return;
-    status.textContent = "";
+    clearStatus("Backtesting…");
     const a = r.against, cur = a.current, oth = a.other;
     const kpi = (label, x, y, f, id) => el("div", { class: "card" }, el("div", { class: "kpi", id }, f(y), el("small", { text: label + " (saved " + f(x) + ")" })));
     const m = a.band_matrix;
