@@ -21,18 +21,45 @@ public struct ResultTable: Sendable {
 
     /// RFC 4180 CSV with a header row and LF line ends.
     public func csv() -> String {
-        var out = columns.map(ResultTable.csvField).joined(separator: ",") + "\n"
-        out.reserveCapacity(rows.count * columns.count * 8)
-        for r in rows { out += r.map(ResultTable.csvField).joined(separator: ",") + "\n" }
-        return out
+        var out: [UInt8] = []
+        out.reserveCapacity((rows.count + 1) * max(1, columns.count) * 8)
+        for r in [columns] + rows {
+            for (k, cell) in r.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                ResultTable.appendCSVField(cell, to: &out)
+            }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One CSV field, quoted when it holds a comma, a quote or a line break.
     public static func csvField(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = []
+        appendCSVField(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One CSV field's bytes, quoted when they hold a comma, a quote, a CR or an LF (looked for as bytes, so a
+    /// CR LF or a comma with a combining mark after it is quoted too), with each quote doubled.
+    public static func appendCSVField(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { appendCSVField(UnsafeRawBufferPointer($0), to: &out) }
+    }
+
+    /// One CSV field from UTF-8 bytes (as `appendCSVField(_:to:)`).
+    public static func appendCSVField(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let quote = UInt8(ascii: "\"")
+        guard bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == quote || $0 == 0x0A || $0 == 0x0D }) else {
+            out.append(contentsOf: bytes)
+            return
         }
-        return s
+        out.append(quote)
+        for b in bytes {
+            if b == quote { out.append(quote) }
+            out.append(b)
+        }
+        out.append(quote)
     }
 
     /// Columns padded to their widest cell; numbers right-aligned.
