@@ -329,6 +329,28 @@ public final class Database: @unchecked Sendable {
         }
     }
 
+    /// Runs one statement on each of several connections at once, each handing its rows to its own `onRow` on
+    /// its connection's thread, and waits for all of them (a failed one does not leave the others running); the
+    /// first failure, in the order given, is thrown.
+    public static func concurrently(
+        _ work: [(database: Database, sql: String, table: String?, onRow: @Sendable (PostgresRow) throws -> Void)]
+    ) throws {
+        let running = work.map { w in
+            w.database.connection.query(PostgresQuery(unsafeSQL: w.sql), logger: w.database.logger, w.onRow)
+        }
+        var failure: (any Error)?
+        for (w, future) in zip(work, running) {
+            do {
+                _ = try future.wait()
+            } catch {
+                if failure == nil {
+                    failure = error as? DatabaseError ?? Database.classify(error, url: w.database.url, table: w.table)
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Runs statements in one transaction, in order, discarding any rows; on any failure the transaction is
     /// rolled back and nothing of it remains.
     public func transaction(_ statements: [String], table: String? = nil) throws {

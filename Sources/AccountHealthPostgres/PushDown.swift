@@ -140,20 +140,45 @@ public enum PushDown {
     /// prints it when it has no database to ask.
     public static func asOfQuery(
         _ dates: Dates, factors: [String], tables: DatabaseTables = DatabaseTables(),
-        hasRisk: Bool = true
+        hasRisk: Bool = true, accounts: AccountRange? = nil
     ) -> String {
         asOfQuery(
             dates,
             timeline: TimelineSQL(table: tables.timeline, riskColumn: hasRisk ? "risk" : nil, factorColumns: factors),
-            tables: tables)
+            tables: tables, accounts: accounts)
+    }
+
+    /// A range of account ids, in the database's own order of the id as text: `from` included, `below`
+    /// excluded, nil for no bound. Ranges that meet at their bounds split the accounts with nothing left out and
+    /// nothing twice, whatever the collation.
+    public struct AccountRange: Sendable, Equatable {
+        /// The first id in the range (nil: from the first).
+        public var from: String?
+        /// The first id after the range (nil: to the last).
+        public var below: String?
+        /// A range.
+        public init(from: String?, below: String?) {
+            self.from = from
+            self.below = below
+        }
+        /// The condition on an id expression ("" for none).
+        func condition(_ id: String) -> String {
+            (from.map { " AND \(id) >= \(literal($0))" } ?? "") + (below.map { " AND \(id) < \(literal($0))" } ?? "")
+        }
     }
 
     /// The query. Its columns: `account_id`, `as_of`, `latest_row_date` (null: no row on or before), `risk`
     /// (of that row), `duplicates` (rows on or before the date that share a date with another), then per
-    /// factor `<factor>` and `<factor>_date` (null: no value yet).
-    public static func asOfQuery(_ dates: Dates, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
-        let q = pairsQuery(dates, timeline: tl, tables: tables)
-        return valuesQuery(q, timeline: tl, tables: tables)
+    /// factor `<factor>` and `<factor>_date` (null: no value yet). With `accounts`, the same rows for the accounts
+    /// of that range only: the timeline's rows of other accounts are left at the scans.
+    public static func asOfQuery(
+        _ dates: Dates, timeline tl: TimelineSQL, tables: DatabaseTables, accounts: AccountRange? = nil
+    ) -> String {
+        var q = pairsQuery(dates, timeline: tl, tables: tables)
+        if let accounts {
+            q = "SELECT account_id, as_of FROM (\n\(q)\n) AS all_pairs\n WHERE TRUE\(accounts.condition("account_id"))"
+        }
+        return valuesQuery(q, timeline: tl, tables: tables, accounts: accounts)
     }
 
     /// The (account_id, as_of) pairs of `dates`, as a query.
@@ -205,8 +230,11 @@ public enum PushDown {
     }
 
     /// The as-of values of the pairs of `q`.
-    static func valuesQuery(_ q: String, timeline tl: TimelineSQL, tables: DatabaseTables) -> String {
+    static func valuesQuery(
+        _ q: String, timeline tl: TimelineSQL, tables: DatabaseTables, accounts: AccountRange? = nil
+    ) -> String {
         let t = tables.qualified(tl.table)
+        let range = accounts?.condition(tl.account("t")) ?? ""
         // l: per account and date, the date of the latest row and, per factor, of the latest row with a value (one
         // grouped pass over the rows on or before each date; a pair listed twice only repeats rows). p: those
         // dates, once each per account. r: the rows of those dates (an equality join). Then per account and date
@@ -242,7 +270,7 @@ public enum PushDown {
             l AS (
               SELECT q.account_id, q.as_of,
                      \(dates.joined(separator: ",\n         "))
-                FROM q JOIN \(t) t ON \(tl.account("t")) = q.account_id AND \(tl.day("t")) <= q.as_of
+                FROM q JOIN \(t) t ON \(tl.account("t")) = q.account_id AND \(tl.day("t")) <= q.as_of\(range)
                GROUP BY q.account_id, q.as_of
             ),
             p AS (
@@ -252,7 +280,7 @@ public enum PushDown {
             ),
             r AS (
               SELECT \(columns)
-                FROM p JOIN \(t) t ON \(tl.account("t")) = p.account_id AND \(tl.day("t")) = p.day
+                FROM p JOIN \(t) t ON \(tl.account("t")) = p.account_id AND \(tl.day("t")) = p.day\(range)
             )
             SELECT l.account_id, l.as_of,
                    \(picks.joined(separator: ",\n       "))

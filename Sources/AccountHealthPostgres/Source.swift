@@ -205,20 +205,38 @@ public struct DatabaseSource: Sendable {
             }
             return "CAST(\(q) AS TEXT)"
         }.joined(separator: ", ")
-        let rows = try database.rows("SELECT \(select) FROM \(tables.qualified(table))", table: name)
-        let csv = ResultTable(columns: cols.map(\.name), rows: rows.map { $0.map { $0 ?? "" } }).csv()
+        // The CSV is written from the cells' bytes as they come (every column is text here): no string per cell.
+        let query = "SELECT \(select) FROM \(tables.qualified(table))"
+        let csv = Box<[UInt8]>([])
+        csv.value.reserveCapacity(1 << 16)
+        for (k, c) in cols.enumerated() {
+            if k > 0 { csv.value.append(UInt8(ascii: ",")) }
+            ResultTable.appendCSVField(c.name, to: &csv.value)
+        }
+        csv.value.append(UInt8(ascii: "\n"))
+        try database.query(query, table: name) { row in
+            for (k, cell) in row.enumerated() {
+                if k > 0 { csv.value.append(UInt8(ascii: ",")) }
+                cell.bytes?.withUnsafeReadableBytes { ResultTable.appendCSVField($0, to: &csv.value) }
+            }
+            csv.value.append(UInt8(ascii: "\n"))
+        }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("healthscore-\(UUID().uuidString).csv")
             .path
-        guard FileManager.default.createFile(atPath: path, contents: Data(csv.utf8)) else {
+        guard FileManager.default.createFile(atPath: path, contents: Data(csv.value)) else {
             throw DatabaseError.failed("cannot write a temporary file for \(name)")
         }
+        csv.value = []
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             return try read(path, name)
         } catch let e as InputErrors {
+            // The cells, as text, to name the defect's row by its key (read again: a defect is the rare case).
+            let rows = try database.rows(query, table: name)
             throw DatabaseSource.located(
                 e.errors, count: e.errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
         } catch let e as InputError {
+            let rows = try database.rows(query, table: name)
             throw DatabaseSource.located([e], count: 1, rows: rows, columns: cols.map(\.name), key: key, table: name)
         }
     }
@@ -278,6 +296,9 @@ public struct DatabaseTimeline: TimelineSource {
     /// The name the timeline is reported under.
     public let name: String
     private let cache = NIOLockedValueBox(Cache())
+    /// The fewest accounts with outcomes for which a model's as-of read is split in two account ranges, each
+    /// on a connection of its own (below it, one query on one connection is as quick); `Int.max`: never.
+    public var splitFromAccounts = 20_000
 
     struct Cache {
         var range: (first: Int32, last: Int32)?? = nil
@@ -343,6 +364,19 @@ public struct DatabaseTimeline: TimelineSource {
 
     // MARK: The push-down
 
+    /// Two account ranges that meet at the middle id of the accounts with outcomes, for a model's observations
+    /// (the states before the outcomes) when there are at least `from` such accounts; none otherwise. One bound,
+    /// so the ranges split the accounts exactly in any collation (the middle is by Swift's order, the ranges by
+    /// the database's: only the halves' sizes depend on it).
+    static func accountRanges(of acc: AsOfAccumulator, from: Int) -> [PushDown.AccountRange] {
+        guard case .beforeOutcomes? = acc.origin, let byAccount = acc.queryDaysByAccount, byAccount.count >= from,
+            byAccount.count >= 2
+        else { return [] }
+        let ids = byAccount.keys.sorted()
+        let middle = ids[ids.count / 2]
+        return [PushDown.AccountRange(from: nil, below: middle), PushDown.AccountRange(from: middle, below: nil)]
+    }
+
     /// Builds, from the as-of rows, a small timeline whose as-of states at the accumulator's dates are the
     /// table's: for each state, the row of its latest date (with its risk) and each factor's row of its
     /// value's date (every one a real row of the table, with a subset of its values), plus each account's
@@ -353,27 +387,9 @@ public struct DatabaseTimeline: TimelineSource {
         let factorNames = sql.factorColumns.filter { wanted.contains($0.lowercased()) }
         var q = sql
         q.factorColumns = factorNames
-        let query = PushDown.asOfQuery(dates, timeline: q, tables: tables)
         let nf = sql.factorColumns.count
         let slot = factorNames.map { n in sql.factorColumns.firstIndex(of: n)! }
-        // (account, day) → the merged row.
-        final class Rows: @unchecked Sendable {
-            var accounts = Interner(capacity: 4096)
-            var index: [UInt64: Int] = [:]
-            var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
-            let defects = Defects()
-            var duplicates = false
-            func row(_ a: Int32, _ d: Int32, nf: Int) -> Int {
-                let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
-                if let i = index[key] { return i }
-                let i = day.count
-                index[key] = i
-                account.append(a); day.append(d); risk.append(TimelineReader.riskUnspecified)
-                values.append(contentsOf: repeatElement(.nan, count: nf))
-                return i
-            }
-        }
-        let rows = Rows()
+        let rows = PushDownRows(factors: nf)
         let table = name
         // A count of the rows the CSV rules refuse (an empty date, a risk that is not a level, a value that is not
         // finite): rows the as-of query may not read. The exact level words are tested first, so LOWER(TRIM()) runs
@@ -388,16 +404,17 @@ public struct DatabaseTimeline: TimelineSource {
         let found = Box(0)
         let first = Box(Int32.max)
         let last = Box(Int32.min)
+        let check: String
+        let onCheckRow: @Sendable (PostgresRow) throws -> Void
         if acc.needsEveryAccount {
             // Every account, with its first row (an empty one): one pass grouped by account.
             let badRows = "SUM(CASE WHEN \(bad.joined(separator: " OR ")) THEN 1 ELSE 0 END)"
-            try database.query(
-                """
+            check = """
                 SELECT \(sql.account("")), MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) \
                 FROM \(tables.qualified(sql.table))
                  GROUP BY \(sql.account(""))
-                """, table: name
-            ) { row in
+                """
+            onCheckRow = { row in
                 let r = row.makeRandomAccess()
                 if let n = r[2].bytes.flatMap(Cells.bigint), n > 0 {
                     found.value += Int(n)
@@ -421,7 +438,7 @@ public struct DatabaseTimeline: TimelineSource {
                     return
                 }
                 if d < first.value { first.value = d }
-                _ = rows.row(rows.accounts.intern(id), d, nf: nf)
+                _ = rows.row(rows.accounts.intern(id), d)
             }
         } else {
             // Only the states at the query dates are read (a model's observations): the accounts come with their
@@ -430,10 +447,9 @@ public struct DatabaseTimeline: TimelineSource {
             // last, is a refused row as well; the stream below locates every one of them.
             let refused = (["\(sql.account("")) IS NULL"] + bad).joined(separator: " OR ")
             let badRows = "SUM(CASE WHEN \(refused) THEN 1 ELSE 0 END)"
-            try database.query(
-                "SELECT MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) FROM \(tables.qualified(sql.table))",
-                table: name
-            ) { row in
+            check =
+                "SELECT MIN(\(sql.day(""))), \(badRows), MAX(\(sql.day(""))) FROM \(tables.qualified(sql.table))"
+            onCheckRow = { row in
                 let r = row.makeRandomAccess()
                 if let n = r[1].bytes.flatMap(Cells.bigint), n > 0 {
                     found.value += Int(n)
@@ -444,6 +460,76 @@ public struct DatabaseTimeline: TimelineSource {
                 }
             }
         }
+        let hasRisk = sql.riskColumn != nil
+        // The as-of rows into `into`, as they come: each state's latest row (with its risk) and each value's row.
+        func take(into rows: PushDownRows) -> @Sendable (PostgresRow) throws -> Void {
+            { [sql] row in
+                // The cells in column order, each read once (no random-access copy of the row).
+                var cells = row.makeIterator()
+                guard let idBytes = cells.next()?.bytes, cells.next() != nil,
+                    let latest = cells.next()?.bytes.flatMap(Cells.date), let riskCell = cells.next(),
+                    let dupCell = cells.next()
+                else { return }
+                let a = rows.intern(idBytes)
+                if let dup = dupCell.bytes.flatMap(Cells.bigint), dup > 0 {
+                    rows.duplicates = true
+                }
+                let i = rows.row(a, latest)
+                if hasRisk {
+                    var level: RiskLevel? = RiskLevel.none
+                    if let b = riskCell.bytes, b.readableBytes > 0 {
+                        level = b.withUnsafeReadableBytes { p in
+                            RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count)
+                        }
+                    }
+                    guard let level else {
+                        rows.defects.add(
+                            .badValue(
+                                table: table, key: "account_id=\(rows.accounts.string(a)), date=\(Day.format(latest))",
+                                column: sql.riskColumn!, value: riskCell.bytes.map { String(buffer: $0) } ?? "",
+                                reason: "risk must be none, low, medium, high or empty"))
+                        return
+                    }
+                    rows.risk[i] = level.rawValue
+                } else {
+                    rows.risk[i] = RiskLevel.none.rawValue
+                }
+                for (k, s) in slot.enumerated() {
+                    guard let valueCell = cells.next(), let dateCell = cells.next() else { break }
+                    guard let vb = valueCell.bytes, let v = Cells.double(vb), let d = dateCell.bytes.flatMap(Cells.date)
+                    else { continue }
+                    guard v.isFinite else {
+                        rows.defects.add(
+                            .badValue(
+                                table: table, key: "account_id=\(rows.accounts.string(a)), date=\(Day.format(d))",
+                                column: factorNames[k], value: "\(v)",
+                                reason: "not a finite number"))
+                        continue
+                    }
+                    rows.values[rows.row(a, d) * nf + s] = v
+                }
+            }
+        }
+        let ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
+        if ranges.count < 2 {
+            try database.query(check, table: name, onCheckRow)
+        } else {
+            // The accounts in ranges, each range's as-of query on a connection of its own with a serial plan,
+            // beside the check: the server's cores each take a range's joins and groupings, where one query's
+            // plan runs its first join on both and the rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
+            let connections = try ranges.map { _ in try Database(database.url) }
+            for c in connections { try? c.query("SET max_parallel_workers_per_gather = 0") }
+            let parts = ranges.map { _ in PushDownRows(factors: nf) }
+            try Database.concurrently(
+                [(database, check, name, onCheckRow)]
+                    + ranges.indices.map { k in
+                        (
+                            connections[k], PushDown.asOfQuery(dates, timeline: q, tables: tables, accounts: ranges[k]),
+                            name, take(into: parts[k])
+                        )
+                    })
+            for part in parts { rows.absorb(part) }
+        }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
         let range: (first: Int32, last: Int32)? = first.value == .max ? nil : (first.value, last.value)
@@ -453,50 +539,20 @@ public struct DatabaseTimeline: TimelineSource {
             var none = NullSink()
             _ = try stream(into: &none)
         }
-        let hasRisk = sql.riskColumn != nil
-        try database.query(query, table: name) { row in
-            let r = row.makeRandomAccess()
-            guard let idBytes = r[0].bytes, let latest = r[2].bytes.flatMap(Cells.date) else { return }
-            let id = String(buffer: idBytes)
-            let a = rows.accounts.intern(id)
-            if let dup = r[4].bytes.flatMap(Cells.bigint), dup > 0 {
-                rows.duplicates = true
-            }
-            let i = rows.row(a, latest, nf: nf)
-            if hasRisk {
-                let text = r[3].bytes.map { String(buffer: $0) } ?? ""
-                guard let level = RiskLevel(name: text) else {
-                    rows.defects.add(
-                        .badValue(
-                            table: table, key: "account_id=\(id), date=\(Day.format(latest))", column: sql.riskColumn!,
-                            value: text,
-                            reason: "risk must be none, low, medium, high or empty"))
-                    return
-                }
-                rows.risk[i] = level.rawValue
-            } else {
-                rows.risk[i] = RiskLevel.none.rawValue
-            }
-            for (k, s) in slot.enumerated() {
-                guard let vb = r[5 + 2 * k].bytes, let v = Cells.double(vb),
-                    let d = r[6 + 2 * k].bytes.flatMap(Cells.date)
-                else { continue }
-                guard v.isFinite else {
-                    rows.defects.add(
-                        .badValue(
-                            table: table, key: "account_id=\(id), date=\(Day.format(d))", column: factorNames[k],
-                            value: "\(v)",
-                            reason: "not a finite number"))
-                    continue
-                }
-                rows.values[rows.row(a, d, nf: nf) * nf + s] = v
-            }
+        if ranges.count < 2 {
+            try database.query(PushDown.asOfQuery(dates, timeline: q, tables: tables), table: name, take(into: rows))
         }
         try rows.defects.throwIfAny()
         // Two rows of one account and date among those read: located (with its date) by the table's own check.
         if rows.duplicates { try checkDuplicates() }
-        // Replay by account and date.
-        let order = rows.day.indices.sorted { (rows.account[$0], rows.day[$0]) < (rows.account[$1], rows.day[$1]) }
+        // Replay by account and date: one 64-bit key per row (account code, then the day with its sign bit
+        // flipped so that unsigned order is date order); the keys are distinct, (account, day) being a row's own.
+        var keyed = rows.day.indices.map { i in
+            let day = UInt64(UInt32(bitPattern: rows.day[i]) ^ 0x8000_0000)
+            return (UInt64(UInt32(bitPattern: rows.account[i])) << 32 | day, i)
+        }
+        keyed.sort { $0.0 < $1.0 }
+        let order = keyed.lazy.map(\.1)
         acc.begin(factors: sql.factorColumns)
         let buffer = UnsafeMutablePointer<Double>.allocate(capacity: max(1, nf))
         defer { buffer.deallocate() }
@@ -639,6 +695,12 @@ final class Defects: @unchecked Sendable {
         count += 1
     }
 
+    /// Another list's defects after these.
+    func absorb(_ other: Defects) {
+        if first == nil { first = other.first }
+        count += other.count
+    }
+
     func throwIfAny() throws {
         guard let e = first else { return }
         if count > 1, case .badValue(let t, let k, let c, let v, let r) = e {
@@ -646,5 +708,52 @@ final class Defects: @unchecked Sendable {
                 table: t, key: k, column: c, value: v, reason: r + " (and \(count - 1) more bad rows)")
         }
         throw e
+    }
+}
+
+/// The rows a push-down builds (DatabaseTimeline.pushDown): per (account, day) one merged row, its risk and its
+/// factors' values (NaN: not read), taken on one connection's thread at a time.
+final class PushDownRows: @unchecked Sendable {
+    var accounts = Interner(capacity: 4096)
+    private var index: [UInt64: Int] = [:]
+    var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
+    let defects = Defects()
+    var duplicates = false
+    let factors: Int
+
+    init(factors: Int) { self.factors = factors }
+
+    /// The code of an id's bytes, without making a `String` of them.
+    func intern(_ id: ByteBuffer) -> Int32 {
+        id.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return accounts.intern("") }
+            var isNew = false
+            return accounts.intern(base.assumingMemoryBound(to: UInt8.self), raw.count, isNew: &isNew)
+        }
+    }
+
+    /// The index of the row of (account, day), added empty when new.
+    func row(_ a: Int32, _ d: Int32) -> Int {
+        let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
+        if let i = index[key] { return i }
+        let i = day.count
+        index[key] = i
+        account.append(a)
+        day.append(d)
+        risk.append(TimelineReader.riskUnspecified)
+        values.append(contentsOf: repeatElement(.nan, count: factors))
+        return i
+    }
+
+    /// Another part's rows and defects after these. Its accounts are not among these (another range), so its rows
+    /// are appended as they are, with its accounts' codes mapped to this interner's.
+    func absorb(_ other: PushDownRows) {
+        defects.absorb(other.defects)
+        duplicates = duplicates || other.duplicates
+        let code = (0..<other.accounts.count).map { accounts.intern(other.accounts.string(Int32($0))) }
+        account += other.account.lazy.map { code[Int($0)] }
+        day += other.day
+        risk += other.risk
+        values += other.values
     }
 }

@@ -135,6 +135,56 @@ struct PushDownTests {
         #expect(db.count * 20 < total, "the push-down moves \(db.count) rows of \(total)")
     }
 
+    /// A model's observations read in two account ranges, each on a connection of its own beside the check
+    /// (what `fit --db` does from 20,000 accounts with outcomes): the ranges' rows are the one query's, split at
+    /// the bound, and the observations are those of one query and of the files; a refused value is refused alike.
+    @Test func observationsReadInTwoAccountRangesEqualOneQuery() throws {
+        let server = try PostgresServer()
+        try load(server, dataset: Self.dir)
+        let files = try DataFiles.directory(Self.dir).load(timeline: .memory)
+        let names = files.configuration!.base.factors.map(\.name)
+        let dates = PushDown.Dates.beforeOutcomes(horizons: [90], through: nil)
+        let whole = rows(try server.sql(PushDown.asOfQuery(dates, factors: names)))
+        let middle = "A001250"
+        func part(_ range: PushDown.AccountRange) throws -> [String: [String]] {
+            rows(try server.sql(PushDown.asOfQuery(dates, factors: names, accounts: range)))
+        }
+        let low = try part(.init(from: nil, below: middle)), high = try part(.init(from: middle, below: nil))
+        #expect(low.count > 1000 && high.count > 1000 && low.count + high.count == whole.count)
+        #expect(low.keys.allSatisfy { $0 < middle } && high.keys.allSatisfy { $0 >= middle })
+        #expect(low.merging(high) { a, _ in a } == whole)
+        func observations(split: Bool, table: String = "timeline") throws -> ObservationSet {
+            let url = try DatabaseURL(server.url, environment: server.environment)
+            let source = DatabaseSource(database: try Database(url), tables: DatabaseTables(timeline: table))
+            var timeline = try source.timeline()
+            timeline.splitFromAccounts = split ? 1 : .max
+            var data = files
+            data.timeline = timeline
+            return try Observations.build(data, factors: names, options: ObservationOptions())[0]
+        }
+        let one = try observations(split: false), two = try observations(split: true)
+        let csv = try Observations.build(files, factors: names, options: ObservationOptions())[0]
+        for other in [one, csv] {
+            #expect(two.x.storage.map(\.bitPattern) == other.x.storage.map(\.bitPattern) && two.y == other.y)
+            #expect(two.risk == other.risk && two.accountIds == other.accountIds)
+            #expect(two.outcomeDays == other.outcomeDays)
+            #expect(two.missing == other.missing && two.noHistory == other.noHistory)
+        }
+        #expect(two.count > 3000)
+        // A value the CSV rules refuse, in a row no state reads: both reads refuse it, naming its row.
+        try server.sql("""
+            CREATE VIEW refused AS SELECT * FROM timeline UNION ALL
+              SELECT account_id, DATE '2020-01-01', 'Infinity', tasks, notes, qbr, freshness, satisfaction, usage,
+                     support_tickets, risk FROM timeline WHERE account_id = 'A002000' AND date = DATE '2024-06-24';
+            """)
+        func failure(split: Bool) -> String {
+            do { _ = try observations(split: split, table: "refused"); return "no error" } catch { return "\(error)" }
+        }
+        let refusedSplit = failure(split: true)
+        #expect(refusedSplit == failure(split: false), "\(refusedSplit)")
+        #expect(refusedSplit.contains("A002000") && refusedSplit.contains("2020-01-01"), "\(refusedSplit)")
+    }
+
     /// PostgreSQL's own sharding: the timeline hash-partitioned by account on a coordinator, its partitions
     /// foreign tables (postgres_fdw) on two other servers. The same query gives the same rows. The three servers
     /// take TLS connections only, and the tool reaches the coordinator with sslmode=verify-full (DESIGN §10).
