@@ -510,14 +510,14 @@ public struct DatabaseTimeline: TimelineSource {
                 }
             }
         }
-        let ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
-        if ranges.count < 2 {
-            try database.query(check, table: name, onCheckRow)
-        } else {
+        var ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
+        // A server that takes no more connections (max_connections nearly used) gets the one query instead.
+        let connections = ranges.isEmpty ? nil : try? ranges.map { _ in try Database(database.url) }
+        if connections == nil { ranges = [] }
+        if let connections, ranges.count >= 2 {
             // The accounts in ranges, each range's as-of query on a connection of its own with a serial plan,
             // beside the check: the server's cores each take a range's joins and groupings, where one query's
             // plan runs its first join on both and the rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
-            let connections = try ranges.map { _ in try Database(database.url) }
             for c in connections { try? c.query("SET max_parallel_workers_per_gather = 0") }
             let parts = ranges.map { _ in PushDownRows(factors: nf) }
             try Database.concurrently(
@@ -529,6 +529,8 @@ public struct DatabaseTimeline: TimelineSource {
                         )
                     })
             for part in parts { rows.absorb(part) }
+        } else {
+            try database.query(check, table: name, onCheckRow)
         }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
