@@ -322,10 +322,8 @@ public final class Database: @unchecked Sendable {
     ) throws {
         do {
             _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger, onRow).wait()
-        } catch let e as DatabaseError {
-            throw e
         } catch {
-            throw Database.classify(error, url: url, table: table)
+            throw classified(error, table: table)
         }
     }
 
@@ -343,12 +341,15 @@ public final class Database: @unchecked Sendable {
             do {
                 _ = try future.wait()
             } catch {
-                if failure == nil {
-                    failure = error as? DatabaseError ?? Database.classify(error, url: w.database.url, table: w.table)
-                }
+                if failure == nil { failure = w.database.classified(error, table: w.table) }
             }
         }
         if let failure { throw failure }
+    }
+
+    /// A statement's failure as a DESIGN §10 case (a `DatabaseError` thrown by a row's handler as it is).
+    func classified(_ error: any Error, table: String?) -> DatabaseError {
+        error as? DatabaseError ?? Database.classify(error, url: url, table: table)
     }
 
     /// Runs statements in one transaction, in order, discarding any rows; on any failure the transaction is
@@ -460,6 +461,14 @@ enum Cells {
         case .bool: return b.getInteger(at: b.readerIndex, as: UInt8.self) == 1 ? "true" : "false"
         default: return String(buffer: b)
         }
+    }
+
+    /// A risk cell's level, parsed from its bytes as the CSV readers parse it (empty: none); nil for a word that is
+    /// not a level.
+    static func risk(_ b: ByteBuffer) -> RiskLevel? {
+        b.readableBytes == 0
+            ? RiskLevel.none
+            : b.withUnsafeReadableBytes { RiskLevel.parse($0.bindMemory(to: UInt8.self).baseAddress!, $0.count) }
     }
 
     /// A `bigint` (a count).

@@ -209,11 +209,7 @@ public struct DatabaseSource: Sendable {
         let query = "SELECT \(select) FROM \(tables.qualified(table))"
         let csv = Box<[UInt8]>([])
         csv.value.reserveCapacity(1 << 16)
-        for (k, c) in cols.enumerated() {
-            if k > 0 { csv.value.append(UInt8(ascii: ",")) }
-            ResultTable.appendCSVField(c.name, to: &csv.value)
-        }
-        csv.value.append(UInt8(ascii: "\n"))
+        ResultTable.appendCSVRow(cols.map(\.name), to: &csv.value)
         try database.query(query, table: name) { row in
             for (k, cell) in row.enumerated() {
                 if k > 0 { csv.value.append(UInt8(ascii: ",")) }
@@ -228,16 +224,18 @@ public struct DatabaseSource: Sendable {
         }
         csv.value = []
         defer { try? FileManager.default.removeItem(atPath: path) }
+        // A defect names its row by its key: the cells are read again as text (a defect is the rare case).
+        func located(_ errors: [InputError]) throws -> DatabaseError {
+            let rows = try database.rows(query, table: name)
+            return DatabaseSource.located(
+                errors, count: errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
+        }
         do {
             return try read(path, name)
         } catch let e as InputErrors {
-            // The cells, as text, to name the defect's row by its key (read again: a defect is the rare case).
-            let rows = try database.rows(query, table: name)
-            throw DatabaseSource.located(
-                e.errors, count: e.errors.count, rows: rows, columns: cols.map(\.name), key: key, table: name)
+            throw try located(e.errors)
         } catch let e as InputError {
-            let rows = try database.rows(query, table: name)
-            throw DatabaseSource.located([e], count: 1, rows: rows, columns: cols.map(\.name), key: key, table: name)
+            throw try located([e])
         }
     }
 
@@ -476,12 +474,7 @@ public struct DatabaseTimeline: TimelineSource {
                 }
                 let i = rows.row(a, latest)
                 if hasRisk {
-                    var level: RiskLevel? = RiskLevel.none
-                    if let b = riskCell.bytes, b.readableBytes > 0 {
-                        level = b.withUnsafeReadableBytes { p in
-                            RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count)
-                        }
-                    }
+                    let level: RiskLevel? = riskCell.bytes.map(Cells.risk) ?? RiskLevel.none
                     guard let level else {
                         rows.defects.add(
                             .badValue(
@@ -510,27 +503,26 @@ public struct DatabaseTimeline: TimelineSource {
                 }
             }
         }
-        var ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
-        // A server that takes no more connections (max_connections nearly used) gets the one query instead.
-        let connections = ranges.isEmpty ? nil : try? ranges.map { _ in try Database(database.url) }
-        if connections == nil { ranges = [] }
-        if let connections, ranges.count >= 2 {
-            // The accounts in ranges, each range's as-of query on a connection of its own with a serial plan,
-            // beside the check: the server's cores each take a range's joins and groupings, where one query's
-            // plan runs its first join on both and the rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
-            for c in connections { try? c.query("SET max_parallel_workers_per_gather = 0") }
-            let parts = ranges.map { _ in PushDownRows(factors: nf) }
+        // The account ranges (none, or two), each with a connection of its own; a server that takes no more
+        // connections (max_connections nearly used) gets the one query instead.
+        let ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
+        let split =
+            (try? ranges.map { (range: $0, database: try Database(database.url), rows: PushDownRows(factors: nf)) })
+            ?? []
+        if split.isEmpty {
+            try database.query(check, table: name, onCheckRow)
+        } else {
+            // Each range's as-of query on its connection with a serial plan, beside the check: the server's cores
+            // each take a range's joins and groupings, where one query's plan runs its first join on both and the
+            // rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
+            for part in split { try? part.database.query("SET max_parallel_workers_per_gather = 0") }
             try Database.concurrently(
                 [(database, check, name, onCheckRow)]
-                    + ranges.indices.map { k in
-                        (
-                            connections[k], PushDown.asOfQuery(dates, timeline: q, tables: tables, accounts: ranges[k]),
-                            name, take(into: parts[k])
-                        )
+                    + split.map { part in
+                        let sql = PushDown.asOfQuery(dates, timeline: q, tables: tables, accounts: part.range)
+                        return (part.database, sql, name, take(into: part.rows))
                     })
-            for part in parts { rows.absorb(part) }
-        } else {
-            try database.query(check, table: name, onCheckRow)
+            for part in split { rows.absorb(part.rows) }
         }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
@@ -541,7 +533,7 @@ public struct DatabaseTimeline: TimelineSource {
             var none = NullSink()
             _ = try stream(into: &none)
         }
-        if ranges.count < 2 {
+        if split.isEmpty {
             try database.query(PushDown.asOfQuery(dates, timeline: q, tables: tables), table: name, take(into: rows))
         }
         try rows.defects.throwIfAny()
@@ -604,10 +596,7 @@ public struct DatabaseTimeline: TimelineSource {
             }
             var risk = RiskLevel.none.rawValue
             if hasRisk, let b = riskCell.bytes {
-                let level = b.withUnsafeReadableBytes { p in
-                    RiskLevel.parse(p.bindMemory(to: UInt8.self).baseAddress!, p.count)
-                }
-                guard let level else {
+                guard let level = Cells.risk(b) else {
                     st.defects.add(
                         .badValue(
                             table: table, key: "account_id=\(id), date=\(Day.format(day))", column: riskName,

@@ -23,14 +23,18 @@ public struct ResultTable: Sendable {
     public func csv() -> String {
         var out: [UInt8] = []
         out.reserveCapacity((rows.count + 1) * max(1, columns.count) * 8)
-        for r in [columns] + rows {
-            for (k, cell) in r.enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                ResultTable.appendCSVField(cell, to: &out)
-            }
-            out.append(UInt8(ascii: "\n"))
-        }
+        ResultTable.appendCSVRow(columns, to: &out)
+        for r in rows { ResultTable.appendCSVRow(r, to: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One CSV row: the fields (as `appendCSVField(_:to:)`) separated by commas, then an LF.
+    public static func appendCSVRow(_ cells: [String], to out: inout [UInt8]) {
+        for (k, cell) in cells.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            appendCSVField(cell, to: &out)
+        }
+        out.append(UInt8(ascii: "\n"))
     }
 
     /// One CSV field, quoted when it holds a comma, a quote or a line break.
