@@ -159,15 +159,18 @@ public enum Scorer {
         let versionIds = history?.versions.map(\.id)
 
         // The accounts of a date in fixed chunks (by their sorted order), scored on two threads when there are
-        // many, and joined in chunk order: the rows and counts are those of one pass.
+        // many, and joined in chunk order: the rows and counts are those of one pass. Each chunk initializes the
+        // rows of its accounts' own region of the result; the regions are then closed up by moving the rows
+        // (no copy of their strings and arrays, as appending each chunk's array would make).
         nonisolated(unsafe) let states = acc  // read only while the chunks run
         let firstDate = dates.first
         final class Chunk: @unchecked Sendable {
-            var rows: [ScoreRow] = []
+            var rows = 0
             var missing = 0, noWeight = 0, unknownSegment = 0
         }
-        @Sendable func scoreChunk(_ d: Int32, _ k: Int, _ v: Int, _ range: Range<Int>, into out: Chunk) {
-            out.rows.reserveCapacity(range.count)
+        @Sendable func scoreChunk(
+            _ d: Int32, _ k: Int, _ v: Int, _ range: Range<Int>, into out: Chunk, at slots: DisjointSlots<ScoreRow>
+        ) {
             for a in order[range] {
                 let id = ids[a]
                 let segment = accounts.flatMap { t in t.row(of: id).map { t.segment[$0] } }
@@ -180,52 +183,71 @@ public enum Scorer {
                 guard let r = engine.score(states.state(account: a, query: k)) else { out.missing += 1; continue }
                 if r.score == nil { out.noWeight += 1 }
                 let prevDay = d - Int32(engine.rules.period)
-                let prevState = states.state(account: a, query: states.queryIndex(prevDay)!)
                 // A period before: as shown then (under the version in force then), and under today's version.
-                let prevSame = engine.score(prevState)
+                // Only the score (and its band) is shown: `scoreOnly` forms it by the same sums in the same order
+                // as `score(_:)`, from the state's values in place (no state, no drill-down built).
+                let prevInputs = states.scoringInputs(account: a, query: states.queryIndex(prevDay)!)
+                func prevScore(_ e: ScoreEngine) -> Double? {
+                    guard let (risk, values) = prevInputs else { return nil }
+                    return values.withUnsafeBufferPointer { b in
+                        b.baseAddress.flatMap { e.scoreOnly($0, risk: risk) } ?? e.scoreOnly([], risk: risk)
+                    }
+                }
+                let prevSame = prevScore(engine)
                 let pv = versionAt(prevDay)
                 let prevEngine = pv == v ? engine : engineOf(pv)
-                let prev = pv == v ? prevSame : prevEngine.score(prevState)
+                let prev = pv == v ? prevSame : prevScore(prevEngine)
                 // The engine's slots say where each of its factors sits among the union columns.
                 var pts = [Double?](repeating: nil, count: factorNames.count)
                 for (i, j) in engine.slots.enumerated() where j >= 0 { pts[j] = r.points[i] }
-                func delta(_ p: AccountScore?) -> Double? {
-                    (r.score != nil && p?.score != nil) ? r.score! - p!.score! : nil
+                func delta(_ p: Double?) -> Double? { (r.score != nil && p != nil) ? r.score! - p! : nil }
+                func band(_ score: Double?, _ e: ScoreEngine) -> String? {
+                    score.map { e.rules.bands[e.rules.bandIndex($0)].name }
                 }
                 var row = ScoreRow(
                     accountId: id, asOf: d, segment: segment, result: r,
                     band: r.bandIndex.map { engine.rules.bands[$0].name },
-                    change: delta(prev), previousScore: prev?.score,
-                    previousBand: prev?.bandIndex.map { prevEngine.rules.bands[$0].name }, points: pts)
+                    change: delta(prev), previousScore: prev, previousBand: band(prev, prevEngine), points: pts)
                 row.configVersion = versionIds?[v]
                 row.changeSameConfig = delta(prevSame)
-                row.previousScoreSameConfig = prevSame?.score
-                row.previousBandSameConfig = prevSame?.bandIndex.map { engine.rules.bands[$0].name }
-                out.rows.append(row)
+                row.previousScoreSameConfig = prevSame
+                row.previousBandSameConfig = band(prevSame, engine)
+                (slots.base + out.rows).initialize(to: row)  // within the chunk's region (one row per account)
+                out.rows += 1
             }
         }
-        var rows: [ScoreRow] = []
-        rows.reserveCapacity(ids.count * dates.count)
         var notYet: [Int] = []
         var noWeight = 0
         var unknownSegment = 0
         let parts = order.count < 20_000 ? 1 : 8
-        for d in dates {
-            let k = acc.queryIndex(d)!
-            let v = versionAt(d)
-            let chunks = (0..<parts).map { _ in Chunk() }
-            let work: @Sendable (Int) -> Void = { t in
-                scoreChunk(d, k, v, (order.count * t / parts)..<(order.count * (t + 1) / parts), into: chunks[t])
+        let rows = [ScoreRow](unsafeUninitializedCapacity: order.count * dates.count) { buffer, initialized in
+            guard let base = buffer.baseAddress else {  // no account: nothing scored
+                notYet = dates.map { _ in 0 }
+                return
             }
-            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
-            var missing = 0
-            for c in chunks {
-                rows.append(contentsOf: c.rows)
-                missing += c.missing
-                noWeight += c.noWeight
-                unknownSegment += c.unknownSegment
+            for d in dates {
+                let k = acc.queryIndex(d)!
+                let v = versionAt(d)
+                let chunks = (0..<parts).map { _ in Chunk() }
+                let free = base + initialized  // room for one row per account from here
+                let region = DisjointSlots(base: free)
+                let work: @Sendable (Int) -> Void = { t in
+                    let range = (order.count * t / parts)..<(order.count * (t + 1) / parts)
+                    scoreChunk(d, k, v, range, into: chunks[t], at: DisjointSlots(base: region.base + range.lowerBound))
+                }
+                if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                var missing = 0
+                for (t, c) in chunks.enumerated() {
+                    // Regions may overlap once moved down: moveInitialize allows that.
+                    (base + initialized).moveInitialize(
+                        from: free + order.count * t / parts, count: c.rows)
+                    initialized += c.rows
+                    missing += c.missing
+                    noWeight += c.noWeight
+                    unknownSegment += c.unknownSegment
+                }
+                notYet.append(missing)
             }
-            notYet.append(missing)
         }
         if unknownSegment > 0 {
             diagnostics.append(
