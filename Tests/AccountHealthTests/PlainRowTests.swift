@@ -55,6 +55,13 @@ import Testing
         t += "A6,2024-01-01,0.0000000000000000000001,1.00000000000000000000001,,HIGH\n"
         t += "A6,2024-01-08,-,.,,\n".replacingOccurrences(of: "-,.,", with: ",,")
         t += "A7,2024-01-01,   ,\t,,\n"
+        // Ids and words longer than a word of 8 bytes (the cells are scanned 8 bytes at a time): plain, quoted,
+        // with a non-ASCII letter or a carriage return past the first word, blanks around a risk word.
+        t += "ACCOUNT-0000000042,2024-01-01,1,2,,low\n"
+        t += "\"ACCOUNT-0000000042\",2024-01-08,3,4,,\n"
+        t += "ACCOUNT-0000000Ä43,2024-01-01,1,2,,\n"
+        t += "ACCOUNT-0000000044,2024-01-01,1,2,,medium\r\n"
+        t += "A8,2024-01-01,1,2,,    medium    \n"
         t += "A7,2024-01-08,3,4,,"  // no newline at the end of the file
         return t
     }()
@@ -63,7 +70,7 @@ import Testing
         let dir = TempDir()
         let p = dir.write("timeline.csv", Self.odd)
         let general = outcome(read(p, plain: false)), fast = outcome(read(p, plain: true))
-        #expect(general.count == 17, "\(general)")  // the summary and 16 rows: a valid file
+        #expect(general.count == 22, "\(general)")  // the summary and 21 rows: a valid file
         #expect(fast == general)
         // Read in two halves as well (the second half starts mid-file, with its own fast path).
         #expect(outcome(read(p, plain: true, threshold: 1)) == outcome(read(p, plain: false, threshold: 1)))
@@ -94,6 +101,8 @@ import Testing
         "A1,2024-01-08,1,2,,,\n",  // one field more
         "A1,2024-01-01,1,2,,\n",  // a duplicate of the plain row
         "A1,2024-01-08,\"1\"x,2,,\n",  // text after a closing quote
+        "ACCOUNT-0001\"x,2024-01-08,1,2,,\n",  // a quote inside an unquoted id, past its first 8 bytes
+        "A1,2024-01-08,1,2,,very-high-risk\n",  // a long word that is no risk level
         "A1,2024-01-08,nan,inf,,\n",  // not finite
         "\u{FF}\u{FE},2024-01-08,1,2,,\n",  // not UTF-8 (written as such below)
     ])

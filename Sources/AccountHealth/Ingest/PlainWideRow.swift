@@ -9,6 +9,8 @@ struct PlainWideRow {
     private let roles: UnsafeMutablePointer<Int32>
     let width: Int
     let delimiter: UInt8
+    /// The delimiter in every byte of a word.
+    private let stopWord: UInt64
     static let other: Int32 = -1, account: Int32 = -2, date: Int32 = -3, risk: Int32 = -4
 
     /// The fields of one accepted row.
@@ -21,6 +23,7 @@ struct PlainWideRow {
     init(width: Int, delimiter: UInt8, account: Int, date: Int, risk: Int, factorColumns: [Int]) {
         self.width = width
         self.delimiter = delimiter
+        stopWord = Self.ones &* UInt64(delimiter)
         roles = .allocate(capacity: max(1, width))
         roles.initialize(repeating: PlainWideRow.other, count: max(1, width))
         roles[account] = PlainWideRow.account
@@ -30,6 +33,18 @@ struct PlainWideRow {
     }
 
     func deallocate() { roles.deallocate() }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    private static let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A, quotes: UInt64 = 0x2222_2222_2222_2222
+    private static let returns: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+
+    /// The high bit of each byte of `x` that equals the byte of `pattern` (SWAR zero-byte test). Exact up to the
+    /// first such byte in memory order; a byte after it may be marked falsely (a borrow), never one before it.
+    @inline(__always)
+    static func bytesEqual(_ x: UInt64, _ pattern: UInt64) -> UInt64 {
+        let v = x ^ pattern
+        return (v &- ones) & ~v & highs
+    }
 
     /// Reads the row at `b` (`count` bytes buffered, a newline at `b[count]`): the bytes it took, newline
     /// included, or 0 when the row is not plain or not whole in the buffer. Factor values go to `values` (NaN
@@ -78,9 +93,26 @@ struct PlainWideRow {
                 }
                 i = k
             } else {
-                // To the cell's end; a quote or a carriage return anywhere leaves the row to the general path.
+                // To the cell's end; a quote, a carriage return or a non-ASCII byte anywhere leaves the row to the
+                // general path. Eight bytes at a time while they are buffered, then byte by byte.
                 var k = i
                 var unusual: UInt8 = 0
+                while k &+ 8 <= count {
+                    let x = UInt64(littleEndian: UnsafeRawPointer(b + k).loadUnaligned(as: UInt64.self))
+                    let stop = Self.bytesEqual(x, stopWord) | Self.bytesEqual(x, Self.newlines)
+                    let odd = Self.bytesEqual(x, Self.quotes) | Self.bytesEqual(x, Self.returns) | (x & Self.highs)
+                    if stop == 0 {
+                        if odd != 0 { return 0 }
+                        k &+= 8
+                        continue
+                    }
+                    // The first stop byte is exact (a false mark only follows a true one); an odd byte marked
+                    // before it is a true one or follows one.
+                    let before = stop.trailingZeroBitCount &- 7  // bits of the bytes before the stop byte
+                    if odd & ((1 << UInt64(before)) &- 1) != 0 { return 0 }
+                    k &+= before >> 3
+                    break
+                }
                 while case let x = b[k], x != d && x != 0x0A {
                     unusual |= (x == 0x22 || x == 0x0D || x >= 0x80) ? 1 : 0
                     k &+= 1
