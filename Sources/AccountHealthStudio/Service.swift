@@ -58,11 +58,12 @@ public final class LiveStudio: Sendable {
 }
 
 /// The `/metrics` counters (Prometheus text format, swift-prometheus): requests by route and status, their
-/// durations by route, and the size of the dataset served.
+/// durations by route, the requests being answered now, and the size of the dataset served.
 public final class StudioMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let accounts: Gauge
     private let timelineRows: Gauge
+    private let inFlight: Gauge
     /// The upper bounds of the duration histogram's buckets.
     static let buckets: [Duration] = [
         .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -80,10 +81,18 @@ public final class StudioMetrics: Sendable {
             descriptor: .init(
                 namespace: "healthscore", subsystem: "dataset", metricName: "timeline_rows", unitName: "",
                 helpText: "Timeline rows in the dataset served"))
+        inFlight = registry.makeGauge(
+            descriptor: .init(
+                namespace: "healthscore", subsystem: "http", metricName: "requests_in_flight", unitName: "",
+                helpText: "HTTP requests being answered now (a request for /metrics counts itself)"))
     }
 
-    /// Counts one answered request.
+    /// Counts one request begun (in flight until `record`).
+    func began() { inFlight.increment() }
+
+    /// Counts one answered request (no longer in flight).
     func record(route: String, status: Int, seconds: Double) {
+        inFlight.decrement()
         registry.makeCounter(
             descriptor: .init(
                 namespace: "healthscore", subsystem: "http", metricName: "requests", unitName: "total",
@@ -119,6 +128,7 @@ struct AccessLogMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let start = ContinuousClock.now
         var status = 500
+        metrics.began()
         defer {
             let seconds = (ContinuousClock.now - start).seconds
             // Hummingbird names an unmatched path "NotFound"; a route is always a pattern from "/".
