@@ -17,7 +17,8 @@ struct Serve: AsyncParsableCommand {
             every request needs Authorization: Bearer <token> (or open a page once with ?token=<token>, which sets
             a cookie). The token is never a flag value and never printed. The data is never written; with a token
             and --configs DIR, the tuner saves new configuration versions into that folder, the only place the
-            studio writes (DESIGN §15). Ctrl-C or SIGTERM stops it, after the requests in flight (up to 10 s).
+            studio writes (DESIGN §15). Ctrl-C or SIGTERM stops it, after the requests in flight (up to
+            --stop-timeout seconds, 10 by default).
 
             As a team's service (DESIGN §11): --tls-cert and --tls-key serve HTTPS; GET /healthz answers without
             the token ({"status", "loaded_at", "accounts"}); GET /metrics answers Prometheus's text format (behind
@@ -46,6 +47,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
     var tlsKey: String?
     @Flag(help: "No access-log line per request on stderr.") var noAccessLog = false
+    @Option(
+        help: ArgumentHelp(
+            "Seconds SIGTERM or Ctrl-C waits for the requests in flight before the server stops.",
+            valueName: "seconds"))
+    var stopTimeout = 10
 
     /// The token, from the environment (a secret is never a flag value, so it shows in no process list).
     var token: String? {
@@ -63,6 +69,7 @@ struct Serve: AsyncParsableCommand {
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if !(1...3600).contains(stopTimeout) { throw ValidationError("--stop-timeout must be from 1 to 3600 seconds") }
     }
 
     /// The dataset, as at start and at each reload: --configs names the folder the tuner saves versions into;
@@ -119,11 +126,11 @@ struct Serve: AsyncParsableCommand {
             }
         }
         hangUp.resume()
-        // SIGINT or SIGTERM: no new connection, the requests in flight answered, for up to 10 s.
+        // SIGINT or SIGTERM: no new connection, the requests in flight answered, for up to --stop-timeout seconds.
         var config = ServiceGroupConfiguration(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: Logger(label: "healthscore.serve") { _ in SwiftLogNoOpLogHandler() })
-        config.maximumGracefulShutdownDuration = .seconds(10)
+        config.maximumGracefulShutdownDuration = .seconds(stopTimeout)
         try await ServiceGroup(configuration: config).run()
         hangUp.cancel()
     }
