@@ -189,8 +189,9 @@ public enum Scorer {
                 let prevInputs = states.scoringInputs(account: a, query: states.queryIndex(prevDay)!)
                 func prevScore(_ e: ScoreEngine) -> Double? {
                     guard let (risk, values) = prevInputs else { return nil }
+                    // No values (no factor in the states) has no base address, and no slot to read.
                     return values.withUnsafeBufferPointer { b in
-                        b.baseAddress.flatMap { e.scoreOnly($0, risk: risk) } ?? e.scoreOnly([], risk: risk)
+                        b.baseAddress.map { e.scoreOnly($0, risk: risk) } ?? e.scoreOnly([], risk: risk)
                     }
                 }
                 let prevSame = prevScore(engine)
