@@ -103,6 +103,7 @@ public enum Observations {
         var accountIndex = [Int](repeating: -1, count: summary.accounts.count)
         var accountIds: [String] = []
         var sets: [ObservationSet] = []
+        let nfac = factorNames.count
         for h in options.horizons {
             var cols = [[Double]](repeating: [], count: p)
             var y: [Double] = [], account: [Int] = [], days: [Int32] = [], lines: [Int] = [], risk: [UInt8] = []
@@ -110,31 +111,35 @@ public enum Observations {
             var dropped = 0, noHistory = 0
             var row = [Double](repeating: 0, count: p)
             var code: Int32? = nil
-            for i in 0..<outcomes.count {
-                let id = outcomes.accountIds[i]
-                // An account's outcomes are neighbours: its code is looked up once per run of them.
-                if i == 0 || id != outcomes.accountIds[i - 1] { code = summary.accounts.lookup(id) }
-                let q = outcomes.day[i] - Int32(h)
-                guard let code, let k = acc.queryIndex(account: Int(code), q),
-                    let (level, values, trends) = observed(acc, account: Int(code), query: k)
-                else {
-                    noHistory += 1  // not observed (DESIGN §13): counted, never filled
-                    continue
+            // The states are read in place: a cell's risk and values, no state built (unless a trend is asked).
+            acc.withStates { cellOf, risks, values in
+                for i in 0..<outcomes.count {
+                    let id = outcomes.accountIds[i]
+                    // An account's outcomes are neighbours: its code is looked up once per run of them.
+                    if i == 0 || id != outcomes.accountIds[i - 1] { code = summary.accounts.lookup(id) }
+                    guard let code, let cell = cellOf(Int(code), outcomes.day[i] - Int32(h)) else {
+                        noHistory += 1  // not observed (DESIGN §13): counted, never filled
+                        continue
+                    }
+                    let trends = acc.trends(cell: cell)
+                    var anyMissing = false
+                    for j in 0..<p {
+                        let v = j < nfac ? values[cell &* nfac &+ j] : trends![j - nfac]
+                        row[j] = v
+                        if v.isNaN { missing[j] += 1; anyMissing = true }
+                    }
+                    if anyMissing && !options.keepMissing { dropped += 1; continue }
+                    for j in 0..<p { cols[j].append(row[j]) }
+                    y.append(outcomes.churned[i] ? 1 : 0)
+                    risk.append((RiskLevel(rawValue: risks[cell]) ?? .none).rawValue)  // unspecified → none
+                    if accountIndex[Int(code)] < 0 {
+                        accountIndex[Int(code)] = accountIds.count
+                        accountIds.append(id)
+                    }
+                    account.append(accountIndex[Int(code)])
+                    days.append(outcomes.day[i])
+                    lines.append(outcomes.line[i])
                 }
-                var anyMissing = false
-                for j in 0..<p {
-                    let v = j < factorNames.count ? values[values.startIndex + j] : trends![j - factorNames.count]
-                    row[j] = v
-                    if v.isNaN { missing[j] += 1; anyMissing = true }
-                }
-                if anyMissing && !options.keepMissing { dropped += 1; continue }
-                for j in 0..<p { cols[j].append(row[j]) }
-                y.append(outcomes.churned[i] ? 1 : 0)
-                risk.append(level.rawValue)
-                if accountIndex[Int(code)] < 0 { accountIndex[Int(code)] = accountIds.count; accountIds.append(id) }
-                account.append(accountIndex[Int(code)])
-                days.append(outcomes.day[i])
-                lines.append(outcomes.line[i])
             }
             let n = y.count
             var storage: [Double] = []
@@ -148,17 +153,6 @@ public enum Observations {
                     missing: missing, noHistory: noHistory))
         }
         return sets
-    }
-
-    /// What an observation reads of a state: its risk, its values in place and, with a trend window, the trends
-    /// (the state is built only then); nil when the account has no row by the date.
-    static func observed(
-        _ acc: AsOfAccumulator, account: Int, query k: Int
-    ) -> (risk: RiskLevel, values: ArraySlice<Double>, trends: [Double]?)? {
-        guard acc.trendDays != nil else { return acc.scoringInputs(account: account, query: k).map { ($0, $1, nil) } }
-        let state = acc.state(account: account, query: k)
-        guard state.latestRowDay != nil else { return nil }
-        return (state.risk, state.values[...], state.trends)
     }
 
     /// The factors a model uses: the configuration's, or with none every numeric column of a wide timeline.

@@ -278,23 +278,28 @@ public struct OutcomesTable: Sendable {
         var t = OutcomesTable(file: file)
         var errors = ErrorCollector()
         var cells: CellReader! = nil
-        var h: HeaderMap! = nil
+        // The columns' indices, looked up once (not a hashed name per row).
+        var idColumn = 0, dateColumn = 0, oi = 0
+        var arrColumn: Int? = nil
         try reader.read(
             header: { header in
-                h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
+                let h = try HeaderMap(header, file: file, required: ["account_id", "date", "outcome"])
                 cells = CellReader(file: file, header: h)
+                idColumn = h["account_id"]!
+                dateColumn = h["date"]!
+                oi = h["outcome"]!
+                arrColumn = h["arr"]
             }, onError: { errors.add($0) },
             record: { rec in
                 let before = errors.count
-                let id = cells.text(rec, h["account_id"]!, required: true, &errors)
-                let dcell = cells.date(rec, h["date"]!, &errors)
+                let id = cells.text(rec, idColumn, required: true, &errors)
+                let dcell = cells.date(rec, dateColumn, &errors)
                 var day: Int32? = nil
                 if case .some(.some(let d)) = dcell {
                     day = d
                 } else if case .some(.none) = dcell {
-                    errors.add(InputError(.invalidDate, cells.loc(rec, h["date"]!), "date is empty"))
+                    errors.add(InputError(.invalidDate, cells.loc(rec, dateColumn), "date is empty"))
                 }
-                let oi = h["outcome"]!
                 // The two words read from the bytes; anything else (other cases of Unicode, escapes, a wrong
                 // word) goes through the text, which also reports it.
                 var churned: Bool? = rec.fields[oi].hasEscapes ? nil : outcomeWord(rec.pointer(oi), rec.length(oi))
@@ -311,7 +316,7 @@ public struct OutcomesTable: Sendable {
                     }
                 }
                 var arr: Double? = nil
-                if let ai = h["arr"], let v = cells.number(rec, ai, &errors) {
+                if let ai = arrColumn, let v = cells.number(rec, ai, &errors) {
                     if let x = v, x < 0 {
                         errors.add(
                             InputError(

@@ -90,7 +90,17 @@ public struct AsOfAccumulator: TimelineSink {
     /// Per-account mode: each account id's own query dates (accounts not listed keep nothing).
     public init(queryDaysByAccount: [String: [Int32]], factors: [String], trendDays: Int? = nil) {
         self.queryDays = []
-        self.perAccount = queryDaysByAccount.mapValues { Array(Set($0)).sorted() }
+        // Each account's distinct days in order: sorted, then neighbours that repeat dropped (no set per account).
+        self.perAccount = queryDaysByAccount.mapValues { days in
+            var d = days.sorted()
+            var kept = 0
+            for i in d.indices where i == 0 || d[i] != d[kept - 1] {
+                d[kept] = d[i]
+                kept += 1
+            }
+            d.removeLast(d.count - kept)
+            return d
+        }
         self.wanted = factors
         self.trendDays = trendDays
         setLists([[]])
@@ -310,24 +320,27 @@ public struct AsOfAccumulator: TimelineSink {
     public func state(account: Int, query k: Int) -> AsOfState {
         let cell = cellStart[account] + k
         let nf = wanted.count
-        var trends: [Double]? = nil
-        if trendDays != nil {
-            trends = (0..<nf).map { f in
-                let o = (cell * nf + f) * 5
-                let n = trendSums[o], st = trendSums[o + 1], sx = trendSums[o + 2], stt = trendSums[o + 3],
-                    stx = trendSums[o + 4]
-                let den = n * stt - st * st
-                // Least-squares slope per day, reported per 30 days; undefined with fewer than two dates.
-                return n >= 2 && den > 1e-12 * max(1, n * stt) ? 30 * (n * stx - st * sx) / den : .nan
-            }
-        }
         return AsOfState(
             asOf: lists[listOf[account]][k],
             latestRowDay: rowDays[cell] == AsOfAccumulator.noDay ? nil : rowDays[cell],
             risk: RiskLevel(rawValue: risks[cell]) ?? .none,  // unspecified → none
             values: Array(values[(cell * nf)..<(cell * nf + nf)]),
             valueDays: valueDays[(cell * nf)..<(cell * nf + nf)].map { $0 == AsOfAccumulator.noDay ? nil : $0 },
-            trends: trends)
+            trends: trends(cell: cell))
+    }
+
+    /// A cell's trend per factor; nil without `trendDays`.
+    func trends(cell: Int) -> [Double]? {
+        guard trendDays != nil else { return nil }
+        let nf = wanted.count
+        return (0..<nf).map { f in
+            let o = (cell * nf + f) * 5
+            let n = trendSums[o], st = trendSums[o + 1], sx = trendSums[o + 2], stt = trendSums[o + 3],
+                stx = trendSums[o + 4]
+            let den = n * stt - st * st
+            // Least-squares slope per day, reported per 30 days; undefined with fewer than two dates.
+            return n >= 2 && den > 1e-12 * max(1, n * stt) ? 30 * (n * stx - st * sx) / den : .nan
+        }
     }
 
     /// What a score reads of a state (its risk, unspecified read as none, and its raw values in the order of
@@ -337,6 +350,40 @@ public struct AsOfAccumulator: TimelineSink {
         guard rowDays[cell] != AsOfAccumulator.noDay else { return nil }
         let nf = wanted.count
         return (RiskLevel(rawValue: risks[cell]) ?? .none, values[(cell * nf)..<(cell * nf + nf)])
+    }
+
+    /// Reads the states at many queries without copying a state or retaining a list per query (the
+    /// observations' loop): `body` gets a lookup from (account, query date) to the cell with a row by then, and
+    /// the cells' risks and values (a cell's values are `values[cell · factors ..< (cell + 1) · factors]`).
+    func withStates<R>(
+        _ body: (_ cell: (Int, Int32) -> Int?, _ risks: UnsafeBufferPointer<UInt8>, _ values: UnsafeBufferPointer<Double>)
+            throws -> R
+    ) rethrows -> R {
+        try flat.withUnsafeBufferPointer { flat in
+            try flatStart.withUnsafeBufferPointer { flatStart in
+                try listOf.withUnsafeBufferPointer { listOf in
+                    try cellStart.withUnsafeBufferPointer { cellStart in
+                        try rowDays.withUnsafeBufferPointer { rowDays in
+                            try risks.withUnsafeBufferPointer { risks in
+                                try values.withUnsafeBufferPointer { values in
+                                    let count = accountCount
+                                    return try body(
+                                        { a, day in
+                                            guard a >= 0, a < count, listOf[a] >= 0 else { return nil }
+                                            let lo = flatStart[listOf[a]], n = flatStart[listOf[a] + 1] - lo
+                                            let b = AsOfAccumulator.bucket(
+                                                UnsafeBufferPointer(rebasing: flat[lo..<(lo + n)]), day)
+                                            guard b < n, flat[lo + b] == day else { return nil }
+                                            let cell = cellStart[a] + b
+                                            return rowDays[cell] == AsOfAccumulator.noDay ? nil : cell
+                                        }, risks, values)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The index of a query date (global mode).
