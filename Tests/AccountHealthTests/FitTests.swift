@@ -164,6 +164,41 @@ import Testing
         #expect(relClose(r.intercept, u.coefficients[0], 1e-7))
     }
 
+    @Test func missingAsMeanIsTheFitOfTheFilledMatrixToTheBit() throws {
+        // Holes in two columns (one of them a third empty), a column with none: reading a NaN as its column's mean
+        // must give exactly the fit of the matrix filled beforehand, with no filled copy held.
+        var (x, y) = data(seed: 7, betas: [0.04, 0.02, -0.01])
+        for i in stride(from: 0, to: x.rows, by: 3) { x[i, 0] = .nan }
+        for i in stride(from: 1, to: x.rows, by: 11) { x[i, 2] = .nan }
+        var filled = x
+        for j in 0..<x.columns {
+            let present = x.column(j).filter { !$0.isNaN }
+            let m = present.reduce(0, +) / Double(present.count)
+            for i in 0..<x.rows where filled[i, j].isNaN { filled[i, j] = m }
+        }
+        let a = try ConstrainedLogistic().fit(x, y, names: ["a", "b", "c"], missingAsMean: true)
+        let b = try ConstrainedLogistic().fit(filled, y, names: ["a", "b", "c"])
+        #expect(a.coefficients.map(\.bitPattern) == b.coefficients.map(\.bitPattern))
+        #expect(a.intercept.bitPattern == b.intercept.bitPattern)
+        #expect(a.logLikelihood.bitPattern == b.logLikelihood.bitPattern)
+        #expect(a.coefficients[0] > 0)
+        // A column with no value at all reads as 0 (constant: it never joins the free set).
+        var empty = x
+        for i in 0..<x.rows { empty[i, 1] = .nan }
+        let e = try ConstrainedLogistic().fit(empty, y, names: ["a", "b", "c"], missingAsMean: true)
+        #expect(e.coefficients[1] == 0 && e.logLikelihood.isFinite)
+    }
+
+    @Test func sideWorkGivesItsResultOrErrorToEveryWait() throws {
+        let w = SideWork { (1...1000).reduce(0, +) }
+        #expect(try w.wait().get() == 500_500)
+        #expect(try w.wait().get() == 500_500)
+        struct Failure: Error {}
+        let f = SideWork { () throws -> Int in throw Failure() }
+        #expect(throws: Failure.self) { try f.wait().get() }
+        #expect(throws: Failure.self) { try f.wait().get() }
+    }
+
     @Test func simulatedWorldRecoversTheTrueOrdering() throws {
         let dir = "\(repoRoot)/datasets/simulated"
         let data = try DataFiles.directory(dir).load()

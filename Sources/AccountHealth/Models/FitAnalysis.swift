@@ -1,3 +1,5 @@
+import Foundation
+
 /// Cross-validated performance of the fitted model (k folds grouped by account).
 public struct CrossValidation: Sendable {
     /// The number of folds.
@@ -100,6 +102,10 @@ public enum FitAnalysis {
             throw InputError(
                 .invalidArgument, Location(file: "folds"), value: String(options.folds), "at least 2 folds are needed")
         }
+        // The weight suggestion (§13) reads only the observations: it runs on a thread of its own beside the
+        // logistic model and its folds, each of which sums in a fixed order (the same bits on any thread).
+        let side = rules.map { rules in SideWork { try suggest(obs, rules: rules, options: options) } }
+        defer { _ = side?.wait() }
         let design = MissingValues.treat(obs.x, names: obs.featureNames, y: obs.y, treatment: options.missing)
         let y = design.y, groups = design.rows.map { obs.account[$0] }
         let engine = LogisticRegression(penalty: options.penalty)
@@ -144,8 +150,8 @@ public enum FitAnalysis {
             brier: Metrics.brier(probability: oof, churned: y),
             foldAUC: foldAUC)
         var weights: WeightSuggestion? = nil
-        if let rules {
-            let (w, notes) = try suggest(obs, rules: rules, options: options)
+        if let side {
+            let (w, notes) = try side.wait().get()
             weights = w
             diagnostics += notes
         }
@@ -210,13 +216,7 @@ public enum FitAnalysis {
         let current = specs.map { totalW > 0 ? 100 * $0.weight / totalW : 0 }
         // The constrained logistic of §4 (missing points filled with their mean) is one of the starts.
         var starts: [[Double]] = []
-        var filled = problem.points
-        for j in 0..<filled.columns {
-            let col = filled.column(j).filter { !$0.isNaN }
-            let m = col.isEmpty ? 0 : col.reduce(0, +) / Double(col.count)
-            for i in 0..<filled.rows where filled[i, j].isNaN { filled[i, j] = m }
-        }
-        if let c = try? ConstrainedLogistic().fit(filled, problem.y, names: names),
+        if let c = try? ConstrainedLogistic().fit(problem.points, problem.y, names: names, missingAsMean: true),
             c.coefficients.contains(where: { $0 > 0 })
         {
             starts.append(c.coefficients)
@@ -285,5 +285,31 @@ public enum FitAnalysis {
         let h = q * Double(s.count - 1)
         let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+    }
+}
+
+/// Work started on a thread of its own at once; `wait` blocks until it ends and gives its result (any number of
+/// times). The thread has the scan's stack size (the models recurse little, but their frames hold buffers).
+final class SideWork<T: Sendable>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+
+    init(_ work: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            let r = Result { try work() }
+            lock.withLock { result = r }
+            done.signal()
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    /// The work's result, once it has ended.
+    func wait() -> Result<T, Error> {
+        if let r = lock.withLock({ result }) { return r }
+        done.wait()
+        done.signal()  // a later wait returns at once
+        return lock.withLock { result! }
     }
 }

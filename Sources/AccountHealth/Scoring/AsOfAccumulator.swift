@@ -356,8 +356,9 @@ public struct AsOfAccumulator: TimelineSink {
     /// observations' loop): `body` gets a lookup from (account, query date) to the cell with a row by then, and
     /// the cells' risks and values (a cell's values are `values[cell · factors ..< (cell + 1) · factors]`).
     func withStates<R>(
-        _ body: (_ cell: (Int, Int32) -> Int?, _ risks: UnsafeBufferPointer<UInt8>, _ values: UnsafeBufferPointer<Double>)
-            throws -> R
+        _ body: (
+            _ cell: (Int, Int32) -> Int?, _ risks: UnsafeBufferPointer<UInt8>, _ values: UnsafeBufferPointer<Double>
+        ) throws -> R
     ) rethrows -> R {
         try flat.withUnsafeBufferPointer { flat in
             try flatStart.withUnsafeBufferPointer { flatStart in
