@@ -44,6 +44,28 @@ import Testing
         #expect(abs(r.weights.reduce(0, +) - 100) < 1e-9)
     }
 
+    @Test func startsRunAtOnceGiveTheAnswerOfRunningThemInTurn() throws {
+        let (problem, _) = try scipyCase()
+        let current = [40.0, 20, 25, 15], extra = [10.0, 10, 70, 10]
+        let solver = ScoreFormLogistic(seed: 9)
+        let r = try solver.fit(problem, current: current, starts: [extra])
+        // Each start alone, in turn: the reached log-likelihoods in the starts' order, the best one's θ.
+        let o = Objective(problem)
+        var g = SeededGenerator(seed: 9 &+ 0x5C0E)
+        var weights = [extra, current, [1, 1, 1, 1]]
+        for _ in 0..<solver.randomStarts { weights.append((0..<4).map { _ in -_log(max(g.uniform(), 1e-300)) }) }
+        let alone = weights.map { o.minimize(from: o.start(weights: $0, k: 0.05), maxIterations: solver.maxIterations) }
+        #expect(r.startLogLikelihoods.map(\.bitPattern) == alone.map { (-$0.f).bitPattern })
+        var best = alone[0]
+        for a in alone.dropFirst() where a.f < best.f - 1e-12 * max(1, abs(a.f)) { best = a }
+        #expect(r.theta.map(\.bitPattern) == best.theta.map(\.bitPattern))
+        // A leading start that gives nothing is no start.
+        let none = try solver.fit(problem, current: current, leading: [{ nil }])
+        let plain = try solver.fit(problem, current: current)
+        #expect(none.starts == plain.starts && none.starts == 2 + solver.randomStarts)
+        #expect(none.theta.map(\.bitPattern) == plain.theta.map(\.bitPattern))
+    }
+
     @Test func theOptimumSatisfiesTheKKTConditions() throws {
         let (problem, _) = try scipyCase()
         let r = try ScoreFormLogistic().fit(problem, current: [25, 25, 25, 25])

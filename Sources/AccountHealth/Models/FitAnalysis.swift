@@ -214,15 +214,17 @@ public enum FitAnalysis {
         let names = specs.map(\.name)
         let totalW = specs.reduce(0) { $0 + $1.weight }
         let current = specs.map { totalW > 0 ? 100 * $0.weight / totalW : 0 }
-        // The constrained logistic of §4 (missing points filled with their mean) is one of the starts.
-        var starts: [[Double]] = []
-        if let c = try? ConstrainedLogistic().fit(problem.points, problem.y, names: names, missingAsMean: true),
-            c.coefficients.contains(where: { $0 > 0 })
-        {
-            starts.append(c.coefficients)
+        // The constrained logistic of §4 (missing points filled with their mean) is the first start, computed in
+        // its lane while the other starts run.
+        let points = problem.points, outcomes = problem.y
+        let constrained: @Sendable () -> [Double]? = {
+            guard let c = try? ConstrainedLogistic().fit(points, outcomes, names: names, missingAsMean: true),
+                c.coefficients.contains(where: { $0 > 0 })
+            else { return nil }
+            return c.coefficients
         }
         let solver = ScoreFormLogistic(seed: options.seed)
-        let full = try solver.fit(problem, current: current, starts: starts)
+        let full = try solver.fit(problem, current: current, leading: [constrained])
         if full.k == 0 {
             notes.append(
                 Diagnostic(
@@ -235,15 +237,27 @@ public enum FitAnalysis {
         // one is refitted per fold, from the full data's optimum.
         let folds = GroupedFolds(
             groups: obs.account, k: min(options.folds, Set(obs.account).count), seed: options.seed)
+        // The folds run at once (as many as there are cores), each deterministic; their AUCs are taken, and the
+        // first failure thrown, in fold order: the answer of running them in turn.
         var aucC: [Double] = [], aucS: [Double] = []
         let currentScores = problem.scores(weights: current, penalties: rules.riskPenalty)
-        for f in 0..<folds.k {
+        let foldAUCs = Lanes<Result<(current: Double?, suggested: Double?), Error>>(count: folds.k)
+        DispatchQueue.concurrentPerform(iterations: folds.k) { f in
             let tr = folds.train(f), te = folds.test(f)
             let yt = te.map { obs.y[$0] }
-            if let a = Metrics.auc(risk: te.map { -currentScores[$0] }, churned: yt) { aucC.append(a) }
-            let r = try solver.refit(problem.rows(tr), from: full, current: current)
-            let s = problem.rows(te).scores(weights: r.weights, penalties: r.penalties)
-            if let a = Metrics.auc(risk: s.map { -$0 }, churned: yt) { aucS.append(a) }
+            let a = Metrics.auc(risk: te.map { -currentScores[$0] }, churned: yt)
+            foldAUCs.set(
+                f,
+                Result {
+                    let r = try solver.refit(problem.rows(tr), from: full, current: current)
+                    let s = problem.rows(te).scores(weights: r.weights, penalties: r.penalties)
+                    return (a, Metrics.auc(risk: s.map { -$0 }, churned: yt))
+                }.mapError { $0 as Error })
+        }
+        for r in foldAUCs.values {
+            let (c, s) = try r.get()
+            if let c { aucC.append(c) }
+            if let s { aucS.append(s) }
         }
         var low: [Double]? = nil, high: [Double]? = nil, pLow: [Double]? = nil, pHigh: [Double]? = nil
         var replicates = 0

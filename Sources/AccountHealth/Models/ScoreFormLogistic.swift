@@ -1,3 +1,4 @@
+import Foundation
 import COpenBLAS
 
 /// The weights and risk penalties of the score exactly as DESIGN §3 computes it, fitted by maximum likelihood
@@ -121,28 +122,40 @@ public struct ScoreFormLogistic: Sendable {
     /// Fits from several starts (the given ones first, then the current, equal and random weights).
     /// `current` holds the configured weights (any scale). Throws without both outcomes.
     public func fit(_ problem: Problem, current: [Double], starts extra: [[Double]] = []) throws -> Result {
+        try fit(problem, current: current, leading: extra.map { w in { w } })
+    }
+
+    /// Fits from several starts: `leading`'s weights first (each computed in its own lane; nil drops that start),
+    /// then the current, equal and random weights. The starts run at once, as many as there are cores, each
+    /// deterministic; the best is chosen in the starts' order, so the answer is the one of running them in turn.
+    func fit(
+        _ problem: Problem, current: [Double], leading: [@Sendable () -> [Double]?]
+    ) throws -> Result {
         let n = problem.count, nf = problem.factors
         guard n > 0 else { throw ModelError.noObservations("no observation to fit the score's weights on") }
         let churns = problem.y.reduce(0, +)
         if churns == 0 || churns == Double(n) { throw ModelError.oneClass(churned: churns > 0, count: n) }
         let objective = Objective(problem)
-        var startWeights = extra
-        startWeights.append(current)
-        startWeights.append([Double](repeating: 1, count: nf))
+        var fixed = [current, [Double](repeating: 1, count: nf)]
         var g = SeededGenerator(seed: seed &+ 0x5C0E)
         for _ in 0..<randomStarts {
-            startWeights.append((0..<nf).map { _ in -_log(max(g.uniform(), 1e-300)) })
+            fixed.append((0..<nf).map { _ in -_log(max(g.uniform(), 1e-300)) })
+        }
+        let lanes = leading.count + fixed.count, limit = maxIterations
+        let ends = Lanes<(theta: [Double], f: Double, iterations: Int)?>(count: lanes)
+        let starts = fixed
+        DispatchQueue.concurrentPerform(iterations: lanes) { k in
+            let w = k < leading.count ? leading[k]() : starts[k - leading.count]
+            ends.set(k, w.map { objective.minimize(from: objective.start(weights: $0, k: 0.05), maxIterations: limit) })
         }
         var best: (theta: [Double], f: Double, iterations: Int)? = nil
         var reached: [Double] = []
-        for w in startWeights {
-            let theta0 = objective.start(weights: w, k: 0.05)
-            let r = objective.minimize(from: theta0, maxIterations: maxIterations)
+        for r in ends.values.compactMap({ $0 }) {
             reached.append(-r.f)
             if best == nil || r.f < best!.f - 1e-12 * max(1, abs(r.f)) { best = r }
         }
         return objective.result(
-            best!.theta, iterations: best!.iterations, starts: startWeights.count, reached: reached, current: current)
+            best!.theta, iterations: best!.iterations, starts: reached.count, reached: reached, current: current)
     }
 
     /// Refits from one start (`theta` of an earlier optimum): folds and bootstrap resamples.
