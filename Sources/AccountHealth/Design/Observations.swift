@@ -90,6 +90,10 @@ public enum Observations {
         let summary = try dataset.timeline.read(into: &acc)
         try requireFactors(factorNames, in: summary, configurationName: dataset.configurationName)
         acc.finish()
+        // Read only from here on, as a constant: a method called on the variable inside the loop's closure
+        // copied the whole accumulator (every array retained and released) per observation.
+        let states = acc
+        let withTrends = options.trendDays != nil
 
         var featureNames = factorNames
         var baseFactors = factorNames
@@ -112,7 +116,7 @@ public enum Observations {
             var row = [Double](repeating: 0, count: p)
             var code: Int32? = nil
             // The states are read in place: a cell's risk and values, no state built (unless a trend is asked).
-            acc.withStates { cellOf, risks, values in
+            states.withStates { cellOf, risks, values in
                 for i in 0..<outcomes.count {
                     let id = outcomes.accountIds[i]
                     // An account's outcomes are neighbours: its code is looked up once per run of them.
@@ -121,7 +125,7 @@ public enum Observations {
                         noHistory += 1  // not observed (DESIGN §13): counted, never filled
                         continue
                     }
-                    let trends = acc.trends(cell: cell)
+                    let trends = withTrends ? states.trends(cell: cell) : nil
                     var anyMissing = false
                     for j in 0..<p {
                         let v = j < nfac ? values[cell &* nfac &+ j] : trends![j - nfac]
