@@ -377,24 +377,20 @@ public struct TimelineReader: Sendable {
         let back = Half(sink: backSink, state: backState)
         let path = self.path, name = displayName, delimiter = self.delimiter, me = self
         let width = ctx.headerNames.count
-        let done = DispatchSemaphore(value: 0)
         // The other thread has no task-local values: it counts into the same progress explicitly.
         let progress = reader.progress
-        let thread = Thread {
+        reader.stopAt = split
+        reader.requireRows = false
+        let backWork = SideWork {
             back.run(
                 me, path: path, name: name, delimiter: delimiter, split: split, width: width, ctx: ctx,
                 progress: progress)
-            done.signal()
         }
-        thread.stackSize = 1 << 22
-        reader.stopAt = split
-        reader.requireRows = false
-        thread.start()
         var frontError: Error?
         do { try scanRows(reader: reader, ctx: ctx, state: &state, sink: &sink, findLinesOf: nil) } catch {
             frontError = error
         }
-        done.wait()
+        _ = backWork.wait()
         if let frontError { throw frontError }
         reader.stopAt = .max
         guard reader.position == split, let backReader = back.reader else {

@@ -301,29 +301,3 @@ public enum FitAnalysis {
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
     }
 }
-
-/// Work started on a thread of its own at once; `wait` blocks until it ends and gives its result (any number of
-/// times). The thread has the scan's stack size (the models recurse little, but their frames hold buffers).
-final class SideWork<T: Sendable>: @unchecked Sendable {
-    private var result: Result<T, Error>?
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-
-    init(_ work: @escaping @Sendable () throws -> T) {
-        let thread = Thread { [self] in
-            let r = Result { try work() }
-            lock.withLock { result = r }
-            done.signal()
-        }
-        thread.stackSize = 1 << 22
-        thread.start()
-    }
-
-    /// The work's result, once it has ended.
-    func wait() -> Result<T, Error> {
-        if let r = lock.withLock({ result }) { return r }
-        done.wait()
-        done.signal()  // a later wait returns at once
-        return lock.withLock { result! }
-    }
-}
