@@ -333,18 +333,41 @@ public final class Database: @unchecked Sendable {
     public static func concurrently(
         _ work: [(database: Database, sql: String, table: String?, onRow: @Sendable (PostgresRow) throws -> Void)]
     ) throws {
-        let running = work.map { w in
-            w.database.connection.query(PostgresQuery(unsafeSQL: w.sql), logger: w.database.logger, w.onRow)
-        }
-        var failure: (any Error)?
-        for (w, future) in zip(work, running) {
+        try Sent.wait(work.map { $0.database.send($0.sql, table: $0.table, $0.onRow) })
+    }
+
+    /// Sends one statement and returns at once: its rows go to `onRow` on the connection's thread as they
+    /// arrive, and `Sent.wait` waits for its end (which makes the rows' effects visible to the waiting thread).
+    public func send(
+        _ sql: String, table: String? = nil, _ onRow: @escaping @Sendable (PostgresRow) throws -> Void
+    ) -> Sent {
+        Sent(database: self, table: table, done: connection.query(PostgresQuery(unsafeSQL: sql), logger: logger, onRow))
+    }
+
+    /// A statement sent on a connection (`send`), running or done.
+    public struct Sent: Sendable {
+        let database: Database
+        let table: String?
+        let done: EventLoopFuture<PostgresQueryMetadata>
+
+        /// Waits for its end; its failure as a DESIGN §10 case.
+        public func wait() throws {
             do {
-                _ = try future.wait()
+                _ = try done.wait()
             } catch {
-                if failure == nil { failure = w.database.classified(error, table: w.table) }
+                throw database.classified(error, table: table)
             }
         }
-        if let failure { throw failure }
+
+        /// Waits for every one of them (a failed one does not leave the others running) and throws the first
+        /// failure in the order given.
+        public static func wait(_ sent: [Sent]) throws {
+            var failure: (any Error)?
+            for s in sent {
+                do { try s.wait() } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
+        }
     }
 
     /// A statement's failure as a DESIGN §10 case (a `DatabaseError` thrown by a row's handler as it is).

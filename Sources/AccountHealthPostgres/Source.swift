@@ -301,6 +301,8 @@ public struct DatabaseTimeline: TimelineSource {
     struct Cache {
         var range: (first: Int32, last: Int32)?? = nil
         var duplicatesChecked = false
+        /// A model's as-of read sent by `prepare`, until `read` takes it.
+        var sent: SentRanges? = nil
     }
 
     init(database: Database, tables: DatabaseTables, sql: TimelineSQL, name: String) {
@@ -362,6 +364,49 @@ public struct DatabaseTimeline: TimelineSource {
 
     // MARK: The push-down
 
+    /// Sends a model's as-of read before it is asked for (see `TimelineSource.prepare`): from
+    /// `splitFromAccounts` accounts in the outcomes table, its two account ranges' queries, each on a
+    /// connection of its own, split at the middle of the outcomes' account ids (found by the server in one short
+    /// query). They run while the caller reads the outcomes; `read` takes their rows, or sends its own queries
+    /// when the read asked for is another. Anything that fails here is left for the read to meet.
+    public func prepare(statesBeforeOutcomes horizons: [Int], factors: [String]) {
+        guard splitFromAccounts < .max, !horizons.isEmpty else { return }
+        let dates = PushDown.Dates.beforeOutcomes(horizons: horizons, through: nil)
+        let reader = AsOfRowReader(self, wanted: factors)
+        // Sent once: `Observations.build` tells again what its caller told before reading the outcomes.
+        if cache.withLockedValue({ $0.sent.map { $0.dates == dates && $0.factors == reader.factorNames } ?? false }) {
+            return
+        }
+        let o = tables.qualified(tables.outcomes)
+        guard
+            let found = try? database.rows(
+                """
+                SELECT COUNT(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY account_id)
+                  FROM (SELECT DISTINCT CAST(account_id AS TEXT) AS account_id FROM \(o)) AS ids
+                """),
+            let count = found.first?[0].flatMap({ Int($0) }), count >= max(2, splitFromAccounts),
+            let middle = found.first?[1]
+        else { return }
+        let ranges = [PushDown.AccountRange(from: nil, below: middle), PushDown.AccountRange(from: middle, below: nil)]
+        guard let split = try? ranges.map({ (range: $0, database: try Database(database.url)) }) else { return }
+        let parts = split.map { part in
+            DatabaseTimeline.serialPlan(part.database)
+            let rows = PushDownRows(factors: sql.factorColumns.count)
+            let query = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables, accounts: part.range)
+            return (database: part.database, rows: rows, sent: part.database.send(query, table: name, reader.onRow(into: rows)))
+        }
+        let sent = SentRanges(dates: dates, factors: reader.factorNames, parts: parts)
+        cache.withLockedValue { $0.sent = sent }
+    }
+
+    /// A connection for one account range: a serial plan (each range takes a core), and a server that notices
+    /// within a second when the client has gone (a read left untaken, an error met first: PostgreSQL 14 and
+    /// later; an older server refuses the setting, which is harmless outside a transaction).
+    static func serialPlan(_ database: Database) {
+        try? database.query("SET max_parallel_workers_per_gather = 0")
+        try? database.query("SET client_connection_check_interval = 1000")
+    }
+
     /// Two account ranges that meet at the middle id of the accounts with outcomes, for a model's observations
     /// (the states before the outcomes) when there are at least `from` such accounts; none otherwise. One bound,
     /// so the ranges split the accounts exactly in any collation (the middle is by Swift's order, the ranges by
@@ -381,13 +426,17 @@ public struct DatabaseTimeline: TimelineSource {
     /// first row, empty (the account's existence and age). Rows of later states never come before an earlier
     /// state's own rows, so replaying it gives the accumulator exactly the states of the whole table.
     private func pushDown(_ dates: PushDown.Dates, into acc: inout AsOfAccumulator) throws -> TimelineSummary {
-        let wanted = acc.wanted.map { $0.lowercased() }
-        let factorNames = sql.factorColumns.filter { wanted.contains($0.lowercased()) }
-        var q = sql
-        q.factorColumns = factorNames
+        let reader = AsOfRowReader(self, wanted: acc.wanted)
         let nf = sql.factorColumns.count
-        let slot = factorNames.map { n in sql.factorColumns.firstIndex(of: n)! }
         let rows = PushDownRows(factors: nf)
+        // The read `prepare` sent, when it is this one; otherwise it is dropped (its connections closed).
+        var sent = cache.withLockedValue { c -> SentRanges? in
+            defer { c.sent = nil }
+            return c.sent
+        }.flatMap { s in
+            !acc.needsEveryAccount && s.dates == dates && s.factors == reader.factorNames ? s : nil
+        }
+        let wasSent = sent != nil
         let table = name
         // A count of the rows the CSV rules refuse (an empty date, a risk that is not a level, a value that is not
         // finite): rows the as-of query may not read. The exact level words are tested first, so LOWER(TRIM()) runs
@@ -436,7 +485,7 @@ public struct DatabaseTimeline: TimelineSource {
                     return
                 }
                 if d < first.value { first.value = d }
-                _ = rows.row(rows.accounts.intern(id), d)
+                rows.update { t in _ = t.row(t.accounts.intern(id), d) }
             }
         } else {
             // Only the states at the query dates are read (a model's observations): the accounts come with their
@@ -458,71 +507,34 @@ public struct DatabaseTimeline: TimelineSource {
                 }
             }
         }
-        let hasRisk = sql.riskColumn != nil
-        // The as-of rows into `into`, as they come: each state's latest row (with its risk) and each value's row.
-        func take(into rows: PushDownRows) -> @Sendable (PostgresRow) throws -> Void {
-            { [sql] row in
-                // The cells in column order, each read once (no random-access copy of the row).
-                var cells = row.makeIterator()
-                guard let idBytes = cells.next()?.bytes, cells.next() != nil,
-                    let latest = cells.next()?.bytes.flatMap(Cells.date), let riskCell = cells.next(),
-                    let dupCell = cells.next()
-                else { return }
-                let a = rows.intern(idBytes)
-                if let dup = dupCell.bytes.flatMap(Cells.bigint), dup > 0 {
-                    rows.duplicates = true
-                }
-                let i = rows.row(a, latest)
-                if hasRisk {
-                    let level: RiskLevel? = riskCell.bytes.map(Cells.risk) ?? RiskLevel.none
-                    guard let level else {
-                        rows.defects.add(
-                            .badValue(
-                                table: table, key: "account_id=\(rows.accounts.string(a)), date=\(Day.format(latest))",
-                                column: sql.riskColumn!, value: riskCell.bytes.map { String(buffer: $0) } ?? "",
-                                reason: "risk must be none, low, medium, high or empty"))
-                        return
-                    }
-                    rows.risk[i] = level.rawValue
-                } else {
-                    rows.risk[i] = RiskLevel.none.rawValue
-                }
-                for (k, s) in slot.enumerated() {
-                    guard let valueCell = cells.next(), let dateCell = cells.next() else { break }
-                    guard let vb = valueCell.bytes, let v = Cells.double(vb), let d = dateCell.bytes.flatMap(Cells.date)
-                    else { continue }
-                    guard v.isFinite else {
-                        rows.defects.add(
-                            .badValue(
-                                table: table, key: "account_id=\(rows.accounts.string(a)), date=\(Day.format(d))",
-                                column: factorNames[k], value: "\(v)",
-                                reason: "not a finite number"))
-                        continue
-                    }
-                    rows.values[rows.row(a, d) * nf + s] = v
-                }
-            }
-        }
         // The account ranges (none, or two), each with a connection of its own; a server that takes no more
         // connections (max_connections nearly used) gets the one query instead.
-        let ranges = acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
-        let split =
-            (try? ranges.map { (range: $0, database: try Database(database.url), rows: PushDownRows(factors: nf)) })
-            ?? []
-        if split.isEmpty {
+        let ranges =
+            wasSent || acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
+        let split = (try? ranges.map { (range: $0, database: try Database(database.url)) }) ?? []
+        if let parts = sent?.parts {
+            // The ranges' queries are running since `prepare`: the check beside them, then their rows (the
+            // connections closed and the ranges' own rows freed before the replay).
+            try Database.Sent.wait([database.send(check, table: name, onCheckRow)] + parts.map(\.sent))
+            for part in parts { rows.absorb(part.rows) }
+            sent = nil
+        } else if split.isEmpty {
             try database.query(check, table: name, onCheckRow)
         } else {
             // Each range's as-of query on its connection with a serial plan, beside the check: the server's cores
             // each take a range's joins and groupings, where one query's plan runs its first join on both and the
             // rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
-            for part in split { try? part.database.query("SET max_parallel_workers_per_gather = 0") }
-            try Database.concurrently(
-                [(database, check, name, onCheckRow)]
-                    + split.map { part in
-                        let sql = PushDown.asOfQuery(dates, timeline: q, tables: tables, accounts: part.range)
-                        return (part.database, sql, name, take(into: part.rows))
+            let parts = split.map { part in
+                DatabaseTimeline.serialPlan(part.database)
+                return (database: part.database, rows: PushDownRows(factors: nf))
+            }
+            try Database.Sent.wait(
+                [database.send(check, table: name, onCheckRow)]
+                    + zip(split, parts).map { range, part in
+                        let sql = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables, accounts: range.range)
+                        return part.database.send(sql, table: name, reader.onRow(into: part.rows))
                     })
-            for part in split { rows.absorb(part.rows) }
+            for part in parts { rows.absorb(part.rows) }
         }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
@@ -533,17 +545,19 @@ public struct DatabaseTimeline: TimelineSource {
             var none = NullSink()
             _ = try stream(into: &none)
         }
-        if split.isEmpty {
-            try database.query(PushDown.asOfQuery(dates, timeline: q, tables: tables), table: name, take(into: rows))
+        if !wasSent && split.isEmpty {
+            let query = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables)
+            try database.query(query, table: name, reader.onRow(into: rows))
         }
         try rows.defects.throwIfAny()
         // Two rows of one account and date among those read: located (with its date) by the table's own check.
         if rows.duplicates { try checkDuplicates() }
         // Replay by account and date: one 64-bit key per row (account code, then the day with its sign bit
         // flipped so that unsigned order is date order); the keys are distinct, (account, day) being a row's own.
-        var keyed = rows.day.indices.map { i in
-            let day = UInt64(UInt32(bitPattern: rows.day[i]) ^ 0x8000_0000)
-            return (UInt64(UInt32(bitPattern: rows.account[i])) << 32 | day, i)
+        let t = rows.table
+        var keyed = t.day.indices.map { i in
+            let day = UInt64(UInt32(bitPattern: t.day[i]) ^ 0x8000_0000)
+            return (UInt64(UInt32(bitPattern: t.account[i])) << 32 | day, i)
         }
         keyed.sort { $0.0 < $1.0 }
         let order = keyed.lazy.map(\.1)
@@ -552,14 +566,14 @@ public struct DatabaseTimeline: TimelineSource {
         defer { buffer.deallocate() }
         var announced = Int32(-1)
         for i in order {
-            let a = rows.account[i]
-            if a != announced { acc.newAccount(a, id: rows.accounts.string(a)); announced = a }
-            for j in 0..<nf { buffer[j] = rows.values[i * nf + j] }
-            acc.row(account: a, day: rows.day[i], risk: rows.risk[i], values: buffer, line: 0)
+            let a = t.account[i]
+            if a != announced { acc.newAccount(a, id: t.accounts.string(a)); announced = a }
+            for j in 0..<nf { buffer[j] = t.values[i * nf + j] }
+            acc.row(account: a, day: t.day[i], risk: t.risk[i], values: buffer, line: 0)
         }
         return TimelineSummary(
-            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: hasRisk, recordsRead: order.count,
-            recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: rows.accounts,
+            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: sql.riskColumn != nil, recordsRead: order.count,
+            recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: t.accounts,
             firstDay: range?.first, lastDay: range?.last, valueCounts: Array(repeating: 0, count: nf))
     }
 
@@ -658,6 +672,131 @@ public struct DatabaseTimeline: TimelineSource {
     }
 }
 
+/// How an as-of query's rows are read: the query's factor columns (those an accumulator wants), where their
+/// values go in a row of the whole table's factors, and the defects to name.
+struct AsOfRowReader: Sendable {
+    /// The timeline's columns with only the wanted factors (the query's).
+    let sql: TimelineSQL
+    /// The wanted factors, in the table's order.
+    var factorNames: [String] { sql.factorColumns }
+    /// Each wanted factor's index among the table's factors.
+    let slot: [Int]
+    /// The table's factor count.
+    let nf: Int
+    let table: String
+    let riskColumn: String?
+
+    init(_ timeline: DatabaseTimeline, wanted: [String]) {
+        let lower = wanted.map { $0.lowercased() }
+        var q = timeline.sql
+        q.factorColumns = timeline.sql.factorColumns.filter { lower.contains($0.lowercased()) }
+        sql = q
+        slot = q.factorColumns.map { n in timeline.sql.factorColumns.firstIndex(of: n)! }
+        nf = timeline.sql.factorColumns.count
+        table = timeline.name
+        riskColumn = timeline.sql.riskColumn
+    }
+
+    /// The as-of rows into `rows`, as they come: each state's latest row (with its risk) and each value's row.
+    func onRow(into rows: PushDownRows) -> @Sendable (PostgresRow) throws -> Void {
+        { [self] row in
+            // The cells in column order, each read once (no random-access copy of the row).
+            var cells = row.makeIterator()
+            guard let idBytes = cells.next()?.bytes, cells.next() != nil,
+                let latest = cells.next()?.bytes.flatMap(Cells.date), let riskCell = cells.next(),
+                let dupCell = cells.next()
+            else { return }
+            if let dup = dupCell.bytes.flatMap(Cells.bigint), dup > 0 {
+                rows.duplicates = true
+            }
+            let defect = rows.update { t -> DatabaseError? in
+                let a = t.intern(idBytes)
+                let i = t.row(a, latest)
+                if let riskColumn {
+                    guard let level = riskCell.bytes.map(Cells.risk) ?? RiskLevel.none else {
+                        return .badValue(
+                            table: table, key: "account_id=\(t.accounts.string(a)), date=\(Day.format(latest))",
+                            column: riskColumn, value: riskCell.bytes.map { String(buffer: $0) } ?? "",
+                            reason: "risk must be none, low, medium, high or empty")
+                    }
+                    t.risk[i] = level.rawValue
+                } else {
+                    t.risk[i] = RiskLevel.none.rawValue
+                }
+                var defect: DatabaseError? = nil
+                for (k, s) in slot.enumerated() {
+                    guard let valueCell = cells.next(), let dateCell = cells.next() else { break }
+                    guard let vb = valueCell.bytes, let v = Cells.double(vb),
+                        let d = dateCell.bytes.flatMap(Cells.date)
+                    else { continue }
+                    guard v.isFinite else {
+                        defect = defect
+                            ?? .badValue(
+                                table: table, key: "account_id=\(t.accounts.string(a)), date=\(Day.format(d))",
+                                column: factorNames[k], value: "\(v)", reason: "not a finite number")
+                        continue
+                    }
+                    t.values[t.row(a, d) * nf + s] = v
+                }
+                return defect
+            }
+            if let defect { rows.defects.add(defect) }
+        }
+    }
+}
+
+/// A model's as-of read sent ahead (`DatabaseTimeline.prepare`): its dates and factors, and per account range the
+/// connection, the rows it fills on that connection's thread, and the running statement.
+final class SentRanges: @unchecked Sendable {
+    let dates: PushDown.Dates
+    let factors: [String]
+    let parts: [(database: Database, rows: PushDownRows, sent: Database.Sent)]
+
+    init(dates: PushDown.Dates, factors: [String], parts: [(database: Database, rows: PushDownRows, sent: Database.Sent)]) {
+        self.dates = dates
+        self.factors = factors
+        self.parts = parts
+    }
+}
+
+/// The rows of a push-down by (account, day) key: open addressing with linear probing over a power-of-two table
+/// kept at most half full, each slot a key and its row (a key is never `UInt64.max`: account codes are below
+/// 2³¹). Several times quicker than a `Dictionary`, whose seeded hash was a third of taking the rows.
+struct RowIndex {
+    private var keys = [UInt64](repeating: .max, count: 1024)
+    private var rows = [Int32](repeating: -1, count: 1024)
+    private var count = 0
+    /// 64 − log₂ of the table's size: a key's slot is the top bits of its product with 2⁶⁴/φ.
+    private var shift: UInt64 = 64 - 10
+
+    /// The row of `key`, or −1 after inserting it with `row`.
+    mutating func find(_ key: UInt64, orInsert row: Int32) -> Int32 {
+        if 2 * (count + 1) > keys.count { grow() }
+        let mask = keys.count - 1
+        var h = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let k = keys[h]
+            if k == key { return rows[h] }
+            if k == .max {
+                keys[h] = key
+                rows[h] = row
+                count += 1
+                return -1
+            }
+            h = (h + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let (oldKeys, oldRows) = (keys, rows)
+        keys = [UInt64](repeating: .max, count: oldKeys.count * 2)
+        rows = [Int32](repeating: -1, count: oldKeys.count * 2)
+        count = 0
+        shift -= 1
+        for (k, r) in zip(oldKeys, oldRows) where k != .max { _ = find(k, orInsert: r) }
+    }
+}
+
 /// What a streamed read fills on the connection's thread while the caller waits.
 final class StreamState<T>: @unchecked Sendable {
     var sink: T
@@ -705,46 +844,68 @@ final class Defects: @unchecked Sendable {
 /// The rows a push-down builds (DatabaseTimeline.pushDown): per (account, day) one merged row, its risk and its
 /// factors' values (NaN: not read), taken on one connection's thread at a time.
 final class PushDownRows: @unchecked Sendable {
-    var accounts = Interner(capacity: 4096)
-    private var index: [UInt64: Int] = [:]
-    var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
+    /// The rows. A row's handler changes them through `update`, in one access: the class's own stored properties
+    /// cost a dynamic exclusivity check each time they are touched (a third of taking a row).
+    private(set) var table: PushDownTable
     let defects = Defects()
     var duplicates = false
-    let factors: Int
 
-    init(factors: Int) { self.factors = factors }
+    init(factors: Int) { table = PushDownTable(factors: factors) }
 
-    /// The code of an id's bytes, without making a `String` of them.
-    func intern(_ id: ByteBuffer) -> Int32 {
-        id.withUnsafeReadableBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return accounts.intern("") }
-            var isNew = false
-            return accounts.intern(base.assumingMemoryBound(to: UInt8.self), raw.count, isNew: &isNew)
-        }
-    }
-
-    /// The index of the row of (account, day), added empty when new.
-    func row(_ a: Int32, _ d: Int32) -> Int {
-        let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
-        if let i = index[key] { return i }
-        let i = day.count
-        index[key] = i
-        account.append(a)
-        day.append(d)
-        risk.append(TimelineReader.riskUnspecified)
-        values.append(contentsOf: repeatElement(.nan, count: factors))
-        return i
-    }
+    /// Changes the rows in one access.
+    func update<R>(_ body: (inout PushDownTable) throws -> R) rethrows -> R { try body(&table) }
 
     /// Another part's rows and defects after these. Its accounts are not among these (another range), so its rows
     /// are appended as they are, with its accounts' codes mapped to this interner's.
     func absorb(_ other: PushDownRows) {
         defects.absorb(other.defects)
         duplicates = duplicates || other.duplicates
-        let code = (0..<other.accounts.count).map { accounts.intern(other.accounts.string(Int32($0))) }
-        account += other.account.lazy.map { code[Int($0)] }
-        day += other.day
-        risk += other.risk
-        values += other.values
+        let o = other.table
+        update { t in
+            let code = (0..<o.accounts.count).map { t.accounts.intern(o.accounts.string(Int32($0))) }
+            t.account += o.account.lazy.map { code[Int($0)] }
+            t.day += o.day
+            t.risk += o.risk
+            t.values += o.values
+        }
+    }
+}
+
+/// The rows of a push-down, with the ids interned and the rows found by (account, day).
+struct PushDownTable {
+    var accounts = Interner(capacity: 4096)
+    private var index = RowIndex()
+    /// The last id's bytes and code: an account's as-of rows come one after another.
+    private var lastId: [UInt8] = []
+    private var lastCode: Int32 = -1
+    var account: [Int32] = [], day: [Int32] = [], risk: [UInt8] = [], values: [Double] = []
+    let factors: Int
+
+    init(factors: Int) { self.factors = factors }
+
+    /// The code of an id's bytes, without making a `String` of them.
+    mutating func intern(_ id: ByteBuffer) -> Int32 {
+        id.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return accounts.intern("") }
+            if lastCode >= 0 && raw.elementsEqual(lastId) { return lastCode }
+            var isNew = false
+            lastCode = accounts.intern(base.assumingMemoryBound(to: UInt8.self), raw.count, isNew: &isNew)
+            lastId.removeAll(keepingCapacity: true)
+            lastId.append(contentsOf: raw)
+            return lastCode
+        }
+    }
+
+    /// The index of the row of (account, day), added empty when new.
+    mutating func row(_ a: Int32, _ d: Int32) -> Int {
+        let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: d))
+        let i = day.count
+        let found = index.find(key, orInsert: Int32(i))
+        if found >= 0 { return Int(found) }
+        account.append(a)
+        day.append(d)
+        risk.append(TimelineReader.riskUnspecified)
+        values.append(contentsOf: repeatElement(.nan, count: factors))
+        return i
     }
 }

@@ -70,10 +70,12 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "fit")
+            let options = model.observationOptions
+            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "fit") { d in
+                Observations.prepare(d, factors: d.configuration?.base.factors.map(\.name), options: options)
+            }
             let config = dataset.configuration
-            let sets = try Observations.build(
-                dataset, factors: config?.base.factors.map(\.name), options: model.observationOptions)
+            let sets = try Observations.build(dataset, factors: config?.base.factors.map(\.name), options: options)
             let obs = sets[0]
             // The timeline's read is over: the fit's large buffers go back to the system when freed.
             returnLargeBlocks()

@@ -32,8 +32,11 @@ struct IndicatorsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors(progress: !inputs.quiet) {
-            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "indicators")
-            let report = try Indicators.run(dataset, horizons: try parsedHorizons())
+            let horizons = try parsedHorizons()
+            let dataset = try inputs.dataset(.configuration, required: .outcomes, command: "indicators") { d in
+                Indicators.prepare(d, horizons: horizons)
+            }
+            let report = try Indicators.run(dataset, horizons: horizons)
             for d in report.diagnostics { note(d.message) }
             try out.emit(Render.indicators(report, format: out.resolvedFormat))
         }

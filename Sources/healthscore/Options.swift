@@ -166,7 +166,7 @@ struct InputOptions: ParsableArguments {
     /// the `--data` directory).
     func dataset(
         _ parts: DataFiles.Parts, required: DataFiles.Parts = [], timeline loading: DataFiles.TimelineLoading = .stream,
-        command: String
+        command: String, beforeOutcomes: ((Dataset) -> Void)? = nil
     ) throws -> Dataset {
         if let source = try database() {
             // With --configs-table, the history (and so the configuration) comes from the database.
@@ -178,7 +178,7 @@ struct InputOptions: ParsableArguments {
             if let table = configsTable, parts.union(required).contains(.configuration) {
                 d.history = try ConfigsTable.requireHistory(source, table: table)
             }
-            try add(parts, required: required, to: &d, command: command)
+            try add(parts, required: required, to: &d, command: command, beforeOutcomes: beforeOutcomes)
             for x in d.diagnostics { note(x.message) }
             return d
         }
@@ -190,14 +190,18 @@ struct InputOptions: ParsableArguments {
 
     /// Adds parts to a loaded dataset (read only now that the configuration says they are needed), with the
     /// same checks; the timeline is not read again.
+    /// `beforeOutcomes` is given the dataset once its configuration is read, before the outcomes are (a database
+    /// may then send a model's queries while they are read).
     func add(
-        _ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String
+        _ parts: DataFiles.Parts, required: DataFiles.Parts = [], to dataset: inout Dataset, command: String,
+        beforeOutcomes: ((Dataset) -> Void)? = nil
     ) throws {
         if let source = try database() {
             let needed = configsTable == nil ? required.intersection(.configuration) : []
             let files = try checkedFiles(required: needed, command: command)
             let all = parts.union(required)
             try files.read(all.intersection(.configuration), into: &dataset)
+            beforeOutcomes?(dataset)
             if all.contains(.accounts), try wanted(.accounts, required: required, source: source) {
                 dataset.accounts = try source.accounts()
             }

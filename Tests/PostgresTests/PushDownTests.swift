@@ -153,18 +153,27 @@ struct PushDownTests {
         #expect(low.count > 1000 && high.count > 1000 && low.count + high.count == whole.count)
         #expect(low.keys.allSatisfy { $0 < middle } && high.keys.allSatisfy { $0 >= middle })
         #expect(low.merging(high) { a, _ in a } == whole)
-        func observations(split: Bool, table: String = "timeline") throws -> ObservationSet {
+        /// `prepared`: the factors the timeline is told of before the read (`Observations.build` tells it its own);
+        /// `subset`: outcomes given to the build, which then tells nothing (the ranges are sent by the read).
+        func observations(
+            split: Bool, table: String = "timeline", prepared: [String]? = nil, subset: OutcomesTable? = nil
+        ) throws -> ObservationSet {
             let url = try DatabaseURL(server.url, environment: server.environment)
             let source = DatabaseSource(database: try Database(url), tables: DatabaseTables(timeline: table))
             var timeline = try source.timeline()
             timeline.splitFromAccounts = split ? 1 : .max
+            if let prepared { timeline.prepare(statesBeforeOutcomes: [90], factors: prepared) }
             var data = files
             data.timeline = timeline
-            return try Observations.build(data, factors: names, options: ObservationOptions())[0]
+            return try Observations.build(data, outcomes: subset, factors: names, options: ObservationOptions())[0]
         }
         let one = try observations(split: false), two = try observations(split: true)
         let csv = try Observations.build(files, factors: names, options: ObservationOptions())[0]
-        for other in [one, csv] {
+        // The ranges sent by the read itself (no prepare), and a prepared read of other factors (dropped, and the
+        // read sends its own).
+        let unprepared = try observations(split: true, subset: files.outcomes)
+        let otherFactors = try observations(split: true, prepared: [names[0]])
+        for other in [one, csv, unprepared, otherFactors] {
             #expect(two.x.storage.map(\.bitPattern) == other.x.storage.map(\.bitPattern) && two.y == other.y)
             #expect(two.risk == other.risk && two.accountIds == other.accountIds)
             #expect(two.outcomeDays == other.outcomeDays)

@@ -26,6 +26,16 @@ public protocol TimelineSource: Sendable {
     /// Hands every row to `sink` (after `begin(factors:)`), announcing each account before its first row;
     /// throws the located row defects (`InputErrors`) after the whole source is read.
     func read<S: TimelineSink>(into sink: inout S) throws -> TimelineSummary
+    /// Told, before the caller reads the outcomes, that its next read is of the states at each outcome's date
+    /// minus each horizon, for these factors (a model's observations, `Observations.build`): a source that
+    /// sends queries may send them now, while the outcomes are read. A hint only: nothing is thrown, and the
+    /// read gives the same rows whether it was told or not. Files and memory ignore it.
+    func prepare(statesBeforeOutcomes horizons: [Int], factors: [String])
+}
+
+extension TimelineSource {
+    /// Nothing to prepare: the rows are read when asked for.
+    public func prepare(statesBeforeOutcomes horizons: [Int], factors: [String]) {}
 }
 
 extension TimelineReader: TimelineSource {

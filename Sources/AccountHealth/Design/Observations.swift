@@ -54,6 +54,16 @@ public struct ObservationOptions: Sendable {
 
 /// Builds leading-indicator observations: the state as of a day before each renewal decision.
 public enum Observations {
+    /// Tells the dataset's timeline that `build` will read every outcome's states with these factors and options
+    /// (`TimelineSource.prepare`): a database sends its queries at once, so call it before reading the outcomes.
+    /// `build` calls it too (a source sends them once); nothing is thrown, the read meets any failure.
+    public static func prepare(_ dataset: Dataset, factors: [String]?, options: ObservationOptions) {
+        guard options.trendDays == nil, !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }),
+            let names = try? modelFactors(factors, timeline: dataset.timeline)
+        else { return }
+        dataset.timeline.prepare(statesBeforeOutcomes: options.horizons, factors: names)
+    }
+
     /// Builds the observations of every horizon in one read of the timeline.
     /// `factors`: the configuration's factors, or nil for every numeric timeline column.
     /// `outcomes` defaults to the dataset's.
@@ -61,6 +71,7 @@ public enum Observations {
         _ dataset: Dataset, outcomes subset: OutcomesTable? = nil, factors: [String]?,
         options: ObservationOptions
     ) throws -> [ObservationSet] {
+        if subset == nil { prepare(dataset, factors: factors, options: options) }
         let outcomes = try subset ?? dataset.requireDecidedOutcomes("a model")
         guard !options.horizons.isEmpty, options.horizons.allSatisfy({ $0 >= 0 }) else {
             throw InputError(.invalidArgument, Location(file: "horizon"), "horizons must be zero or more days")

@@ -56,6 +56,16 @@ public struct IndicatorReport: Sendable {
 
 /// Classifies factors as leading or lagging indicators of churn.
 public enum Indicators {
+    /// Tells the dataset's timeline what `run` will read (`Observations.prepare`): call it before the outcomes
+    /// are read.
+    public static func prepare(
+        _ dataset: Dataset, factors: [String]? = nil, horizons: [Int] = IndicatorReport.defaultHorizons
+    ) {
+        Observations.prepare(
+            dataset, factors: factors ?? dataset.configuration?.base.factors.map(\.name),
+            options: ObservationOptions(horizons: horizons, keepMissing: true))
+    }
+
     /// `factors` default to the dataset configuration's (with none, every numeric timeline column).
     public static func run(
         _ dataset: Dataset, factors: [String]? = nil, horizons: [Int] = IndicatorReport.defaultHorizons
