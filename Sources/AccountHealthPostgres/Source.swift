@@ -393,7 +393,10 @@ public struct DatabaseTimeline: TimelineSource {
             DatabaseTimeline.serialPlan(part.database)
             let rows = PushDownRows(factors: sql.factorColumns.count)
             let query = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables, accounts: part.range)
-            return (database: part.database, rows: rows, sent: part.database.send(query, table: name, reader.onRow(into: rows)))
+            return (
+                database: part.database, rows: rows,
+                sent: part.database.send(query, table: name, reader.onRow(into: rows))
+            )
         }
         let sent = SentRanges(dates: dates, factors: reader.factorNames, parts: parts)
         cache.withLockedValue { $0.sent = sent }
@@ -572,7 +575,8 @@ public struct DatabaseTimeline: TimelineSource {
             acc.row(account: a, day: t.day[i], risk: t.risk[i], values: buffer, line: 0)
         }
         return TimelineSummary(
-            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: sql.riskColumn != nil, recordsRead: order.count,
+            file: name, layout: .wide, factors: sql.factorColumns, hasRisk: sql.riskColumn != nil,
+            recordsRead: order.count,
             recordsUsed: order.count, rows: order.count, blankLines: 0, accounts: t.accounts,
             firstDay: range?.first, lastDay: range?.last, valueCounts: Array(repeating: 0, count: nf))
     }
@@ -709,38 +713,40 @@ struct AsOfRowReader: Sendable {
             if let dup = dupCell.bytes.flatMap(Cells.bigint), dup > 0 {
                 rows.duplicates = true
             }
-            let defect = rows.update { t -> DatabaseError? in
+            let defects = rows.update { t -> [DatabaseError] in
                 let a = t.intern(idBytes)
                 let i = t.row(a, latest)
                 if let riskColumn {
                     guard let level = riskCell.bytes.map(Cells.risk) ?? RiskLevel.none else {
-                        return .badValue(
-                            table: table, key: "account_id=\(t.accounts.string(a)), date=\(Day.format(latest))",
-                            column: riskColumn, value: riskCell.bytes.map { String(buffer: $0) } ?? "",
-                            reason: "risk must be none, low, medium, high or empty")
+                        return [
+                            .badValue(
+                                table: table, key: "account_id=\(t.accounts.string(a)), date=\(Day.format(latest))",
+                                column: riskColumn, value: riskCell.bytes.map { String(buffer: $0) } ?? "",
+                                reason: "risk must be none, low, medium, high or empty")
+                        ]
                     }
                     t.risk[i] = level.rawValue
                 } else {
                     t.risk[i] = RiskLevel.none.rawValue
                 }
-                var defect: DatabaseError? = nil
+                var defects: [DatabaseError] = []
                 for (k, s) in slot.enumerated() {
                     guard let valueCell = cells.next(), let dateCell = cells.next() else { break }
                     guard let vb = valueCell.bytes, let v = Cells.double(vb),
                         let d = dateCell.bytes.flatMap(Cells.date)
                     else { continue }
                     guard v.isFinite else {
-                        defect = defect
-                            ?? .badValue(
+                        defects.append(
+                            .badValue(
                                 table: table, key: "account_id=\(t.accounts.string(a)), date=\(Day.format(d))",
-                                column: factorNames[k], value: "\(v)", reason: "not a finite number")
+                                column: factorNames[k], value: "\(v)", reason: "not a finite number"))
                         continue
                     }
                     t.values[t.row(a, d) * nf + s] = v
                 }
-                return defect
+                return defects
             }
-            if let defect { rows.defects.add(defect) }
+            for d in defects { rows.defects.add(d) }
         }
     }
 }
@@ -752,7 +758,9 @@ final class SentRanges: @unchecked Sendable {
     let factors: [String]
     let parts: [(database: Database, rows: PushDownRows, sent: Database.Sent)]
 
-    init(dates: PushDown.Dates, factors: [String], parts: [(database: Database, rows: PushDownRows, sent: Database.Sent)]) {
+    init(
+        dates: PushDown.Dates, factors: [String], parts: [(database: Database, rows: PushDownRows, sent: Database.Sent)]
+    ) {
         self.dates = dates
         self.factors = factors
         self.parts = parts
