@@ -9,6 +9,8 @@
 # Needs Debian's postgresql (scripts/setup.sh) and a Python with psycopg, polars, pyyaml, scikit-learn and
 # statsmodels (PYTHON, default /tmp/peers/bin/python).
 #   bash scripts/bench_pushdown.sh [DATA_DIR] [RUNS]   (default /tmp/ah-bench-100000-104, made by bench_score.sh; 3)
+# BASE_BIN=path/to/an/older/healthscore adds that binary's `fit --db` to every round (before this build's), with
+# its median and its ratio to the peer of the same rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-/tmp/ah-bench-100000-104}
@@ -37,7 +39,9 @@ load() {
 # 1. The peer on the bundled dataset: equal to healthscore (statsmodels exactly, scikit-learn to its tolerance).
 "${PSQL[@]}" -c "CREATE DATABASE small"
 load small datasets/simulated
-"$BIN" fit --db "$URL/small" --config datasets/simulated/config.yaml --format json --quiet > "$DIR/ours.json"
+# The peer fits the complete cases: ours with --missing drop is the same model (the default keeps every
+# observation, DESIGN §13).
+"$BIN" fit --db "$URL/small" --config datasets/simulated/config.yaml --missing drop --format json --quiet > "$DIR/ours.json"
 "$PY" scripts/fit_db_peer.py "$URL/small" datasets/simulated/config.yaml --engine statsmodels > "$DIR/sm.json" 2>/dev/null
 "$PY" scripts/fit_db_peer.py "$URL/small" datasets/simulated/config.yaml > "$DIR/sk.json" 2>/dev/null
 echo "peer check, statsmodels engine: $(python3 scripts/compare_fit.py "$DIR/ours.json" "$DIR/sm.json" 1e-6)"
@@ -52,19 +56,26 @@ measure() {  # label, command…: prints "label seconds peak_MB"
   read -r s kb < "$DIR/time"; echo "$label $s $((kb / 1024))"
 }
 for r in $(seq "$RUNS"); do
+  [ -n "${BASE_BIN:-}" ] && measure base "$BASE_BIN" fit --db "$URL/postgres" --config "$DATA/config.yaml" --format json --quiet
   measure db "$BIN" fit --db "$URL/postgres" --config "$DATA/config.yaml" --format json --quiet
   measure csv "$BIN" fit --data "$DATA" --format json --quiet
   measure peer "$PY" scripts/fit_db_peer.py "$URL/postgres" "$DATA/config.yaml"
 done > "$DIR/runs"
 cmp <(grep -v '"iterations"' "$DIR/db.out") <(grep -v '"iterations"' "$DIR/csv.out") > /dev/null && same="byte-identical" || same="DIFFERENT"
-python3 scripts/compare_fit.py "$DIR/db.out" "$DIR/peer.out" 1e-3 > "$DIR/peercheck" || true
+"$BIN" fit --db "$URL/postgres" --config "$DATA/config.yaml" --missing drop --format json --quiet > "$DIR/db-drop.out"
+python3 scripts/compare_fit.py "$DIR/db-drop.out" "$DIR/peer.out" 1e-3 > "$DIR/peercheck" || true
 median() { grep "^$1 " "$DIR/runs" | awk '{print $2" "$3}' | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 read -r dbs dbm <<< "$(median db)"; read -r css csm <<< "$(median csv)"; read -r pes pem <<< "$(median peer)"
 echo "timeline $rows rows, median of $RUNS:"
 echo "  fit --db   $dbs s, $dbm MB"
 echo "  fit (CSV)  $css s, $csm MB   (fit --db output $same to it)"
 echo "  peer       $pes s, $pem MB   ($(cat "$DIR/peercheck"))"
-echo "  fit --db / peer = $(awk -v a="$dbs" -v b="$pes" 'BEGIN{printf "%.2f", a/b}')"
+echo "  fit --db / peer = $(awk -v a="$dbs" -v b="$pes" 'BEGIN{printf "%.3f", a/b}')"
+if [ -n "${BASE_BIN:-}" ]; then
+  read -r bas bam <<< "$(median base)"
+  echo "  base fit --db $bas s, $bam MB; base / peer = $(awk -v a="$bas" -v b="$pes" 'BEGIN{printf "%.3f", a/b}')"
+fi
+echo "  per round (s):"; sed 's/^/    /' "$DIR/runs"
 
 # Where fit --db's time goes: each statement's duration in the server log (log_min_duration_statement=0), for
 # the last fit --db run; then the as-of query's plan with EXPLAIN (ANALYZE, BUFFERS).
