@@ -327,15 +327,6 @@ public final class Database: @unchecked Sendable {
         }
     }
 
-    /// Runs one statement on each of several connections at once, each handing its rows to its own `onRow` on
-    /// its connection's thread, and waits for all of them (a failed one does not leave the others running); the
-    /// first failure, in the order given, is thrown.
-    public static func concurrently(
-        _ work: [(database: Database, sql: String, table: String?, onRow: @Sendable (PostgresRow) throws -> Void)]
-    ) throws {
-        try Sent.wait(work.map { $0.database.send($0.sql, table: $0.table, $0.onRow) })
-    }
-
     /// Sends one statement and returns at once: its rows go to `onRow` on the connection's thread as they
     /// arrive, and `Sent.wait` waits for its end (which makes the rows' effects visible to the waiting thread).
     public func send(

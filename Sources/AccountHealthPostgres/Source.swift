@@ -387,8 +387,18 @@ public struct DatabaseTimeline: TimelineSource {
             let count = found.first?[0].flatMap({ Int($0) }), count >= max(2, splitFromAccounts),
             let middle = found.first?[1]
         else { return }
+        guard let sent = sendRanges(splitAt: middle, dates: dates, reader: reader) else { return }
+        cache.withLockedValue { $0.sent = sent }
+    }
+
+    /// The as-of query of `dates` in two account ranges that meet at `middle`, each sent on a connection of its own
+    /// with a serial plan (the server's cores each take a range's joins and groupings, where one query's plan runs
+    /// its first join on both and the rest on one: DESIGN §10; Benchmarks/results.md 0.5.4). One bound, so the
+    /// ranges split the accounts exactly in any collation. Nil when the server takes no more connections
+    /// (max_connections nearly used): the read then sends the one query.
+    func sendRanges(splitAt middle: String, dates: PushDown.Dates, reader: AsOfRowReader) -> SentRanges? {
         let ranges = [PushDown.AccountRange(from: nil, below: middle), PushDown.AccountRange(from: middle, below: nil)]
-        guard let split = try? ranges.map({ (range: $0, database: try Database(database.url)) }) else { return }
+        guard let split = try? ranges.map({ (range: $0, database: try Database(database.url)) }) else { return nil }
         let parts = split.map { part in
             DatabaseTimeline.serialPlan(part.database)
             let rows = PushDownRows(factors: sql.factorColumns.count)
@@ -398,8 +408,7 @@ public struct DatabaseTimeline: TimelineSource {
                 sent: part.database.send(query, table: name, reader.onRow(into: rows))
             )
         }
-        let sent = SentRanges(dates: dates, factors: reader.factorNames, parts: parts)
-        cache.withLockedValue { $0.sent = sent }
+        return SentRanges(dates: dates, factors: reader.factorNames, parts: parts)
     }
 
     /// A connection for one account range: a serial plan (each range takes a core), and a server that notices
@@ -410,17 +419,15 @@ public struct DatabaseTimeline: TimelineSource {
         try? database.query("SET client_connection_check_interval = 1000")
     }
 
-    /// Two account ranges that meet at the middle id of the accounts with outcomes, for a model's observations
-    /// (the states before the outcomes) when there are at least `from` such accounts; none otherwise. One bound,
-    /// so the ranges split the accounts exactly in any collation (the middle is by Swift's order, the ranges by
-    /// the database's: only the halves' sizes depend on it).
-    static func accountRanges(of acc: AsOfAccumulator, from: Int) -> [PushDown.AccountRange] {
+    /// The middle id of the accounts with outcomes, where a model's observations (the states before the outcomes)
+    /// are split in two account ranges when there are at least `from` such accounts; nil otherwise. The middle is
+    /// by Swift's order, the ranges by the database's: only the halves' sizes depend on it.
+    static func middleAccount(of acc: AsOfAccumulator, from: Int) -> String? {
         guard case .beforeOutcomes? = acc.origin, let byAccount = acc.queryDaysByAccount, byAccount.count >= from,
             byAccount.count >= 2
-        else { return [] }
+        else { return nil }
         let ids = byAccount.keys.sorted()
-        let middle = ids[ids.count / 2]
-        return [PushDown.AccountRange(from: nil, below: middle), PushDown.AccountRange(from: middle, below: nil)]
+        return ids[ids.count / 2]
     }
 
     /// Builds, from the as-of rows, a small timeline whose as-of states at the accumulator's dates are the
@@ -432,14 +439,21 @@ public struct DatabaseTimeline: TimelineSource {
         let reader = AsOfRowReader(self, wanted: acc.wanted)
         let nf = sql.factorColumns.count
         let rows = PushDownRows(factors: nf)
-        // The read `prepare` sent, when it is this one; otherwise it is dropped (its connections closed).
-        var sent = cache.withLockedValue { c -> SentRanges? in
+        // The read `prepare` sent, when it is this one (otherwise it is dropped: its connections closed); else the
+        // ranges are sent now when the observations are many; none for one query on this connection.
+        let prepared = cache.withLockedValue { c -> SentRanges? in
             defer { c.sent = nil }
             return c.sent
         }.flatMap { s in
             !acc.needsEveryAccount && s.dates == dates && s.factors == reader.factorNames ? s : nil
         }
-        let wasSent = sent != nil
+        var sent = prepared
+        if sent == nil, !acc.needsEveryAccount,
+            let middle = DatabaseTimeline.middleAccount(of: acc, from: splitFromAccounts)
+        {
+            sent = sendRanges(splitAt: middle, dates: dates, reader: reader)
+        }
+        let inRanges = sent != nil
         let table = name
         // A count of the rows the CSV rules refuse (an empty date, a risk that is not a level, a value that is not
         // finite): rows the as-of query may not read. The exact level words are tested first, so LOWER(TRIM()) runs
@@ -510,34 +524,14 @@ public struct DatabaseTimeline: TimelineSource {
                 }
             }
         }
-        // The account ranges (none, or two), each with a connection of its own; a server that takes no more
-        // connections (max_connections nearly used) gets the one query instead.
-        let ranges =
-            wasSent || acc.needsEveryAccount ? [] : DatabaseTimeline.accountRanges(of: acc, from: splitFromAccounts)
-        let split = (try? ranges.map { (range: $0, database: try Database(database.url)) }) ?? []
         if let parts = sent?.parts {
-            // The ranges' queries are running since `prepare`: the check beside them, then their rows (the
-            // connections closed and the ranges' own rows freed before the replay).
+            // The check beside the ranges' queries, then their rows (the connections closed and the ranges' own rows
+            // freed before the replay).
             try Database.Sent.wait([database.send(check, table: name, onCheckRow)] + parts.map(\.sent))
             for part in parts { rows.absorb(part.rows) }
             sent = nil
-        } else if split.isEmpty {
-            try database.query(check, table: name, onCheckRow)
         } else {
-            // Each range's as-of query on its connection with a serial plan, beside the check: the server's cores
-            // each take a range's joins and groupings, where one query's plan runs its first join on both and the
-            // rest on one (DESIGN §10; Benchmarks/results.md 0.5.4).
-            let parts = split.map { part in
-                DatabaseTimeline.serialPlan(part.database)
-                return (database: part.database, rows: PushDownRows(factors: nf))
-            }
-            try Database.Sent.wait(
-                [database.send(check, table: name, onCheckRow)]
-                    + zip(split, parts).map { range, part in
-                        let sql = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables, accounts: range.range)
-                        return part.database.send(sql, table: name, reader.onRow(into: part.rows))
-                    })
-            for part in parts { rows.absorb(part.rows) }
+            try database.query(check, table: name, onCheckRow)
         }
         try rows.defects.throwIfAny()
         // The table's first and last dates, from the same pass (cached for dateRange()).
@@ -548,7 +542,7 @@ public struct DatabaseTimeline: TimelineSource {
             var none = NullSink()
             _ = try stream(into: &none)
         }
-        if !wasSent && split.isEmpty {
+        if !inRanges {
             let query = PushDown.asOfQuery(dates, timeline: reader.sql, tables: tables)
             try database.query(query, table: name, reader.onRow(into: rows))
         }
