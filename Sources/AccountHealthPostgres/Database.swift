@@ -259,8 +259,9 @@ public final class Database: @unchecked Sendable {
         }
         // PostgreSQL's JIT compiles the push-down's large plans before running them: 1.5 s of the 8.2 s as-of query
         // of the 10 M-row benchmark (EXPLAIN ANALYZE in Benchmarks/results.md), and again in each parallel worker,
-        // for hash joins and aggregates that gain nothing from it. Off for this session only; a server without JIT
-        // (before PostgreSQL 11) does not know the setting, which is harmless outside a transaction.
+        // for hash joins and aggregates that gain nothing from it. Off for this session only (the check beside the
+        // account ranges turns it on: `DatabaseTimeline.compiledCheck`); a server without JIT (before
+        // PostgreSQL 11) does not know the setting, which is harmless outside a transaction.
         _ = try? connection.query(PostgresQuery(unsafeSQL: "SET jit = off"), logger: logger).wait()
     }
 
@@ -315,7 +316,7 @@ public final class Database: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    /// Runs one statement (or several separated by `;` when it has no parameters), handing each row to
+    /// Runs one statement (the extended protocol: a string of several is refused), handing each row to
     /// `onRow` on the connection's thread as it arrives. `table` names the table in a "missing" error.
     public func query(
         _ sql: String, table: String? = nil, _ onRow: @escaping @Sendable (PostgresRow) throws -> Void = { _ in }

@@ -155,11 +155,12 @@ struct PushDownTests {
         #expect(low.merging(high) { a, _ in a } == whole)
         /// `prepared`: the factors the timeline is told of before the read (`Observations.build` tells it its own);
         /// `subset`: outcomes given to the build, which then tells nothing (the ranges are sent by the read).
+        let url = try DatabaseURL(server.url, environment: server.environment)
         func observations(
-            split: Bool, table: String = "timeline", prepared: [String]? = nil, subset: OutcomesTable? = nil
+            split: Bool, table: String = "timeline", prepared: [String]? = nil, subset: OutcomesTable? = nil,
+            on database: Database? = nil
         ) throws -> ObservationSet {
-            let url = try DatabaseURL(server.url, environment: server.environment)
-            let source = DatabaseSource(database: try Database(url), tables: DatabaseTables(timeline: table))
+            let source = DatabaseSource(database: try database ?? Database(url), tables: DatabaseTables(timeline: table))
             var timeline = try source.timeline()
             timeline.splitFromAccounts = split ? 1 : .max
             if let prepared { timeline.prepare(statesBeforeOutcomes: [90], factors: prepared) }
@@ -180,6 +181,13 @@ struct PushDownTests {
             #expect(two.missing == other.missing && two.noHistory == other.noHistory)
         }
         #expect(two.count > 3000)
+        // The check beside the ranges runs with a serial, compiled plan on the source's own connection, which is
+        // left as it was: JIT off, parallel plans as the server sets them.
+        let main = try Database(url)
+        let before = try main.rows("SHOW max_parallel_workers_per_gather")
+        _ = try observations(split: true, on: main)
+        #expect(try main.rows("SHOW jit") == [["off"]])
+        #expect(try main.rows("SHOW max_parallel_workers_per_gather") == before && before != [["0"]])
         // A value the CSV rules refuse, in a row no state reads: both reads refuse it, naming its row.
         try server.sql("""
             CREATE VIEW refused AS SELECT * FROM timeline UNION ALL
