@@ -2,5 +2,5 @@
 /// package depending on AccountHealth `from:` a version gets. Bump both together.
 public enum AccountHealthVersion {
     /// The version, `major.minor.patch`.
-    public static let current = "0.5.7"
+    public static let current = "0.5.8"
 }
