@@ -260,7 +260,7 @@ public final class Database: @unchecked Sendable {
         // PostgreSQL's JIT compiles the push-down's large plans before running them: 1.5 s of the 8.2 s as-of query
         // of the 10 M-row benchmark (EXPLAIN ANALYZE in Benchmarks/results.md), and again in each parallel worker,
         // for hash joins and aggregates that gain nothing from it. Off for this session only (the check beside the
-        // account ranges turns it on: `DatabaseTimeline.compiledCheck`); a server without JIT (before
+        // account ranges turns it on: `DatabaseTimeline.compiled`); a server without JIT (before
         // PostgreSQL 11) does not know the setting, which is harmless outside a transaction.
         _ = try? connection.query(PostgresQuery(unsafeSQL: "SET jit = off"), logger: logger).wait()
     }

@@ -419,27 +419,27 @@ public struct DatabaseTimeline: TimelineSource {
         try? database.query("SET client_connection_check_interval = 1000")
     }
 
-    /// The check beside the account ranges (`on`), then the connection's settings as before (`false`): a serial
-    /// plan (the ranges hold both cores), compiled by the JIT with inlining and optimisation when it costs more
-    /// than 500,000 (a scan of about 6 M rows). The check is one expression over every row; compiled once (3
-    /// functions, 0.18 s), it takes 1.2 s of server CPU instead of 1.85 s on the 10 M-row benchmark
-    /// (Benchmarks/results.md 0.5.8). Not the ranges' joins: their 92 functions compile in 1.0-1.8 s for no
-    /// measured gain. `Database` turns JIT off when it connects, and it is off again after. A server built without
-    /// JIT takes the settings and compiles nothing; one before PostgreSQL 11 refuses them, which is harmless
-    /// outside a transaction.
-    static func compiledCheck(_ database: Database, _ on: Bool) {
-        // One statement (a query of several is refused as a prepared statement); set_config(…, false) is SET.
+    /// `body` (the check beside the account ranges) with a serial plan (the ranges hold both cores), compiled by the
+    /// JIT with inlining and optimisation when it costs more than 500,000 (a scan of about 6 M rows); then the
+    /// connection's settings as before, whether `body` throws or not. The check is one expression over every row;
+    /// compiled once (3 functions, 0.18 s), it takes 1.2 s of server CPU instead of 1.85 s on the 10 M-row
+    /// benchmark (Benchmarks/results.md 0.5.8). Not the ranges' joins: their 92 functions compile in 1.0-1.8 s for
+    /// no measured gain. `Database` turns JIT off when it connects, and it is off again after. A server built
+    /// without JIT takes the settings and compiles nothing; one before PostgreSQL 11 refuses them, which is
+    /// harmless outside a transaction.
+    static func compiled<R>(_ database: Database, _ body: () throws -> R) rethrows -> R {
         let settings = [
             ("max_parallel_workers_per_gather", "0"), ("jit_above_cost", "500000"),
-            ("jit_inline_above_cost", "500000"), ("jit_optimize_above_cost", "500000"), ("jit", "on"),
+            ("jit_inline_above_cost", "500000"), ("jit_optimize_above_cost", "500000"),
         ]
-        if on {
-            let calls = settings.map { "set_config('\($0.0)', '\($0.1)', false)" }
-            try? database.query("SELECT \(calls.joined(separator: ", "))")
-        } else {
+        // One statement (a query of several is refused as a prepared statement); set_config(…, false) is SET.
+        let calls = (settings + [("jit", "on")]).map { "set_config('\($0.0)', '\($0.1)', false)" }
+        try? database.query("SELECT \(calls.joined(separator: ", "))")
+        defer {
             try? database.query("SET jit = off")
-            for (name, _) in settings.dropLast() { try? database.query("RESET \(name)") }
+            for (name, _) in settings { try? database.query("RESET \(name)") }
         }
+        return try body()
     }
 
     /// The middle id of the accounts with outcomes, where a model's observations (the states before the outcomes)
@@ -550,10 +550,9 @@ public struct DatabaseTimeline: TimelineSource {
         if let parts = sent?.parts {
             // The check beside the ranges' queries, with a serial compiled plan (the ranges hold both cores), then
             // their rows (the connections closed and the ranges' own rows freed before the replay).
-            DatabaseTimeline.compiledCheck(database, true)
-            let checked = database.send(check, table: name, onCheckRow)
-            defer { DatabaseTimeline.compiledCheck(database, false) }
-            try Database.Sent.wait([checked] + parts.map(\.sent))
+            try DatabaseTimeline.compiled(database) {
+                try Database.Sent.wait([database.send(check, table: name, onCheckRow)] + parts.map(\.sent))
+            }
             for part in parts { rows.absorb(part.rows) }
             sent = nil
         } else {
